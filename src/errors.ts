@@ -1,0 +1,102 @@
+/**
+ * Every failure a page can have, as a stable code. Callers branch on `code`, never on the
+ * message text; the README lists them, because users grep their output for them.
+ */
+export const ERROR_CODES = {
+  /** The input line is not an absolute http: or https: URL. */
+  INVALID_URL: 'INVALID_URL',
+  /** No response (connect, headers or body) within the fetch timeouts or the page deadline. */
+  FETCH_TIMEOUT: 'FETCH_TIMEOUT',
+  /** The connection failed: DNS, refused, reset, TLS. */
+  FETCH_FAILED: 'FETCH_FAILED',
+  /** The server answered with a status other than 2xx. */
+  HTTP_STATUS: 'HTTP_STATUS',
+  /** More redirects than allowed, or a redirect loop. */
+  TOO_MANY_REDIRECTS: 'TOO_MANY_REDIRECTS',
+  /** A redirect to something other than http: or https:, or without a usable Location. */
+  BAD_REDIRECT: 'BAD_REDIRECT',
+  /** The body (after decompression) is larger than the size cap. */
+  TOO_LARGE: 'TOO_LARGE',
+  /** The Content-Type is neither text/html nor text/plain (nor a close relative). */
+  UNSUPPORTED_CONTENT_TYPE: 'UNSUPPORTED_CONTENT_TYPE',
+  /** The page has no readable text to summarize. */
+  NO_TEXT: 'NO_TEXT',
+  /** The model provider kept throttling after every retry. */
+  THROTTLED: 'THROTTLED',
+  /** The model provider failed (5xx, model timeout, unusable response) after every retry. */
+  MODEL_ERROR: 'MODEL_ERROR',
+  /** The provider rejected the request as invalid (ValidationException). Not retried. */
+  MODEL_VALIDATION: 'MODEL_VALIDATION',
+  /** The model id is unknown in this region (ResourceNotFoundException). Not retried. */
+  MODEL_NOT_FOUND: 'MODEL_NOT_FOUND',
+  /** Credentials are missing, invalid, or lack access to the model. Not retried. */
+  ACCESS_DENIED: 'ACCESS_DENIED',
+  /** The worker thread processing the page died (crash or out of memory). */
+  WORKER_CRASHED: 'WORKER_CRASHED',
+  /** The run was cancelled before the page finished. */
+  ABORTED: 'ABORTED',
+  /** A bug in summarize-urls; the message says what happened. */
+  INTERNAL: 'INTERNAL',
+} as const
+
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES]
+
+/** A page failure as plain, cloneable data: this is what crosses worker boundaries and lands in records. */
+export interface ErrorData {
+  code: ErrorCode
+  message: string
+  /** How many attempts were made at the step that failed (1 when it was not retried). */
+  attempts: number
+}
+
+export interface PageErrorOptions {
+  cause?: unknown
+  attempts?: number
+  /** For retryable provider errors: the wait the server asked for (Retry-After), in ms. */
+  retryAfterMs?: number
+}
+
+/** The one error class for per-page failures. */
+export class PageError extends Error {
+  override name = 'PageError'
+  readonly code: ErrorCode
+  attempts: number
+  readonly retryAfterMs: number | undefined
+
+  constructor(code: ErrorCode, message: string, options: PageErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.attempts = options.attempts ?? 1
+    this.retryAfterMs = options.retryAfterMs
+  }
+}
+
+/**
+ * A usage or configuration problem: bad option, unreadable input file, no region. The CLI
+ * prints its one-line message (no stack) and exits with 2.
+ */
+export class UsageError extends Error {
+  override name = 'UsageError'
+  readonly code = 'USAGE'
+}
+
+/** Turns anything thrown while processing a page into record data. */
+export function toErrorData(error: unknown): ErrorData {
+  if (error instanceof PageError) {
+    return { code: error.code, message: error.message, attempts: error.attempts }
+  }
+  if (isErrorData(error)) return error
+  if (error instanceof Error && error.name === 'AbortError') {
+    return { code: ERROR_CODES.ABORTED, message: 'cancelled before the page finished', attempts: 1 }
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  return { code: ERROR_CODES.INTERNAL, message, attempts: 1 }
+}
+
+const KNOWN_CODES = new Set<string>(Object.values(ERROR_CODES))
+
+export function isErrorData(value: unknown): value is ErrorData {
+  if (typeof value !== 'object' || value === null) return false
+  const v = value as Record<string, unknown>
+  return typeof v['code'] === 'string' && KNOWN_CODES.has(v['code']) && typeof v['message'] === 'string' && typeof v['attempts'] === 'number'
+}

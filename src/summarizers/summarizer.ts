@@ -1,0 +1,39 @@
+/** What a summarizer is given: the extracted page, already cut to the input budget. */
+export interface SummaryRequest {
+  /** Main text of the page, whitespace collapsed. */
+  text: string
+  /** Page title, or '' when the page has none. */
+  title: string
+  /** BCP 47 language tag of the page ('ja', 'en-US'), or '' when unknown. */
+  lang: string
+  /** The summary must be at most this long (UTF-16 code units, as String#length counts). */
+  maxChars: number
+}
+
+export interface TokenUsage {
+  inputTokens: number
+  outputTokens: number
+}
+
+export interface SummaryResult {
+  /** The summary as the model gave it; the caller enforces maxChars. */
+  summary: string
+  /** The model that wrote it (the extractive summarizer reports 'extractive'). */
+  model: string
+  /** Tokens billed for the call; null for summarizers that do not use tokens. */
+  usage: TokenUsage | null
+  /** How many calls it took, counting retries. */
+  attempts: number
+}
+
+/**
+ * The extension point between a page and a model. Implementations: `ExtractiveSummarizer`
+ * (offline, built in) and `BedrockSummarizer` (Converse API). Failures are thrown as
+ * `PageError` with a stable code.
+ */
+export interface Summarizer {
+  readonly provider: 'bedrock' | 'extractive'
+  summarize(request: SummaryRequest, signal?: AbortSignal): Promise<SummaryResult>
+  /** Releases sockets and other per-thread state. */
+  close(): Promise<void>
+}
