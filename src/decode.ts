@@ -1,0 +1,95 @@
+import { TextDecoder } from 'node:util'
+
+export interface DecodedPage {
+  text: string
+  /** The WHATWG name of the encoding actually used ('utf-8', 'shift_jis', 'windows-1252'). */
+  charset: string
+}
+
+export interface DecodeOptions {
+  /** The `charset` parameter of the Content-Type header, as sent (may be junk or unknown). */
+  headerCharset?: string | undefined
+  contentType: 'text/html' | 'text/plain'
+}
+
+/** The HTML spec's prescan looks at the first 1024 bytes; real pages put the meta later. */
+const PRESCAN_BYTES = 4096
+
+/**
+ * Decodes page bytes the way a browser chooses the encoding: byte order mark, then the
+ * Content-Type charset, then (HTML only) a `<meta>` charset near the start, then UTF-8.
+ * A label TextDecoder does not know falls through to the next source; this never throws.
+ *
+ * The BOM comes before the header on purpose: the WHATWG Encoding standard lets a BOM
+ * override the transport charset, because servers that label everything `iso-8859-1` are
+ * far more common than files whose BOM lies.
+ */
+export function decodePage(bytes: Uint8Array, options: DecodeOptions): DecodedPage {
+  const decoder =
+    decoderFromBom(bytes) ??
+    decoderFor(options.headerCharset) ??
+    (options.contentType === 'text/html' ? decoderFromMeta(bytes) : undefined) ??
+    new TextDecoder('utf-8')
+  return { text: decoder.decode(bytes), charset: decoder.encoding }
+}
+
+function decoderFor(label: string | undefined): TextDecoder | undefined {
+  if (label === undefined) return undefined
+  const cleaned = label.trim().replace(/^["']|["']$/g, '')
+  if (cleaned === '') return undefined
+  try {
+    // Non-fatal: malformed bytes become U+FFFD rather than failing the page.
+    return new TextDecoder(cleaned)
+  } catch {
+    // RangeError for unknown labels and for the 'replacement' encoding (iso-2022-kr & co).
+    return undefined
+  }
+}
+
+function decoderFromBom(bytes: Uint8Array): TextDecoder | undefined {
+  const [b0, b1, b2] = bytes
+  if (b0 === 0xef && b1 === 0xbb && b2 === 0xbf) return new TextDecoder('utf-8')
+  if (b0 === 0xfe && b1 === 0xff) return new TextDecoder('utf-16be')
+  if (b0 === 0xff && b1 === 0xfe) return new TextDecoder('utf-16le')
+  return undefined
+}
+
+const META_TAG = /<meta[\s/][^>]*>/gi
+const ATTRIBUTE = /([^\s=/>]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?/g
+const CHARSET_IN_CONTENT = /charset\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s;"']+))/i
+
+function decoderFromMeta(bytes: Uint8Array): TextDecoder | undefined {
+  // A meta can only be found in an ASCII-compatible encoding, where the tag is plain
+  // ASCII bytes; latin1 maps each byte to one character, so no multi-byte sequence before
+  // the tag can hide it.
+  const prefix = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, PRESCAN_BYTES))
+    .toString('latin1')
+    .replace(/<!--[\s\S]*?(?:-->|$)/g, '')
+  for (const [tag] of prefix.matchAll(META_TAG)) {
+    const label = charsetOfMeta(tag)
+    if (label === undefined) continue
+    // The HTML spec ("prescan a byte stream") reads x-user-defined as windows-1252 here,
+    // and Node's TextDecoder does not know it anyway.
+    if (label.trim().toLowerCase() === 'x-user-defined') return new TextDecoder('windows-1252')
+    const decoder = decoderFor(label)
+    if (decoder === undefined) continue
+    // Bytes the prescan could read as ASCII are not UTF-16, whatever the meta claims.
+    if (decoder.encoding === 'utf-16le' || decoder.encoding === 'utf-16be') return new TextDecoder('utf-8')
+    return decoder
+  }
+  return undefined
+}
+
+function charsetOfMeta(tag: string): string | undefined {
+  const attributes = new Map<string, string>()
+  for (const match of tag.slice('<meta'.length).matchAll(ATTRIBUTE)) {
+    const name = match[1]?.toLowerCase()
+    if (name === undefined || attributes.has(name)) continue
+    attributes.set(name, match[2] ?? match[3] ?? match[4] ?? '')
+  }
+  const charset = attributes.get('charset')
+  if (charset !== undefined) return charset
+  if (attributes.get('http-equiv')?.trim().toLowerCase() !== 'content-type') return undefined
+  const content = CHARSET_IN_CONTENT.exec(attributes.get('content') ?? '')
+  return content?.[1] ?? content?.[2] ?? content?.[3]
+}

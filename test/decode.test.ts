@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest'
+import { decodePage } from '../src/decode.js'
+
+// 'こんにちは' as written by the legacy Japanese encodings (Node has no encoder for them).
+const HELLO_SHIFT_JIS = [0x82, 0xb1, 0x82, 0xf1, 0x82, 0xc9, 0x82, 0xbf, 0x82, 0xcd]
+const HELLO_EUC_JP = [0xa4, 0xb3, 0xa4, 0xf3, 0xa4, 0xcb, 0xa4, 0xc1, 0xa4, 0xcf]
+const HELLO = 'こんにちは'
+
+/** An HTML page whose `<head>` is ASCII and whose body is the given raw bytes. */
+function page(head: string, body: number[]): Uint8Array {
+  const ascii = (s: string): number[] => Array.from(Buffer.from(s, 'latin1'))
+  return Uint8Array.from([...ascii(`<!doctype html><html><head>${head}</head><body><p>`), ...body, ...ascii('</p></body></html>')])
+}
+
+function bodyText(html: string): string {
+  return /<p>(.*)<\/p>/s.exec(html)?.[1] ?? ''
+}
+
+describe('decodePage', () => {
+  it('decodes a Shift_JIS page named by its meta charset', () => {
+    const decoded = decodePage(page('<meta charset="Shift_JIS">', HELLO_SHIFT_JIS), { contentType: 'text/html' })
+    expect(decoded.charset).toBe('shift_jis')
+    expect(bodyText(decoded.text)).toBe(HELLO)
+  })
+
+  it('decodes an EUC-JP page named by a meta http-equiv Content-Type', () => {
+    const head = `<meta http-equiv="Content-Type" content="text/html; charset=EUC-JP">`
+    const decoded = decodePage(page(head, HELLO_EUC_JP), { contentType: 'text/html' })
+    expect(decoded.charset).toBe('euc-jp')
+    expect(bodyText(decoded.text)).toBe(HELLO)
+  })
+
+  it('reads an unquoted http-equiv charset with odd spacing and case', () => {
+    const head = `<META HTTP-EQUIV=content-type CONTENT='text/html;charset = shift_jis'>`
+    const decoded = decodePage(page(head, HELLO_SHIFT_JIS), { contentType: 'text/html' })
+    expect(decoded.charset).toBe('shift_jis')
+    expect(bodyText(decoded.text)).toBe(HELLO)
+  })
+
+  it('lets the Content-Type header charset win over a meta that disagrees', () => {
+    const decoded = decodePage(page('<meta charset="shift_jis">', HELLO_EUC_JP), {
+      headerCharset: 'EUC-JP',
+      contentType: 'text/html',
+    })
+    expect(decoded.charset).toBe('euc-jp')
+    expect(bodyText(decoded.text)).toBe(HELLO)
+  })
+
+  it('uses the meta when the header has no charset', () => {
+    const decoded = decodePage(page('<meta charset="euc-jp">', HELLO_EUC_JP), {
+      headerCharset: undefined,
+      contentType: 'text/html',
+    })
+    expect(decoded.charset).toBe('euc-jp')
+  })
+
+  it('falls through an unknown header charset to the meta, and an unknown meta to UTF-8', () => {
+    const withMeta = decodePage(page('<meta charset="shift_jis">', HELLO_SHIFT_JIS), {
+      headerCharset: 'no-such-charset',
+      contentType: 'text/html',
+    })
+    expect(withMeta.charset).toBe('shift_jis')
+    expect(bodyText(withMeta.text)).toBe(HELLO)
+
+    const utf8 = Array.from(Buffer.from(HELLO, 'utf8'))
+    const withJunkMeta = decodePage(page('<meta charset="klingon">', utf8), {
+      headerCharset: '',
+      contentType: 'text/html',
+    })
+    expect(withJunkMeta.charset).toBe('utf-8')
+    expect(bodyText(withJunkMeta.text)).toBe(HELLO)
+  })
+
+  it('skips a meta that sits inside a comment', () => {
+    const decoded = decodePage(page('<!-- <meta charset="utf-8"> --><meta charset="shift_jis">', HELLO_SHIFT_JIS), {
+      contentType: 'text/html',
+    })
+    expect(decoded.charset).toBe('shift_jis')
+  })
+
+  it('reads a meta that claims UTF-16 as UTF-8, as the HTML spec says', () => {
+    const utf8 = Array.from(Buffer.from(HELLO, 'utf8'))
+    const decoded = decodePage(page('<meta charset="utf-16">', utf8), { contentType: 'text/html' })
+    expect(decoded.charset).toBe('utf-8')
+    expect(bodyText(decoded.text)).toBe(HELLO)
+  })
+
+  it('ignores a meta charset in text/plain', () => {
+    const decoded = decodePage(page('<meta charset="shift_jis">', Array.from(Buffer.from(HELLO, 'utf8'))), {
+      contentType: 'text/plain',
+    })
+    expect(decoded.charset).toBe('utf-8')
+    expect(bodyText(decoded.text)).toBe(HELLO)
+  })
+
+  it('decodes by the byte order mark and strips it', () => {
+    const utf8 = Uint8Array.from([0xef, 0xbb, 0xbf, ...Buffer.from(`<p>${HELLO}</p>`, 'utf8')])
+    expect(decodePage(utf8, { contentType: 'text/html' })).toEqual({ text: `<p>${HELLO}</p>`, charset: 'utf-8' })
+
+    const utf16le = Uint8Array.from([0xff, 0xfe, ...Buffer.from(`<p>${HELLO}</p>`, 'utf16le')])
+    expect(decodePage(utf16le, { contentType: 'text/plain' })).toEqual({ text: `<p>${HELLO}</p>`, charset: 'utf-16le' })
+
+    const utf16be = Uint8Array.from([0xfe, 0xff, ...Buffer.from(`<p>${HELLO}</p>`, 'utf16le').swap16()])
+    expect(decodePage(utf16be, { contentType: 'text/html' })).toEqual({ text: `<p>${HELLO}</p>`, charset: 'utf-16be' })
+  })
+
+  it('trusts a byte order mark over a header charset that contradicts it', () => {
+    const bytes = Uint8Array.from([0xef, 0xbb, 0xbf, ...Buffer.from(`<p>${HELLO}</p>`, 'utf8')])
+    const decoded = decodePage(bytes, { headerCharset: 'iso-8859-1', contentType: 'text/html' })
+    expect(decoded).toEqual({ text: `<p>${HELLO}</p>`, charset: 'utf-8' })
+  })
+
+  it('defaults to UTF-8 and replaces malformed bytes instead of throwing', () => {
+    const decoded = decodePage(Uint8Array.from([0x61, 0xff, 0x62]), { contentType: 'text/html' })
+    expect(decoded).toEqual({ text: 'a\uFFFDb', charset: 'utf-8' })
+  })
+
+  it('accepts a quoted header charset and reports the canonical encoding name', () => {
+    const decoded = decodePage(Uint8Array.from([0x63, 0x61, 0x66, 0xe9]), { headerCharset: '"Latin1"', contentType: 'text/plain' })
+    expect(decoded).toEqual({ text: 'café', charset: 'windows-1252' })
+  })
+
+  it('finds a meta beyond the first kilobyte but within the prescan window', () => {
+    const padding = `<meta name="description" content="${'x'.repeat(2000)}">`
+    const decoded = decodePage(page(`${padding}<meta charset="shift_jis">`, HELLO_SHIFT_JIS), { contentType: 'text/html' })
+    expect(decoded.charset).toBe('shift_jis')
+  })
+})
