@@ -1,0 +1,141 @@
+import { createServer, type RequestListener, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { gzipSync } from 'node:zlib'
+import { afterEach, describe, expect, it } from 'vitest'
+
+import { ERROR_CODES, PageError } from '../src/errors.js'
+import { PageFetcher, type FetchSettings } from '../src/fetch.js'
+
+const KiB = 1024
+const MiB = 1024 * KiB
+
+const SETTINGS: FetchSettings = {
+  userAgent: 'summarize-urls-test/0.0.0',
+  connectTimeoutMs: 1000,
+  headersTimeoutMs: 2000,
+  bodyTimeoutMs: 2000,
+  deadlineMs: 3000,
+  maxRedirects: 5,
+  maxBytes: 64 * KiB,
+  connections: 4,
+}
+
+const servers: Server[] = []
+const fetchers: PageFetcher[] = []
+
+async function serve(handler: RequestListener): Promise<string> {
+  const server = createServer(handler)
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+function fetcher(overrides: Partial<FetchSettings> = {}): PageFetcher {
+  const f = new PageFetcher({ ...SETTINGS, ...overrides })
+  fetchers.push(f)
+  return f
+}
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
+  await Promise.all(fetchers.splice(0).map((f) => f.close()))
+})
+
+async function failure(promise: Promise<unknown>): Promise<PageError> {
+  const error = await promise.then(
+    () => expect.fail('expected the fetch to fail'),
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(PageError)
+  return error as PageError
+}
+
+describe('PageFetcher caps the body size', () => {
+  it('accepts a body of exactly maxBytes', async () => {
+    const base = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('a'.repeat(64 * KiB))
+    })
+
+    const page = await fetcher().fetch(base)
+
+    expect(page.body.byteLength).toBe(64 * KiB)
+  })
+
+  it('rejects a Content-Length over the cap before reading the body', async () => {
+    let bodySent = false
+    const base = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html', 'content-length': String(10 * MiB) })
+      res.flushHeaders()
+      // The body would follow well after any reasonable fetch has given up.
+      setTimeout(() => {
+        bodySent = true
+        res.end('x'.repeat(10 * MiB))
+      }, 1000).unref()
+    })
+
+    const error = await failure(fetcher().fetch(base))
+
+    expect(error.code).toBe(ERROR_CODES.TOO_LARGE)
+    expect(error.message).toBe('Content-Length 10485760 is over the 64 KiB limit')
+    expect(bodySent).toBe(false)
+  })
+
+  it('stops a chunked body without Content-Length as soon as it passes the cap', async () => {
+    let written = 0
+    const base = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' })
+      // Endless, so only the cap can end the fetch.
+      const timer = setInterval(() => {
+        res.write('x'.repeat(16 * KiB))
+        written += 16 * KiB
+      }, 1)
+      res.on('close', () => clearInterval(timer))
+    })
+
+    const error = await failure(fetcher().fetch(base))
+
+    expect(error.code).toBe(ERROR_CODES.TOO_LARGE)
+    expect(error.message).toBe('body larger than the 64 KiB limit')
+    expect(written).toBeLessThan(4 * MiB)
+  })
+
+  it('applies the cap to the decompressed size, not the bytes on the wire', async () => {
+    const compressed = gzipSync(Buffer.alloc(65 * KiB, 'a'))
+    const base = await serve((_req, res) => {
+      res.writeHead(200, {
+        'content-type': 'text/html',
+        'content-encoding': 'gzip',
+        'content-length': String(compressed.byteLength),
+      })
+      res.end(compressed)
+    })
+
+    const error = await failure(fetcher().fetch(base))
+
+    expect(compressed.byteLength).toBeLessThan(KiB)
+    expect(error.code).toBe(ERROR_CODES.TOO_LARGE)
+  })
+
+  it('stops a gzip bomb fast without inflating it', async () => {
+    // 100 MB of zeros as ten gzip members (a valid multi-member stream) of about 10 KB each.
+    const member = gzipSync(Buffer.alloc(10 * MiB))
+    const bomb = Buffer.concat(Array.from({ length: 10 }, () => member))
+    const base = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip', 'content-length': String(bomb.byteLength) })
+      res.end(bomb)
+    })
+    const before = process.memoryUsage().arrayBuffers
+    const started = performance.now()
+
+    const error = await failure(fetcher({ maxBytes: MiB }).fetch(base))
+
+    expect(error.code).toBe(ERROR_CODES.TOO_LARGE)
+    expect(bomb.byteLength).toBeLessThan(200 * KiB)
+    expect(performance.now() - started).toBeLessThan(1000)
+    // Fully inflated it would take 100 MB; Node's zlib streams stop when nobody reads.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * MiB)
+  })
+})
