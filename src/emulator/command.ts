@@ -1,0 +1,39 @@
+import { startEmulator } from './server.js'
+import type { EmulatorOptions } from './server.js'
+
+export interface EmulatorIo {
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WritableStream
+}
+
+/**
+ * `summarize-urls emulator`: serves until `signal` aborts (Ctrl-C), then closes and prints
+ * the request counts on stderr. The first stdout line is `listening on <url>`, always: scripts
+ * and tests read the port from it.
+ */
+export async function runEmulatorCommand(options: EmulatorOptions, io: EmulatorIo, signal: AbortSignal): Promise<number> {
+  let emulator
+  try {
+    emulator = await startEmulator(options)
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code
+    // A busy or forbidden port is the user's environment, not a bug: one line, no stack.
+    if (typeof code !== 'string') throw error
+    const where = `${options.host ?? '127.0.0.1'}:${options.port ?? 0}`
+    io.stderr.write(`emulator: cannot listen on ${where} (${code})\n`)
+    return 1
+  }
+  io.stdout.write(`listening on ${emulator.url}\n`)
+
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve()
+    else signal.addEventListener('abort', () => resolve(), { once: true })
+  })
+  await emulator.close()
+  const s = emulator.stats()
+  io.stderr.write(
+    `emulator: ${s.requests} requests: ${s.ok} ok, ${s.throttled} throttled, ${s.errors} server errors, ` +
+      `${s.validation} invalid, ${s.denied} denied; at most ${s.maxInFlight} in flight\n`,
+  )
+  return 0
+}

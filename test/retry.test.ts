@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_RETRY_POLICY, isRetryable, limitRetries, retryDelayMs, sleep, stopsRun, withRetry } from '../src/control/retry.js'
+import type { RetryPolicy } from '../src/control/retry.js'
+import { ERROR_CODES, PageError } from '../src/errors.js'
+import type { ErrorCode } from '../src/errors.js'
+
+const policy: RetryPolicy = { retries: 5, baseDelayMs: 500, maxDelayMs: 20_000, maxRetryAfterMs: 60_000 }
+const throttled = (options: { retryAfterMs?: number } = {}): PageError => new PageError(ERROR_CODES.THROTTLED, 'ThrottlingException', options)
+const almostOne = (): number => 0.999_999
+
+describe('retryDelayMs', () => {
+  it('waits a random share of base × 2^(attempt-1), never more', () => {
+    expect(retryDelayMs(policy, 1, throttled(), () => 0)).toBe(0)
+    expect(retryDelayMs(policy, 1, throttled(), () => 0.5)).toBe(250)
+    expect(retryDelayMs(policy, 1, throttled(), almostOne)).toBeLessThan(500)
+    expect(retryDelayMs(policy, 3, throttled(), () => 0.5)).toBe(1000)
+    expect(retryDelayMs(policy, 3, throttled(), almostOne)).toBeLessThan(2000)
+  })
+
+  it('caps the exponential ceiling at maxDelayMs', () => {
+    const patient = { ...policy, retries: 20 }
+    expect(retryDelayMs(patient, 10, throttled(), () => 0.5)).toBe(10_000)
+    expect(retryDelayMs(patient, 20, throttled(), () => 0.5)).toBe(10_000)
+  })
+
+  it('lets a server Retry-After win over the backoff', () => {
+    expect(retryDelayMs(policy, 1, throttled({ retryAfterMs: 3000 }), () => 0)).toBe(3000)
+  })
+
+  it('caps a server Retry-After at maxRetryAfterMs', () => {
+    expect(retryDelayMs(policy, 1, throttled({ retryAfterMs: 3_600_000 }), () => 0)).toBe(60_000)
+  })
+
+  it('gives up once the policy retries are spent', () => {
+    expect(retryDelayMs(policy, 5, throttled(), () => 0.5)).not.toBeNull()
+    expect(retryDelayMs(policy, 6, throttled(), () => 0.5)).toBeNull()
+    expect(retryDelayMs({ ...policy, retries: 0 }, 1, throttled(), () => 0.5)).toBeNull()
+  })
+
+  it('never retries validation, access, not-found or aborted errors', () => {
+    const codes: ErrorCode[] = [ERROR_CODES.MODEL_VALIDATION, ERROR_CODES.ACCESS_DENIED, ERROR_CODES.MODEL_NOT_FOUND, ERROR_CODES.ABORTED]
+    for (const code of codes) {
+      const error = new PageError(code, 'no', { retryAfterMs: 10 })
+      expect(isRetryable(error)).toBe(false)
+      expect(retryDelayMs(policy, 1, error, () => 0.5)).toBeNull()
+    }
+  })
+
+  it('retries a model error only as often as its classifier allows', () => {
+    const once = limitRetries(new PageError(ERROR_CODES.MODEL_ERROR, 'empty reply'), 1)
+    expect(retryDelayMs(policy, 1, once, () => 0.5)).toBe(250)
+    expect(retryDelayMs(policy, 2, once, () => 0.5)).toBeNull()
+    const never = limitRetries(new PageError(ERROR_CODES.MODEL_ERROR, 'filtered'), 0)
+    expect(isRetryable(never)).toBe(false)
+    expect(isRetryable(new PageError(ERROR_CODES.MODEL_ERROR, '503'))).toBe(true)
+  })
+
+  it('says that access and model errors stop the whole run, and throttling does not', () => {
+    expect(stopsRun(new PageError(ERROR_CODES.ACCESS_DENIED, 'x'))).toBe(true)
+    expect(stopsRun(new PageError(ERROR_CODES.MODEL_NOT_FOUND, 'x'))).toBe(true)
+    expect(stopsRun(throttled())).toBe(false)
+  })
+
+  it('has the documented defaults', () => {
+    expect(DEFAULT_RETRY_POLICY).toEqual({ retries: 5, baseDelayMs: 500, maxDelayMs: 20_000, maxRetryAfterMs: 60_000 })
+  })
+})
+
+describe('sleep', () => {
+  it('rejects with the abort reason as soon as the signal aborts', async () => {
+    const controller = new AbortController()
+    const started = performance.now()
+    const pending = sleep(10_000, controller.signal)
+    setTimeout(() => controller.abort(new Error('stop')), 10)
+    await expect(pending).rejects.toThrow('stop')
+    expect(performance.now() - started).toBeLessThan(1000)
+  })
+
+  it('rejects at once when the signal is already aborted', async () => {
+    await expect(sleep(10_000, AbortSignal.abort(new Error('already')))).rejects.toThrow('already')
+  })
+})
+
+describe('withRetry', () => {
+  const quick: RetryPolicy = { retries: 3, baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 10 }
+
+  it('returns the first success and passes the attempt number', async () => {
+    const seen: number[] = []
+    const result = await withRetry(async (attempt) => {
+      seen.push(attempt)
+      if (attempt < 3) throw throttled()
+      return 'done'
+    }, quick)
+    expect(result).toBe('done')
+    expect(seen).toEqual([1, 2, 3])
+  })
+
+  it('gives up after retries + 1 attempts and records them on the error', async () => {
+    let calls = 0
+    const error = await withRetry(async () => {
+      calls++
+      throw throttled()
+    }, quick).catch((e: unknown) => e)
+    expect(calls).toBe(4)
+    expect(error).toBeInstanceOf(PageError)
+    expect((error as PageError).code).toBe(ERROR_CODES.THROTTLED)
+    expect((error as PageError).attempts).toBe(4)
+  })
+
+  it('does not retry a non-retryable error', async () => {
+    let calls = 0
+    const error = await withRetry(async () => {
+      calls++
+      throw new PageError(ERROR_CODES.MODEL_VALIDATION, 'bad request')
+    }, quick).catch((e: unknown) => e)
+    expect(calls).toBe(1)
+    expect((error as PageError).attempts).toBe(1)
+  })
+
+  it('turns an abort during the backoff into ABORTED without another attempt', async () => {
+    const controller = new AbortController()
+    let calls = 0
+    const pending = withRetry(
+      async () => {
+        calls++
+        setTimeout(() => controller.abort(), 10)
+        throw throttled({ retryAfterMs: 10_000 })
+      },
+      { ...quick, maxRetryAfterMs: 10_000 },
+      controller.signal,
+    )
+    const error = await pending.catch((e: unknown) => e)
+    expect((error as PageError).code).toBe(ERROR_CODES.ABORTED)
+    expect((error as PageError).attempts).toBe(1)
+    expect(calls).toBe(1)
+  })
+})
