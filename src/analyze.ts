@@ -1,0 +1,84 @@
+import { performance } from 'node:perf_hooks'
+import { decodePage } from './decode.js'
+import { ERROR_CODES, PageError, toErrorData, type ErrorData } from './errors.js'
+import { extractPage } from './extract.js'
+import type { Summarizer, TokenUsage } from './summarizers/summarizer.js'
+import { fitToLength } from './text.js'
+
+/**
+ * The half of a page's work that needs CPU or a model: plain, cloneable data, so the same
+ * task runs inline (sequential, async) or in a worker thread (pool), whose `body` buffer is
+ * transferred rather than copied.
+ */
+export interface AnalyzeTask {
+  /** The URL the body came from (after redirects); extraction resolves links against it. */
+  url: string
+  body: Uint8Array
+  contentType: 'text/html' | 'text/plain'
+  headerCharset: string | undefined
+  maxChars: number
+  maxInputChars: number
+}
+
+interface AnalyzeCommon {
+  title: string
+  lang: string
+  timingsMs: { extract: number; summarize: number }
+}
+
+export type AnalyzeOutcome =
+  | (AnalyzeCommon & {
+      status: 'ok'
+      summary: string
+      /** The summary was cut to fit `maxChars`. */
+      truncated: boolean
+      model: string
+      usage: TokenUsage | null
+    })
+  | (AnalyzeCommon & { status: 'error'; error: ErrorData })
+
+/** Decode, extract, budget and summarize one page. Never throws: failures are data. */
+export async function analyzePage(task: AnalyzeTask, summarizer: Summarizer, signal?: AbortSignal): Promise<AnalyzeOutcome> {
+  const timingsMs = { extract: 0, summarize: 0 }
+  let title = ''
+  let lang = ''
+  try {
+    const started = performance.now()
+    const decoded = decodePage(task.body, { headerCharset: task.headerCharset, contentType: task.contentType })
+    const page = extractPage(decoded.text, { url: task.url, contentType: task.contentType })
+    title = page.title
+    lang = page.lang
+    timingsMs.extract = elapsed(started)
+    if (page.text === '') {
+      throw new PageError(ERROR_CODES.NO_TEXT, 'the page has no readable text')
+    }
+    const input = budget(page.text, task.maxInputChars, lang)
+
+    const summarizing = performance.now()
+    const result = await summarizer.summarize({ text: input, title, lang, maxChars: task.maxChars }, signal)
+    timingsMs.summarize = elapsed(summarizing)
+    // Models overshoot length limits, so the limit is enforced here, once, for every provider.
+    const fitted = fitToLength(result.summary.trim(), task.maxChars, lang)
+    if (fitted.text === '') {
+      throw new PageError(ERROR_CODES.MODEL_ERROR, 'the model returned an empty summary', { attempts: result.attempts })
+    }
+    return { status: 'ok', title, lang, summary: fitted.text, truncated: fitted.truncated, model: result.model, usage: result.usage, timingsMs }
+  } catch (error) {
+    return { status: 'error', title, lang, error: toErrorData(error), timingsMs }
+  }
+}
+
+/**
+ * Cuts the text sent to the model to the input budget, at a sentence boundary when one is
+ * near, so one huge page cannot blow the context window or the bill. Only the budget's
+ * neighbourhood is segmented: splitting a 5 MB text into sentences to keep 12,000 chars
+ * would be most of the page's CPU time.
+ */
+function budget(text: string, maxInputChars: number, lang: string): string {
+  if (text.length <= maxInputChars) return text
+  return fitToLength(text.slice(0, maxInputChars + 1), maxInputChars, lang).text
+}
+
+function elapsed(since: number): number {
+  return Math.round(performance.now() - since)
+}

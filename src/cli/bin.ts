@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+import { main } from './main.js'
+
+// Ctrl-C and SIGTERM abort the run (in-flight pages end as ABORTED records, and what is
+// done is written) instead of killing the process; a second Ctrl-C exits at once.
+const controller = new AbortController()
+let interrupts = 0
+const onSignal = (): void => {
+  interrupts += 1
+  if (interrupts > 1) process.exit(130)
+  controller.abort(new Error('interrupted'))
+}
+process.on('SIGINT', onSignal)
+process.on('SIGTERM', onSignal)
+
+const code = await main(process.argv.slice(2), {
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stderrIsTTY: process.stderr.isTTY === true,
+  signal: controller.signal,
+})
+process.exitCode = code

@@ -1,0 +1,196 @@
+import { createWriteStream, type WriteStream } from 'node:fs'
+import { once } from 'node:events'
+import { extname } from 'node:path'
+import type { Readable, Writable } from 'node:stream'
+import yargs from 'yargs'
+import { runEmulatorCommand } from '../emulator/command.js'
+import { UsageError } from '../errors.js'
+import { countUrls, openInput, readUrlList } from '../input.js'
+import { asUsageError, resolveOptions, type OutputFormat, type SummarizeOptions } from '../options.js'
+import { createProgress } from '../output/progress.js'
+import { RecordWriter } from '../output/writer.js'
+import { runSummaries } from '../run.js'
+import { resolveSummarizer } from '../summarizers/resolve.js'
+import { VERSION } from '../version.js'
+import { emulatorArgs, summarizeArgs } from './args.js'
+import { runDemo } from './demo.js'
+
+export interface CliIO {
+  stdin: Readable
+  stdout: Writable
+  stderr: Writable
+  /** Whether stderr is a terminal (draws the live progress bar). */
+  stderrIsTTY: boolean
+  /** Aborted on Ctrl-C / SIGTERM by the bin entry; tests abort it themselves. */
+  signal: AbortSignal
+}
+
+/** Exit codes, as documented in the README. */
+export const EXIT = { OK: 0, PAGES_FAILED: 1, USAGE: 2, INTERRUPTED: 130 } as const
+
+/**
+ * The whole CLI as a function: parses `argv`, runs the command, and returns the exit code.
+ * Usage and configuration problems print one line naming the problem (no stack) and
+ * return 2; anything else unexpected prints its stack, because it is a bug.
+ */
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  try {
+    return await dispatch(argv, io)
+  } catch (error) {
+    const usage = error instanceof UsageError ? error : asUsageError(error)
+    if (usage !== undefined) {
+      io.stderr.write(`summarize-urls: ${usage.message}\n`)
+      return EXIT.USAGE
+    }
+    io.stderr.write(`summarize-urls: unexpected error (please report it):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    return EXIT.USAGE
+  }
+}
+
+type Parsed = { command: 'summarize' | 'emulator' | 'demo'; args: Record<string, unknown> } | { command: 'done' }
+
+async function parse(argv: string[], io: CliIO): Promise<Parsed> {
+  let command: 'summarize' | 'emulator' | 'demo' = 'summarize'
+  let output = ''
+  const parser = yargs(argv)
+    .scriptName('summarize-urls')
+    .usage('Summarize every web page in a list of URLs, offline or with Amazon Bedrock.')
+    .command('$0 <input>', 'summarize the pages listed in <input> (one URL a line; - for stdin)', (y) => summarizeArgs(y))
+    .command('emulator', 'run a local Bedrock Runtime-compatible server for offline development and load tests', (y) => emulatorArgs(y), () => {
+      command = 'emulator'
+    })
+    .command('demo', 'serve the bundled sample pages on 127.0.0.1 and summarize them (offline by default)', (y) =>
+      summarizeArgs(y.positional('input', { type: 'string', default: '' })).option('provider', { default: 'extractive' }),
+      () => {
+        command = 'demo'
+      },
+    )
+    .example('$0 urls.txt > summaries.jsonl', 'offline unless AWS credentials are configured')
+    .example('$0 urls.txt --provider bedrock --region us-east-1 --out summaries.csv', 'CSV with Claude 3 Haiku on Bedrock')
+    .example('cat urls.txt | $0 - --strategy async --concurrency 32', 'read stdin, async strategy')
+    .example('$0 emulator --latency-ms 1500', 'local Bedrock for development')
+    .strict()
+    .version(VERSION)
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((message, error) => {
+      throw error ?? new UsageError(message)
+    })
+  // With a parse callback, yargs hands --help and --version text to us instead of printing and exiting.
+  const args = (await parser.parseAsync(argv, {}, (_err, _argv, text) => {
+    output = text
+  })) as Record<string, unknown>
+  if (args['help'] === true || args['version'] === true) {
+    io.stdout.write(`${output}\n`)
+    return { command: 'done' }
+  }
+  return { command, args }
+}
+
+async function dispatch(argv: string[], io: CliIO): Promise<number> {
+  const parsed = await parse(argv, io)
+  switch (parsed.command) {
+    case 'done':
+      return EXIT.OK
+    case 'emulator':
+      return runEmulatorCommand(
+        {
+          port: parsed.args['port'] as number,
+          host: parsed.args['host'] as string,
+          latencyMs: parsed.args['latencyMs'] as number,
+          jitterMs: parsed.args['jitterMs'] as number,
+          throttleRate: parsed.args['throttleRate'] as number,
+          errorRate: parsed.args['errorRate'] as number,
+          overshootRate: parsed.args['overshootRate'] as number,
+          deniedModels: parsed.args['denyModel'] as string[],
+        },
+        { stdout: io.stdout, stderr: io.stderr },
+        io.signal,
+      )
+    case 'demo':
+      return runDemo(toOptions(parsed.args), output(parsed.args), io)
+    case 'summarize':
+      return summarize(parsed.args['input'] as string, toOptions(parsed.args), output(parsed.args), io)
+  }
+}
+
+export interface OutputChoice {
+  out: string | undefined
+  format: OutputFormat
+  quiet: boolean
+}
+
+function output(args: Record<string, unknown>): OutputChoice {
+  const out = args['out'] as string | undefined
+  const explicit = args['format'] as OutputFormat | undefined
+  const byExtension: Record<string, OutputFormat> = { '.csv': 'csv', '.md': 'md', '.markdown': 'md', '.jsonl': 'jsonl', '.ndjson': 'jsonl' }
+  const format = explicit ?? (out === undefined ? undefined : byExtension[extname(out).toLowerCase()]) ?? 'jsonl'
+  return { out, format, quiet: args['quiet'] === true }
+}
+
+function toOptions(args: Record<string, unknown>): SummarizeOptions {
+  const seconds = (value: unknown): number | undefined => (typeof value === 'number' ? Math.round(value * 1000) : undefined)
+  const options: SummarizeOptions = {
+    provider: args['provider'] as SummarizeOptions['provider'],
+    model: args['model'] as string,
+    region: args['region'] as string | undefined,
+    profile: args['profile'] as string | undefined,
+    endpointUrl: args['endpointUrl'] as string | undefined,
+    strategy: args['strategy'] as SummarizeOptions['strategy'],
+    concurrency: args['concurrency'] as number | undefined,
+    threads: args['threads'] as number | undefined,
+    maxChars: args['maxChars'] as number,
+    maxInputChars: args['maxInputChars'] as number,
+    unordered: args['unordered'] as boolean,
+    retries: args['retries'] as number,
+    fetchTimeoutMs: seconds(args['fetchTimeout']),
+    modelTimeoutMs: seconds(args['modelTimeout']),
+    maxPageBytes: args['maxPageBytes'] as number,
+    maxRedirects: args['maxRedirects'] as number,
+    userAgent: args['userAgent'] as string,
+  }
+  // Unset options stay unset, so resolveOptions() applies the one set of defaults.
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as SummarizeOptions
+}
+
+/** The main job: read the list, run the pipeline, write records, report, and pick the exit code. */
+export async function summarize(input: string, options: SummarizeOptions, choice: OutputChoice, io: CliIO, inputStream?: Readable): Promise<number> {
+  const resolved = resolveOptions(options)
+  const stream = inputStream ?? (await openInput(input, io.stdin))
+  const { config, notice } = await resolveSummarizer(resolved)
+  if (!choice.quiet) io.stderr.write(`summarize-urls: ${notice}\n`)
+  const sink = choice.out === undefined ? io.stdout : await openOutput(choice.out)
+  const writer = new RecordWriter(sink, choice.format)
+  const live = io.stderrIsTTY && !choice.quiet
+  const progress = createProgress(io.stderr, { quiet: choice.quiet, live })
+  progress.start(live && inputStream === undefined ? await countUrls(input) : undefined)
+  try {
+    const stats = await runSummaries(readUrlList(stream), writer, resolved, config, {
+      signal: io.signal,
+      onRecord: (record) => progress.update(record),
+    })
+    await writer.finish()
+    progress.stop(stats)
+    if (io.signal.aborted) return EXIT.INTERRUPTED
+    return stats.failed === 0 ? EXIT.OK : EXIT.PAGES_FAILED
+  } finally {
+    if (sink !== io.stdout) await closeFile(sink as WriteStream)
+  }
+}
+
+async function openOutput(path: string): Promise<WriteStream> {
+  const file = createWriteStream(path, { flags: 'w' })
+  try {
+    await once(file, 'open')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error'
+    throw new UsageError(`cannot write --out \`${path}\`: ${code === 'ENOENT' ? 'no such directory' : code}`)
+  }
+  return file
+}
+
+async function closeFile(file: WriteStream): Promise<void> {
+  await new Promise<void>((resolve, reject) => file.end((error?: Error | null) => (error ? reject(error) : resolve())))
+}

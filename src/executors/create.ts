@@ -1,0 +1,15 @@
+import type { ResolvedOptions } from '../options.js'
+import type { SummarizerConfig } from '../summarizers/config.js'
+import type { Executor } from './executor.js'
+import { InlineExecutor } from './inline.js'
+import { PoolExecutor } from './pool.js'
+
+export function createExecutor(options: Pick<ResolvedOptions, 'strategy' | 'concurrency' | 'threads'>, summarizer: SummarizerConfig): Executor {
+  switch (options.strategy) {
+    case 'sequential':
+    case 'async':
+      return new InlineExecutor(options.strategy, options.concurrency, summarizer)
+    case 'pool':
+      return new PoolExecutor(options.threads, options.concurrency, summarizer)
+  }
+}

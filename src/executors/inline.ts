@@ -1,0 +1,29 @@
+import { analyzePage, type AnalyzeOutcome, type AnalyzeTask } from '../analyze.js'
+import { createSummarizer, type SummarizerConfig } from '../summarizers/config.js'
+import type { Summarizer } from '../summarizers/summarizer.js'
+import type { Executor } from './executor.js'
+
+/**
+ * Runs `analyzePage` on the main thread. With concurrency 1 this is the `sequential`
+ * strategy (pandas `apply`); with N it is `async` (asyncio with a semaphore): model calls
+ * overlap, but extraction blocks the event loop while it runs.
+ */
+export class InlineExecutor implements Executor {
+  readonly strategy: 'sequential' | 'async'
+  readonly concurrency: number
+  readonly #summarizer: Summarizer
+
+  constructor(strategy: 'sequential' | 'async', concurrency: number, summarizer: SummarizerConfig) {
+    this.strategy = strategy
+    this.concurrency = strategy === 'sequential' ? 1 : concurrency
+    this.#summarizer = createSummarizer(summarizer)
+  }
+
+  analyze(task: AnalyzeTask, signal?: AbortSignal): Promise<AnalyzeOutcome> {
+    return analyzePage(task, this.#summarizer, signal)
+  }
+
+  close(): Promise<void> {
+    return this.#summarizer.close()
+  }
+}

@@ -1,0 +1,66 @@
+import type { PageRecord } from '../record.js'
+
+/** The record flattened: nested fields become their own columns. */
+export const CSV_COLUMNS = [
+  'line',
+  'url',
+  'finalUrl',
+  'status',
+  'title',
+  'lang',
+  'summary',
+  'truncated',
+  'provider',
+  'model',
+  'inputTokens',
+  'outputTokens',
+  'fetchMs',
+  'extractMs',
+  'summarizeMs',
+  'totalMs',
+  'errorCode',
+  'errorMessage',
+  'errorAttempts',
+] as const
+
+export function csvHeader(): string {
+  return `${CSV_COLUMNS.join(',')}\r\n`
+}
+
+/** RFC 4180 row (CRLF line ends, quotes doubled), safe to open in a spreadsheet. */
+export function csvRow(record: PageRecord): string {
+  const cells: Record<(typeof CSV_COLUMNS)[number], string | number | boolean | null> = {
+    line: record.line,
+    url: record.url,
+    finalUrl: record.finalUrl,
+    status: record.status,
+    title: record.title,
+    lang: record.lang,
+    summary: record.summary,
+    truncated: record.truncated,
+    provider: record.provider,
+    model: record.model,
+    inputTokens: record.usage?.inputTokens ?? null,
+    outputTokens: record.usage?.outputTokens ?? null,
+    fetchMs: record.timingsMs.fetch,
+    extractMs: record.timingsMs.extract,
+    summarizeMs: record.timingsMs.summarize,
+    totalMs: record.timingsMs.total,
+    errorCode: record.error?.code ?? null,
+    errorMessage: record.error?.message ?? null,
+    errorAttempts: record.error?.attempts ?? null,
+  }
+  return `${CSV_COLUMNS.map((column) => csvCell(cells[column])).join(',')}\r\n`
+}
+
+/**
+ * Quotes a cell when needed, and defuses text a spreadsheet would run as a formula
+ * (OWASP "CSV injection"): a leading = + - @ tab or CR gets a ' in front. Numbers are
+ * written as numbers, so a negative number is never mistaken for a formula.
+ */
+export function csvCell(value: string | number | boolean | null): string {
+  if (value === null) return ''
+  if (typeof value !== 'string') return String(value)
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
+  return /[",\r\n]/.test(safe) || safe !== safe.trim() ? `"${safe.replaceAll('"', '""')}"` : safe
+}

@@ -1,0 +1,22 @@
+import type { PageRecord } from '../record.js'
+
+export function markdownHeader(): string {
+  return '| line | page | summary |\n| ---: | --- | --- |\n'
+}
+
+/** One table row a page; failed pages show their error code and message in place of a summary. */
+export function markdownRow(record: PageRecord): string {
+  const label = escapeCell(record.title ?? record.url)
+  const page = record.finalUrl === null && record.status === 'error' ? label : `[${label}](${escapeUrl(record.finalUrl ?? record.url)})`
+  const text = record.status === 'ok' ? escapeCell(record.summary) : `**${record.error.code}**: ${escapeCell(record.error.message)}`
+  return `| ${record.line} | ${page} | ${text} |\n`
+}
+
+function escapeCell(text: string): string {
+  // Pipes end a cell, newlines end the row, and inline HTML or link syntax could inject markup.
+  return text.replace(/\s+/g, ' ').replace(/([\\|[\]<>*_`])/g, '\\$1')
+}
+
+function escapeUrl(url: string): string {
+  return url.replace(/[()\s|]/g, (c) => encodeURIComponent(c))
+}

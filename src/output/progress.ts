@@ -1,0 +1,68 @@
+import cliProgress from 'cli-progress'
+import type { PageRecord } from '../record.js'
+import type { RunStats } from '../run.js'
+
+export interface ProgressOptions {
+  /** Print nothing at all. */
+  quiet: boolean
+  /** Draw a live bar; otherwise print one summary line at the end (logs, CI, pipes). */
+  live: boolean
+}
+
+export interface Progress {
+  start(total: number | undefined): void
+  update(record: PageRecord): void
+  stop(stats: RunStats): void
+}
+
+/**
+ * Progress on stderr, so stdout stays pure data. The live bar (cli-progress: redraw
+ * throttling, ETA and terminal width handled for us) shows done/total, errors, pages/s
+ * and ETA; without a TTY a single line at the end says what happened.
+ */
+export function createProgress(stream: NodeJS.WritableStream, options: ProgressOptions): Progress {
+  if (options.quiet) return { start() {}, update() {}, stop() {} }
+  let bar: cliProgress.SingleBar | undefined
+  let done = 0
+  let errors = 0
+  let started = 0
+  return {
+    start(total) {
+      started = Date.now()
+      if (!options.live) return
+      bar = new cliProgress.SingleBar(
+        {
+          stream: stream as NodeJS.WriteStream,
+          format: total === undefined ? '{value} pages | {errors} errors | {speed} pages/s' : '{bar} {value}/{total} | {errors} errors | {speed} pages/s | ETA {eta_formatted}',
+          hideCursor: true,
+          clearOnComplete: true,
+          etaBuffer: 50,
+          fps: 5,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+      bar.start(total ?? 0, 0, { errors: 0, speed: '0.0' })
+    },
+    update(record) {
+      done += 1
+      if (record.status === 'error') errors += 1
+      const seconds = (Date.now() - started) / 1000
+      bar?.update(done, { errors, speed: seconds > 0 ? (done / seconds).toFixed(1) : '0.0' })
+    },
+    stop(stats) {
+      bar?.stop()
+      stream.write(`${summaryLine(stats)}\n`)
+    },
+  }
+}
+
+export function summaryLine(stats: RunStats): string {
+  const seconds = stats.elapsedMs / 1000
+  const rate = seconds > 0 ? stats.pages / seconds : 0
+  const codes = Object.entries(stats.errors)
+    .sort(([, a], [, b]) => b - a)
+    .map(([code, n]) => `${code} ${n}`)
+    .join(', ')
+  const failed = stats.failed === 0 ? '0 failed' : `${stats.failed} failed (${codes})`
+  return `summarize-urls: ${stats.pages} pages in ${seconds.toFixed(1)} s (${rate.toFixed(1)} pages/s): ${stats.ok} ok, ${failed}`
+}

@@ -1,0 +1,48 @@
+import { performance } from 'node:perf_hooks'
+import { toErrorData } from './errors.js'
+import type { Executor } from './executors/executor.js'
+import type { PageFetcher } from './fetch.js'
+import { errorRecord, outcomeRecord, type PageRecord, type RecordContext } from './record.js'
+
+export interface PageContext {
+  fetcher: PageFetcher
+  executor: Executor
+  provider: 'bedrock' | 'extractive'
+  model: string
+  maxChars: number
+  maxInputChars: number
+}
+
+/**
+ * The one page-processing function every strategy runs: fetch on the main thread (I/O,
+ * bounded by the run loop), then hand the bytes to the executor for extraction and the
+ * model call. Never throws: every failure becomes the page's error record.
+ */
+export async function processPage(item: { line: number; url: string }, ctx: PageContext, signal?: AbortSignal): Promise<PageRecord> {
+  const started = performance.now()
+  const recordCtx: RecordContext = { line: item.line, url: item.url, provider: ctx.provider, model: ctx.model }
+  let page
+  try {
+    page = await ctx.fetcher.fetch(item.url, signal)
+  } catch (error) {
+    const fetch = since(started)
+    return errorRecord(recordCtx, toErrorData(error), { fetch, extract: 0, summarize: 0, total: fetch })
+  }
+  const fetch = since(started)
+  const outcome = await ctx.executor.analyze(
+    {
+      url: page.finalUrl,
+      body: page.body,
+      contentType: page.contentType,
+      headerCharset: page.headerCharset,
+      maxChars: ctx.maxChars,
+      maxInputChars: ctx.maxInputChars,
+    },
+    signal,
+  )
+  return outcomeRecord(recordCtx, page.finalUrl, outcome, { fetch, ...outcome.timingsMs, total: since(started) })
+}
+
+function since(start: number): number {
+  return Math.round(performance.now() - start)
+}

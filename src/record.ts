@@ -1,0 +1,93 @@
+import type { AnalyzeOutcome } from './analyze.js'
+import type { ErrorData } from './errors.js'
+import type { TokenUsage } from './summarizers/summarizer.js'
+
+/** Milliseconds spent on each step of a page; `total` is wall time from start to record. */
+export interface Timings {
+  fetch: number
+  extract: number
+  summarize: number
+  total: number
+}
+
+interface RecordCommon {
+  /** 1-based line number in the input file. */
+  line: number
+  /** The URL as written on that line (trimmed). */
+  url: string
+  /** The URL after redirects; null when the page was never fetched. */
+  finalUrl: string | null
+  title: string | null
+  lang: string | null
+  provider: 'bedrock' | 'extractive'
+  model: string
+  timingsMs: Timings
+}
+
+/** One record per input line. Per-page outcomes are data: a failed page never fails the run. */
+export type PageRecord =
+  | (RecordCommon & {
+      status: 'ok'
+      summary: string
+      /** The summary was cut at a sentence (or character) boundary to fit `--max-chars`. */
+      truncated: boolean
+      usage: TokenUsage | null
+      error: null
+    })
+  | (RecordCommon & {
+      status: 'error'
+      summary: null
+      truncated: false
+      usage: null
+      error: ErrorData
+    })
+
+export interface RecordContext {
+  line: number
+  url: string
+  provider: 'bedrock' | 'extractive'
+  model: string
+}
+
+export function errorRecord(ctx: RecordContext, error: ErrorData, timingsMs: Timings, finalUrl: string | null = null, outcome?: AnalyzeOutcome): PageRecord {
+  return {
+    line: ctx.line,
+    url: ctx.url,
+    finalUrl,
+    status: 'error',
+    title: emptyToNull(outcome?.title),
+    lang: emptyToNull(outcome?.lang),
+    summary: null,
+    truncated: false,
+    provider: ctx.provider,
+    model: ctx.model,
+    usage: null,
+    timingsMs,
+    error,
+  }
+}
+
+export function outcomeRecord(ctx: RecordContext, finalUrl: string, outcome: AnalyzeOutcome, timingsMs: Timings): PageRecord {
+  if (outcome.status === 'error') return errorRecord(ctx, outcome.error, timingsMs, finalUrl, outcome)
+  return {
+    line: ctx.line,
+    url: ctx.url,
+    finalUrl,
+    status: 'ok',
+    title: emptyToNull(outcome.title),
+    lang: emptyToNull(outcome.lang),
+    summary: outcome.summary,
+    truncated: outcome.truncated,
+    provider: ctx.provider,
+    model: outcome.model,
+    usage: outcome.usage,
+    timingsMs,
+    error: null,
+  }
+}
+
+function emptyToNull(value: string | undefined): string | null {
+  return value === undefined || value === '' ? null : value
+}
+
+export const ZERO_TIMINGS: Timings = Object.freeze({ fetch: 0, extract: 0, summarize: 0, total: 0 })

@@ -1,0 +1,141 @@
+import { performance } from 'node:perf_hooks'
+import { ERROR_CODES, type ErrorCode } from './errors.js'
+import { createExecutor } from './executors/create.js'
+import { PageFetcher } from './fetch.js'
+import type { InputItem } from './input.js'
+import type { ResolvedOptions } from './options.js'
+import { ReorderBuffer } from './output/reorder.js'
+import { processPage, type PageContext } from './process-page.js'
+import { errorRecord, ZERO_TIMINGS, type PageRecord } from './record.js'
+import { modelName, type SummarizerConfig } from './summarizers/config.js'
+
+/** Where finished records go. `write` is called in output order, one record at a time. */
+export interface RecordSink {
+  write(record: PageRecord): void | Promise<void>
+}
+
+export interface RunStats {
+  pages: number
+  ok: number
+  failed: number
+  /** Failed pages by error code. */
+  errors: Partial<Record<ErrorCode, number>>
+  elapsedMs: number
+}
+
+export interface RunHooks {
+  signal?: AbortSignal
+  /** Called as each record is written, for progress display. */
+  onRecord?: (record: PageRecord) => void
+}
+
+/**
+ * Runs the whole pipeline over a stream of input lines: at most `concurrency` pages in
+ * flight, records written as soon as they and every earlier line are done (or as they
+ * finish, with `unordered`). Memory is bounded by the reorder window, not the input size.
+ * Resolves with the run's counts; a failed page is a record, never a rejection.
+ */
+export async function runSummaries(
+  input: AsyncIterable<InputItem>,
+  sink: RecordSink,
+  options: ResolvedOptions,
+  summarizer: SummarizerConfig,
+  hooks: RunHooks = {},
+): Promise<RunStats> {
+  const started = performance.now()
+  const { signal } = hooks
+  const executor = createExecutor(options, summarizer)
+  const fetcher = new PageFetcher({
+    userAgent: options.userAgent,
+    connectTimeoutMs: Math.min(10 * 1000, options.fetchTimeoutMs), // 10 s
+    headersTimeoutMs: Math.min(15 * 1000, options.fetchTimeoutMs), // 15 s
+    bodyTimeoutMs: Math.min(15 * 1000, options.fetchTimeoutMs), // 15 s between body chunks
+    deadlineMs: options.fetchTimeoutMs,
+    maxRedirects: options.maxRedirects,
+    maxBytes: options.maxPageBytes,
+    connections: options.concurrency,
+  })
+  const ctx: PageContext = {
+    fetcher,
+    executor,
+    provider: summarizer.provider,
+    model: modelName(summarizer),
+    maxChars: options.maxChars,
+    maxInputChars: options.maxInputChars,
+  }
+  const stats: RunStats = { pages: 0, ok: 0, failed: 0, errors: {}, elapsedMs: 0 }
+  const reorder = new ReorderBuffer<PageRecord>()
+  let writing: Promise<void> = Promise.resolve()
+  let inFlight = 0
+  let wake: (() => void) | undefined
+
+  // Writes are chained so records reach the sink one at a time, in the order released.
+  const emit = (records: PageRecord[]): void => {
+    for (const record of records) {
+      stats.pages += 1
+      if (record.status === 'ok') stats.ok += 1
+      else {
+        stats.failed += 1
+        stats.errors[record.error.code] = (stats.errors[record.error.code] ?? 0) + 1
+      }
+      writing = writing.then(() => sink.write(record)).then(() => hooks.onRecord?.(record))
+    }
+  }
+  const complete = (seq: number, record: PageRecord): void => {
+    emit(options.unordered ? [record] : reorder.push(seq, record))
+  }
+  const settled = (): void => {
+    inFlight -= 1
+    wake?.()
+  }
+  const waitForSlot = async (seq: number): Promise<void> => {
+    while (inFlight >= executor.concurrency || (!options.unordered && seq - reorder.next >= options.reorderWindow)) {
+      await new Promise<void>((resolve) => (wake = resolve))
+    }
+  }
+
+  let seq = 0
+  try {
+    for await (const item of input) {
+      if (signal?.aborted) {
+        // Lines read but never started are still accounted for, once each.
+        complete(seq++, errorRecord(contextOf(item, ctx), abortedError(), ZERO_TIMINGS))
+        break
+      }
+      const mySeq = seq++
+      if (item.error !== undefined) {
+        complete(mySeq, errorRecord(contextOf(item, ctx), item.error, ZERO_TIMINGS))
+        continue
+      }
+      await waitForSlot(mySeq)
+      inFlight += 1
+      void processPage(item, ctx, signal).then(
+        (record) => {
+          complete(mySeq, record)
+          settled()
+        },
+        (error: unknown) => {
+          // processPage never rejects; if it ever does, the page still gets its record.
+          complete(mySeq, errorRecord(contextOf(item, ctx), { code: ERROR_CODES.INTERNAL, message: String(error), attempts: 1 }, ZERO_TIMINGS))
+          settled()
+        },
+      )
+      // Let the sink drain between pages so a slow stdout applies backpressure.
+      await writing
+    }
+    while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve))
+    await writing
+  } finally {
+    await Promise.allSettled([executor.close(), fetcher.close()])
+  }
+  stats.elapsedMs = Math.round(performance.now() - started)
+  return stats
+}
+
+function contextOf(item: InputItem, ctx: PageContext) {
+  return { line: item.line, url: item.url, provider: ctx.provider, model: ctx.model }
+}
+
+function abortedError() {
+  return { code: ERROR_CODES.ABORTED, message: 'the run was cancelled before this page started', attempts: 1 }
+}

@@ -1,0 +1,86 @@
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime'
+import { DEFAULT_RETRY_POLICY } from '../control/retry.js'
+import { UsageError } from '../errors.js'
+import type { ResolvedOptions } from '../options.js'
+import type { SummarizerConfig } from './config.js'
+
+/** Longest we wait for the credential chain (SSO, process, metadata service) before giving up. */
+const CREDENTIAL_PROBE_TIMEOUT_MS = 5 * 1000 // 5 s
+
+export interface ResolvedSummarizer {
+  config: SummarizerConfig
+  /** One line for stderr saying which summarizer was chosen and why. */
+  notice: string
+}
+
+/**
+ * Turns `--provider` into a concrete summarizer. `auto` uses Bedrock when the standard AWS
+ * credential chain and a region both resolve, and the offline extractive summarizer
+ * otherwise; `bedrock` insists, failing the run up front (exit 2) rather than every page.
+ */
+export async function resolveSummarizer(options: ResolvedOptions): Promise<ResolvedSummarizer> {
+  if (options.provider === 'extractive') {
+    return { config: { provider: 'extractive' }, notice: 'using the built-in extractive summarizer (offline)' }
+  }
+  const probe = await probeAws(options)
+  if (!probe.ok) {
+    if (options.provider === 'bedrock') throw new UsageError(`--provider bedrock: ${probe.reason}`)
+    return {
+      config: { provider: 'extractive' },
+      notice: `${probe.reason}; using the built-in extractive summarizer (offline). Use --provider bedrock to require Bedrock.`,
+    }
+  }
+  const settings = {
+    modelId: options.model,
+    region: probe.region,
+    endpoint: options.endpointUrl,
+    profile: options.profile,
+    // Sized to the run: the SDK's default agent allows 50 sockets and then queues silently.
+    maxSockets: Math.max(1, options.concurrency),
+    requestTimeoutMs: options.modelTimeoutMs,
+    retry: { ...DEFAULT_RETRY_POLICY, retries: options.retries },
+  }
+  const where = options.endpointUrl === undefined ? probe.region : `${options.endpointUrl} (region ${probe.region})`
+  return { config: { provider: 'bedrock', settings }, notice: `using Bedrock model ${options.model} at ${where}` }
+}
+
+type Probe = { ok: true; region: string } | { ok: false; reason: string }
+
+async function probeAws(options: ResolvedOptions): Promise<Probe> {
+  // The client resolves region and credentials exactly as every AWS tool does: flags, then
+  // AWS_REGION / AWS_PROFILE, then the shared config files, SSO, container and instance roles.
+  const client = new BedrockRuntimeClient({
+    ...(options.region === undefined ? {} : { region: options.region }),
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
+  })
+  try {
+    let region: string
+    try {
+      region = await client.config.region()
+    } catch {
+      return { ok: false, reason: 'no AWS region configured (set --region or AWS_REGION)' }
+    }
+    if (!region) return { ok: false, reason: 'no AWS region configured (set --region or AWS_REGION)' }
+    try {
+      const credentials = await withTimeout(client.config.credentials(), CREDENTIAL_PROBE_TIMEOUT_MS)
+      if (!credentials.accessKeyId) throw new Error('empty credentials')
+    } catch (error) {
+      const profile = options.profile === undefined ? '' : ` for profile \`${options.profile}\``
+      // Only the error's class goes into the message: provider messages can quote config values.
+      const kind = error instanceof Error ? error.name : 'error'
+      return { ok: false, reason: `no AWS credentials could be resolved${profile} (${kind})` }
+    }
+    return { ok: true, region }
+  } finally {
+    client.destroy()
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
+    timer.unref()
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
