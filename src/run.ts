@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { ERROR_CODES, type ErrorCode } from './errors.js'
 import { createExecutor } from './executors/create.js'
@@ -44,6 +45,9 @@ export async function runSummaries(
 ): Promise<RunStats> {
   const started = performance.now()
   const { signal } = hooks
+  // Every page in flight listens to the run's signal (fetch, pool task, model call): that is
+  // a few listeners per page by design, not a leak.
+  if (signal !== undefined) setMaxListeners(options.concurrency * 4 + 16, signal)
   const executor = createExecutor(options, summarizer)
   const fetcher = new PageFetcher({
     userAgent: options.userAgent,

@@ -33,12 +33,27 @@ describe('output order', () => {
     expect(order.at(-1)).toBe(1)
   })
 
-  it('keeps at most the reorder window of results waiting, so a stuck first page cannot grow memory without bound', async () => {
-    // concurrency 1 makes the window 256 (its floor); 300 pages must still all come out in order.
-    const { records } = await runLines(
-      Array.from({ length: 300 }, () => `${server.url}/page?n=9`),
-      { strategy: 'async', concurrency: 4 },
-    )
-    expect(records.map((r) => r.line)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1))
+  it('stops starting pages once the reorder window is full behind a stuck first page', async () => {
+    let startedWhileStuck = 0
+    const stuck = await startServer((req, res) => {
+      if (req.url === '/stuck') {
+        // Hold the first page until the run has had every chance to race ahead.
+        setTimeout(() => {
+          startedWhileStuck = stuck.requests.length
+          res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage('the stuck page'))
+        }, 1500)
+        return
+      }
+      res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage('a quick page'))
+    })
+    try {
+      const urls = [`${stuck.url}/stuck`, ...Array.from({ length: 399 }, (_, i) => `${stuck.url}/quick?i=${i}`)]
+      const { records } = await runLines(urls, { strategy: 'async', concurrency: 4 })
+      // concurrency 4 gives a window of 256 lines: the stuck one and at most 255 after it.
+      expect(startedWhileStuck).toBe(256)
+      expect(records.map((r) => r.line)).toEqual(Array.from({ length: 400 }, (_, i) => i + 1))
+    } finally {
+      await stuck.close()
+    }
   })
 })

@@ -1,6 +1,9 @@
 import type { Argv } from 'yargs'
 import { DEFAULTS, OUTPUT_FORMATS, PROVIDERS, STRATEGIES } from '../options.js'
 
+// No yargs `choices`: resolveOptions() validates values, so the library and the CLI give the
+// same one-line message ("--strategy must be one of …, got `x`").
+
 /**
  * Every option of every command, declared once as data. `main()` turns the parsed values
  * into `SummarizeOptions`; validation and defaults live in `resolveOptions()`, not here,
@@ -9,7 +12,7 @@ import { DEFAULTS, OUTPUT_FORMATS, PROVIDERS, STRATEGIES } from '../options.js'
 export function summarizeArgs<T>(y: Argv<T>) {
   return y
     .positional('input', { type: 'string', describe: 'file with one URL a line, or - for stdin', demandOption: true })
-    .option('provider', { type: 'string', choices: PROVIDERS, describe: 'who writes summaries: auto uses bedrock when AWS credentials resolve, else extractive', default: DEFAULTS.provider, group: 'Summarizer:' })
+    .option('provider', { type: 'string', describe: `who writes summaries (${PROVIDERS.join(' | ')}): auto uses bedrock when AWS credentials resolve, else extractive`, default: DEFAULTS.provider, group: 'Summarizer:' })
     .option('model', { type: 'string', describe: 'Bedrock model id or inference profile', default: DEFAULTS.model, group: 'Summarizer:' })
     .option('region', { type: 'string', describe: 'AWS region (default: AWS_REGION, then the profile)', group: 'Summarizer:' })
     .option('profile', { type: 'string', describe: 'AWS named profile (default: AWS_PROFILE, then default)', group: 'Summarizer:' })
@@ -18,7 +21,7 @@ export function summarizeArgs<T>(y: Argv<T>) {
     .option('max-input-chars', { type: 'number', describe: 'longest page text sent to the model, in characters', default: DEFAULTS.maxInputChars, group: 'Summarizer:' })
     .option('retries', { type: 'number', describe: 'retries for throttled or failed model calls', default: DEFAULTS.retries, group: 'Summarizer:' })
     .option('model-timeout', { type: 'number', describe: 'seconds allowed for one model call', default: DEFAULTS.modelTimeoutMs / 1000, group: 'Summarizer:' })
-    .option('strategy', { type: 'string', choices: STRATEGIES, describe: 'scheduling: one page at a time, async on the main thread, or a worker-thread pool', default: DEFAULTS.strategy, group: 'Scheduling:' })
+    .option('strategy', { type: 'string', describe: `scheduling (${STRATEGIES.join(' | ')}): one page at a time, async on the main thread, or a worker-thread pool`, default: DEFAULTS.strategy, group: 'Scheduling:' })
     .option('concurrency', { type: 'number', describe: 'pages in flight at once (default 16; 1 for sequential)', group: 'Scheduling:' })
     .option('threads', { type: 'number', describe: 'worker threads for --strategy pool (default: number of cores)', group: 'Scheduling:' })
     .option('fetch-timeout', { type: 'number', describe: 'seconds allowed to fetch one page, redirects included', default: DEFAULTS.fetchTimeoutMs / 1000, group: 'Fetching:' })
@@ -26,7 +29,7 @@ export function summarizeArgs<T>(y: Argv<T>) {
     .option('max-redirects', { type: 'number', describe: 'redirects followed per page', default: DEFAULTS.maxRedirects, group: 'Fetching:' })
     .option('user-agent', { type: 'string', describe: 'User-Agent header for page requests', default: DEFAULTS.userAgent, defaultDescription: 'summarize-urls/<version>', group: 'Fetching:' })
     .option('out', { alias: 'o', type: 'string', describe: 'write records to this file instead of stdout', group: 'Output:' })
-    .option('format', { alias: 'f', type: 'string', choices: OUTPUT_FORMATS, describe: 'record format (default: from the --out extension, else jsonl)', group: 'Output:' })
+    .option('format', { alias: 'f', type: 'string', describe: `record format (${OUTPUT_FORMATS.join(' | ')}; default: from the --out extension, else jsonl)`, group: 'Output:' })
     .option('unordered', { type: 'boolean', describe: 'write records as pages finish instead of in input order', default: false, group: 'Output:' })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress or notices on stderr', default: false, group: 'Output:' })
 }

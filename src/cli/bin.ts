@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 import { main } from './main.js'
 
+// The pinned AWS SDK supports Node 20; its notice about future SDK releases needing Node 22
+// would print once per worker thread on every run. A user who sets the variable wins.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true'
+
 // Ctrl-C and SIGTERM abort the run (in-flight pages end as ABORTED records, and what is
 // done is written) instead of killing the process; a second Ctrl-C exits at once.
 const controller = new AbortController()

@@ -6,7 +6,7 @@ import yargs from 'yargs'
 import { runEmulatorCommand } from '../emulator/command.js'
 import { UsageError } from '../errors.js'
 import { countUrls, openInput, readUrlList } from '../input.js'
-import { asUsageError, resolveOptions, type OutputFormat, type SummarizeOptions } from '../options.js'
+import { asUsageError, OUTPUT_FORMATS, resolveOptions, type OutputFormat, type SummarizeOptions } from '../options.js'
 import { createProgress } from '../output/progress.js'
 import { RecordWriter } from '../output/writer.js'
 import { runSummaries } from '../run.js'
@@ -52,7 +52,8 @@ type Parsed = { command: 'summarize' | 'emulator' | 'demo'; args: Record<string,
 async function parse(argv: string[], io: CliIO): Promise<Parsed> {
   let command: 'summarize' | 'emulator' | 'demo' = 'summarize'
   let output = ''
-  const parser = yargs(argv)
+  const rawArgs = argv.map((arg) => (arg === '-' ? STDIN_ARG : arg))
+  const parser = yargs(rawArgs)
     .scriptName('summarize-urls')
     .usage('Summarize every web page in a list of URLs, offline or with Amazon Bedrock.')
     .command('$0 <input>', 'summarize the pages listed in <input> (one URL a line; - for stdin)', (y) => summarizeArgs(y))
@@ -76,18 +77,23 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((message, error) => {
-      throw error ?? new UsageError(message)
+      // yargs' own messages span lines ("Invalid values:\n  Argument: …"); ours are one line.
+      throw error ?? new UsageError(message.replace(/\s*\n\s*/g, ' '))
     })
   // With a parse callback, yargs hands --help and --version text to us instead of printing and exiting.
-  const args = (await parser.parseAsync(argv, {}, (_err, _argv, text) => {
+  const args = (await parser.parseAsync(rawArgs, {}, (_err, _argv, text) => {
     output = text
   })) as Record<string, unknown>
   if (args['help'] === true || args['version'] === true) {
     io.stdout.write(`${output}\n`)
     return { command: 'done' }
   }
+  if (args['input'] === STDIN_ARG) args['input'] = '-'
   return { command, args }
 }
+
+// yargs-parser turns a lone `-` positional into ''; it is swapped for this and back.
+const STDIN_ARG = '\u0000stdin'
 
 async function dispatch(argv: string[], io: CliIO): Promise<number> {
   const parsed = await parse(argv, io)
@@ -125,6 +131,9 @@ export interface OutputChoice {
 function output(args: Record<string, unknown>): OutputChoice {
   const out = args['out'] as string | undefined
   const explicit = args['format'] as OutputFormat | undefined
+  if (explicit !== undefined && !OUTPUT_FORMATS.includes(explicit)) {
+    throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}, got \`${String(explicit)}\``)
+  }
   const byExtension: Record<string, OutputFormat> = { '.csv': 'csv', '.md': 'md', '.markdown': 'md', '.jsonl': 'jsonl', '.ndjson': 'jsonl' }
   const format = explicit ?? (out === undefined ? undefined : byExtension[extname(out).toLowerCase()]) ?? 'jsonl'
   return { out, format, quiet: args['quiet'] === true }

@@ -21,7 +21,7 @@ export async function runEmulatorCommand(options: EmulatorOptions, io: EmulatorI
     if (typeof code !== 'string') throw error
     const where = `${options.host ?? '127.0.0.1'}:${options.port ?? 0}`
     io.stderr.write(`emulator: cannot listen on ${where} (${code})\n`)
-    return 1
+    return 2
   }
   io.stdout.write(`listening on ${emulator.url}\n`)
 

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest'
+import { runCli } from './helpers/cli.js'
+
+describe('usage errors', () => {
+  it('an out-of-range option exits 2 with one line naming the option, the range and the value', async () => {
+    const result = await runCli(['urls.txt', '--concurrency', '0'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toBe('summarize-urls: --concurrency must be an integer from 1 to 10000, got `0`\n')
+  })
+
+  it('a missing input file exits 2 naming the file', async () => {
+    const result = await runCli(['/nonexistent/urls.txt', '--provider', 'extractive'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toBe('summarize-urls: cannot read input `/nonexistent/urls.txt`: no such file\n')
+  })
+
+  it('an unknown option or a bad choice exits 2 without a stack trace', async () => {
+    for (const argv of [['urls.txt', '--concurency', '3'], ['urls.txt', '--strategy', 'threads']]) {
+      const result = await runCli(argv)
+      expect(result.code).toBe(2)
+      expect(result.stderr).toMatch(/^summarize-urls: .*(concurency|strategy)/)
+      expect(result.stderr).not.toContain('    at ')
+    }
+  })
+
+  it('--provider bedrock without credentials exits 2 before fetching anything', async () => {
+    const saved = { id: process.env['AWS_ACCESS_KEY_ID'], secret: process.env['AWS_SECRET_ACCESS_KEY'] }
+    delete process.env['AWS_ACCESS_KEY_ID']
+    delete process.env['AWS_SECRET_ACCESS_KEY']
+    try {
+      const result = await runCli(['-', '--provider', 'bedrock', '--region', 'us-east-1'], { stdin: 'http://127.0.0.1:9/\n' })
+      expect(result.code).toBe(2)
+      expect(result.stderr).toMatch(/^summarize-urls: --provider bedrock: no AWS credentials could be resolved/)
+      expect(result.stdout).toBe('')
+    } finally {
+      if (saved.id !== undefined) process.env['AWS_ACCESS_KEY_ID'] = saved.id
+      if (saved.secret !== undefined) process.env['AWS_SECRET_ACCESS_KEY'] = saved.secret
+    }
+  })
+
+  it('--help prints the options and exits 0', async () => {
+    const result = await runCli(['--help'])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('--max-input-chars')
+    expect(result.stdout).toContain('emulator')
+  })
+
+  it('reads the URL list from stdin with -', async () => {
+    const result = await runCli(['-', '--provider', 'extractive', '--quiet'], { stdin: '# nothing but\nnot-a-url\n' })
+    expect(result.code).toBe(1)
+    expect(JSON.parse(result.stdout)).toMatchObject({ line: 2, status: 'error', error: { code: 'INVALID_URL', attempts: 1 } })
+    expect(result.stderr).toBe('')
+  })
+})
