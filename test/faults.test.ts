@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEFAULT_RETRY_POLICY } from '../src/control/retry.js'
+import { startEmulator, type RunningEmulator } from '../src/emulator/server.js'
+import type { SummarizerConfig } from '../src/summarizers/config.js'
+import { parseJsonl, runCli } from './helpers/cli.js'
+import { runLines } from './helpers/run.js'
+import { articlePage, startServer, type TestServer } from './helpers/servers.js'
+
+let pages: TestServer
+beforeAll(async () => {
+  process.env['AWS_ACCESS_KEY_ID'] = 'test'
+  process.env['AWS_SECRET_ACCESS_KEY'] = 'test'
+  pages = await startServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname
+    switch (path) {
+      case '/missing':
+        return void res.writeHead(404).end('gone')
+      case '/pdf':
+        return void res.writeHead(200, { 'content-type': 'application/pdf' }).end('%PDF-1.7')
+      case '/never':
+        return // never answers: the fetch deadline ends it
+      case '/empty':
+        return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body><script>var x = 1</script></body></html>')
+      case '/slow':
+        return void setTimeout(() => res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage('a slow page')), 2_000)
+      default:
+        return void res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage(`page ${path}`))
+    }
+  })
+})
+afterAll(() => pages.close())
+
+function bedrock(emulator: RunningEmulator, modelId = 'anthropic.claude-3-haiku-20240307-v1:0'): SummarizerConfig {
+  return {
+    provider: 'bedrock',
+    settings: { modelId, region: 'us-east-1', endpoint: emulator.url, maxSockets: 8, requestTimeoutMs: 5_000, retry: { ...DEFAULT_RETRY_POLICY, retries: 8, baseDelayMs: 5, maxDelayMs: 50 } },
+  }
+}
+
+describe('failures stay with their page', () => {
+  it('one failing page does not affect the others', async () => {
+    const urls = ['/a', '/missing', '/pdf', '/never', '/b', '/empty', '/c'].map((p) => pages.url + p)
+    const { records, stats } = await runLines(urls, { strategy: 'pool', threads: 2, concurrency: 8, fetchTimeoutMs: 300 })
+    expect(records.map((r) => r.status === 'ok' ? 'ok' : r.error.code)).toEqual(['ok', 'HTTP_STATUS', 'UNSUPPORTED_CONTENT_TYPE', 'FETCH_TIMEOUT', 'ok', 'NO_TEXT', 'ok'])
+    expect(records[2]?.error?.message).toContain('application/pdf')
+    expect(stats).toMatchObject({ pages: 7, ok: 3, failed: 4, errors: { HTTP_STATUS: 1, UNSUPPORTED_CONTENT_TYPE: 1, FETCH_TIMEOUT: 1, NO_TEXT: 1 } })
+  })
+
+  it('throttled and failing model calls are retried until they succeed', async () => {
+    const emulator = await startEmulator({ latencyMs: 5, jitterMs: 5, throttleRate: 0.3, errorRate: 0.1 })
+    try {
+      const urls = Array.from({ length: 30 }, (_, i) => `${pages.url}/p${i}`)
+      const { records } = await runLines(urls, { strategy: 'pool', threads: 2, concurrency: 8 }, bedrock(emulator))
+      expect(records.filter((r) => r.status === 'ok')).toHaveLength(30)
+      const stats = emulator.stats()
+      expect(stats.throttled + stats.errors).toBeGreaterThan(0)
+      expect(stats.ok).toBe(30)
+    } finally {
+      await emulator.close()
+    }
+  })
+
+  it('a validation error is not retried', async () => {
+    const emulator = await startEmulator({ latencyMs: 0, jitterMs: 0 })
+    try {
+      const urls = Array.from({ length: 4 }, (_, i) => `${pages.url}/v${i}`)
+      const { records } = await runLines(urls, { strategy: 'async', concurrency: 4 }, bedrock(emulator, 'no.such-model-v1:0'))
+      for (const record of records) expect(record.error).toMatchObject({ code: 'MODEL_VALIDATION', attempts: 1 })
+      expect(emulator.stats().requests).toBe(4)
+    } finally {
+      await emulator.close()
+    }
+  })
+})
+
+describe('interrupting a run', () => {
+  it('Ctrl-C ends in-flight pages as ABORTED, keeps finished records, and exits 130', async () => {
+    const controller = new AbortController()
+    const stdin = [`${pages.url}/first`, `${pages.url}/slow`, `${pages.url}/slow`].join('\n')
+    setTimeout(() => controller.abort(), 500)
+    const started = Date.now()
+    const result = await runCli(['-', '--provider', 'extractive', '--strategy', 'async', '--concurrency', '4'], { stdin, signal: controller.signal })
+    expect(result.code).toBe(130)
+    expect(Date.now() - started).toBeLessThan(1_900) // the slow pages were not waited for
+    const records = parseJsonl(result.stdout)
+    expect(records.map((r) => r['status'] === 'ok' ? 'ok' : (r['error'] as { code: string }).code)).toEqual(['ok', 'ABORTED', 'ABORTED'])
+  })
+})
