@@ -3,7 +3,7 @@ import { decodePage } from './decode.js'
 import { ERROR_CODES, PageError, toErrorData, type ErrorData } from './errors.js'
 import { extractPage } from './extract.js'
 import type { Summarizer, TokenUsage } from './summarizers/summarizer.js'
-import { fitToLength } from './text.js'
+import { cutToBudget, fitToLength } from './text.js'
 
 /**
  * The half of a page's work that needs CPU or a model: plain, cloneable data, so the same
@@ -52,7 +52,8 @@ export async function analyzePage(task: AnalyzeTask, summarizer: Summarizer, sig
     if (page.text === '') {
       throw new PageError(ERROR_CODES.NO_TEXT, 'the page has no readable text')
     }
-    const input = budget(page.text, task.maxInputChars, lang)
+    // One huge page must not blow the model's context window or the bill.
+    const input = cutToBudget(page.text, task.maxInputChars, lang)
 
     const summarizing = performance.now()
     const result = await summarizer.summarize({ text: input, title, lang, maxChars: task.maxChars }, signal)
@@ -66,17 +67,6 @@ export async function analyzePage(task: AnalyzeTask, summarizer: Summarizer, sig
   } catch (error) {
     return { status: 'error', title, lang, error: toErrorData(error), timingsMs }
   }
-}
-
-/**
- * Cuts the text sent to the model to the input budget, at a sentence boundary when one is
- * near, so one huge page cannot blow the context window or the bill. Only the budget's
- * neighbourhood is segmented: splitting a 5 MB text into sentences to keep 12,000 chars
- * would be most of the page's CPU time.
- */
-function budget(text: string, maxInputChars: number, lang: string): string {
-  if (text.length <= maxInputChars) return text
-  return fitToLength(text.slice(0, maxInputChars + 1), maxInputChars, lang).text
 }
 
 function elapsed(since: number): number {
