@@ -64,5 +64,5 @@ export function summaryLine(stats: RunStats): string {
     .map(([code, n]) => `${code} ${n}`)
     .join(', ')
   const failed = stats.failed === 0 ? '0 failed' : `${stats.failed} failed (${codes})`
-  return `summarize-urls: ${stats.pages} pages in ${seconds.toFixed(1)} s (${rate.toFixed(1)} pages/s): ${stats.ok} ok, ${failed}`
+  return `summarize-urls: ${stats.pages} ${stats.pages === 1 ? 'page' : 'pages'} in ${seconds.toFixed(1)} s (${rate.toFixed(1)} pages/s): ${stats.ok} ok, ${failed}`
 }

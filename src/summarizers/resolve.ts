@@ -7,6 +7,9 @@ import type { SummarizerConfig } from './config.js'
 /** Longest we wait for the credential chain (SSO, process, metadata service) before giving up. */
 const CREDENTIAL_PROBE_TIMEOUT_MS = 5 * 1000 // 5 s
 
+/** With --endpoint-url and no region configured, requests are signed for this region. */
+const SIGNING_REGION_FOR_CUSTOM_ENDPOINT = 'us-east-1'
+
 export interface ResolvedSummarizer {
   config: SummarizerConfig
   /** One line for stderr saying which summarizer was chosen and why. */
@@ -40,8 +43,14 @@ export async function resolveSummarizer(options: ResolvedOptions): Promise<Resol
     requestTimeoutMs: options.modelTimeoutMs,
     retry: { ...DEFAULT_RETRY_POLICY, retries: options.retries },
   }
-  const where = options.endpointUrl === undefined ? probe.region : `${options.endpointUrl} (region ${probe.region})`
+  const endpoint = customEndpoint(options)
+  const where = endpoint === undefined ? probe.region : `${endpoint} (region ${probe.region})`
   return { config: { provider: 'bedrock', settings }, notice: `using Bedrock model ${options.model} at ${where}` }
+}
+
+/** --endpoint-url, else the SDK's own endpoint variables, which it honours without our help. */
+function customEndpoint(options: ResolvedOptions): string | undefined {
+  return options.endpointUrl ?? (process.env['AWS_ENDPOINT_URL_BEDROCK_RUNTIME'] || process.env['AWS_ENDPOINT_URL'] || undefined)
 }
 
 type Probe = { ok: true; region: string } | { ok: false; reason: string }
@@ -54,13 +63,6 @@ async function probeAws(options: ResolvedOptions): Promise<Probe> {
     ...(options.profile === undefined ? {} : { profile: options.profile }),
   })
   try {
-    let region: string
-    try {
-      region = await client.config.region()
-    } catch {
-      return { ok: false, reason: 'no AWS region configured (set --region or AWS_REGION)' }
-    }
-    if (!region) return { ok: false, reason: 'no AWS region configured (set --region or AWS_REGION)' }
     try {
       const credentials = await withTimeout(client.config.credentials(), CREDENTIAL_PROBE_TIMEOUT_MS)
       if (!credentials.accessKeyId) throw new Error('empty credentials')
@@ -70,7 +72,11 @@ async function probeAws(options: ResolvedOptions): Promise<Probe> {
       const kind = error instanceof Error ? error.name : 'error'
       return { ok: false, reason: `no AWS credentials could be resolved${profile} (${kind})` }
     }
-    return { ok: true, region }
+    const region = await client.config.region().catch(() => '')
+    if (region) return { ok: true, region }
+    // A custom endpoint (the emulator, a proxy) needs a region only to sign requests.
+    if (customEndpoint(options) !== undefined) return { ok: true, region: SIGNING_REGION_FOR_CUSTOM_ENDPOINT }
+    return { ok: false, reason: 'no AWS region configured (set --region or AWS_REGION)' }
   } finally {
     client.destroy()
   }
