@@ -74,15 +74,41 @@ describe('failures stay with their page', () => {
 })
 
 describe('interrupting a run', () => {
-  it('Ctrl-C ends in-flight pages as ABORTED, keeps finished records, and exits 130', async () => {
-    const controller = new AbortController()
-    const stdin = [`${pages.url}/first`, `${pages.url}/slow`, `${pages.url}/slow`].join('\n')
-    setTimeout(() => controller.abort(), 500)
-    const started = Date.now()
-    const result = await runCli(['-', '--provider', 'extractive', '--strategy', 'async', '--concurrency', '4'], { stdin, signal: controller.signal })
-    expect(result.code).toBe(130)
-    expect(Date.now() - started).toBeLessThan(1_900) // the slow pages were not waited for
-    const records = parseJsonl(result.stdout)
-    expect(records.map((r) => r['status'] === 'ok' ? 'ok' : (r['error'] as { code: string }).code)).toEqual(['ok', 'ABORTED', 'ABORTED'])
+  for (const strategy of ['async', 'pool']) {
+    it(`Ctrl-C ends in-flight pages as ABORTED, keeps finished records, and exits 130 (${strategy})`, async () => {
+      const emulator = await startEmulator({ latencyMs: 5_000, jitterMs: 0 })
+      try {
+        const controller = new AbortController()
+        // Every page waits on a slow model; the bad first line is finished at once.
+        const stdin = ['not a url', `${pages.url}/one`, `${pages.url}/two`].join('\n')
+        setTimeout(() => controller.abort(), 1_000)
+        const started = Date.now()
+        const result = await runCli(['-', '--provider', 'bedrock', '--endpoint-url', emulator.url, '--strategy', strategy, '--threads', '1', '--concurrency', '4'], {
+          stdin,
+          signal: controller.signal,
+        })
+        expect(result.code).toBe(130)
+        expect(Date.now() - started).toBeLessThan(4_000) // the 5 s model calls were not waited for
+        const records = parseJsonl(result.stdout)
+        expect(records.map((r) => (r['status'] === 'ok' ? 'ok' : (r['error'] as { code: string }).code))).toEqual(['INVALID_URL', 'ABORTED', 'ABORTED'])
+      } finally {
+        await emulator.close()
+      }
+    })
+  }
+})
+
+describe('the pool keeps many model calls in flight', () => {
+  it('runs more concurrent model calls than it has threads', async () => {
+    const emulator = await startEmulator({ latencyMs: 300, jitterMs: 0 })
+    try {
+      const urls = Array.from({ length: 24 }, (_, i) => `${pages.url}/m${i}`)
+      const { records } = await runLines(urls, { strategy: 'pool', threads: 2, concurrency: 12 }, bedrock(emulator), new AbortController().signal)
+      expect(records.every((r) => r.status === 'ok')).toBe(true)
+      // 2 threads, 12 pages in flight: the emulator must see far more than 2 calls at once.
+      expect(emulator.stats().maxInFlight).toBeGreaterThanOrEqual(8)
+    } finally {
+      await emulator.close()
+    }
   })
 })

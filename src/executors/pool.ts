@@ -1,6 +1,6 @@
 import { Piscina } from 'piscina'
 import type { AnalyzeOutcome, AnalyzeTask } from '../analyze.js'
-import { ERROR_CODES } from '../errors.js'
+import { ERROR_CODES, type ErrorData } from '../errors.js'
 import type { SummarizerConfig } from '../summarizers/config.js'
 import type { Executor } from './executor.js'
 
@@ -44,26 +44,41 @@ export class PoolExecutor implements Executor {
   }
 
   async analyze(task: AnalyzeTask, signal?: AbortSignal): Promise<AnalyzeOutcome> {
+    if (signal?.aborted) return aborted()
     // Transfer the page bytes to the worker instead of copying them.
     const transferList = task.body.byteOffset === 0 && task.body.byteLength === task.body.buffer.byteLength ? [task.body.buffer as ArrayBuffer] : []
+    // The signal is deliberately not given to Piscina: its balancer runs an abortable task
+    // only on an idle worker (worker_pool/balancer: `isRunningAbortableTask`), which caps
+    // in-flight model calls at one per thread. Aborting here ends the page at once; its
+    // thread is stopped by close(), which the run calls as soon as it winds down.
+    const running = this.#pool.run(task, { transferList })
+    if (signal === undefined) return running.catch(crashed)
+    let onAbort: (() => void) | undefined
+    const abort = new Promise<AnalyzeOutcome>((resolve) => {
+      onAbort = () => resolve(aborted())
+      signal.addEventListener('abort', onAbort, { once: true })
+    })
     try {
-      return await this.#pool.run(task, { transferList, ...(signal === undefined ? {} : { signal }) })
-    } catch (error) {
-      // Only a dead thread or an abort lands here: analyzePage itself never throws.
-      const aborted = signal?.aborted === true
-      return {
-        status: 'error',
-        title: '',
-        lang: '',
-        timingsMs: { extract: 0, summarize: 0 },
-        error: aborted
-          ? { code: ERROR_CODES.ABORTED, message: 'cancelled before the page finished', attempts: 1 }
-          : { code: ERROR_CODES.WORKER_CRASHED, message: `worker thread failed: ${error instanceof Error ? error.message : String(error)}`, attempts: 1 },
-      }
+      return await Promise.race([running.catch(crashed), abort])
+    } finally {
+      signal.removeEventListener('abort', onAbort as () => void)
     }
   }
 
   async close(): Promise<void> {
     await this.#pool.destroy()
   }
+}
+
+function aborted(): AnalyzeOutcome {
+  return failed({ code: ERROR_CODES.ABORTED, message: 'cancelled before the page finished', attempts: 1 })
+}
+
+/** Only a dead thread lands here: analyzePage itself never throws. */
+function crashed(error: unknown): AnalyzeOutcome {
+  return failed({ code: ERROR_CODES.WORKER_CRASHED, message: `worker thread failed: ${error instanceof Error ? error.message : String(error)}`, attempts: 1 })
+}
+
+function failed(error: ErrorData): AnalyzeOutcome {
+  return { status: 'error', title: '', lang: '', timingsMs: { extract: 0, summarize: 0 }, error }
 }
