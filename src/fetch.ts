@@ -7,7 +7,7 @@ import { ERROR_CODES, PageError } from './errors.js'
 
 /** How one page is fetched. Every field is required: defaults are applied where options are resolved. */
 export interface FetchSettings {
-  /** Sent as `User-Agent`, e.g. `summarize-urls/0.1.0 (+https://github.com/summarize-urls)`. */
+  /** Sent as `User-Agent`, e.g. `summarize-urls/0.1.0 (Node.js v20.20.2)`. */
   userAgent: string
   /** Time allowed to open the TCP/TLS connection, in ms. Usual value: 10_000. */
   connectTimeoutMs: number

@@ -85,7 +85,7 @@ export const DEFAULTS = {
   modelTimeoutMs: 60 * 1000, // 60 s
   maxPageBytes: 5 * 1024 * 1024, // 5 MiB
   maxRedirects: 5,
-  userAgent: `summarize-urls/${VERSION} (+https://github.com/summarize-urls/summarize-urls)`,
+  userAgent: `summarize-urls/${VERSION} (Node.js ${process.version})`,
 } as const satisfies SummarizeOptions
 
 /** The flag each option is set with on the command line, so messages name what the user typed. */
