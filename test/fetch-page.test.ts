@@ -1,46 +1,12 @@
-import { createServer, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingHttpHeaders } from 'node:http'
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
-import { PageFetcher, type FetchSettings } from '../src/fetch.js'
-
-const SETTINGS: FetchSettings = {
-  userAgent: 'summarize-urls-test/0.0.0 (+https://example.invalid)',
-  connectTimeoutMs: 1000,
-  headersTimeoutMs: 2000,
-  bodyTimeoutMs: 2000,
-  deadlineMs: 2000,
-  maxRedirects: 5,
-  maxBytes: 1024 * 1024,
-  connections: 4,
-}
+import { TEST_FETCH_SETTINGS, useFetchHarness } from './helpers/fetch-harness.js'
 
 const HTML = '<!doctype html><html><head><title>Hi</title></head><body><p>Hello</p></body></html>'
 
-const servers: Server[] = []
-const fetchers: PageFetcher[] = []
-
-async function serve(handler: RequestListener): Promise<string> {
-  const server = createServer(handler)
-  servers.push(server)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
-function fetcher(overrides: Partial<FetchSettings> = {}): PageFetcher {
-  const f = new PageFetcher({ ...SETTINGS, ...overrides })
-  fetchers.push(f)
-  return f
-}
-
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-  }
-  await Promise.all(fetchers.splice(0).map((f) => f.close()))
-})
+const { serve, fetcher, servers } = useFetchHarness()
 
 describe('PageFetcher returns pages', () => {
   it('fetches an HTML page with its final URL, status, charset and exact bytes', async () => {
@@ -61,7 +27,7 @@ describe('PageFetcher returns pages', () => {
       redirects: 0,
     })
     expect(Buffer.from(page.body).toString('latin1')).toBe(HTML)
-    expect(received['user-agent']).toBe(SETTINGS.userAgent)
+    expect(received['user-agent']).toBe(TEST_FETCH_SETTINGS.userAgent)
     expect(received['accept']).toBe('text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1')
     expect(received['accept-encoding']).toBe('gzip, deflate, br')
   })

@@ -1,20 +1,10 @@
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { ERROR_CODES, PageError } from '../src/errors.js'
-import { PageFetcher, type FetchSettings } from '../src/fetch.js'
+import { ERROR_CODES } from '../src/errors.js'
+import { closeServer, expectPageError, listen, useFetchHarness } from './helpers/fetch-harness.js'
 
-const SETTINGS: FetchSettings = {
-  userAgent: 'summarize-urls-test/0.0.0',
-  connectTimeoutMs: 1000,
-  headersTimeoutMs: 2000,
-  bodyTimeoutMs: 2000,
-  deadlineMs: 2000,
-  maxRedirects: 5,
-  maxBytes: 1024 * 1024,
-  connections: 4,
-}
+const { fetcher: newFetcher } = useFetchHarness()
 
 /**
  * /hop/N redirects to /hop/N-1 until /hop/0 serves the page; /to?status=S&location=L answers
@@ -55,33 +45,12 @@ beforeAll(async () => {
     }
   })
   server.on('connection', () => connections++)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-})
-
-let fetcher: PageFetcher
-afterEach(async () => {
-  await fetcher.close()
+  base = await listen(server)
 })
 
 afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
+  await closeServer(server)
 })
-
-function newFetcher(overrides: Partial<FetchSettings> = {}): PageFetcher {
-  fetcher = new PageFetcher({ ...SETTINGS, ...overrides })
-  return fetcher
-}
-
-async function failure(promise: Promise<unknown>): Promise<PageError> {
-  const error = await promise.then(
-    () => expect.fail('expected the fetch to fail'),
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(PageError)
-  return error as PageError
-}
 
 function to(location: string, status = 302): string {
   return `${base}/to?status=${status}&location=${encodeURIComponent(location)}`
@@ -115,7 +84,7 @@ describe('PageFetcher follows redirects itself', () => {
   it('gives up with TOO_MANY_REDIRECTS after maxRedirects hops', async () => {
     methods.length = 0
 
-    const error = await failure(newFetcher().fetch(`${base}/hop/6`))
+    const error = await expectPageError(newFetcher().fetch(`${base}/hop/6`))
 
     expect(error.code).toBe(ERROR_CODES.TOO_MANY_REDIRECTS)
     expect(error.message).toContain('more than 5 redirects')
@@ -125,7 +94,7 @@ describe('PageFetcher follows redirects itself', () => {
   it('reports a redirect loop as TOO_MANY_REDIRECTS as soon as it closes', async () => {
     methods.length = 0
 
-    const error = await failure(newFetcher().fetch(`${base}/loop/a`))
+    const error = await expectPageError(newFetcher().fetch(`${base}/loop/a`))
 
     expect(error.code).toBe(ERROR_CODES.TOO_MANY_REDIRECTS)
     expect(error.message).toBe(`redirect loop back to ${base}/loop/a`)
@@ -154,21 +123,21 @@ describe('PageFetcher follows redirects itself', () => {
     ['data:text/html,<script>alert(1)</script>', 'data:'],
     ['ftp://127.0.0.1/pub', 'ftp:'],
   ])('refuses a redirect to %s with BAD_REDIRECT naming the scheme', async (location, scheme) => {
-    const error = await failure(newFetcher().fetch(to(location)))
+    const error = await expectPageError(newFetcher().fetch(to(location)))
 
     expect(error.code).toBe(ERROR_CODES.BAD_REDIRECT)
     expect(error.message).toBe(`redirect to unsupported scheme ${scheme}`)
   })
 
   it('refuses a redirect without a Location as BAD_REDIRECT', async () => {
-    const error = await failure(newFetcher().fetch(`${base}/to?status=301`))
+    const error = await expectPageError(newFetcher().fetch(`${base}/to?status=301`))
 
     expect(error.code).toBe(ERROR_CODES.BAD_REDIRECT)
     expect(error.message).toContain('without a Location')
   })
 
   it('refuses a Location that is not a URL as BAD_REDIRECT', async () => {
-    const error = await failure(newFetcher().fetch(to('http://[::1')))
+    const error = await expectPageError(newFetcher().fetch(to('http://[::1')))
 
     expect(error.code).toBe(ERROR_CODES.BAD_REDIRECT)
   })
@@ -177,7 +146,7 @@ describe('PageFetcher follows redirects itself', () => {
     // Relative Locations inherit the credentials, so the URL in the message still carries them.
     const location = `http://alice:s3cret@${new URL(base).host}/hop/9`
 
-    const error = await failure(newFetcher().fetch(to(location)))
+    const error = await expectPageError(newFetcher().fetch(to(location)))
 
     expect(error.code).toBe(ERROR_CODES.TOO_MANY_REDIRECTS)
     expect(error.message).toBe(`more than 5 redirects (next was http://redacted@${new URL(base).host}/hop/4)`)

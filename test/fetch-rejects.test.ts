@@ -1,53 +1,9 @@
-import { createServer, type RequestListener, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
-import { ERROR_CODES, PageError } from '../src/errors.js'
-import { PageFetcher, type FetchSettings } from '../src/fetch.js'
+import { ERROR_CODES } from '../src/errors.js'
+import { expectPageError, useFetchHarness } from './helpers/fetch-harness.js'
 
-const SETTINGS: FetchSettings = {
-  userAgent: 'summarize-urls-test/0.0.0',
-  connectTimeoutMs: 1000,
-  headersTimeoutMs: 2000,
-  bodyTimeoutMs: 2000,
-  deadlineMs: 2000,
-  maxRedirects: 5,
-  maxBytes: 1024 * 1024,
-  connections: 4,
-}
-
-const servers: Server[] = []
-const fetchers: PageFetcher[] = []
-
-async function serve(handler: RequestListener): Promise<string> {
-  const server = createServer(handler)
-  servers.push(server)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
-function fetcher(): PageFetcher {
-  const f = new PageFetcher(SETTINGS)
-  fetchers.push(f)
-  return f
-}
-
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-  }
-  await Promise.all(fetchers.splice(0).map((f) => f.close()))
-})
-
-async function failure(promise: Promise<unknown>): Promise<PageError> {
-  const error = await promise.then(
-    () => expect.fail('expected the fetch to fail'),
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(PageError)
-  return error as PageError
-}
+const { serve, fetcher } = useFetchHarness()
 
 describe('PageFetcher rejects pages it cannot use', () => {
   it.each([
@@ -59,7 +15,7 @@ describe('PageFetcher rejects pages it cannot use', () => {
       res.writeHead(status, { 'content-type': 'text/html' }).end(status === 304 ? undefined : 'nope')
     })
 
-    const error = await failure(fetcher().fetch(base))
+    const error = await expectPageError(fetcher().fetch(base))
 
     expect(error.code).toBe(ERROR_CODES.HTTP_STATUS)
     expect(error.message).toBe(message)
@@ -72,7 +28,7 @@ describe('PageFetcher rejects pages it cannot use', () => {
     })
     const started = Date.now()
 
-    const error = await failure(fetcher().fetch(base))
+    const error = await expectPageError(fetcher().fetch(base))
 
     expect(error.code).toBe(ERROR_CODES.HTTP_STATUS)
     expect(error.message).toBe('HTTP 503 Slow Down')
@@ -88,7 +44,7 @@ describe('PageFetcher rejects pages it cannot use', () => {
         res.write('%PDF-1.7')
       })
 
-      const error = await failure(fetcher().fetch(base))
+      const error = await expectPageError(fetcher().fetch(base))
 
       expect(error.code).toBe(ERROR_CODES.UNSUPPORTED_CONTENT_TYPE)
       expect(error.message).toContain(contentType.split(';')[0])
@@ -100,7 +56,7 @@ describe('PageFetcher rejects pages it cannot use', () => {
       res.writeHead(200).end('%PDF-1.7 <html> later on does not count')
     })
 
-    const error = await failure(fetcher().fetch(base))
+    const error = await expectPageError(fetcher().fetch(base))
 
     expect(error.code).toBe(ERROR_CODES.UNSUPPORTED_CONTENT_TYPE)
     expect(error.message).toMatch(/no Content-Type/)
@@ -111,7 +67,7 @@ describe('PageFetcher rejects pages it cannot use', () => {
       res.writeHead(200).end()
     })
 
-    const error = await failure(fetcher().fetch(base))
+    const error = await expectPageError(fetcher().fetch(base))
 
     expect(error.code).toBe(ERROR_CODES.UNSUPPORTED_CONTENT_TYPE)
   })
@@ -121,7 +77,7 @@ describe('PageFetcher rejects pages it cannot use', () => {
       res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'compress' }).end('\x1f\x9d')
     })
 
-    const error = await failure(fetcher().fetch(base))
+    const error = await expectPageError(fetcher().fetch(base))
 
     expect(error.code).toBe(ERROR_CODES.UNSUPPORTED_CONTENT_TYPE)
     expect(error.message).toContain('compress')
@@ -132,7 +88,7 @@ describe('PageFetcher rejects pages it cannot use', () => {
       res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' }).end('<html>not gzip</html>')
     })
 
-    const error = await failure(fetcher().fetch(base))
+    const error = await expectPageError(fetcher().fetch(base))
 
     expect(error.code).toBe(ERROR_CODES.FETCH_FAILED)
     expect(error.message).toBe('could not decompress the body: incorrect header check (Z_DATA_ERROR)')
@@ -145,14 +101,14 @@ describe('PageFetcher rejects pages it cannot use', () => {
     ['file:///etc/passwd', 'got file:'],
     ['javascript:alert(1)', 'got javascript:'],
   ])('rejects %s as INVALID_URL without a request', async (url, message) => {
-    const error = await failure(fetcher().fetch(url))
+    const error = await expectPageError(fetcher().fetch(url))
 
     expect(error.code).toBe(ERROR_CODES.INVALID_URL)
     expect(error.message).toContain(message)
   })
 
   it('keeps URL credentials out of an INVALID_URL message', async () => {
-    const error = await failure(fetcher().fetch('http://alice:s3cret@exa mple.com/'))
+    const error = await expectPageError(fetcher().fetch('http://alice:s3cret@exa mple.com/'))
 
     expect(error.code).toBe(ERROR_CODES.INVALID_URL)
     expect(error.message).not.toContain('s3cret')

@@ -1,57 +1,13 @@
-import { createServer, type RequestListener, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { gzipSync } from 'node:zlib'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
-import { ERROR_CODES, PageError } from '../src/errors.js'
-import { PageFetcher, type FetchSettings } from '../src/fetch.js'
+import { ERROR_CODES } from '../src/errors.js'
+import { expectPageError, useFetchHarness } from './helpers/fetch-harness.js'
 
 const KiB = 1024
 const MiB = 1024 * KiB
 
-const SETTINGS: FetchSettings = {
-  userAgent: 'summarize-urls-test/0.0.0',
-  connectTimeoutMs: 1000,
-  headersTimeoutMs: 2000,
-  bodyTimeoutMs: 2000,
-  deadlineMs: 3000,
-  maxRedirects: 5,
-  maxBytes: 64 * KiB,
-  connections: 4,
-}
-
-const servers: Server[] = []
-const fetchers: PageFetcher[] = []
-
-async function serve(handler: RequestListener): Promise<string> {
-  const server = createServer(handler)
-  servers.push(server)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
-function fetcher(overrides: Partial<FetchSettings> = {}): PageFetcher {
-  const f = new PageFetcher({ ...SETTINGS, ...overrides })
-  fetchers.push(f)
-  return f
-}
-
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-  }
-  await Promise.all(fetchers.splice(0).map((f) => f.close()))
-})
-
-async function failure(promise: Promise<unknown>): Promise<PageError> {
-  const error = await promise.then(
-    () => expect.fail('expected the fetch to fail'),
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(PageError)
-  return error as PageError
-}
+const { serve, fetcher } = useFetchHarness({ deadlineMs: 3000, maxBytes: 64 * KiB })
 
 describe('PageFetcher caps the body size', () => {
   it('accepts a body of exactly maxBytes', async () => {
@@ -76,7 +32,7 @@ describe('PageFetcher caps the body size', () => {
       }, 1000).unref()
     })
 
-    const error = await failure(fetcher().fetch(base))
+    const error = await expectPageError(fetcher().fetch(base))
 
     expect(error.code).toBe(ERROR_CODES.TOO_LARGE)
     expect(error.message).toBe('Content-Length 10485760 is over the 64 KiB limit')
@@ -95,7 +51,7 @@ describe('PageFetcher caps the body size', () => {
       res.on('close', () => clearInterval(timer))
     })
 
-    const error = await failure(fetcher().fetch(base))
+    const error = await expectPageError(fetcher().fetch(base))
 
     expect(error.code).toBe(ERROR_CODES.TOO_LARGE)
     expect(error.message).toBe('body larger than the 64 KiB limit')
@@ -113,7 +69,7 @@ describe('PageFetcher caps the body size', () => {
       res.end(compressed)
     })
 
-    const error = await failure(fetcher().fetch(base))
+    const error = await expectPageError(fetcher().fetch(base))
 
     expect(compressed.byteLength).toBeLessThan(KiB)
     expect(error.code).toBe(ERROR_CODES.TOO_LARGE)
@@ -130,7 +86,7 @@ describe('PageFetcher caps the body size', () => {
     const before = process.memoryUsage().arrayBuffers
     const started = performance.now()
 
-    const error = await failure(fetcher({ maxBytes: MiB }).fetch(base))
+    const error = await expectPageError(fetcher({ maxBytes: MiB }).fetch(base))
 
     expect(error.code).toBe(ERROR_CODES.TOO_LARGE)
     expect(bomb.byteLength).toBeLessThan(200 * KiB)

@@ -1,56 +1,13 @@
 import { getEventListeners } from 'node:events'
-import { createServer, type RequestListener, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import type { RequestListener } from 'node:http'
+import { describe, expect, it } from 'vitest'
 
-import { ERROR_CODES, PageError } from '../src/errors.js'
-import { PageFetcher, type FetchSettings } from '../src/fetch.js'
+import { ERROR_CODES } from '../src/errors.js'
+import { expectPageError, useFetchHarness } from './helpers/fetch-harness.js'
 
 // undici's headers and body timeouts tick about once a second, so sub-second tests rely on the
 // deadline and keep undici's own timeouts out of the way.
-const SETTINGS: FetchSettings = {
-  userAgent: 'summarize-urls-test/0.0.0',
-  connectTimeoutMs: 1000,
-  headersTimeoutMs: 5000,
-  bodyTimeoutMs: 5000,
-  deadlineMs: 500,
-  maxRedirects: 5,
-  maxBytes: 1024 * 1024,
-  connections: 4,
-}
-
-const servers: Server[] = []
-const fetchers: PageFetcher[] = []
-
-async function serve(handler: RequestListener): Promise<string> {
-  const server = createServer(handler)
-  servers.push(server)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
-function fetcher(overrides: Partial<FetchSettings> = {}): PageFetcher {
-  const f = new PageFetcher({ ...SETTINGS, ...overrides })
-  fetchers.push(f)
-  return f
-}
-
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-  }
-  await Promise.all(fetchers.splice(0).map((f) => f.close()))
-})
-
-async function failure(promise: Promise<unknown>): Promise<PageError> {
-  const error = await promise.then(
-    () => expect.fail('expected the fetch to fail'),
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(PageError)
-  return error as PageError
-}
+const { serve, fetcher, servers } = useFetchHarness({ headersTimeoutMs: 5000, bodyTimeoutMs: 5000, deadlineMs: 500 })
 
 async function timed<T>(run: () => Promise<T>): Promise<[T, number]> {
   const started = performance.now()
@@ -72,7 +29,7 @@ describe('PageFetcher times out', () => {
   it('gives up on a server that never answers at the deadline', async () => {
     const base = await serve(NEVER_ANSWERS)
 
-    const [error, elapsed] = await timed(() => failure(fetcher().fetch(base)))
+    const [error, elapsed] = await timed(() => expectPageError(fetcher().fetch(base)))
 
     expect(error.code).toBe(ERROR_CODES.FETCH_TIMEOUT)
     expect(error.message).toBe('page not complete within 500 ms deadline')
@@ -83,7 +40,7 @@ describe('PageFetcher times out', () => {
   it('gives up at the deadline on a body that trickles a byte every 200 ms', async () => {
     const base = await serve(trickle(200))
 
-    const [error, elapsed] = await timed(() => failure(fetcher().fetch(base)))
+    const [error, elapsed] = await timed(() => expectPageError(fetcher().fetch(base)))
 
     expect(error.code).toBe(ERROR_CODES.FETCH_TIMEOUT)
     expect(error.message).toBe('page not complete within 500 ms deadline')
@@ -99,7 +56,7 @@ describe('PageFetcher times out', () => {
       }, 150)
     })
 
-    const error = await failure(fetcher().fetch(`${base}/4`))
+    const error = await expectPageError(fetcher().fetch(`${base}/4`))
 
     expect(error.code).toBe(ERROR_CODES.FETCH_TIMEOUT)
     expect(error.message).toContain('deadline')
@@ -109,7 +66,7 @@ describe('PageFetcher times out', () => {
     const base = await serve(NEVER_ANSWERS)
 
     const [error, elapsed] = await timed(() =>
-      failure(fetcher({ headersTimeoutMs: 1000, deadlineMs: 5000 }).fetch(base)),
+      expectPageError(fetcher({ headersTimeoutMs: 1000, deadlineMs: 5000 }).fetch(base)),
     )
 
     expect(error.code).toBe(ERROR_CODES.FETCH_TIMEOUT)
@@ -124,7 +81,7 @@ describe('PageFetcher times out', () => {
       res.write('<html>')
     })
 
-    const error = await failure(fetcher({ bodyTimeoutMs: 1000, deadlineMs: 5000 }).fetch(base))
+    const error = await expectPageError(fetcher({ bodyTimeoutMs: 1000, deadlineMs: 5000 }).fetch(base))
 
     expect(error.code).toBe(ERROR_CODES.FETCH_TIMEOUT)
     expect(error.message).toBe('no body data for 1 s')
@@ -137,7 +94,7 @@ describe('PageFetcher reports failed connections', () => {
     const server = servers.pop()
     await new Promise((resolve) => server?.close(resolve))
 
-    const error = await failure(fetcher().fetch(base))
+    const error = await expectPageError(fetcher().fetch(base))
 
     expect(error.code).toBe(ERROR_CODES.FETCH_FAILED)
     expect(error.message).toContain('ECONNREFUSED')
@@ -150,7 +107,7 @@ describe('PageFetcher reports failed connections', () => {
       res.write('<html>', () => res.socket?.destroy())
     })
 
-    const error = await failure(fetcher().fetch(base))
+    const error = await expectPageError(fetcher().fetch(base))
 
     expect(error.code).toBe(ERROR_CODES.FETCH_FAILED)
     expect(error.message).toMatch(/UND_ERR_SOCKET|closed/)
@@ -163,7 +120,7 @@ describe('PageFetcher stops when the caller aborts', () => {
     const controller = new AbortController()
     setTimeout(() => controller.abort(), 100)
 
-    const [error, elapsed] = await timed(() => failure(fetcher().fetch(base, controller.signal)))
+    const [error, elapsed] = await timed(() => expectPageError(fetcher().fetch(base, controller.signal)))
 
     expect(error.code).toBe(ERROR_CODES.ABORTED)
     expect(error.cause).toBe(controller.signal.reason)
@@ -175,7 +132,7 @@ describe('PageFetcher stops when the caller aborts', () => {
     const controller = new AbortController()
     setTimeout(() => controller.abort(), 100)
 
-    const error = await failure(fetcher().fetch(base, controller.signal))
+    const error = await expectPageError(fetcher().fetch(base, controller.signal))
 
     expect(error.code).toBe(ERROR_CODES.ABORTED)
   })
@@ -187,7 +144,7 @@ describe('PageFetcher stops when the caller aborts', () => {
       res.end()
     })
 
-    const error = await failure(fetcher().fetch(base, AbortSignal.abort()))
+    const error = await expectPageError(fetcher().fetch(base, AbortSignal.abort()))
 
     expect(error.code).toBe(ERROR_CODES.ABORTED)
     expect(requests).toBe(0)
@@ -201,7 +158,7 @@ describe('PageFetcher stops when the caller aborts', () => {
     const f = fetcher()
 
     await f.fetch(base, controller.signal)
-    await failure(f.fetch(`${base.replace(/:\d+$/, ':1')}/`, controller.signal))
+    await expectPageError(f.fetch(`${base.replace(/:\d+$/, ':1')}/`, controller.signal))
 
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
   })
