@@ -39,7 +39,9 @@ export function extractPage(source: string, options: ExtractOptions): ExtractedP
   // Read before Readability runs: it rewrites the document and can even detach <html>.
   const markup = readMarkupMetadata(document)
 
-  const article = runReadability(document)
+  // Readability's cost grows much faster than the page on deep nesting (depth 1,000 takes
+  // seconds, 20,000 hours); such pages, never real articles, get the plain body text.
+  const article = fitsReadability(document) ? runReadability(document) : undefined
   let text = article === undefined ? '' : visibleText(article.content)
   if (text === '') text = visibleText(parseDocument(source, options.url).body)
 
@@ -165,6 +167,28 @@ function readMarkupMetadata(document: DomDocument): MarkupMetadata {
   lang ||= normalizeLangTag(contentLanguage) || normalizeLangTag(ogLocale)
   const titleElement = document.getElementsByTagName('title')[0]
   return { title: titleElement?.textContent ?? '', ogTitle, lang }
+}
+
+/** Deepest and largest documents handed to Readability; the 90-page corpus peaks at 38 and 9,888. */
+const MAX_READABILITY_DEPTH = 256
+const MAX_READABILITY_ELEMENTS = 50_000
+
+function fitsReadability(document: DomDocument): boolean {
+  const root = document.documentElement
+  if (root === null) return false
+  let elements = 0
+  const stack: Array<[DomNode, number]> = [[root, 1]]
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [DomNode, number]
+    elements += 1
+    if (depth > MAX_READABILITY_DEPTH || elements > MAX_READABILITY_ELEMENTS) return false
+    const children = node.childNodes
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i]
+      if (child !== undefined && child.nodeType === ELEMENT_NODE) stack.push([child, depth + 1])
+    }
+  }
+  return true
 }
 
 interface Article {

@@ -189,3 +189,12 @@ describe('collapseWhitespace', () => {
     expect(collapseWhitespace(' \t a\u00a0\u00a0b\n\r\nc\u3000d\u2003e  ')).toBe('a b c d e')
   })
 })
+
+describe('pathological markup', () => {
+  it('extracts a page nested 20,000 elements deep from its body text instead of hanging in Readability', () => {
+    const depth = 20_000
+    const html = `<html><body>${'<div>'.repeat(depth)}<p>Deep inside the page. A second sentence.</p>${'</div>'.repeat(depth)}</body></html>`
+    const page = extractPage(html, { url: 'http://127.0.0.1/deep', contentType: 'text/html' })
+    expect(page.text).toBe('Deep inside the page. A second sentence.')
+  })
+})
