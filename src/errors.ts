@@ -80,6 +80,21 @@ export class UsageError extends Error {
   readonly code = 'USAGE'
 }
 
+/**
+ * The records could not be written (disk full, closed pipe). The run stops: there is no
+ * point working for output that cannot be kept. `errno` is the system code (`EPIPE`, `ENOSPC`).
+ */
+export class OutputError extends Error {
+  override name = 'OutputError'
+  readonly code = 'OUTPUT'
+  readonly errno: string
+
+  constructor(errno: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.errno = errno
+  }
+}
+
 /** Turns anything thrown while processing a page into record data. */
 export function toErrorData(error: unknown): ErrorData {
   if (error instanceof PageError) {

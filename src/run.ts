@@ -44,10 +44,16 @@ export async function runSummaries(
   hooks: RunHooks = {},
 ): Promise<RunStats> {
   const started = performance.now()
-  const { signal } = hooks
-  // Every page in flight listens to the run's signal (fetch, pool task, model call): that is
-  // a few listeners per page by design, not a leak.
-  if (signal !== undefined) setMaxListeners(options.concurrency * 4 + 16, signal)
+  // The run's own signal: aborted by the caller (Ctrl-C), or by us when the sink fails and
+  // there is no point finishing pages whose records cannot be kept.
+  const controller = new AbortController()
+  const { signal } = controller
+  const onAbort = (): void => controller.abort(hooks.signal?.reason)
+  if (hooks.signal?.aborted) onAbort()
+  hooks.signal?.addEventListener('abort', onAbort, { once: true })
+  // Every page in flight listens to this signal (fetch, pool task, model call): a few
+  // listeners per page by design, not a leak.
+  setMaxListeners(options.concurrency * 4 + 16, signal)
   const executor = createExecutor(options, summarizer)
   const fetcher = new PageFetcher({
     userAgent: options.userAgent,
@@ -83,6 +89,9 @@ export async function runSummaries(
         stats.errors[record.error.code] = (stats.errors[record.error.code] ?? 0) + 1
       }
       writing = writing.then(() => sink.write(record)).then(() => hooks.onRecord?.(record))
+      // Marks the chain handled: a failed write is rethrown where the loop awaits `writing`,
+      // not reported as an unhandled rejection while the loop waits for a slot.
+      writing.catch(() => {})
     }
   }
   const complete = (seq: number, record: PageRecord): void => {
@@ -92,8 +101,11 @@ export async function runSummaries(
     inFlight -= 1
     wake?.()
   }
-  const waitForSlot = async (seq: number): Promise<void> => {
-    while (inFlight >= executor.concurrency || (!options.unordered && seq - reorder.next >= options.reorderWindow)) {
+  const windowFull = (seq: number): boolean => !options.unordered && seq - reorder.next >= options.reorderWindow
+  // Bad lines finish at once but still wait for the window, so a stuck first page followed by
+  // a million bad lines cannot grow the reorder buffer.
+  const waitFor = async (seq: number, needsSlot: boolean): Promise<void> => {
+    while ((needsSlot && inFlight >= executor.concurrency) || (windowFull(seq) && inFlight > 0)) {
       await new Promise<void>((resolve) => (wake = resolve))
     }
   }
@@ -101,17 +113,18 @@ export async function runSummaries(
   let seq = 0
   try {
     for await (const item of input) {
-      if (signal?.aborted) {
+      if (signal.aborted) {
         // Lines read but never started are still accounted for, once each.
         complete(seq++, errorRecord(contextOf(item, ctx), abortedError(), ZERO_TIMINGS))
         break
       }
       const mySeq = seq++
       if (item.error !== undefined) {
+        await waitFor(mySeq, false)
         complete(mySeq, errorRecord(contextOf(item, ctx), item.error, ZERO_TIMINGS))
         continue
       }
-      await waitForSlot(mySeq)
+      await waitFor(mySeq, true)
       inFlight += 1
       void processPage(item, ctx, signal).then(
         (record) => {
@@ -129,7 +142,13 @@ export async function runSummaries(
     }
     while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve))
     await writing
+  } catch (error) {
+    // The sink failed (or the input stream did): stop the pages in flight, let them settle.
+    controller.abort(error)
+    while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve))
+    throw error
   } finally {
+    hooks.signal?.removeEventListener('abort', onAbort)
     await Promise.allSettled([executor.close(), fetcher.close()])
   }
   stats.elapsedMs = Math.round(performance.now() - started)

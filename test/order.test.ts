@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Strategy } from '../src/options.js'
+import { resolveOptions, type Strategy } from '../src/options.js'
+import { runSummaries } from '../src/run.js'
 import { runLines } from './helpers/run.js'
 import { articlePage, startServer, type TestServer } from './helpers/servers.js'
 
@@ -52,6 +53,32 @@ describe('output order', () => {
       // concurrency 4 gives a window of 256 lines: the stuck one and at most 255 after it.
       expect(startedWhileStuck).toBe(256)
       expect(records.map((r) => r.line)).toEqual(Array.from({ length: 400 }, (_, i) => i + 1))
+    } finally {
+      await stuck.close()
+    }
+  })
+
+  it('bad lines behind a stuck page wait for the window too, so they cannot grow the buffer', async () => {
+    let pulled = 0
+    let pulledWhileStuck = 0
+    const stuck = await startServer((_req, res) => {
+      setTimeout(() => {
+        pulledWhileStuck = pulled
+        res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage('the stuck page'))
+      }, 1000)
+    })
+    try {
+      const input = (async function* () {
+        for (let line = 1; line <= 2000; line++) {
+          pulled = line
+          yield line === 1 ? { line, url: `${stuck.url}/stuck` } : { line, url: 'bad', error: { code: 'INVALID_URL' as const, message: 'bad', attempts: 1 } }
+        }
+      })()
+      const records: number[] = []
+      await runSummaries(input, { write: (r) => void records.push(r.line) }, resolveOptions({ strategy: 'async', concurrency: 4 }), { provider: 'extractive' })
+      // The window is 256 lines: the stuck one, 255 finished bad lines, and the one waiting.
+      expect(pulledWhileStuck).toBeLessThanOrEqual(257)
+      expect(records).toEqual(Array.from({ length: 2000 }, (_, i) => i + 1))
     } finally {
       await stuck.close()
     }

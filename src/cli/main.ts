@@ -4,7 +4,7 @@ import { extname } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import yargs from 'yargs'
 import { runEmulatorCommand } from '../emulator/command.js'
-import { UsageError } from '../errors.js'
+import { OutputError, UsageError } from '../errors.js'
 import { countUrls, openInput, readUrlList } from '../input.js'
 import { asUsageError, OUTPUT_FORMATS, resolveOptions, type OutputFormat, type SummarizeOptions } from '../options.js'
 import { createProgress } from '../output/progress.js'
@@ -26,7 +26,7 @@ export interface CliIO {
 }
 
 /** Exit codes, as documented in the README. */
-export const EXIT = { OK: 0, PAGES_FAILED: 1, USAGE: 2, INTERRUPTED: 130 } as const
+export const EXIT = { OK: 0, PAGES_FAILED: 1, USAGE: 2, INTERRUPTED: 130, OUTPUT_CLOSED: 141 } as const
 
 /**
  * The whole CLI as a function: parses `argv`, runs the command, and returns the exit code.
@@ -37,6 +37,13 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   try {
     return await dispatch(argv, io)
   } catch (error) {
+    if (error instanceof OutputError) {
+      // A reader that closes the pipe (`| head`) has all it wanted: stop quietly, with the
+      // status a shell reports for SIGPIPE. Any other write failure loses records: say so.
+      if (error.errno === 'EPIPE') return EXIT.OUTPUT_CLOSED
+      io.stderr.write(`summarize-urls: ${error.message}\n`)
+      return EXIT.USAGE
+    }
     const usage = error instanceof UsageError ? error : asUsageError(error)
     if (usage !== undefined) {
       io.stderr.write(`summarize-urls: ${usage.message}\n`)
@@ -168,10 +175,12 @@ function toOptions(args: Record<string, unknown>): SummarizeOptions {
 export async function summarize(input: string, options: SummarizeOptions, choice: OutputChoice, io: CliIO, inputStream?: Readable): Promise<number> {
   const resolved = resolveOptions(options)
   const stream = inputStream ?? (await openInput(input, io.stdin))
+  // Everything that can refuse the run is checked before --out is opened, so a bad flag or
+  // missing credentials never truncates an earlier output file.
   const { config, notice } = await resolveSummarizer(resolved)
-  if (!choice.quiet) io.stderr.write(`summarize-urls: ${notice}\n`)
   const sink = choice.out === undefined ? io.stdout : await openOutput(choice.out)
-  const writer = new RecordWriter(sink, choice.format)
+  const writer = new RecordWriter(sink, choice.format, choice.out === undefined ? 'stdout' : `\`${choice.out}\``)
+  if (!choice.quiet) io.stderr.write(`summarize-urls: ${notice}\n`)
   const live = io.stderrIsTTY && !choice.quiet
   const progress = createProgress(io.stderr, { quiet: choice.quiet, live })
   progress.start(live && inputStream === undefined ? await countUrls(input) : undefined)
@@ -185,7 +194,9 @@ export async function summarize(input: string, options: SummarizeOptions, choice
     if (io.signal.aborted) return EXIT.INTERRUPTED
     return stats.failed === 0 ? EXIT.OK : EXIT.PAGES_FAILED
   } finally {
-    if (sink !== io.stdout) await closeFile(sink as WriteStream)
+    progress.close()
+    // After a write error the file is already destroyed; closing it again only repeats that error.
+    if (sink !== io.stdout && writer.error === undefined) await closeFile(sink as WriteStream)
   }
 }
 

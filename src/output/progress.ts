@@ -13,6 +13,8 @@ export interface Progress {
   start(total: number | undefined): void
   update(record: PageRecord): void
   stop(stats: RunStats): void
+  /** Removes the live bar if the run ended without stop() (an error); idempotent. */
+  close(): void
 }
 
 /**
@@ -21,7 +23,7 @@ export interface Progress {
  * and ETA; without a TTY a single line at the end says what happened.
  */
 export function createProgress(stream: NodeJS.WritableStream, options: ProgressOptions): Progress {
-  if (options.quiet) return { start() {}, update() {}, stop() {} }
+  if (options.quiet) return { start() {}, update() {}, stop() {}, close() {} }
   let bar: cliProgress.SingleBar | undefined
   let done = 0
   let errors = 0
@@ -50,8 +52,12 @@ export function createProgress(stream: NodeJS.WritableStream, options: ProgressO
       bar?.update(done, { errors, speed: seconds > 0 ? (done / seconds).toFixed(1) : '0.0' })
     },
     stop(stats) {
-      bar?.stop()
+      this.close()
       stream.write(`${summaryLine(stats)}\n`)
+    },
+    close() {
+      bar?.stop()
+      bar = undefined
     },
   }
 }

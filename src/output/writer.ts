@@ -1,5 +1,6 @@
 import { once } from 'node:events'
 import type { Writable } from 'node:stream'
+import { OutputError } from '../errors.js'
 import type { OutputFormat } from '../options.js'
 import type { PageRecord } from '../record.js'
 import type { RecordSink } from '../run.js'
@@ -21,25 +22,51 @@ const FORMATS: Record<OutputFormat, { header: string; row: (record: PageRecord) 
 export class RecordWriter implements RecordSink {
   readonly #stream: Writable
   readonly #row: (record: PageRecord) => string
+  readonly #name: string
   #headerPending: string
+  #error: OutputError | undefined
 
-  constructor(stream: Writable, format: OutputFormat) {
+  /** `name` says where the records go (a path, or `stdout`), for the error message. */
+  constructor(stream: Writable, format: OutputFormat, name = 'the output') {
     this.#stream = stream
     this.#row = FORMATS[format].row
     this.#headerPending = FORMATS[format].header
+    this.#name = name
+    // Without a listener a closed pipe or a full disk would be an uncaught exception.
+    stream.on('error', (error) => {
+      this.#error ??= toOutputError(error, this.#name)
+    })
+  }
+
+  /** The first write error, if any: the run checks it to stop. */
+  get error(): OutputError | undefined {
+    return this.#error
   }
 
   async write(record: PageRecord): Promise<void> {
+    if (this.#error !== undefined) throw this.#error
     const text = this.#headerPending + this.#row(record)
     this.#headerPending = ''
-    if (!this.#stream.write(text)) await once(this.#stream, 'drain')
+    if (!this.#stream.write(text)) {
+      try {
+        await once(this.#stream, 'drain')
+      } catch (error) {
+        throw (this.#error ??= toOutputError(error, this.#name))
+      }
+    }
   }
 
   /** Writes the header even when there were no records, so an empty run is still a valid file. */
   async finish(): Promise<void> {
+    if (this.#error !== undefined) throw this.#error
     if (this.#headerPending !== '') {
       this.#stream.write(this.#headerPending)
       this.#headerPending = ''
     }
   }
+}
+
+function toOutputError(error: unknown, name: string): OutputError {
+  const errno = (error as NodeJS.ErrnoException).code ?? 'EIO'
+  return new OutputError(errno, `cannot write records to ${name}: ${errno}`, { cause: error })
 }
