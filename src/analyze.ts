@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks'
-import { decodePage } from './decode.js'
+import { decodePage, unreadableReason } from './decode.js'
 import { ERROR_CODES, PageError, toErrorData, type ErrorData } from './errors.js'
 import { extractPage } from './extract.js'
 import type { Summarizer, TokenUsage } from './summarizers/summarizer.js'
@@ -37,6 +37,8 @@ export type AnalyzeOutcome =
     })
   | (AnalyzeCommon & { status: 'error'; error: ErrorData })
 
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u
+
 /** Decode, extract, budget and summarize one page. Never throws: failures are data. */
 export async function analyzePage(task: AnalyzeTask, summarizer: Summarizer, signal?: AbortSignal): Promise<AnalyzeOutcome> {
   const timingsMs = { extract: 0, summarize: 0 }
@@ -45,11 +47,16 @@ export async function analyzePage(task: AnalyzeTask, summarizer: Summarizer, sig
   try {
     const started = performance.now()
     const decoded = decodePage(task.body, { headerCharset: task.headerCharset, contentType: task.contentType })
+    const unreadable = unreadableReason(decoded)
+    if (unreadable !== undefined) {
+      throw new PageError(unreadable.binary ? ERROR_CODES.UNSUPPORTED_CONTENT_TYPE : ERROR_CODES.NO_TEXT, unreadable.message)
+    }
     const page = extractPage(decoded.text, { url: task.url, contentType: task.contentType })
     title = page.title
     lang = page.lang
     timingsMs.extract = elapsed(started)
-    if (page.text === '') {
+    // Whitespace, zero-width characters and punctuation alone are not text to summarize.
+    if (!LETTER_OR_DIGIT.test(page.text)) {
       throw new PageError(ERROR_CODES.NO_TEXT, 'the page has no readable text')
     }
     // One huge page must not blow the model's context window or the bill.

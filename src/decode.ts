@@ -1,3 +1,4 @@
+import { isAscii, isUtf8 } from 'node:buffer'
 import { TextDecoder } from 'node:util'
 
 export interface DecodedPage {
@@ -12,8 +13,12 @@ export interface DecodeOptions {
   contentType: 'text/html' | 'text/plain'
 }
 
-/** The HTML spec's prescan looks at the first 1024 bytes; real pages put the meta later. */
-const PRESCAN_BYTES = 4096
+/**
+ * The HTML spec's prescan looks at the first 1024 bytes, but browsers re-decode when they
+ * meet a later meta, and real pages put 10 KB of scripts and comments before it. The scan
+ * stops at the end of the head.
+ */
+const PRESCAN_BYTES = 64 * 1024
 
 /**
  * Decodes page bytes the way a browser chooses the encoding: byte order mark, then the
@@ -25,12 +30,45 @@ const PRESCAN_BYTES = 4096
  * far more common than files whose BOM lies.
  */
 export function decodePage(bytes: Uint8Array, options: DecodeOptions): DecodedPage {
-  const decoder =
-    decoderFromBom(bytes) ??
-    decoderFor(options.headerCharset) ??
-    (options.contentType === 'text/html' ? decoderFromMeta(bytes) : undefined) ??
-    new TextDecoder('utf-8')
+  const bom = decoderFromBom(bytes)
+  if (bom !== undefined) return { text: bom.decode(bytes), charset: bom.encoding }
+  const declared = decoderFor(options.headerCharset) ?? (options.contentType === 'text/html' ? decoderFromMeta(bytes) : undefined)
+  // The commonest charset error on the web is UTF-8 labelled with a legacy charset (a CMS
+  // template saying gb2312 or iso-8859-1). Legacy multi-byte text is practically never
+  // valid UTF-8, so bytes that are valid UTF-8 and not plain ASCII are read as UTF-8.
+  const decoder = declared !== undefined && declared.encoding !== 'utf-8' && !isAscii(bytes) && isUtf8(bytes) ? new TextDecoder('utf-8') : (declared ?? new TextDecoder('utf-8'))
   return { text: decoder.decode(bytes), charset: decoder.encoding }
+}
+
+/** Share of a sample that may be control characters or U+FFFD before a page is not text. */
+const MAX_CONTROL_SHARE = 0.02
+const MAX_REPLACEMENT_SHARE = 0.1
+const SAMPLE_CHARS = 64 * 1024
+// C0 and C1 controls other than tab, line feed, form feed and carriage return.
+const CONTROL = /[\u0000-\u0008\u000B\u000E-\u001F\u007F-\u009F]/g
+const REPLACEMENT = /\uFFFD/g
+
+/**
+ * Why decoded page text is not text at all, or undefined when it is: binary data served as
+ * text/html (controls and NULs), or bytes that are not in the charset they were decoded
+ * with (mostly U+FFFD). Summarizing either would bill a model for noise.
+ */
+export function unreadableReason(decoded: DecodedPage): { binary: boolean; message: string } | undefined {
+  const sample = decoded.text.slice(0, SAMPLE_CHARS)
+  if (sample.length === 0) return undefined
+  const controls = sample.match(CONTROL)?.length ?? 0
+  if (controls / sample.length > MAX_CONTROL_SHARE) {
+    return { binary: true, message: `the body is binary data, not text (${percent(controls, sample.length)} control characters)` }
+  }
+  const replaced = sample.match(REPLACEMENT)?.length ?? 0
+  if (replaced / sample.length > MAX_REPLACEMENT_SHARE) {
+    return { binary: false, message: `the body is not readable as ${decoded.charset} (${percent(replaced, sample.length)} undecodable): the page's charset is wrong or missing` }
+  }
+  return undefined
+}
+
+function percent(part: number, whole: number): string {
+  return `${Math.round((100 * part) / whole)}%`
 }
 
 function decoderFor(label: string | undefined): TextDecoder | undefined {
@@ -62,9 +100,12 @@ function decoderFromMeta(bytes: Uint8Array): TextDecoder | undefined {
   // A meta can only be found in an ASCII-compatible encoding, where the tag is plain
   // ASCII bytes; latin1 maps each byte to one character, so no multi-byte sequence before
   // the tag can hide it.
-  const prefix = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, PRESCAN_BYTES))
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, PRESCAN_BYTES))
     .toString('latin1')
     .replace(/<!--[\s\S]*?(?:-->|$)/g, '')
+  // A <meta> in the body is content (an article about HTML), not the page's declaration.
+  const end = head.search(/<\/head[\s>]|<body[\s>]/i)
+  const prefix = end === -1 ? head : head.slice(0, end)
   for (const [tag] of prefix.matchAll(META_TAG)) {
     const label = charsetOfMeta(tag)
     if (label === undefined) continue

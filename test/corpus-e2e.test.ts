@@ -64,6 +64,8 @@ function checkRecords(records: Array<Record<string, unknown>>, provider: string)
     const summary = record['summary'] as string
     expect(summary.trim().length, `line ${String(record['line'])}`).toBeGreaterThan(0)
     expect(summary.length).toBeLessThanOrEqual(150)
+    // Decoded in the right charset: no replacement characters, no GBK-read-as-UTF-8 mojibake.
+    expect(`${String(record['title'])} ${summary}`).not.toMatch(/\uFFFD|鏂|鍒|锛/)
     expect(record['provider']).toBe(provider)
     expect(record['error']).toBeNull()
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodePage } from '../src/decode.js'
+import { decodePage, unreadableReason } from '../src/decode.js'
 
 // 'こんにちは' as written by the legacy Japanese encodings (Node has no encoder for them).
 const HELLO_SHIFT_JIS = [0x82, 0xb1, 0x82, 0xf1, 0x82, 0xc9, 0x82, 0xbf, 0x82, 0xcd]
@@ -124,5 +124,43 @@ describe('decodePage', () => {
     const padding = `<meta name="description" content="${'x'.repeat(2000)}">`
     const decoded = decodePage(page(`${padding}<meta charset="shift_jis">`, HELLO_SHIFT_JIS), { contentType: 'text/html' })
     expect(decoded.charset).toBe('shift_jis')
+  })
+})
+
+describe('mislabelled and unreadable bytes', () => {
+  const utf8Chinese = new TextEncoder().encode('<html><head><meta charset="gb2312"><title>深度学习</title></head><body><p>这是一个用UTF-8编码的中文页面。</p></body></html>')
+
+  it('reads valid UTF-8 as UTF-8 even when the page declares a legacy charset', () => {
+    const decoded = decodePage(utf8Chinese, { contentType: 'text/html' })
+    expect(decoded.charset).toBe('utf-8')
+    expect(decoded.text).toContain('这是一个用UTF-8编码的中文页面。')
+    expect(decodePage(utf8Chinese, { headerCharset: 'iso-8859-1', contentType: 'text/html' }).charset).toBe('utf-8')
+  })
+
+  it('still honours a legacy charset when the bytes are not valid UTF-8', () => {
+    const sjis = new Uint8Array([...new TextEncoder().encode('<html><body><p>'), 0x82, 0xb1, 0x82, 0xf1, 0x82, 0xc9, 0x82, 0xbf, 0x82, 0xcd, ...new TextEncoder().encode('</p></body></html>')])
+    expect(decodePage(sjis, { headerCharset: 'shift_jis', contentType: 'text/html' }).text).toContain('こんにちは')
+  })
+
+  it('finds a <meta charset> that comes after 10 KB of comments and scripts in the head', () => {
+    const filler = `<!-- ${'x'.repeat(6000)} --><script>${'var a = 1;'.repeat(500)}</script>`
+    const bytes = new Uint8Array([...new TextEncoder().encode(`<html><head>${filler}<meta charset="shift_jis"></head><body><p>`), 0x82, 0xb1, 0x82, 0xf1, ...new TextEncoder().encode('</p></body></html>')])
+    expect(decodePage(bytes, { contentType: 'text/html' }).charset).toBe('shift_jis')
+  })
+
+  it('ignores a <meta charset> in the body, which is content rather than a declaration', () => {
+    const bytes = new TextEncoder().encode('<html><head><title>t</title></head><body><meta charset="shift_jis"><p>plain ascii</p></body></html>')
+    expect(decodePage(bytes, { contentType: 'text/html' }).charset).toBe('utf-8')
+  })
+
+  it('calls binary data served as text/html binary, and Shift_JIS read as UTF-8 unreadable', () => {
+    const random = new Uint8Array(4096).map((_, i) => (i * 2654435761) >>> 24)
+    expect(unreadableReason(decodePage(random, { contentType: 'text/html' }))?.binary).toBe(true)
+    // 'こんにちは世界。' in Shift_JIS, repeated.
+    const sjis = new Uint8Array(Array.from({ length: 200 }, () => [0x82, 0xb1, 0x82, 0xf1, 0x82, 0xc9, 0x82, 0xbf, 0x82, 0xcd, 0x90, 0xa2, 0x8a, 0x45, 0x81, 0x42]).flat())
+    const wrong = unreadableReason(decodePage(sjis, { headerCharset: 'utf-8', contentType: 'text/html' }))
+    expect(wrong).toMatchObject({ binary: false })
+    expect(wrong?.message).toContain('not readable as utf-8')
+    expect(unreadableReason(decodePage(utf8Chinese, { contentType: 'text/html' }))).toBeUndefined()
   })
 })

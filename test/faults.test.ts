@@ -19,6 +19,10 @@ beforeAll(async () => {
         return void res.writeHead(200, { 'content-type': 'application/pdf' }).end('%PDF-1.7')
       case '/never':
         return // never answers: the fetch deadline ends it
+      case '/zero-width':
+        return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body><p>&nbsp;&#8203;&#8203; &zwnj;</p></body></html>')
+      case '/binary':
+        return void res.writeHead(200, { 'content-type': 'text/html' }).end(Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 2654435761) >>> 24)))
       case '/empty':
         return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body><script>var x = 1</script></body></html>')
       case '/slow':
@@ -39,11 +43,12 @@ function bedrock(emulator: RunningEmulator, modelId = 'anthropic.claude-3-haiku-
 
 describe('failures stay with their page', () => {
   it('one failing page does not affect the others', async () => {
-    const urls = ['/a', '/missing', '/pdf', '/never', '/b', '/empty', '/c'].map((p) => pages.url + p)
+    const urls = ['/a', '/missing', '/pdf', '/never', '/b', '/empty', '/zero-width', '/binary', '/c'].map((p) => pages.url + p)
     const { records, stats } = await runLines(urls, { strategy: 'pool', threads: 2, concurrency: 8, fetchTimeoutMs: 300 })
-    expect(records.map((r) => r.status === 'ok' ? 'ok' : r.error.code)).toEqual(['ok', 'HTTP_STATUS', 'UNSUPPORTED_CONTENT_TYPE', 'FETCH_TIMEOUT', 'ok', 'NO_TEXT', 'ok'])
+    expect(records.map((r) => (r.status === 'ok' ? 'ok' : r.error.code))).toEqual(['ok', 'HTTP_STATUS', 'UNSUPPORTED_CONTENT_TYPE', 'FETCH_TIMEOUT', 'ok', 'NO_TEXT', 'NO_TEXT', 'UNSUPPORTED_CONTENT_TYPE', 'ok'])
     expect(records[2]?.error?.message).toContain('application/pdf')
-    expect(stats).toMatchObject({ pages: 7, ok: 3, failed: 4, errors: { HTTP_STATUS: 1, UNSUPPORTED_CONTENT_TYPE: 1, FETCH_TIMEOUT: 1, NO_TEXT: 1 } })
+    expect(records[7]?.error?.message).toContain('binary')
+    expect(stats).toMatchObject({ pages: 9, ok: 3, failed: 6, errors: { HTTP_STATUS: 1, UNSUPPORTED_CONTENT_TYPE: 2, FETCH_TIMEOUT: 1, NO_TEXT: 2 } })
   })
 
   it('throttled and failing model calls are retried until they succeed', async () => {
