@@ -44,6 +44,7 @@ export async function analyzePage(task: AnalyzeTask, summarizer: Summarizer, sig
   const timingsMs = { extract: 0, summarize: 0 }
   let title = ''
   let lang = ''
+  let summarizing: number | undefined
   try {
     const started = performance.now()
     const decoded = decodePage(task.body, { headerCharset: task.headerCharset, contentType: task.contentType })
@@ -62,16 +63,18 @@ export async function analyzePage(task: AnalyzeTask, summarizer: Summarizer, sig
     // One huge page must not blow the model's context window or the bill.
     const input = cutToBudget(page.text, task.maxInputChars, lang)
 
-    const summarizing = performance.now()
+    summarizing = performance.now()
     const result = await summarizer.summarize({ text: input, title, lang, maxChars: task.maxChars }, signal)
     timingsMs.summarize = elapsed(summarizing)
     // Models overshoot length limits, so the limit is enforced here, once, for every provider.
     const fitted = fitToLength(result.summary.trim(), task.maxChars, lang)
     if (fitted.text === '') {
-      throw new PageError(ERROR_CODES.MODEL_ERROR, 'the model returned an empty summary', { attempts: result.attempts })
+      throw new PageError(ERROR_CODES.MODEL_ERROR, `the ${summarizer.provider === 'bedrock' ? 'model' : 'summarizer'} returned no summary that fits ${task.maxChars} characters`, { attempts: result.attempts })
     }
     return { status: 'ok', title, lang, summary: fitted.text, truncated: fitted.truncated, model: result.model, usage: result.usage, timingsMs }
   } catch (error) {
+    // A failed model call still took its time (retries included): the record shows it.
+    if (summarizing !== undefined && timingsMs.summarize === 0) timingsMs.summarize = elapsed(summarizing)
     return { status: 'error', title, lang, error: toErrorData(error), timingsMs }
   }
 }

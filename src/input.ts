@@ -66,8 +66,6 @@ export async function openInput(path: string, stdin: Readable): Promise<Readable
 export async function countUrls(path: string): Promise<number | undefined> {
   if (path === '-') return undefined
   let count = 0
-  for await (const item of readUrlList(createReadStream(path))) {
-    if (item) count += 1
-  }
+  for await (const _item of readUrlList(createReadStream(path))) count += 1
   return count
 }

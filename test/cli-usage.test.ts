@@ -51,4 +51,28 @@ describe('usage errors', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ line: 2, status: 'error', error: { code: 'INVALID_URL', attempts: 1 } })
     expect(result.stderr).toBe('')
   })
+
+  it('second-valued options are checked in seconds, quoting the value as typed', async () => {
+    const result = await runCli(['urls.txt', '--fetch-timeout', '-5'])
+    expect(result).toMatchObject({ code: 2, stderr: 'summarize-urls: --fetch-timeout must be a number of seconds from 0.001 to 3600, got `-5`\n' })
+  })
+
+  it('an option given without its value exits 2 naming it', async () => {
+    for (const argv of [['urls.txt', '--concurrency'], ['emulator', '--port']]) {
+      const result = await runCli(argv)
+      expect(result.code).toBe(2)
+      expect(result.stderr).toMatch(/^summarize-urls: Not enough arguments following: (concurrency|port)\n$/)
+    }
+  })
+
+  it('a repeated option takes its last value', async () => {
+    const result = await runCli(['-', '--provider', 'bedrock', '--provider', 'extractive', '--quiet'], { stdin: 'not-a-url\n' })
+    expect(result.code).toBe(1)
+    expect(JSON.parse(result.stdout)).toMatchObject({ provider: 'extractive' })
+  })
+
+  it('emulator options are validated with their flag names', async () => {
+    const result = await runCli(['emulator', '--throttle-rate', '2'])
+    expect(result).toMatchObject({ code: 2, stderr: 'summarize-urls: --throttle-rate must be a number from 0 to 1, got `2`\n' })
+  })
 })

@@ -232,3 +232,23 @@ async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
 }
+
+describe('emulator validation of empty content', () => {
+  it('answers a blank text block with ValidationException, as Bedrock does', async () => {
+    const emulator = await startEmulator({ latencyMs: 0, jitterMs: 0 })
+    try {
+      const client = new BedrockRuntimeClient({
+        region: 'us-east-1',
+        endpoint: emulator.url,
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        maxAttempts: 1,
+        requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: false }) }),
+      })
+      const send = client.send(new ConverseCommand({ modelId: 'anthropic.claude-3-haiku-20240307-v1:0', messages: [{ role: 'user', content: [{ text: '  ' }] }] }))
+      await expect(send).rejects.toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } })
+      client.destroy()
+    } finally {
+      await emulator.close()
+    }
+  })
+})

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_RETRY_POLICY, isRetryable, limitRetries, retryDelayMs, sleep, stopsRun, withRetry } from '../src/control/retry.js'
+import { DEFAULT_RETRY_POLICY, isRetryable, limitRetries, retryDelayMs, sleep, withRetry } from '../src/control/retry.js'
 import type { RetryPolicy } from '../src/control/retry.js'
 import { ERROR_CODES, PageError } from '../src/errors.js'
 import type { ErrorCode } from '../src/errors.js'
@@ -53,12 +53,6 @@ describe('retryDelayMs', () => {
     const never = limitRetries(new PageError(ERROR_CODES.MODEL_ERROR, 'filtered'), 0)
     expect(isRetryable(never)).toBe(false)
     expect(isRetryable(new PageError(ERROR_CODES.MODEL_ERROR, '503'))).toBe(true)
-  })
-
-  it('says that access and model errors stop the whole run, and throttling does not', () => {
-    expect(stopsRun(new PageError(ERROR_CODES.ACCESS_DENIED, 'x'))).toBe(true)
-    expect(stopsRun(new PageError(ERROR_CODES.MODEL_NOT_FOUND, 'x'))).toBe(true)
-    expect(stopsRun(throttled())).toBe(false)
   })
 
   it('has the documented defaults', () => {

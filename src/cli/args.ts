@@ -1,47 +1,49 @@
 import type { Argv } from 'yargs'
+import { EMULATOR_DEFAULTS } from '../emulator/server.js'
 import { DEFAULTS, OUTPUT_FORMATS, PROVIDERS, STRATEGIES } from '../options.js'
 
-// No yargs `choices`: resolveOptions() validates values, so the library and the CLI give the
-// same one-line message ("--strategy must be one of …, got `x`").
+// Options are declared here as data, with no yargs `default` and no `choices`: an unset
+// option stays unset, so resolveOptions() (and the emulator's own resolver) apply the one
+// set of defaults and give the one style of message ("--strategy must be one of …, got `x`").
+// `defaultDescription` only shows those defaults in --help.
 
-/**
- * Every option of every command, declared once as data. `main()` turns the parsed values
- * into `SummarizeOptions`; validation and defaults live in `resolveOptions()`, not here,
- * so the library and the CLI accept exactly the same things.
- */
+/** The options of the main command (and of `demo`, which runs the same job). */
 export function summarizeArgs<T>(y: Argv<T>) {
   return y
     .positional('input', { type: 'string', describe: 'file with one URL a line, or - for stdin', demandOption: true })
-    .option('provider', { type: 'string', describe: `who writes summaries (${PROVIDERS.join(' | ')}): auto uses bedrock when AWS credentials resolve, else extractive`, default: DEFAULTS.provider, group: 'Summarizer:' })
-    .option('model', { type: 'string', describe: 'Bedrock model id or inference profile', default: DEFAULTS.model, group: 'Summarizer:' })
-    .option('region', { type: 'string', describe: 'AWS region (default: AWS_REGION, then the profile)', group: 'Summarizer:' })
-    .option('profile', { type: 'string', describe: 'AWS named profile (default: AWS_PROFILE, then default)', group: 'Summarizer:' })
-    .option('endpoint-url', { type: 'string', describe: 'Bedrock Runtime endpoint, e.g. the local emulator (default: AWS_ENDPOINT_URL_BEDROCK_RUNTIME, then AWS)', group: 'Summarizer:' })
-    .option('max-chars', { type: 'number', describe: 'longest summary, in characters', default: DEFAULTS.maxChars, group: 'Summarizer:' })
-    .option('max-input-chars', { type: 'number', describe: 'longest page text sent to the model, in characters', default: DEFAULTS.maxInputChars, group: 'Summarizer:' })
-    .option('retries', { type: 'number', describe: 'retries for throttled or failed model calls', default: DEFAULTS.retries, group: 'Summarizer:' })
-    .option('model-timeout', { type: 'number', describe: 'seconds allowed for one model call', default: DEFAULTS.modelTimeoutMs / 1000, group: 'Summarizer:' })
-    .option('strategy', { type: 'string', describe: `scheduling (${STRATEGIES.join(' | ')}): one page at a time, async on the main thread, or a worker-thread pool`, default: DEFAULTS.strategy, group: 'Scheduling:' })
-    .option('concurrency', { type: 'number', describe: 'pages in flight at once (default 16; 1 for sequential)', group: 'Scheduling:' })
-    .option('threads', { type: 'number', describe: 'worker threads for --strategy pool (default: number of cores)', group: 'Scheduling:' })
-    .option('fetch-timeout', { type: 'number', describe: 'seconds allowed to fetch one page, redirects included', default: DEFAULTS.fetchTimeoutMs / 1000, group: 'Fetching:' })
-    .option('max-page-bytes', { type: 'number', describe: 'largest page accepted, after decompression', default: DEFAULTS.maxPageBytes, group: 'Fetching:' })
-    .option('max-redirects', { type: 'number', describe: 'redirects followed per page', default: DEFAULTS.maxRedirects, group: 'Fetching:' })
-    .option('user-agent', { type: 'string', describe: 'User-Agent header for page requests', default: DEFAULTS.userAgent, defaultDescription: 'summarize-urls/<version>', group: 'Fetching:' })
-    .option('out', { alias: 'o', type: 'string', describe: 'write records to this file instead of stdout', group: 'Output:' })
-    .option('format', { alias: 'f', type: 'string', describe: `record format (${OUTPUT_FORMATS.join(' | ')}; default: from the --out extension, else jsonl)`, group: 'Output:' })
-    .option('unordered', { type: 'boolean', describe: 'write records as pages finish instead of in input order', default: false, group: 'Output:' })
-    .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress or notices on stderr', default: false, group: 'Output:' })
+    .options({
+      provider: { type: 'string', requiresArg: true, group: 'Summarizer:', defaultDescription: DEFAULTS.provider, describe: `who writes summaries (${PROVIDERS.join(' | ')}): auto uses bedrock when AWS credentials resolve, else extractive` },
+      model: { type: 'string', requiresArg: true, group: 'Summarizer:', defaultDescription: DEFAULTS.model, describe: 'Bedrock model id or inference profile' },
+      region: { type: 'string', requiresArg: true, group: 'Summarizer:', defaultDescription: 'AWS_REGION, then the profile', describe: 'AWS region' },
+      profile: { type: 'string', requiresArg: true, group: 'Summarizer:', defaultDescription: 'AWS_PROFILE, then default', describe: 'AWS named profile' },
+      'endpoint-url': { type: 'string', requiresArg: true, group: 'Summarizer:', defaultDescription: "the SDK's", describe: 'Bedrock Runtime endpoint, e.g. the local emulator (AWS_ENDPOINT_URL_BEDROCK_RUNTIME works too)' },
+      'max-chars': { type: 'number', requiresArg: true, group: 'Summarizer:', defaultDescription: String(DEFAULTS.maxChars), describe: 'longest summary, in characters' },
+      'max-input-chars': { type: 'number', requiresArg: true, group: 'Summarizer:', defaultDescription: String(DEFAULTS.maxInputChars), describe: 'longest page text sent to the model, in characters' },
+      retries: { type: 'number', requiresArg: true, group: 'Summarizer:', defaultDescription: String(DEFAULTS.retries), describe: 'retries for throttled or failed model calls' },
+      'model-timeout': { type: 'number', requiresArg: true, group: 'Summarizer:', defaultDescription: String(DEFAULTS.modelTimeoutMs / 1000), describe: 'seconds allowed for one model call' },
+      strategy: { type: 'string', requiresArg: true, group: 'Scheduling:', defaultDescription: DEFAULTS.strategy, describe: `scheduling (${STRATEGIES.join(' | ')}): one page at a time, async on the main thread, or a worker-thread pool` },
+      concurrency: { type: 'number', requiresArg: true, group: 'Scheduling:', defaultDescription: `${DEFAULTS.concurrency}; 1 for sequential`, describe: 'pages in flight at once' },
+      threads: { type: 'number', requiresArg: true, group: 'Scheduling:', defaultDescription: 'number of cores', describe: 'worker threads for --strategy pool' },
+      'fetch-timeout': { type: 'number', requiresArg: true, group: 'Fetching:', defaultDescription: String(DEFAULTS.fetchTimeoutMs / 1000), describe: 'seconds allowed to fetch one page, redirects included' },
+      'max-page-bytes': { type: 'number', requiresArg: true, group: 'Fetching:', defaultDescription: `${DEFAULTS.maxPageBytes} (5 MiB)`, describe: 'largest page accepted, after decompression' },
+      'max-redirects': { type: 'number', requiresArg: true, group: 'Fetching:', defaultDescription: String(DEFAULTS.maxRedirects), describe: 'redirects followed per page' },
+      'user-agent': { type: 'string', requiresArg: true, group: 'Fetching:', defaultDescription: 'summarize-urls/<version> (Node.js <version>)', describe: 'User-Agent header for page requests' },
+      out: { alias: 'o', type: 'string', requiresArg: true, group: 'Output:', defaultDescription: 'stdout', describe: 'write records to this file' },
+      format: { alias: 'f', type: 'string', requiresArg: true, group: 'Output:', defaultDescription: 'from the --out extension, else jsonl', describe: `record format (${OUTPUT_FORMATS.join(' | ')})` },
+      unordered: { type: 'boolean', group: 'Output:', describe: 'write records as pages finish instead of in input order' },
+      quiet: { alias: 'q', type: 'boolean', group: 'Output:', describe: 'no progress or notices on stderr' },
+    })
 }
 
 export function emulatorArgs<T>(y: Argv<T>) {
-  return y
-    .option('port', { type: 'number', describe: 'port to listen on (0 picks a free one)', default: 0 })
-    .option('host', { type: 'string', describe: 'address to bind', default: '127.0.0.1' })
-    .option('latency-ms', { type: 'number', describe: 'mean model latency per call', default: 800 })
-    .option('jitter-ms', { type: 'number', describe: 'latency varies uniformly by up to this much', default: 200 })
-    .option('throttle-rate', { type: 'number', describe: 'fraction of calls answered with ThrottlingException (429)', default: 0 })
-    .option('error-rate', { type: 'number', describe: 'fraction of calls answered with a 500/503', default: 0 })
-    .option('overshoot-rate', { type: 'number', describe: 'fraction of replies that run past the requested length', default: 0.25 })
-    .option('deny-model', { type: 'string', array: true, describe: 'model ids answered with AccessDeniedException (not enabled)', default: [] as string[] })
+  return y.options({
+    port: { type: 'number', requiresArg: true, defaultDescription: `${EMULATOR_DEFAULTS.port} (a free port)`, describe: 'port to listen on' },
+    host: { type: 'string', requiresArg: true, defaultDescription: EMULATOR_DEFAULTS.host, describe: 'address to bind' },
+    'latency-ms': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.latencyMs), describe: 'mean model latency per call' },
+    'jitter-ms': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.jitterMs), describe: 'latency varies uniformly by up to this much' },
+    'throttle-rate': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.throttleRate), describe: 'fraction of calls answered with ThrottlingException (429)' },
+    'error-rate': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.errorRate), describe: 'fraction of calls answered with a 500/503' },
+    'overshoot-rate': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.overshootRate), describe: 'fraction of replies that run past the requested length' },
+    'deny-model': { type: 'string', array: true, requiresArg: true, defaultDescription: 'none', describe: 'model ids answered with AccessDeniedException (not enabled); repeatable' },
+  })
 }

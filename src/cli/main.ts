@@ -68,7 +68,7 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
       command = 'emulator'
     })
     .command('demo', 'serve the bundled sample pages on 127.0.0.1 and summarize them (offline by default)', (y) =>
-      summarizeArgs(y.positional('input', { type: 'string', default: '' })).option('provider', { default: 'extractive' }),
+      summarizeArgs(y.positional('input', { type: 'string', default: '' })),
       () => {
         command = 'demo'
       },
@@ -77,6 +77,8 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
     .example('$0 urls.txt --provider bedrock --region us-east-1 --out summaries.csv', 'CSV with Claude 3 Haiku on Bedrock')
     .example('cat urls.txt | $0 - --strategy async --concurrency 32', 'read stdin, async strategy')
     .example('$0 emulator --latency-ms 1500', 'local Bedrock for development')
+    // A repeated flag takes its last value, as in most tools, instead of becoming an array.
+    .parserConfiguration({ 'duplicate-arguments-array': false })
     .strict()
     .version(VERSION)
     .help()
@@ -85,7 +87,9 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
     .exitProcess(false)
     .fail((message, error) => {
       // yargs' own messages span lines ("Invalid values:\n  Argument: …"); ours are one line.
-      throw error ?? new UsageError(message.replace(/\s*\n\s*/g, ' '))
+      // Argument errors arrive as a YError or a bare message; anything else is ours to report.
+      if (error !== undefined && error !== null && error.name !== 'YError') throw error
+      throw new UsageError((message ?? error?.message ?? 'invalid arguments').replace(/\s*\n\s*/g, ' '))
     })
   // With a parse callback, yargs hands --help and --version text to us instead of printing and exiting.
   const args = (await parser.parseAsync(rawArgs, {}, (_err, _argv, text) => {
@@ -147,7 +151,15 @@ function output(args: Record<string, unknown>): OutputChoice {
 }
 
 function toOptions(args: Record<string, unknown>): SummarizeOptions {
-  const seconds = (value: unknown): number | undefined => (typeof value === 'number' ? Math.round(value * 1000) : undefined)
+  // Seconds on the command line, milliseconds in the library: checked here, in the unit
+  // the user typed, so the message quotes their value.
+  const seconds = (flag: string, value: unknown): number | undefined => {
+    if (value === undefined) return undefined
+    if (typeof value !== 'number' || !(value >= 0.001 && value <= 3600)) {
+      throw new UsageError(`${flag} must be a number of seconds from 0.001 to 3600, got \`${String(value)}\``)
+    }
+    return Math.round(value * 1000)
+  }
   const options: SummarizeOptions = {
     provider: args['provider'] as SummarizeOptions['provider'],
     model: args['model'] as string,
@@ -161,8 +173,8 @@ function toOptions(args: Record<string, unknown>): SummarizeOptions {
     maxInputChars: args['maxInputChars'] as number,
     unordered: args['unordered'] as boolean,
     retries: args['retries'] as number,
-    fetchTimeoutMs: seconds(args['fetchTimeout']),
-    modelTimeoutMs: seconds(args['modelTimeout']),
+    fetchTimeoutMs: seconds('--fetch-timeout', args['fetchTimeout']),
+    modelTimeoutMs: seconds('--model-timeout', args['modelTimeout']),
     maxPageBytes: args['maxPageBytes'] as number,
     maxRedirects: args['maxRedirects'] as number,
     userAgent: args['userAgent'] as string,

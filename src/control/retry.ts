@@ -24,12 +24,6 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
 const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set([ERROR_CODES.THROTTLED, ERROR_CODES.MODEL_ERROR])
 
 /**
- * Stop-the-run codes: every later call with the same credentials and model fails the same
- * way, so continuing only burns time (and, with a large list, floods the output).
- */
-const RUN_STOPPING_CODES: ReadonlySet<ErrorCode> = new Set([ERROR_CODES.ACCESS_DENIED, ERROR_CODES.MODEL_NOT_FOUND])
-
-/**
  * MODEL_ERROR covers both transient failures (5xx, model timeouts, resets) and replies that
  * a retry is unlikely to fix (an empty or filtered reply). The classifier marks the latter
  * here, so that the decision stays in this module instead of leaking into call sites.
@@ -48,11 +42,6 @@ export function limitRetries(error: PageError, retries: number): PageError {
 /** Whether another attempt could succeed. THROTTLED and MODEL_ERROR are; validation, access, not-found and aborts never are. */
 export function isRetryable(error: PageError): boolean {
   return RETRYABLE_CODES.has(error.code) && retryLimits.get(error) !== 0
-}
-
-/** Whether this failure means every remaining page would fail the same way (bad credentials, model not enabled). */
-export function stopsRun(error: PageError): boolean {
-  return RUN_STOPPING_CODES.has(error.code)
 }
 
 /**

@@ -62,7 +62,7 @@ export const EMULATOR_MODELS: readonly string[] = Object.freeze([
   ...['us', 'eu', 'apac'].flatMap((prefix) => BASE_MODELS.map((model) => `${prefix}.${model}`)),
 ])
 
-const DEFAULTS = {
+export const EMULATOR_DEFAULTS = {
   port: 0,
   host: '127.0.0.1',
   latencyMs: 800,
@@ -169,20 +169,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   }
 }
 
+/** The command-line flag of each option, so messages name what the user typed. */
+const FLAGS = { throttleRate: '--throttle-rate', errorRate: '--error-rate', overshootRate: '--overshoot-rate', latencyMs: '--latency-ms', jitterMs: '--jitter-ms', port: '--port' } as const
+
 type Settings = Required<Omit<EmulatorOptions, 'deniedModels'>> & { deniedModels: Set<string> }
 
 function resolveEmulatorOptions(options: EmulatorOptions): Settings {
-  const settings = { ...DEFAULTS, random: Math.random, ...withoutUndefined(options), deniedModels: new Set(options.deniedModels ?? []) }
+  const settings = { ...EMULATOR_DEFAULTS, random: Math.random, ...withoutUndefined(options), deniedModels: new Set(options.deniedModels ?? []) }
   for (const key of ['throttleRate', 'errorRate', 'overshootRate'] as const) {
     const value = settings[key]
-    if (!(typeof value === 'number' && value >= 0 && value <= 1)) throw new TypeError(`emulator ${key} must be a number from 0 to 1, got ${String(value)}`)
+    if (!(typeof value === 'number' && value >= 0 && value <= 1)) throw new TypeError(`${FLAGS[key]} must be a number from 0 to 1, got \`${String(value)}\``)
   }
   for (const key of ['latencyMs', 'jitterMs'] as const) {
     const value = settings[key]
-    if (!(typeof value === 'number' && value >= 0 && Number.isFinite(value))) throw new TypeError(`emulator ${key} must be a number of milliseconds, 0 or more, got ${String(value)}`)
+    if (!(typeof value === 'number' && value >= 0 && Number.isFinite(value))) throw new TypeError(`${FLAGS[key]} must be a number of milliseconds, 0 or more, got \`${String(value)}\``)
   }
   if (!(Number.isInteger(settings.port) && settings.port >= 0 && settings.port <= 65535)) {
-    throw new TypeError(`emulator port must be an integer from 0 to 65535, got ${String(settings.port)}`)
+    throw new TypeError(`${FLAGS.port} must be an integer from 0 to 65535, got \`${String(settings.port)}\``)
   }
   return settings
 }
@@ -381,6 +384,10 @@ function anthropicText(content: unknown, where: string): string {
 }
 
 function conversation(system: string, texts: { role: string; text: string }[], maxTokens: number | undefined): Conversation {
+  // Bedrock refuses blank text blocks (and image-only turns, which this emulator does not read).
+  texts.forEach((t, i) => {
+    if (t.text.trim() === '') invalid(`The text field in the ContentBlock object at messages.${i}.content is blank. Add text to the text field, and try again.`)
+  })
   const user = texts.findLast((t) => t.role === 'user')?.text ?? ''
   return { system, user, inputText: [system, ...texts.map((t) => t.text)].join('\n'), maxTokens }
 }

@@ -15,7 +15,7 @@ export class InlineExecutor implements Executor {
 
   constructor(strategy: 'sequential' | 'async', concurrency: number, summarizer: SummarizerConfig) {
     this.strategy = strategy
-    this.concurrency = strategy === 'sequential' ? 1 : concurrency
+    this.concurrency = concurrency
     this.#summarizer = createSummarizer(summarizer)
   }
 

@@ -64,6 +64,14 @@ interface Graph {
  * scores go to the earlier sentence.
  */
 export function extractiveSummary(text: string, options: ExtractiveOptions): string {
+  return fitToLength(rankedSummary(text, options), options.maxChars, options.lang).text
+}
+
+/**
+ * The best sentences that fit within maxChars together, in document order; when not even
+ * one fits, the single best sentence whole, for the caller to cut (and to say it cut).
+ */
+function rankedSummary(text: string, options: ExtractiveOptions): string {
   const { maxChars, lang, title = '' } = options
   if (!(maxChars >= 1) || text.trim() === '') return ''
 
@@ -95,8 +103,7 @@ export function extractiveSummary(text: string, options: ExtractiveOptions): str
   }
 
   const best = sentences[ranked[0]!]!.text
-  const summary = chosen.length === 0 ? best : join(chosen.map((j) => sentences[j]!.text))
-  return fitToLength(summary, maxChars, lang).text
+  return chosen.length === 0 ? best : join(chosen.map((j) => sentences[j]!.text))
 }
 
 /** The built-in summarizer: offline, deterministic, free, and fast enough to run on the calling thread. */
@@ -105,7 +112,8 @@ export class ExtractiveSummarizer implements Summarizer {
 
   async summarize(request: SummaryRequest, signal?: AbortSignal): Promise<SummaryResult> {
     signal?.throwIfAborted()
-    const summary = extractiveSummary(request.text, { maxChars: request.maxChars, lang: request.lang, title: request.title })
+    // Uncut: the page pipeline enforces maxChars for every summarizer and marks the cut.
+    const summary = rankedSummary(request.text, { maxChars: request.maxChars, lang: request.lang, title: request.title })
     return { summary, model: 'extractive', usage: null, attempts: 1 }
   }
 

@@ -39,7 +39,7 @@ export async function resolveSummarizer(options: ResolvedOptions): Promise<Resol
     endpoint: options.endpointUrl,
     profile: options.profile,
     // Sized to the run: the SDK's default agent allows 50 sockets and then queues silently.
-    maxSockets: Math.max(1, options.concurrency),
+    maxSockets: options.concurrency,
     requestTimeoutMs: options.modelTimeoutMs,
     retry: { ...DEFAULT_RETRY_POLICY, retries: options.retries },
   }
