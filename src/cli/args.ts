@@ -7,11 +7,14 @@ import { DEFAULTS, OUTPUT_FORMATS, PROVIDERS, STRATEGIES } from '../options.js'
 // set of defaults and give the one style of message ("--strategy must be one of …, got `x`").
 // `defaultDescription` only shows those defaults in --help.
 
-/** The options of the main command (and of `demo`, which runs the same job). */
+/** The main command: the input, and the job's options. */
 export function summarizeArgs<T>(y: Argv<T>) {
-  return y
-    .positional('input', { type: 'string', describe: 'file with one URL a line, or - for stdin', demandOption: true })
-    .options({
+  return jobOptions(y.positional('input', { type: 'string', describe: 'file with one URL a line, or - for stdin', demandOption: true }))
+}
+
+/** The job's options, shared by the main command and `demo`, which runs the same job. */
+export function jobOptions<T>(y: Argv<T>) {
+  return y.options({
       provider: { type: 'string', requiresArg: true, group: 'Summarizer:', defaultDescription: DEFAULTS.provider, describe: `who writes summaries (${PROVIDERS.join(' | ')}): auto uses bedrock when AWS credentials resolve, else extractive` },
       model: { type: 'string', requiresArg: true, group: 'Summarizer:', defaultDescription: DEFAULTS.model, describe: 'Bedrock model id or inference profile' },
       region: { type: 'string', requiresArg: true, group: 'Summarizer:', defaultDescription: 'AWS_REGION, then the profile', describe: 'AWS region' },

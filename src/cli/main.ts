@@ -12,7 +12,7 @@ import { RecordWriter } from '../output/writer.js'
 import { runSummaries } from '../run.js'
 import { resolveSummarizer } from '../summarizers/resolve.js'
 import { VERSION } from '../version.js'
-import { emulatorArgs, summarizeArgs } from './args.js'
+import { emulatorArgs, jobOptions, summarizeArgs } from './args.js'
 import { runDemo } from './demo.js'
 
 export interface CliIO {
@@ -68,7 +68,7 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
       command = 'emulator'
     })
     .command('demo', 'serve the bundled sample pages on 127.0.0.1 and summarize them (offline by default)', (y) =>
-      summarizeArgs(y.positional('input', { type: 'string', default: '' })),
+      jobOptions(y).option('provider', { defaultDescription: 'extractive (the demo never bills AWS unless asked)' }),
       () => {
         command = 'demo'
       },
