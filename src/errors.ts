@@ -78,6 +78,10 @@ export class PageError extends Error {
 export class UsageError extends Error {
   override name = 'UsageError'
   readonly code = 'USAGE'
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+  }
 }
 
 /**

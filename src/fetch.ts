@@ -4,6 +4,7 @@ import { constants as zlib, createBrotliDecompress, createGunzip, createInflate 
 import { Agent, type Dispatcher } from 'undici'
 
 import { ERROR_CODES, PageError } from './errors.js'
+import { redactUrlsInText, withoutCredentials } from './redact.js'
 
 /** How one page is fetched. Every field is required: defaults are applied where options are resolved. */
 export interface FetchSettings {
@@ -209,7 +210,7 @@ export class PageFetcher {
     const bytes = await readCapped(decoded, maxBytes, declared === undefined)
     return {
       url,
-      finalUrl: current.href,
+      finalUrl: withoutCredentials(current),
       status: statusCode,
       contentType,
       headerCharset: declared?.charset,
@@ -224,7 +225,7 @@ function parseHttpUrl(url: string): URL {
   try {
     parsed = new URL(url)
   } catch {
-    throw new PageError(ERROR_CODES.INVALID_URL, `not an absolute URL: ${truncate(redactText(url))}`)
+    throw new PageError(ERROR_CODES.INVALID_URL, `not an absolute URL: ${truncate(redactUrlsInText(url))}`)
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new PageError(ERROR_CODES.INVALID_URL, `only http: and https: URLs can be fetched, got ${truncate(parsed.protocol)}`)
@@ -241,7 +242,7 @@ function redirectTarget(current: URL, response: Dispatcher.ResponseData): URL {
   try {
     target = new URL(location, current)
   } catch {
-    throw new PageError(ERROR_CODES.BAD_REDIRECT, `redirect to an unusable Location: ${truncate(redactText(location))}`)
+    throw new PageError(ERROR_CODES.BAD_REDIRECT, `redirect to an unusable Location: ${truncate(redactUrlsInText(location))}`)
   }
   if (target.protocol !== 'http:' && target.protocol !== 'https:') {
     throw new PageError(ERROR_CODES.BAD_REDIRECT, `redirect to unsupported scheme ${truncate(target.protocol)}`)
@@ -383,7 +384,7 @@ function toFetchError(error: unknown, settings: FetchSettings): unknown {
   const message = errorMessage(error) ?? 'connection failed'
   const described = message.includes(code) ? message : `${message} (${code})`
   const prefix = ZLIB_ERROR_CODE.test(code) ? 'could not decompress the body: ' : ''
-  return new PageError(ERROR_CODES.FETCH_FAILED, prefix + truncate(redactText(described)), { cause: error })
+  return new PageError(ERROR_CODES.FETCH_FAILED, prefix + truncate(redactUrlsInText(described)), { cause: error })
 }
 
 /**
@@ -416,9 +417,6 @@ function redactUrl(url: URL): string {
   return truncate(copy.href)
 }
 
-function redactText(text: string): string {
-  return text.replace(/\/\/[^/?#@\s]*@/g, '//redacted@')
-}
 
 const MAX_MESSAGE_PART = 200
 

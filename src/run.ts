@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
-import { ERROR_CODES, type ErrorCode } from './errors.js'
+import { ERROR_CODES, UsageError, type ErrorCode } from './errors.js'
 import { createExecutor } from './executors/create.js'
 import { PageFetcher } from './fetch.js'
 import type { InputItem } from './input.js'
@@ -12,7 +12,8 @@ import { modelName, type SummarizerConfig } from './summarizers/config.js'
 
 /** Where finished records go. `write` is called in output order, one record at a time. */
 export interface RecordSink {
-  write(record: PageRecord): void | Promise<void>
+  /** `signal` aborts a write that waits on a full stream (stdout nobody reads) at Ctrl-C. */
+  write(record: PageRecord, signal?: AbortSignal): void | Promise<void>
 }
 
 export interface RunStats {
@@ -88,10 +89,11 @@ export async function runSummaries(
         stats.failed += 1
         stats.errors[record.error.code] = (stats.errors[record.error.code] ?? 0) + 1
       }
-      writing = writing.then(() => sink.write(record)).then(() => hooks.onRecord?.(record))
-      // Marks the chain handled: a failed write is rethrown where the loop awaits `writing`,
-      // not reported as an unhandled rejection while the loop waits for a slot.
-      writing.catch(() => {})
+      writing = writing.then(() => sink.write(record, signal)).then(() => hooks.onRecord?.(record))
+      // A failed write stops the run at once (pages in flight are cancelled, not awaited);
+      // the error itself is rethrown where the loop awaits `writing`. Handling it here also
+      // keeps it from being an unhandled rejection while the loop waits for a slot.
+      writing.catch((error: unknown) => controller.abort(error))
     }
   }
   const complete = (seq: number, record: PageRecord): void => {
@@ -110,14 +112,14 @@ export async function runSummaries(
     }
   }
 
+  const lines = input[Symbol.asyncIterator]()
   let seq = 0
   try {
-    for await (const item of input) {
-      if (signal.aborted) {
-        // Lines read but never started are still accounted for, once each.
-        complete(seq++, errorRecord(contextOf(item, ctx), abortedError(), ZERO_TIMINGS))
-        break
-      }
+    for (;;) {
+      // Waiting for the next line (a slow pipe, `tail -f`) must not outlast a Ctrl-C.
+      const next = await untilAborted(lines.next().catch(inputError), signal)
+      if (next === ABORTED || next.done === true) break
+      const item = next.value
       const mySeq = seq++
       if (item.error !== undefined) {
         await waitFor(mySeq, false)
@@ -125,6 +127,11 @@ export async function runSummaries(
         continue
       }
       await waitFor(mySeq, true)
+      if (signal.aborted) {
+        // Read but never started: still accounted for, once.
+        complete(mySeq, errorRecord(contextOf(item, ctx), abortedError(), ZERO_TIMINGS))
+        break
+      }
       inFlight += 1
       void processPage(item, ctx, signal).then(
         (record) => {
@@ -143,16 +150,37 @@ export async function runSummaries(
     while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve))
     await writing
   } catch (error) {
-    // The sink failed (or the input stream did): stop the pages in flight, let them settle.
+    // The sink or the input failed: stop the pages in flight and let them settle.
     controller.abort(error)
     while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve))
-    throw error
+    // A write cut short by Ctrl-C (stdout blocked) is the interruption itself, not a failure.
+    if (!(hooks.signal?.aborted === true && error instanceof Error && error.name === 'AbortError')) throw error
   } finally {
     hooks.signal?.removeEventListener('abort', onAbort)
+    // Not awaited: a generator blocked on a silent stdin would only answer once it gets a line.
+    void lines.return?.()
     await Promise.allSettled([executor.close(), fetcher.close()])
   }
   stats.elapsedMs = Math.round(performance.now() - started)
   return stats
+}
+
+const ABORTED = Symbol('aborted')
+
+/** Resolves with `promise`, or with ABORTED as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
+  if (signal.aborted) return Promise.resolve(ABORTED)
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve(ABORTED)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}
+
+/** A failing input stream (EIO, a deleted FIFO) is the user's input, not a bug. */
+function inputError(error: unknown): never {
+  const code = (error as NodeJS.ErrnoException | null)?.code ?? (error instanceof Error ? error.message : String(error))
+  throw new UsageError(`cannot read the URL list: ${code}`, { cause: error })
 }
 
 function contextOf(item: InputItem, ctx: PageContext) {

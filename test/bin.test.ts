@@ -3,17 +3,30 @@ import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { articlePage, startServer, type TestServer } from './helpers/servers.js'
 import { parseJsonl } from './helpers/cli.js'
 
 const run = promisify(execFile)
 const root = fileURLToPath(new URL('..', import.meta.url))
 const bin = fileURLToPath(new URL('../dist/src/cli/bin.js', import.meta.url))
 
+let pages: TestServer
 // The built bin is what users run: compiled JavaScript, with the compiled worker file.
 beforeAll(async () => {
   await run('npm', ['run', 'build'], { cwd: root })
+  pages = await startServer((req, res) => {
+    if (req.url?.startsWith('/slow')) return void setTimeout(() => res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage('slow')), 10_000)
+    res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage(`page ${req.url ?? ''}`))
+  })
 }, 120_000)
+afterAll(() => pages.close())
+
+/** Resolves with the exit code, and how long after `since` the process took to exit. */
+async function exitOf(child: ReturnType<typeof spawn>, since: () => number): Promise<{ code: number | null; afterMs: number }> {
+  const [code] = (await once(child, 'exit')) as [number | null]
+  return { code, afterMs: Date.now() - since() }
+}
 
 describe('the built summarize-urls bin', () => {
   it('runs the demo offline: every sample page summarized, exit code 0', async () => {
@@ -47,5 +60,41 @@ describe('the built summarize-urls bin', () => {
     }
     const [code] = (await once(emulator, 'exit')) as [number | null]
     expect(code).toBe(0)
+  })
+
+  it('Ctrl-C ends a run promptly with 130 even while stdin stays open', async () => {
+    const child = spawn(process.execPath, [bin, '-', '--provider', 'extractive', '--strategy', 'pool', '--threads', '1', '--quiet'], { stdio: ['pipe', 'pipe', 'pipe'] })
+    const out: Buffer[] = []
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
+    // One quick page, one that takes 10 s, and then a producer that goes quiet without closing.
+    child.stdin.write(`${pages.url}/quick\n${pages.url}/slow\n`)
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    let killedAt = 0
+    const exited = exitOf(child, () => killedAt)
+    killedAt = Date.now()
+    child.kill('SIGINT')
+    const { code, afterMs } = await exited
+    child.stdin.destroy()
+    expect(code).toBe(130)
+    expect(afterMs).toBeLessThan(5_000)
+    const records = parseJsonl(Buffer.concat(out).toString('utf8'))
+    expect(records.map((r) => r['status'] === 'ok' ? 'ok' : (r['error'] as { code: string }).code)).toEqual(['ok', 'ABORTED'])
+  })
+
+  it('SIGTERM ends a run promptly with 130 even while nobody reads its stdout', async () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => `${pages.url}/p${i}`).join('\n')
+    const child = spawn(process.execPath, [bin, '-', '--provider', 'extractive', '--strategy', 'async', '--quiet'], { stdio: ['pipe', 'pipe', 'pipe'] })
+    child.stdin.end(lines)
+    // Never read stdout: the pipe fills (64 KiB) and the run waits for it to drain.
+    child.stdout.pause()
+    await new Promise((resolve) => setTimeout(resolve, 2_500))
+    let killedAt = 0
+    const exited = exitOf(child, () => killedAt)
+    killedAt = Date.now()
+    child.kill('SIGTERM')
+    const { code, afterMs } = await exited
+    child.stdout.destroy()
+    expect(code).toBe(130)
+    expect(afterMs).toBeLessThan(5_000)
   })
 })

@@ -1,4 +1,6 @@
+import { PassThrough, Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
+import { main } from '../src/cli/main.js'
 import { runCli } from './helpers/cli.js'
 
 describe('usage errors', () => {
@@ -74,5 +76,17 @@ describe('usage errors', () => {
   it('emulator options are validated with their flag names', async () => {
     const result = await runCli(['emulator', '--throttle-rate', '2'])
     expect(result).toMatchObject({ code: 2, stderr: 'summarize-urls: --throttle-rate must be a number from 0 to 1, got `2`\n' })
+  })
+
+  it('an input stream that fails mid-way is a one-line error, not a crash', async () => {
+    const stdin = new Readable({ read() {} })
+    stdin.push('not-a-url\n')
+    setTimeout(() => stdin.destroy(Object.assign(new Error('read EIO'), { code: 'EIO' })), 50)
+    const stderr = new PassThrough()
+    const err: Buffer[] = []
+    stderr.on('data', (chunk: Buffer) => err.push(chunk))
+    const code = await main(['-', '--provider', 'extractive', '--quiet'], { stdin, stdout: new PassThrough(), stderr, stderrIsTTY: false, signal: new AbortController().signal })
+    expect(code).toBe(2)
+    expect(Buffer.concat(err).toString('utf8')).toBe('summarize-urls: cannot read the URL list: EIO\n')
   })
 })

@@ -7,6 +7,7 @@ import { startEmulator, type RunningEmulator } from '../src/emulator/server.js'
 import { parseJsonl, runCli } from './helpers/cli.js'
 import { CORPUS_DIR, corpusPageNames } from './helpers/corpus.js'
 
+const SECRET = 'e2eSecretKeyThatMustNeverBePrinted0123456'
 const AWS_VARS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE'] as const
 
 let pages: StaticServer
@@ -80,7 +81,7 @@ function checkRecords(records: Array<Record<string, unknown>>, provider: string)
 describe('the 90 corpus pages end to end', () => {
   it('come back as 90 ok records in input order through Bedrock (the emulator), with bad lines as error records and exit code 1', async () => {
     const out = join(dir, 'bedrock.jsonl')
-    const result = await withEnv({ AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' }, () =>
+    const result = await withEnv({ AWS_ACCESS_KEY_ID: 'AKIDTESTE2E', AWS_SECRET_ACCESS_KEY: SECRET }, () =>
       runCli([input, '--provider', 'bedrock', '--region', 'us-east-1', '--endpoint-url', emulator.url, '--max-chars', '150', '--out', out, '--threads', '2']),
     )
     expect(result.code).toBe(1)
@@ -92,7 +93,12 @@ describe('the 90 corpus pages end to end', () => {
     expect(ok.every((r) => ((r['usage'] as { inputTokens: number }).inputTokens ?? 0) > 0)).toBe(true)
     expect(ok.some((r) => r['truncated'] === true)).toBe(true)
     expect(result.stderr).toContain('90 ok, 3 failed')
-    expect(result.stderr).not.toContain('test@') // no credentials anywhere
+    // No credential or signature anywhere in what the user sees.
+    for (const text of [result.stderr, readFileSync(out, 'utf8')]) {
+      expect(text).not.toContain(SECRET)
+      expect(text).not.toContain('AKIDTESTE2E')
+      expect(text).not.toMatch(/AWS4-HMAC-SHA256|Signature=/)
+    }
   })
 
   it('works with no AWS credentials at all, using the offline default', async () => {

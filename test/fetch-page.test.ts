@@ -137,3 +137,11 @@ describe('PageFetcher returns pages', () => {
     expect(connections).toBe(1)
   })
 })
+
+describe('credentials in URLs', () => {
+  it('never puts user:password from the URL into finalUrl', async () => {
+    const base = await serve((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(HTML))
+    const page = await fetcher().fetch(base.replace('http://', 'http://alice:s3cretpass@') + '/page')
+    expect(page.finalUrl).toBe(`${base}/page`)
+  })
+})

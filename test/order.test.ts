@@ -51,7 +51,9 @@ describe('output order', () => {
       const urls = [`${stuck.url}/stuck`, ...Array.from({ length: 399 }, (_, i) => `${stuck.url}/quick?i=${i}`)]
       const { records } = await runLines(urls, { strategy: 'async', concurrency: 4 })
       // concurrency 4 gives a window of 256 lines: the stuck one and at most 255 after it.
-      expect(startedWhileStuck).toBe(256)
+      // (The lower bound only shows the run did race ahead; a loaded machine may get less far.)
+      expect(startedWhileStuck).toBeLessThanOrEqual(256)
+      expect(startedWhileStuck).toBeGreaterThan(64)
       expect(records.map((r) => r.line)).toEqual(Array.from({ length: 400 }, (_, i) => i + 1))
     } finally {
       await stuck.close()

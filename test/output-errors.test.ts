@@ -9,7 +9,10 @@ import { articlePage, startServer, type TestServer } from './helpers/servers.js'
 let pages: TestServer
 let dir: string
 beforeAll(async () => {
-  pages = await startServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage('output errors')))
+  pages = await startServer((req, res) => {
+    const delay = req.url?.startsWith('/slow') ? 5_000 : 0
+    setTimeout(() => res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage('output errors')), delay)
+  })
   dir = mkdtempSync(join(tmpdir(), 'summarize-urls-out-'))
 })
 afterAll(async () => {
@@ -29,19 +32,21 @@ function failingStdout(code: string, okWrites: number): Writable {
   })
 }
 
-async function runWithStdout(stdout: Writable, argv: string[]) {
+async function runWithStdout(stdout: Writable, argv: string[], urls = Array.from({ length: 400 }, (_, i) => `${pages.url}/p${i}`).join('\n')) {
   const stderr = new PassThrough()
   const err: Buffer[] = []
   stderr.on('data', (chunk: Buffer) => err.push(chunk))
-  const urls = Array.from({ length: 40 }, (_, i) => `${pages.url}/p${i}`).join('\n')
   const code = await main(argv, { stdin: Readable.from([urls]), stdout, stderr, stderrIsTTY: false, signal: new AbortController().signal })
   return { code, stderr: Buffer.concat(err).toString('utf8') }
 }
 
 describe('when the records cannot be written', () => {
   it('a closed pipe (| head) stops the run quietly with status 141', async () => {
+    const before = pages.requests.length
     const result = await runWithStdout(failingStdout('EPIPE', 3), ['-', '--provider', 'extractive', '--quiet', '--strategy', 'async'])
     expect(result).toEqual({ code: 141, stderr: '' })
+    // The run stopped: far fewer than the 400 pages were fetched.
+    expect(pages.requests.length - before).toBeLessThan(100)
   })
 
   it('a full disk stops the run with exit code 2 and one line naming the output', async () => {
@@ -62,5 +67,14 @@ describe('when the records cannot be written', () => {
       if (saved !== undefined) process.env['AWS_ACCESS_KEY_ID'] = saved
     }
     expect(readFileSync(out, 'utf8')).toBe('{"line":1}\n')
+  })
+
+  it('pages in flight are cancelled rather than awaited once the output is gone', async () => {
+    // The first page is quick, the 15 behind it take 5 s: the failed first write must not wait for them.
+    const urls = [`${pages.url}/quick`, ...Array.from({ length: 15 }, (_, i) => `${pages.url}/slow${i}`)].join('\n')
+    const started = Date.now()
+    const result = await runWithStdout(failingStdout('EPIPE', 0), ['-', '--provider', 'extractive', '--quiet', '--strategy', 'async'], urls)
+    expect(result.code).toBe(141)
+    expect(Date.now() - started).toBeLessThan(4_000)
   })
 })

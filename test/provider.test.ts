@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { UsageError } from '../src/errors.js'
 import { resolveOptions } from '../src/options.js'
@@ -48,6 +51,13 @@ describe('--provider auto', () => {
     expect(notice).toContain('http://127.0.0.1:8787 (region us-east-1)')
   })
 
+  it('never prints credentials written into the endpoint URL', async () => {
+    fakeCredentials()
+    const { notice } = await resolveSummarizer(resolveOptions({ endpointUrl: 'http://admin:hunter2secret@127.0.0.1:8787' }))
+    expect(notice).not.toContain('hunter2secret')
+    expect(notice).toContain('http://redacted@127.0.0.1:8787')
+  })
+
   it('--region wins over AWS_REGION', async () => {
     fakeCredentials()
     process.env['AWS_REGION'] = 'eu-west-1'
@@ -68,9 +78,22 @@ describe('--provider bedrock', () => {
 })
 
 describe('--provider extractive', () => {
-  it('never looks for AWS credentials', async () => {
-    fakeCredentials()
-    process.env['AWS_REGION'] = 'us-east-1'
-    expect((await resolveSummarizer(resolveOptions({ provider: 'extractive' }))).config).toEqual({ provider: 'extractive' })
+  it('never looks for AWS credentials, while auto does', async () => {
+    // A profile whose credential_process leaves a mark when the chain runs it.
+    const dir = mkdtempSync(join(tmpdir(), 'summarize-urls-aws-'))
+    const mark = join(dir, 'probed')
+    const config = join(dir, 'config')
+    writeFileSync(config, `[profile probe]\nregion = us-east-1\ncredential_process = ${process.execPath} -e "require('fs').writeFileSync(process.argv[1], 'x')" ${mark}\n`)
+    const savedConfig = process.env['AWS_CONFIG_FILE']
+    process.env['AWS_CONFIG_FILE'] = config
+    try {
+      expect((await resolveSummarizer(resolveOptions({ provider: 'extractive', profile: 'probe' }))).config).toEqual({ provider: 'extractive' })
+      expect(existsSync(mark)).toBe(false)
+      await resolveSummarizer(resolveOptions({ provider: 'auto', profile: 'probe' }))
+      expect(existsSync(mark)).toBe(true)
+    } finally {
+      process.env['AWS_CONFIG_FILE'] = savedConfig
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -24,4 +24,7 @@ const code = await main(process.argv.slice(2), {
   stderrIsTTY: process.stderr.isTTY === true,
   signal: controller.signal,
 })
+// After an interruption nothing more will be written: exit now rather than wait for a
+// stdin that stays open (a pipe, `tail -f`) or a stdout nobody reads.
+if (controller.signal.aborted) process.exit(code)
 process.exitCode = code

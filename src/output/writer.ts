@@ -43,14 +43,15 @@ export class RecordWriter implements RecordSink {
     return this.#error
   }
 
-  async write(record: PageRecord): Promise<void> {
+  async write(record: PageRecord, signal?: AbortSignal): Promise<void> {
     if (this.#error !== undefined) throw this.#error
     const text = this.#headerPending + this.#row(record)
     this.#headerPending = ''
     if (!this.#stream.write(text)) {
       try {
-        await once(this.#stream, 'drain')
+        await once(this.#stream, 'drain', signal === undefined ? {} : { signal })
       } catch (error) {
+        if (signal?.aborted) throw error
         throw (this.#error ??= toOutputError(error, this.#name))
       }
     }

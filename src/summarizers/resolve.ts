@@ -2,6 +2,7 @@ import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime'
 import { DEFAULT_RETRY_POLICY } from '../control/retry.js'
 import { UsageError } from '../errors.js'
 import type { ResolvedOptions } from '../options.js'
+import { redactUrlsInText } from '../redact.js'
 import type { SummarizerConfig } from './config.js'
 
 /** Longest we wait for the credential chain (SSO, process, metadata service) before giving up. */
@@ -44,7 +45,7 @@ export async function resolveSummarizer(options: ResolvedOptions): Promise<Resol
     retry: { ...DEFAULT_RETRY_POLICY, retries: options.retries },
   }
   const endpoint = customEndpoint(options)
-  const where = endpoint === undefined ? probe.region : `${endpoint} (region ${probe.region})`
+  const where = endpoint === undefined ? probe.region : `${redactUrlsInText(endpoint)} (region ${probe.region})`
   return { config: { provider: 'bedrock', settings }, notice: `using Bedrock model ${options.model} at ${where}` }
 }
 
