@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
@@ -22,10 +22,14 @@ beforeAll(async () => {
 }, 120_000)
 afterAll(() => pages.close())
 
-/** Resolves with the exit code, and how long after `since` the process took to exit. */
-async function exitOf(child: ReturnType<typeof spawn>, since: () => number): Promise<{ code: number | null; afterMs: number }> {
-  const [code] = (await once(child, 'exit')) as [number | null]
-  return { code, afterMs: Date.now() - since() }
+/** Waits `afterMs`, sends `signal`, and resolves with the exit code and how long the exit took. */
+async function interrupt(child: ChildProcess, signal: NodeJS.Signals, afterMs: number): Promise<{ code: number | null; exitMs: number }> {
+  await new Promise((resolve) => setTimeout(resolve, afterMs))
+  const exited = once(child, 'exit')
+  const sent = Date.now()
+  child.kill(signal)
+  const [code] = (await exited) as [number | null]
+  return { code, exitMs: Date.now() - sent }
 }
 
 describe('the built summarize-urls bin', () => {
@@ -68,15 +72,10 @@ describe('the built summarize-urls bin', () => {
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
     // One quick page, one that takes 10 s, and then a producer that goes quiet without closing.
     child.stdin.write(`${pages.url}/quick\n${pages.url}/slow\n`)
-    await new Promise((resolve) => setTimeout(resolve, 1_500))
-    let killedAt = 0
-    const exited = exitOf(child, () => killedAt)
-    killedAt = Date.now()
-    child.kill('SIGINT')
-    const { code, afterMs } = await exited
+    const { code, exitMs } = await interrupt(child, 'SIGINT', 1_500)
     child.stdin.destroy()
     expect(code).toBe(130)
-    expect(afterMs).toBeLessThan(5_000)
+    expect(exitMs).toBeLessThan(5_000)
     const records = parseJsonl(Buffer.concat(out).toString('utf8'))
     expect(records.map((r) => r['status'] === 'ok' ? 'ok' : (r['error'] as { code: string }).code)).toEqual(['ok', 'ABORTED'])
   })
@@ -87,14 +86,9 @@ describe('the built summarize-urls bin', () => {
     child.stdin.end(lines)
     // Never read stdout: the pipe fills (64 KiB) and the run waits for it to drain.
     child.stdout.pause()
-    await new Promise((resolve) => setTimeout(resolve, 2_500))
-    let killedAt = 0
-    const exited = exitOf(child, () => killedAt)
-    killedAt = Date.now()
-    child.kill('SIGTERM')
-    const { code, afterMs } = await exited
+    const { code, exitMs } = await interrupt(child, 'SIGTERM', 2_500)
     child.stdout.destroy()
     expect(code).toBe(130)
-    expect(afterMs).toBeLessThan(5_000)
+    expect(exitMs).toBeLessThan(5_000)
   })
 })
