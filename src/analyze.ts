@@ -64,7 +64,7 @@ export async function analyzePage(task: AnalyzeTask, summarizer: Summarizer, sig
     const input = cutToBudget(page.text, task.maxInputChars, lang)
 
     summarizing = performance.now()
-    const result = await summarizer.summarize({ text: input, title, lang, maxChars: task.maxChars }, signal)
+    const result = await summarizer.summarize({ text: input, title, lang, langDeclared: page.langDeclared, maxChars: task.maxChars }, signal)
     timingsMs.summarize = elapsed(summarizing)
     // Models overshoot length limits, so the limit is enforced here, once, for every provider.
     const fitted = fitToLength(result.summary.trim(), task.maxChars, lang)

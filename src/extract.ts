@@ -7,6 +7,8 @@ export interface ExtractedPage {
   title: string
   /** BCP 47 language tag from the markup, else detected from the text, else ''. */
   lang: string
+  /** `lang` came from the markup rather than from detection. */
+  langDeclared: boolean
   /** Main text, whitespace collapsed; '' when the page has no readable text. */
   text: string
 }
@@ -47,13 +49,13 @@ export function extractPage(source: string, options: ExtractOptions): ExtractedP
 
   const title = [article?.title, markup.title, markup.ogTitle].map((t) => collapseWhitespace(t ?? '')).find((t) => t !== '') ?? ''
   const lang = markup.lang || detectLanguage(text || title)
-  return { title, lang, text }
+  return { title, lang, langDeclared: markup.lang !== '', text }
 }
 
 function extractPlainText(source: string): ExtractedPage {
   const firstLine = /\S[^\n\r]*/.exec(source)?.[0] ?? ''
   const text = collapseWhitespace(source)
-  return { title: truncate(collapseWhitespace(firstLine), MAX_PLAIN_TITLE_CHARS), lang: detectLanguage(text), text }
+  return { title: truncate(collapseWhitespace(firstLine), MAX_PLAIN_TITLE_CHARS), lang: detectLanguage(text), langDeclared: false, text }
 }
 
 /**

@@ -120,7 +120,7 @@ describe('extractPage on HTML', () => {
     // The precondition: this page really has nothing Readability calls an article.
     expect(new Readability(parseHTML(html).document).parse()).toBeNull()
 
-    expect(extractPage(html, options)).toEqual({ title: 'Opening hours', lang: '', text: 'Monday to Friday, nine to five.' })
+    expect(extractPage(html, options)).toEqual({ title: 'Opening hours', lang: '', langDeclared: false, text: 'Monday to Friday, nine to five.' })
   })
 
   it('separates words at block boundaries that the markup does not space', () => {
@@ -141,7 +141,7 @@ describe('extractPage on HTML', () => {
       title: 'T',
       text: 'After a late head.',
     })
-    expect(extractPage('', options)).toEqual({ title: '', lang: '', text: '' })
+    expect(extractPage('', options)).toEqual({ title: '', lang: '', langDeclared: false, text: '' })
   })
 
   it('takes the language from <html lang>, then Content-Language, then og:locale, canonicalised', () => {
@@ -196,5 +196,14 @@ describe('pathological markup', () => {
     const html = `<html><body>${'<div>'.repeat(depth)}<p>Deep inside the page. A second sentence.</p>${'</div>'.repeat(depth)}</body></html>`
     const page = extractPage(html, { url: 'http://127.0.0.1/deep', contentType: 'text/html' })
     expect(page.text).toBe('Deep inside the page. A second sentence.')
+  })
+})
+
+describe('where the language came from', () => {
+  it('marks a language the page declared, and not one detected from its text', () => {
+    const declared = extractPage('<html lang="de"><body><p>Ein kurzer Satz.</p></body></html>', { url: 'http://127.0.0.1/', contentType: 'text/html' })
+    expect(declared).toMatchObject({ lang: 'de', langDeclared: true })
+    const detected = extractPage(`<html><body><p>${'これは日本語の文章です。'.repeat(10)}</p></body></html>`, { url: 'http://127.0.0.1/', contentType: 'text/html' })
+    expect(detected).toMatchObject({ lang: 'ja', langDeclared: false })
   })
 })

@@ -17,7 +17,9 @@ const SYSTEM = [
 
 /** The system and user prompt for one summary. The emulator reads `at most N characters` back: keep that phrase. */
 export function buildPrompt(req: SummaryRequest): Prompt {
-  const language = describeLanguage(req.lang)
+  // A detected language is a guess (short pages, Lorem ipsum); naming a wrong one would make
+  // the model answer in it. Models recognise the language of a text well on their own.
+  const language = describeLanguage(req.langDeclared === true ? req.lang : '')
   const user = [
     `Summarize the web page below in ${language}, in at most ${req.maxChars} characters.`,
     'Reply with the summary only, as plain text.',

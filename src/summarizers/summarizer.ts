@@ -6,6 +6,12 @@ export interface SummaryRequest {
   title: string
   /** BCP 47 language tag of the page ('ja', 'en-US'), or '' when unknown. */
   lang: string
+  /**
+   * Whether the page declared `lang` itself (`<html lang>`, Content-Language). Otherwise it
+   * was detected from the text, which is a guess on short pages: the prompt then leaves the
+   * language to the model. Default false.
+   */
+  langDeclared?: boolean
   /** The summary must be at most this long (UTF-16 code units, as String#length counts). */
   maxChars: number
 }
