@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { main } from '../src/cli/main.js'
@@ -88,5 +91,30 @@ describe('usage errors', () => {
     const code = await main(['-', '--provider', 'extractive', '--quiet'], { stdin, stdout: new PassThrough(), stderr, stderrIsTTY: false, signal: new AbortController().signal })
     expect(code).toBe(2)
     expect(Buffer.concat(err).toString('utf8')).toBe('summarize-urls: cannot read the URL list: EIO\n')
+  })
+
+  it('refuses to write the records over the URL list itself', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'summarize-urls-same-'))
+    const list = join(dir, 'urls.txt')
+    writeFileSync(list, 'https://example.com/\n')
+    try {
+      const result = await runCli([list, '--provider', 'extractive', '--out', join(dir, '.', 'urls.txt')])
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain('is the input file')
+      expect(readFileSync(list, 'utf8')).toBe('https://example.com/\n')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a number option given something else quotes what was typed', async () => {
+    for (const [argv, message] of [
+      [['urls.txt', '--max-chars', 'abc'], '--max-chars must be a number, got `abc`'],
+      [['urls.txt', '--model-timeout=x'], '--model-timeout must be a number, got `x`'],
+      [['emulator', '--jitter-ms', 'soon'], '--jitter-ms must be a number, got `soon`'],
+    ] as const) {
+      const result = await runCli([...argv])
+      expect(result).toMatchObject({ code: 2, stderr: `summarize-urls: ${message}\n` })
+    }
   })
 })

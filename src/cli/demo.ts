@@ -25,7 +25,7 @@ export async function runDemo(options: SummarizeOptions, choice: OutputChoice, i
   const server = await serveDirectory(dir)
   try {
     if (!choice.quiet) io.stderr.write(`demo: serving ${pages.length} sample pages at ${server.url}/\n`)
-    const list = ['# summarize-urls demo: bundled sample pages', ...pages.map((name) => `${server.url}/${name}`)].join('\n')
+    const list = pages.map((name) => `${server.url}/${name}`).join('\n')
     // Offline unless asked otherwise: a demo should never bill anyone's AWS account.
     return await summarize('demo', { provider: 'extractive', ...options }, choice, io, Readable.from([list]))
   } finally {

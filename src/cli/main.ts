@@ -1,4 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { once } from 'node:events'
 import { extname } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
@@ -100,7 +101,22 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
     return { command: 'done' }
   }
   if (args['input'] === STDIN_ARG) args['input'] = '-'
+  rejectNonNumbers(args, rawArgs)
   return { command, args }
+}
+
+/**
+ * yargs turns `--max-chars abc` into NaN; the message should quote what was typed. Keys
+ * with a dash are the flags as written (yargs also adds their camelCase twins).
+ */
+function rejectNonNumbers(args: Record<string, unknown>, argv: string[]): void {
+  for (const [key, value] of Object.entries(args)) {
+    if (typeof value !== 'number' || !Number.isNaN(value) || (key.length > 1 && !/^[a-z]+(-[a-z]+)*$/.test(key))) continue
+    const flag = `--${key}`
+    const at = argv.findIndex((arg) => arg === flag || arg.startsWith(`${flag}=`))
+    const raw = at === -1 ? 'NaN' : (argv[at]?.startsWith(`${flag}=`) ? argv[at].slice(flag.length + 1) : argv[at + 1]) ?? ''
+    throw new UsageError(`${flag} must be a number, got \`${raw}\``)
+  }
 }
 
 // yargs-parser turns a lone `-` positional into ''; it is swapped for this and back.
@@ -189,6 +205,7 @@ export async function summarize(input: string, options: SummarizeOptions, choice
   const stream = inputStream ?? (await openInput(input, io.stdin))
   // Everything that can refuse the run is checked before --out is opened, so a bad flag or
   // missing credentials never truncates an earlier output file.
+  if (choice.out !== undefined && inputStream === undefined) await refuseOverwritingInput(input, choice.out)
   const { config, notice } = await resolveSummarizer(resolved)
   const sink = choice.out === undefined ? io.stdout : await openOutput(choice.out)
   const writer = new RecordWriter(sink, choice.format, choice.out === undefined ? 'stdout' : `\`${choice.out}\``)
@@ -209,6 +226,15 @@ export async function summarize(input: string, options: SummarizeOptions, choice
     progress.close()
     // After a write error the file is already destroyed; closing it again only repeats that error.
     if (sink !== io.stdout && writer.error === undefined) await closeFile(sink as WriteStream)
+  }
+}
+
+/** Opening --out truncates it: if it is the URL list itself, the list would be gone before it is read. */
+async function refuseOverwritingInput(input: string, out: string): Promise<void> {
+  if (input === '-') return
+  const [a, b] = await Promise.all([stat(input).catch(() => undefined), stat(out).catch(() => undefined)])
+  if (a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino) {
+    throw new UsageError(`--out \`${out}\` is the input file: writing it would erase the URL list; choose another path`)
   }
 }
 
