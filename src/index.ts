@@ -1,6 +1,6 @@
 // The public API, as an explicit list.
 export { resolveOptions, DEFAULTS, DEFAULT_MODEL, type SummarizeOptions, type ResolvedOptions, type Provider, type Strategy, type OutputFormat } from './options.js'
-export { ERROR_CODES, PageError, UsageError, type ErrorCode, type ErrorData } from './errors.js'
+export { ERROR_CODES, OutputError, PageError, UsageError, type ErrorCode, type ErrorData } from './errors.js'
 export { readUrlList, openInput, type InputItem } from './input.js'
 export { runSummaries, type RecordSink, type RunStats, type RunHooks } from './run.js'
 export type { PageRecord, Timings } from './record.js'
