@@ -48,6 +48,12 @@ export interface SummarizeOptions {
   maxRedirects?: number
   /** User-Agent header sent with every page request. Default `summarize-urls/<version>`. */
   userAgent?: string
+  /** Model requests per minute allowed across the whole run (every thread). Default: no limit. */
+  rpm?: number
+  /** Model tokens (input + output) per minute allowed across the whole run. Default: no limit. */
+  tpm?: number
+  /** Refuse pages whose host resolves to a loopback, private, link-local or otherwise non-public address. Default `false`. */
+  denyPrivate?: boolean
 }
 
 export interface ResolvedOptions {
@@ -68,6 +74,9 @@ export interface ResolvedOptions {
   maxPageBytes: number
   maxRedirects: number
   userAgent: string
+  rpm: number | undefined
+  tpm: number | undefined
+  denyPrivate: boolean
   /** Finished records held back waiting for an earlier line; bounds memory in ordered mode. */
   reorderWindow: number
 }
@@ -86,6 +95,7 @@ export const DEFAULTS = {
   maxPageBytes: 5 * 1024 * 1024, // 5 MiB
   maxRedirects: 5,
   userAgent: `summarize-urls/${VERSION} (Node.js ${process.version})`,
+  denyPrivate: false,
 } as const satisfies SummarizeOptions
 
 /** The flag each option is set with on the command line, so messages name what the user typed. */
@@ -107,6 +117,9 @@ const FLAGS: Record<keyof SummarizeOptions, string> = {
   maxPageBytes: '--max-page-bytes',
   maxRedirects: '--max-redirects',
   userAgent: '--user-agent',
+  rpm: '--rpm',
+  tpm: '--tpm',
+  denyPrivate: '--deny-private',
 }
 
 /** The only place defaults are applied and options validated; nothing downstream re-checks. */
@@ -139,6 +152,9 @@ export function resolveOptions(options: SummarizeOptions = {}): ResolvedOptions 
     maxPageBytes: integer(options, 'maxPageBytes', 1024, 1024 * 1024 * 1024) ?? DEFAULTS.maxPageBytes,
     maxRedirects: integer(options, 'maxRedirects', 0, 20) ?? DEFAULTS.maxRedirects,
     userAgent: optionalString(options, 'userAgent') ?? DEFAULTS.userAgent,
+    rpm: integer(options, 'rpm', 1, 100_000_000),
+    tpm: integer(options, 'tpm', 1, 10_000_000_000),
+    denyPrivate: boolean(options, 'denyPrivate') ?? DEFAULTS.denyPrivate,
     // Enough slack that a slow page rarely stalls the others, small enough to bound memory.
     reorderWindow: Math.max(concurrency * 8, 256),
   }

@@ -4,7 +4,7 @@ import { once } from 'node:events'
 import { extname } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import yargs from 'yargs'
-import { runEmulatorCommand } from '../emulator/command.js'
+import { emulatorOptionsFromArgs, runEmulatorCommand } from '../emulator/command.js'
 import { OutputError, UsageError } from '../errors.js'
 import { countUrls, openInput, readUrlList } from '../input.js'
 import { asUsageError, OUTPUT_FORMATS, resolveOptions, type OutputFormat, type SummarizeOptions } from '../options.js'
@@ -128,20 +128,7 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
     case 'done':
       return EXIT.OK
     case 'emulator':
-      return runEmulatorCommand(
-        {
-          port: parsed.args['port'] as number,
-          host: parsed.args['host'] as string,
-          latencyMs: parsed.args['latencyMs'] as number,
-          jitterMs: parsed.args['jitterMs'] as number,
-          throttleRate: parsed.args['throttleRate'] as number,
-          errorRate: parsed.args['errorRate'] as number,
-          overshootRate: parsed.args['overshootRate'] as number,
-          deniedModels: parsed.args['denyModel'] as string[],
-        },
-        { stdout: io.stdout, stderr: io.stderr },
-        io.signal,
-      )
+      return runEmulatorCommand(emulatorOptionsFromArgs(parsed.args), { stdout: io.stdout, stderr: io.stderr }, io.signal)
     case 'demo':
       return runDemo(toOptions(parsed.args), output(parsed.args), io)
     case 'summarize':
@@ -194,6 +181,9 @@ function toOptions(args: Record<string, unknown>): SummarizeOptions {
     maxPageBytes: args['maxPageBytes'] as number,
     maxRedirects: args['maxRedirects'] as number,
     userAgent: args['userAgent'] as string,
+    rpm: args['rpm'] as number | undefined,
+    tpm: args['tpm'] as number | undefined,
+    denyPrivate: args['denyPrivate'] as boolean | undefined,
   }
   // Unset options stay unset, so resolveOptions() applies the one set of defaults.
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as SummarizeOptions

@@ -1,6 +1,20 @@
 import { startEmulator } from './server.js'
 import type { EmulatorOptions } from './server.js'
 
+/** The parsed `summarize-urls emulator` flags (yargs camelCase keys) as emulator options; unset flags stay unset. */
+export function emulatorOptionsFromArgs(args: Record<string, unknown>): EmulatorOptions {
+  return {
+    port: args['port'] as number | undefined,
+    host: args['host'] as string | undefined,
+    latencyMs: args['latencyMs'] as number | undefined,
+    jitterMs: args['jitterMs'] as number | undefined,
+    throttleRate: args['throttleRate'] as number | undefined,
+    errorRate: args['errorRate'] as number | undefined,
+    overshootRate: args['overshootRate'] as number | undefined,
+    deniedModels: args['denyModel'] as string[] | undefined,
+  }
+}
+
 export interface EmulatorIo {
   stdout: NodeJS.WritableStream
   stderr: NodeJS.WritableStream
