@@ -211,7 +211,9 @@ describe('emulator command', () => {
     const stderr = new PassThrough()
     const controller = new AbortController()
     let out = ''
+    let err = ''
     stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+    stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
     const exit = runEmulatorCommand({ latencyMs: 0, jitterMs: 0 }, { stdout, stderr }, controller.signal)
     await waitFor(() => out.includes('\n'))
     const match = /^listening on (http:\/\/127\.0\.0\.1:(\d+))\n$/.exec(out)
@@ -222,6 +224,9 @@ describe('emulator command', () => {
     controller.abort()
     expect(await exit).toBe(0)
     await expect(fetch(`${match?.[1]}/nothing-here`)).rejects.toThrow()
+    expect(err).toBe(
+      'emulator: 1 requests: 0 ok, 0 throttled, 0 server errors, 0 reset, 0 stalled, 1 invalid, 0 denied; 0 tokens; at most 1 in flight\n',
+    )
   })
 })
 

@@ -52,5 +52,11 @@ export function emulatorArgs<T>(y: Argv<T>) {
     'error-rate': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.errorRate), describe: 'fraction of calls answered with a 500/503' },
     'overshoot-rate': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.overshootRate), describe: 'fraction of replies that run past the requested length' },
     'deny-model': { type: 'string', array: true, requiresArg: true, defaultDescription: 'none', describe: 'model ids answered with AccessDeniedException (not enabled); repeatable' },
+    rpm: { type: 'number', requiresArg: true, defaultDescription: 'no limit', describe: 'requests per minute (a Bedrock quota); calls over it get ThrottlingException (429)' },
+    tpm: { type: 'number', requiresArg: true, defaultDescription: 'no limit', describe: 'tokens per minute (a Bedrock quota): input + maxTokens charged per call, the unused part refunded' },
+    'burst-seconds': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.burstSeconds), describe: 'seconds of --rpm and --tpm quota that may be spent at once' },
+    'max-concurrency': { type: 'number', requiresArg: true, defaultDescription: 'no limit', describe: 'calls in flight at once; one more gets ThrottlingException (429)' },
+    'reset-rate': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.resetRate), describe: 'fraction of calls whose connection is reset with no reply' },
+    'stall-rate': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.stallRate), describe: 'fraction of calls never answered (held until the client gives up)' },
   })
 }

@@ -11,6 +11,12 @@ export function emulatorOptionsFromArgs(args: Record<string, unknown>): Emulator
     throttleRate: args['throttleRate'] as number | undefined,
     errorRate: args['errorRate'] as number | undefined,
     overshootRate: args['overshootRate'] as number | undefined,
+    resetRate: args['resetRate'] as number | undefined,
+    stallRate: args['stallRate'] as number | undefined,
+    rpm: args['rpm'] as number | undefined,
+    tpm: args['tpm'] as number | undefined,
+    burstSeconds: args['burstSeconds'] as number | undefined,
+    maxConcurrency: args['maxConcurrency'] as number | undefined,
     deniedModels: args['denyModel'] as string[] | undefined,
   }
 }
@@ -47,7 +53,8 @@ export async function runEmulatorCommand(options: EmulatorOptions, io: EmulatorI
   const s = emulator.stats()
   io.stderr.write(
     `emulator: ${s.requests} requests: ${s.ok} ok, ${s.throttled} throttled, ${s.errors} server errors, ` +
-      `${s.validation} invalid, ${s.denied} denied; at most ${s.maxInFlight} in flight\n`,
+      `${s.reset} reset, ${s.stalled} stalled, ${s.validation} invalid, ${s.denied} denied; ` +
+      `${s.tokens} tokens; at most ${s.maxInFlight} in flight\n`,
   )
   return 0
 }

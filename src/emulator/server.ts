@@ -3,6 +3,8 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { sleep } from '../control/retry.js'
 import { extractiveSummary } from '../summarizers/extractive.js'
+import { quotaBucket } from './quota.js'
+import type { TokenBucket } from './quota.js'
 
 export interface EmulatorOptions {
   /** TCP port; 0 picks a free one. Default 0. */
@@ -21,8 +23,42 @@ export interface EmulatorOptions {
   overshootRate?: number
   /** Model ids answered with AccessDeniedException, as if access was never enabled. Default none. */
   deniedModels?: string[]
-  /** Source of every dice roll (throttle, error, jitter, overshoot), for reproducible tests. Default `Math.random`. */
+  /**
+   * Requests per minute, as Bedrock's quota: a call over it is answered at once with
+   * ThrottlingException (429). Enforced as a token bucket refilled continuously, holding
+   * `burstSeconds` of quota (see quota.ts). Default no limit.
+   */
+  rpm?: number
+  /**
+   * Tokens per minute, as Bedrock's quota. A call is charged its input tokens plus its
+   * `maxTokens` (512 when it sets none) when admitted, and refunded what it did not use when
+   * answered. Default no limit.
+   */
+  tpm?: number
+  /** How much of `rpm` and `tpm` may be spent at once after an idle spell, in seconds of quota (at least 1 request or token). Default 1. */
+  burstSeconds?: number
+  /** Valid requests in flight at once; one more is answered with ThrottlingException (429). Default no limit. */
+  maxConcurrency?: number
+  /** Share of valid requests whose connection is reset (TCP RST) with no reply, 0 to 1. Default 0. */
+  resetRate?: number
+  /** Share of valid requests never answered: held until the client gives up or the emulator closes, 0 to 1. Default 0. */
+  stallRate?: number
+  /** Source of every dice roll (throttle, reset, stall, error, jitter, overshoot), for reproducible tests. Default `Math.random`. */
   random?: () => number
+  /** Clock for the rpm and tpm quotas and the stats timeline, in ms, for tests with fake time. Default `performance.now`. */
+  now?: () => number
+}
+
+/** What happened during one second of the emulator's life; `second` counts from its start. */
+export interface EmulatorSecond {
+  second: number
+  /** Requests that arrived during this second; the other counts are outcomes (replies, resets, stalls) during it. */
+  requests: number
+  ok: number
+  throttled: number
+  errors: number
+  reset: number
+  stalled: number
 }
 
 export interface EmulatorStats {
@@ -35,8 +71,19 @@ export interface EmulatorStats {
   validation: number
   /** 403 replies. */
   denied: number
+  /** Connections reset with no reply (`resetRate`). */
+  reset: number
+  /** Requests held with no reply (`stallRate`), counted when the hold starts. */
+  stalled: number
+  /** Input plus output tokens of ok replies. */
+  tokens: number
   inFlight: number
   maxInFlight: number
+  /**
+   * One row per second, without gaps, from the first second with a request to the latest,
+   * and at most the last 3600 seconds: a benchmark can plot throughput and throttling over time.
+   */
+  timeline: EmulatorSecond[]
 }
 
 export interface RunningEmulator {
@@ -70,6 +117,9 @@ export const EMULATOR_DEFAULTS = {
   throttleRate: 0,
   errorRate: 0,
   overshootRate: 0.25,
+  resetRate: 0,
+  stallRate: 0,
+  burstSeconds: 1,
 }
 
 /** Requested length when the prompt does not say (`at most N characters`). */
@@ -78,6 +128,17 @@ const DEFAULT_LIMIT_CHARS = 300
 const OVERSHOOT_FACTOR = 1.6
 /** 5xx come back faster than answers: the failure happens before generation. */
 const ERROR_LATENCY_SHARE = 0.25
+/** A reset connection drops early in the call, like a load balancer giving up on a backend. */
+const RESET_LATENCY_SHARE = 0.25
+/**
+ * What a call without `maxTokens` is charged against tpm until it is answered. Bedrock
+ * reserves the model's default maximum; the emulator's replies are short, so a modest figure.
+ */
+const DEFAULT_MAX_TOKENS_CHARGE = 512
+/** The timeline keeps this many seconds, so a long-running emulator stays small. */
+const TIMELINE_SECONDS = 3600 // 1 h
+const TOO_MANY_REQUESTS = 'Too many requests, please wait before trying again.'
+const TOO_MANY_TOKENS = 'Too many tokens, please wait before trying again.'
 /** Bedrock's request size limit is in this range; beyond it the emulator refuses rather than buffers. */
 const MAX_BODY_BYTES = 25 * 1024 * 1024 // 25 MiB
 /** Longer than any client's idle timeout, so the client, not the server, closes idle sockets (no reset races). */
@@ -112,6 +173,25 @@ interface Conversation {
   maxTokens: number | undefined
 }
 
+/** How one request ended: an HTTP status (0 when the client left first), or a fault with no reply. */
+type Outcome = number | 'reset' | 'stalled'
+
+/** Everything one running emulator counts and limits. */
+interface State {
+  settings: Settings
+  stats: EmulatorStats
+  startedMs: number
+  rpm: TokenBucket | undefined
+  tpm: TokenBucket | undefined
+  /** Requests past validation and quotas, not yet answered: what maxConcurrency limits. */
+  admitted: number
+}
+
+/** A request's hold on the quotas; `release` is idempotent, so every way a request ends may call it. */
+interface Admission {
+  release(outputTokens: number): void
+}
+
 class EmulatorError extends Error {
   constructor(
     readonly errorName: ErrorName,
@@ -123,10 +203,33 @@ class EmulatorError extends Error {
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const settings = resolveEmulatorOptions(options)
-  const stats: EmulatorStats = { requests: 0, ok: 0, throttled: 0, errors: 0, validation: 0, denied: 0, inFlight: 0, maxInFlight: 0 }
+  const stats: EmulatorStats = {
+    requests: 0,
+    ok: 0,
+    throttled: 0,
+    errors: 0,
+    validation: 0,
+    denied: 0,
+    reset: 0,
+    stalled: 0,
+    tokens: 0,
+    inFlight: 0,
+    maxInFlight: 0,
+    timeline: [],
+  }
+  const startedMs = settings.now()
+  const state: State = {
+    settings,
+    stats,
+    startedMs,
+    rpm: settings.rpm === undefined ? undefined : quotaBucket(settings.rpm, settings.burstSeconds, startedMs),
+    tpm: settings.tpm === undefined ? undefined : quotaBucket(settings.tpm, settings.burstSeconds, startedMs),
+    admitted: 0,
+  }
 
   const server = http.createServer((req, res) => {
     stats.requests++
+    timelineRow(state).requests++
     stats.inFlight++
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight)
     // Fires on a finished reply and on a client that hung up while waiting: either way the
@@ -137,12 +240,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       gone.abort()
     })
     res.setHeader('x-amzn-RequestId', randomUUID())
-    handle(req, res, settings, gone.signal)
-      .then((status) => count(stats, status))
+    handle(req, res, state, gone.signal)
+      .then((outcome) => count(state, outcome))
       .catch((error: unknown) => {
         if (gone.signal.aborted) return
         const message = error instanceof Error ? error.message : String(error)
-        count(stats, sendError(res, new EmulatorError('InternalServerException', `emulator bug: ${message}`)))
+        count(state, sendError(res, new EmulatorError('InternalServerException', `emulator bug: ${message}`)))
       })
   })
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS
@@ -160,7 +263,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   return {
     url: `http://${host}:${port}`,
     port,
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, timeline: stats.timeline.map((row) => ({ ...row })) }),
     close: () =>
       (closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error === undefined ? resolve() : reject(error)))
@@ -170,13 +273,35 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 }
 
 /** The command-line flag of each option, so messages name what the user typed. */
-const FLAGS = { throttleRate: '--throttle-rate', errorRate: '--error-rate', overshootRate: '--overshoot-rate', latencyMs: '--latency-ms', jitterMs: '--jitter-ms', port: '--port' } as const
+const FLAGS = {
+  throttleRate: '--throttle-rate',
+  errorRate: '--error-rate',
+  overshootRate: '--overshoot-rate',
+  resetRate: '--reset-rate',
+  stallRate: '--stall-rate',
+  latencyMs: '--latency-ms',
+  jitterMs: '--jitter-ms',
+  port: '--port',
+  rpm: '--rpm',
+  tpm: '--tpm',
+  maxConcurrency: '--max-concurrency',
+  burstSeconds: '--burst-seconds',
+} as const
 
-type Settings = Required<Omit<EmulatorOptions, 'deniedModels'>> & { deniedModels: Set<string> }
+/** Limits stay unset when not given: no limit. */
+type LimitKey = 'rpm' | 'tpm' | 'maxConcurrency'
+
+type Settings = Required<Omit<EmulatorOptions, 'deniedModels' | LimitKey>> & Pick<EmulatorOptions, LimitKey> & { deniedModels: Set<string> }
 
 function resolveEmulatorOptions(options: EmulatorOptions): Settings {
-  const settings = { ...EMULATOR_DEFAULTS, random: Math.random, ...withoutUndefined(options), deniedModels: new Set(options.deniedModels ?? []) }
-  for (const key of ['throttleRate', 'errorRate', 'overshootRate'] as const) {
+  const settings = {
+    ...EMULATOR_DEFAULTS,
+    random: Math.random,
+    now: () => performance.now(),
+    ...withoutUndefined(options),
+    deniedModels: new Set(options.deniedModels ?? []),
+  }
+  for (const key of ['throttleRate', 'errorRate', 'overshootRate', 'resetRate', 'stallRate'] as const) {
     const value = settings[key]
     if (!(typeof value === 'number' && value >= 0 && value <= 1)) throw new TypeError(`${FLAGS[key]} must be a number from 0 to 1, got \`${String(value)}\``)
   }
@@ -187,6 +312,17 @@ function resolveEmulatorOptions(options: EmulatorOptions): Settings {
   if (!(Number.isInteger(settings.port) && settings.port >= 0 && settings.port <= 65535)) {
     throw new TypeError(`${FLAGS.port} must be an integer from 0 to 65535, got \`${String(settings.port)}\``)
   }
+  for (const key of ['rpm', 'tpm', 'maxConcurrency'] as const) {
+    const value = settings[key]
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw new TypeError(`${FLAGS[key]} must be an integer of 1 or more, got \`${String(value)}\``)
+  }
+  const { burstSeconds } = settings
+  if (!(typeof burstSeconds === 'number' && burstSeconds > 0 && Number.isFinite(burstSeconds))) {
+    throw new TypeError(`${FLAGS.burstSeconds} must be a number of seconds greater than 0, got \`${String(burstSeconds)}\``)
+  }
+  for (const key of ['random', 'now'] as const) {
+    if (typeof settings[key] !== 'function') throw new TypeError(`${key} must be a function, got \`${String(settings[key])}\``)
+  }
   return settings
 }
 
@@ -194,8 +330,9 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
 }
 
-/** Answers one request; returns the status sent, or 0 when the client left first. */
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, settings: Settings, gone: AbortSignal): Promise<number> {
+/** Answers one request; returns the status sent (0 when the client left first), or the fault that replaced the reply. */
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, state: State, gone: AbortSignal): Promise<Outcome> {
+  const { settings } = state
   const started = performance.now()
   const route = /^\/model\/([^/]+)\/(converse|invoke)$/.exec(new URL(req.url ?? '/', 'http://emulator').pathname)
   if (req.method !== 'POST' || route === null) {
@@ -229,19 +366,41 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, setti
     throw error
   }
 
+  // Quotas come after authentication and validation, as on Bedrock: a malformed call gets its
+  // 400 even when over quota. Then the random faults, which model trouble behind the quota
+  // check, so a call they hit has already been counted against it.
+  const inputTokens = estimateTokens(conversation.inputText)
+  const admission = admit(state, inputTokens, conversation.maxTokens)
+  if (admission instanceof EmulatorError) return sendError(res, admission)
+  // However the request ends (the client hung up, the connection was reset, close()), its
+  // concurrency slot and unused tokens come back; an answered request releases earlier, below.
+  gone.addEventListener('abort', () => admission.release(0), { once: true })
+
   const { random } = settings
   if (settings.throttleRate > 0 && random() < settings.throttleRate) {
-    return sendError(res, new EmulatorError('ThrottlingException', 'Too many requests, please wait before trying again.'))
+    admission.release(0)
+    return sendError(res, new EmulatorError('ThrottlingException', TOO_MANY_REQUESTS))
   }
-  const failure = settings.errorRate > 0 && random() < settings.errorRate
+  const reset = settings.resetRate > 0 && random() < settings.resetRate
+  const stall = !reset && settings.stallRate > 0 && random() < settings.stallRate
+  // A stalled request needs no timer: the open response holds it until the client's socket
+  // closes or close() drops every connection, and `gone` then releases its admission.
+  if (stall) return 'stalled'
+  const failure = !reset && settings.errorRate > 0 && random() < settings.errorRate
   const unavailable = failure && random() < 0.5
   const latency = Math.max(0, settings.latencyMs + (random() * 2 - 1) * settings.jitterMs)
   try {
-    await sleep(failure ? latency * ERROR_LATENCY_SHARE : latency, gone)
+    await sleep(reset ? latency * RESET_LATENCY_SHARE : failure ? latency * ERROR_LATENCY_SHARE : latency, gone)
   } catch {
     return 0
   }
+  if (reset) {
+    // RST rather than FIN: the client sees ECONNRESET, as when a connection dies mid-call.
+    res.socket?.resetAndDestroy()
+    return 'reset'
+  }
   if (failure) {
+    admission.release(0)
     return sendError(
       res,
       unavailable
@@ -258,9 +417,11 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, setti
     text = cutToTokens(text, conversation.maxTokens)
     stopReason = 'max_tokens'
   }
-  const inputTokens = estimateTokens(conversation.inputText)
   const outputTokens = estimateTokens(text)
   const latencyMs = Math.round(performance.now() - started)
+  // Before the reply goes out, so a client that calls again as soon as it has its answer finds the refund.
+  admission.release(outputTokens)
+  state.stats.tokens += inputTokens + outputTokens
 
   if (operation === 'converse') {
     return sendJson(res, 200, {
@@ -283,6 +444,32 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, setti
     stop_sequence: null,
     usage: { input_tokens: inputTokens, output_tokens: outputTokens },
   })
+}
+
+/** Takes the request's share of every quota, or says which one it is over. */
+function admit(state: State, inputTokens: number, maxTokens: number | undefined): Admission | EmulatorError {
+  const { settings, rpm, tpm } = state
+  const nowMs = settings.now()
+  const reservedTokens = maxTokens ?? DEFAULT_MAX_TOKENS_CHARGE
+  const chargedTokens = inputTokens + reservedTokens
+  // Checked before anything is taken: a throttled call spends no quota, so a client that
+  // retries too eagerly still gets the quota's rate, not nothing.
+  if (settings.maxConcurrency !== undefined && state.admitted >= settings.maxConcurrency) return new EmulatorError('ThrottlingException', TOO_MANY_REQUESTS)
+  if (rpm !== undefined && !rpm.admits(1, nowMs)) return new EmulatorError('ThrottlingException', TOO_MANY_REQUESTS)
+  if (tpm !== undefined && !tpm.admits(chargedTokens, nowMs)) return new EmulatorError('ThrottlingException', TOO_MANY_TOKENS)
+  rpm?.take(1, nowMs)
+  tpm?.take(chargedTokens, nowMs)
+  state.admitted++
+  let released = false
+  return {
+    release(outputTokens) {
+      if (released) return
+      released = true
+      state.admitted--
+      // Without maxTokens a reply may run past the reservation: the refund is then negative, an extra charge.
+      tpm?.give(reservedTokens - outputTokens, settings.now())
+    },
+  }
 }
 
 async function readBody(req: http.IncomingMessage): Promise<Buffer> {
@@ -464,10 +651,38 @@ function sendError(res: http.ServerResponse, error: EmulatorError): number {
   return sendJson(res, ERROR_STATUS[error.errorName], { message: error.message })
 }
 
-function count(stats: EmulatorStats, status: number): void {
-  if (status === 200) stats.ok++
-  else if (status === 429) stats.throttled++
-  else if (status >= 500) stats.errors++
-  else if (status === 403) stats.denied++
-  else if (status >= 400) stats.validation++
+function count(state: State, outcome: Outcome): void {
+  const { stats } = state
+  if (outcome === 0) return
+  const row = timelineRow(state)
+  if (outcome === 'reset') {
+    stats.reset++
+    row.reset++
+  } else if (outcome === 'stalled') {
+    stats.stalled++
+    row.stalled++
+  } else if (outcome === 200) {
+    stats.ok++
+    row.ok++
+  } else if (outcome === 429) {
+    stats.throttled++
+    row.throttled++
+  } else if (outcome >= 500) {
+    stats.errors++
+    row.errors++
+  } else if (outcome === 403) stats.denied++
+  else if (outcome >= 400) stats.validation++
+}
+
+/** The timeline row of the current second, adding rows (empty ones for idle seconds) as time passes. */
+function timelineRow(state: State): EmulatorSecond {
+  const { timeline } = state.stats
+  const second = Math.max(0, Math.floor((state.settings.now() - state.startedMs) / 1000))
+  const last = timeline.at(-1)
+  // A clock that steps back (fake time) counts into the latest row rather than reordering rows.
+  if (last !== undefined && second <= last.second) return last
+  const first = last === undefined ? second : Math.max(last.second + 1, second - TIMELINE_SECONDS + 1)
+  for (let s = first; s <= second; s++) timeline.push({ second: s, requests: 0, ok: 0, throttled: 0, errors: 0, reset: 0, stalled: 0 })
+  if (timeline.length > TIMELINE_SECONDS) timeline.splice(0, timeline.length - TIMELINE_SECONDS)
+  return timeline.at(-1)!
 }
