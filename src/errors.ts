@@ -15,6 +15,11 @@ export const ERROR_CODES = {
   TOO_MANY_REDIRECTS: 'TOO_MANY_REDIRECTS',
   /** A redirect to something other than http: or https:, or without a usable Location. */
   BAD_REDIRECT: 'BAD_REDIRECT',
+  /**
+   * With `--deny-private`: the host (or a redirect's host) is, or resolves only to, a loopback,
+   * private, link-local or otherwise non-public address. Not retried.
+   */
+  BLOCKED_ADDRESS: 'BLOCKED_ADDRESS',
   /** The body (after decompression) is larger than the size cap. */
   TOO_LARGE: 'TOO_LARGE',
   /** The Content-Type is neither text/html nor text/plain (nor a close relative). */
@@ -33,6 +38,12 @@ export const ERROR_CODES = {
   ACCESS_DENIED: 'ACCESS_DENIED',
   /** The worker thread processing the page died (crash or out of memory). */
   WORKER_CRASHED: 'WORKER_CRASHED',
+  /**
+   * The run stopped before this page reached the model: an error that would repeat for every
+   * page (access denied, unknown model, bad credentials or region) tripped the breaker.
+   * `--resume` picks these pages up once the cause is fixed.
+   */
+  NOT_ATTEMPTED: 'NOT_ATTEMPTED',
   /** The run was cancelled before the page finished. */
   ABORTED: 'ABORTED',
   /** A bug in summarize-urls; the message says what happened. */

@@ -4,9 +4,14 @@ import { constants as zlib, createBrotliDecompress, createGunzip, createInflate 
 import { Agent, type Dispatcher } from 'undici'
 
 import { ERROR_CODES, PageError } from './errors.js'
+import { nonPublicAddressClass, refusedLiteral, type AddressPolicy } from './net/address-policy.js'
+import { guardedLookup } from './net/guarded-lookup.js'
 import { redactUrlsInText, withoutCredentials } from './redact.js'
 
-/** How one page is fetched. Every field is required: defaults are applied where options are resolved. */
+/**
+ * How one page is fetched. Every field but `denyPrivate` is required: defaults are applied where
+ * options are resolved.
+ */
 export interface FetchSettings {
   /** Sent as `User-Agent`, e.g. `summarize-urls/0.1.0 (Node.js v20.20.2)`. */
   userAgent: string
@@ -24,6 +29,12 @@ export interface FetchSettings {
   maxBytes: number
   /** Most sockets open to one origin at a time; usually the run's concurrency. */
   connections: number
+  /**
+   * Refuse targets on non-public addresses with BLOCKED_ADDRESS (`--deny-private`): `true` allows
+   * only public unicast addresses (see `nonPublicAddressClass`); a function decides per address.
+   * Checked for every hop, after DNS. Default `false`.
+   */
+  denyPrivate?: boolean | AddressPolicy
 }
 
 export interface FetchedPage {
@@ -89,10 +100,13 @@ export class PageFetcher {
   readonly #settings: FetchSettings
   readonly #agent: Agent
   readonly #headers: Record<string, string>
+  readonly #addressPolicy: AddressPolicy | undefined
   #closing: Promise<void> | undefined
 
   constructor(settings: FetchSettings) {
     this.#settings = settings
+    const { denyPrivate = false } = settings
+    this.#addressPolicy = denyPrivate === true ? nonPublicAddressClass : denyPrivate === false ? undefined : denyPrivate
     // undici's own timeouts tick about once a second; they catch stalls, while the per-page
     // deadline (a plain timer) is what holds the precise limit. Keep-alive is undici's default:
     // idle sockets stay open 4 s, or as long as the server's Keep-Alive hint says.
@@ -101,6 +115,13 @@ export class PageFetcher {
       connectTimeout: settings.connectTimeoutMs,
       headersTimeout: settings.headersTimeoutMs,
       bodyTimeout: settings.bodyTimeoutMs,
+      // Names are checked by the lookup that feeds net.connect, once per new connection, so the
+      // address checked is the address connected to. Node connects to an IP literal without a
+      // lookup, so literals are checked before every request instead (#request). Once per
+      // connection is enough: undici keeps a separate pool per origin (scheme, host, port), so
+      // a kept-alive socket is only reused for the origin whose lookup admitted it, and the
+      // policy never changes during the fetcher's life.
+      connect: this.#addressPolicy === undefined ? undefined : { lookup: guardedLookup(this.#addressPolicy) },
     })
     this.#headers = {
       accept: ACCEPT,
@@ -112,7 +133,7 @@ export class PageFetcher {
   /**
    * Fetches one page, following redirects. Rejects with a `PageError`: ABORTED when `signal`
    * aborts, FETCH_TIMEOUT, FETCH_FAILED, HTTP_STATUS, TOO_MANY_REDIRECTS, BAD_REDIRECT,
-   * TOO_LARGE, UNSUPPORTED_CONTENT_TYPE or INVALID_URL.
+   * BLOCKED_ADDRESS, TOO_LARGE, UNSUPPORTED_CONTENT_TYPE or INVALID_URL.
    */
   async fetch(url: string, signal?: AbortSignal): Promise<FetchedPage> {
     const start = parseHttpUrl(url)
@@ -159,13 +180,7 @@ export class PageFetcher {
     let current = start
     for (let redirects = 0; ; redirects++) {
       // Always GET: that is what 301/302/303 switch to, and 307/308 keep the method we used.
-      const response = await this.#agent.request({
-        origin: current.origin,
-        path: current.pathname + current.search,
-        method: 'GET',
-        headers: this.#headers,
-        signal,
-      })
+      const response = await this.#request(current, redirects, signal)
       if (!REDIRECT_STATUSES.has(response.statusCode)) {
         return await this.#readPage(url, current, response, redirects)
       }
@@ -181,6 +196,30 @@ export class PageFetcher {
       }
       visited.add(key)
       current = target
+    }
+  }
+
+  /** One hop's request; every hop, the first included, passes the address policy. */
+  async #request(target: URL, redirects: number, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+    const policy = this.#addressPolicy
+    try {
+      const literal = policy === undefined ? undefined : refusedLiteral(target.hostname, policy)
+      if (literal !== undefined) throw literal
+      return await this.#agent.request({
+        origin: target.origin,
+        path: target.pathname + target.search,
+        method: 'GET',
+        headers: this.#headers,
+        signal,
+      })
+    } catch (error) {
+      // The record shows the URL as written; a refusal further down a redirect chain must say
+      // how the fetch got there.
+      if (redirects > 0 && error instanceof PageError && error.code === ERROR_CODES.BLOCKED_ADDRESS) {
+        const hops = `${redirects} redirect${redirects === 1 ? '' : 's'}`
+        throw new PageError(error.code, `${error.message} (after ${hops}, to ${redactUrl(target)})`, { cause: error })
+      }
+      throw error
     }
   }
 

@@ -17,10 +17,14 @@ export const TEST_FETCH_SETTINGS: FetchSettings = {
   connections: 4,
 }
 
-/** Starts `server` on 127.0.0.1 with a free port and gives its base URL. */
-export async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+/**
+ * Starts `server` on a loopback address (127.0.0.1 unless told; Linux routes all of 127/8 to
+ * loopback, and `::1` is IPv6's) with a free port and gives its base URL.
+ */
+export async function listen(server: Server, host = '127.0.0.1'): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, host, resolve))
+  const hostInUrl = host.includes(':') ? `[${host}]` : host
+  return `http://${hostInUrl}:${(server.address() as AddressInfo).port}`
 }
 
 /** Drops the server's open connections and waits for it to close. */
@@ -30,8 +34,8 @@ export async function closeServer(server: Server): Promise<void> {
 }
 
 export interface FetchHarness {
-  /** Starts a server for this test on a free port and gives its base URL. */
-  serve(handler: RequestListener): Promise<string>
+  /** Starts a server for this test on a free port of `host` (default 127.0.0.1) and gives its base URL. */
+  serve(handler: RequestListener, host?: string): Promise<string>
   /** A PageFetcher with the harness settings and `overrides`, closed after the test. */
   fetcher(overrides?: Partial<FetchSettings>): PageFetcher
   /** The servers `serve` started in the current test, oldest first; all are closed after it. */
@@ -55,10 +59,10 @@ export function useFetchHarness(settingsOverrides: Partial<FetchSettings> = {}):
   })
 
   return {
-    async serve(handler) {
+    async serve(handler, host) {
       const server = createServer(handler)
       servers.push(server)
-      return listen(server)
+      return listen(server, host)
     },
     fetcher(overrides = {}) {
       const f = new PageFetcher({ ...settings, ...overrides })
