@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks'
+import type { CallGate } from './control/rate.js'
 import { decodePage, unreadableReason } from './decode.js'
 import { ERROR_CODES, PageError, toErrorData, type ErrorData } from './errors.js'
 import { extractPage } from './extract.js'
@@ -40,7 +41,7 @@ export type AnalyzeOutcome =
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u
 
 /** Decode, extract, budget and summarize one page. Never throws: failures are data. */
-export async function analyzePage(task: AnalyzeTask, summarizer: Summarizer, signal?: AbortSignal): Promise<AnalyzeOutcome> {
+export async function analyzePage(task: AnalyzeTask, summarizer: Summarizer, signal?: AbortSignal, gate?: CallGate): Promise<AnalyzeOutcome> {
   const timingsMs = { extract: 0, summarize: 0 }
   let title = ''
   let lang = ''
@@ -64,7 +65,7 @@ export async function analyzePage(task: AnalyzeTask, summarizer: Summarizer, sig
     const input = cutToBudget(page.text, task.maxInputChars, lang)
 
     summarizing = performance.now()
-    const result = await summarizer.summarize({ text: input, title, lang, langDeclared: page.langDeclared, maxChars: task.maxChars }, signal)
+    const result = await summarizer.summarize({ text: input, title, lang, langDeclared: page.langDeclared, maxChars: task.maxChars }, signal, gate)
     timingsMs.summarize = elapsed(summarizing)
     // Models overshoot length limits, so the limit is enforced here, once, for every provider.
     const fitted = fitToLength(result.summary.trim(), task.maxChars, lang)

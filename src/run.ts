@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { ERROR_CODES, UsageError, type ErrorCode } from './errors.js'
+import { RateController, type BreakerTrip, type RateStats } from './control/rate.js'
 import { createExecutor } from './executors/create.js'
 import { PageFetcher } from './fetch.js'
 import type { InputItem } from './input.js'
@@ -22,11 +23,31 @@ export interface RunStats {
   failed: number
   /** Failed pages by error code. */
   errors: Partial<Record<ErrorCode, number>>
+  /** Lines that repeated an earlier URL: answered with its record, not fetched again. */
+  duplicates: number
+  /** Lines passed over because `skip` said they were done (`--resume`); not in `pages`. */
+  skipped: number
+  /** Model calls, throttling and the in-flight limit at the end; null without a model. */
+  rate: RateStats | null
+  /** Set when errors that repeat for every page stopped the run. */
+  breaker: BreakerTrip | null
+  /** The run stopped early (stop or abort signal): lines after the last one read have no record. */
+  interrupted: boolean
   elapsedMs: number
 }
 
 export interface RunHooks {
+  /** Cancels everything at once: pages in flight end as ABORTED records (a second Ctrl-C). */
   signal?: AbortSignal
+  /**
+   * Stops starting new pages; pages in flight may finish for up to `drainMs`, then are
+   * cancelled (a first Ctrl-C, SIGTERM). Lines not yet read get no record.
+   */
+  stopSignal?: AbortSignal
+  /** How long pages in flight may run on after `stopSignal`. Default 10 s. */
+  drainMs?: number
+  /** Lines already done (`--resume`): no fetch, no model call, no record. */
+  skip?: (item: { line: number; url: string }) => boolean
   /** Called as each record is written, for progress display. */
   onRecord?: (record: PageRecord) => void
 }
@@ -52,10 +73,25 @@ export async function runSummaries(
   const onAbort = (): void => controller.abort(hooks.signal?.reason)
   if (hooks.signal?.aborted) onAbort()
   hooks.signal?.addEventListener('abort', onAbort, { once: true })
+  // Stops reading lines: a graceful stop, or the breaker. Pages in flight go on.
+  const stopReading = new AbortController()
+  let drainTimer: NodeJS.Timeout | undefined
+  const onStop = (): void => {
+    stopReading.abort()
+    drainTimer ??= setTimeout(() => controller.abort(new Error('stopped: pages in flight ran past the drain deadline')), hooks.drainMs ?? DEFAULT_DRAIN_MS)
+  }
+  if (hooks.stopSignal?.aborted) onStop()
+  hooks.stopSignal?.addEventListener('abort', onStop, { once: true })
   // Every page in flight listens to this signal (fetch, pool task, model call): a few
   // listeners per page by design, not a leak.
   setMaxListeners(options.concurrency * 4 + 16, signal)
-  const executor = createExecutor(options, summarizer)
+  // One rate controller for the whole run, whatever the strategy: worker threads reach it
+  // over a port, so --rpm and --tpm are the run's quota, not each thread's.
+  const rate = summarizer.provider === 'bedrock' ? new RateController({ maxConcurrency: options.concurrency, rpm: options.rpm, tpm: options.tpm }) : undefined
+  let breaker: BreakerTrip | null = null
+  // The breaker does not stop reading: every remaining line still gets its NOT_ATTEMPTED record.
+  rate?.onTrip((trip) => (breaker = trip))
+  const executor = createExecutor(options, summarizer, rate)
   const fetcher = new PageFetcher({
     userAgent: options.userAgent,
     connectTimeoutMs: Math.min(10 * 1000, options.fetchTimeoutMs), // 10 s
@@ -65,6 +101,7 @@ export async function runSummaries(
     maxRedirects: options.maxRedirects,
     maxBytes: options.maxPageBytes,
     connections: options.concurrency,
+    denyPrivate: options.denyPrivate,
   })
   const ctx: PageContext = {
     fetcher,
@@ -74,15 +111,18 @@ export async function runSummaries(
     maxChars: options.maxChars,
     maxInputChars: options.maxInputChars,
   }
-  const stats: RunStats = { pages: 0, ok: 0, failed: 0, errors: {}, elapsedMs: 0 }
-  const reorder = new ReorderBuffer<PageRecord>()
+  const stats: RunStats = { pages: 0, ok: 0, failed: 0, errors: {}, duplicates: 0, skipped: 0, rate: null, breaker: null, interrupted: false, elapsedMs: 0 }
+  const reorder = new ReorderBuffer<PageRecord | null>()
   let writing: Promise<void> = Promise.resolve()
   let inFlight = 0
   let wake: (() => void) | undefined
+  /** Each URL is fetched and summarized once; later lines asking for it get its record. */
+  const seen = new SeenUrls()
 
   // Writes are chained so records reach the sink one at a time, in the order released.
-  const emit = (records: PageRecord[]): void => {
+  const emit = (records: Array<PageRecord | null>): void => {
     for (const record of records) {
+      if (record === null) continue // a skipped line: its record is already written
       stats.pages += 1
       if (record.status === 'ok') stats.ok += 1
       else {
@@ -96,8 +136,9 @@ export async function runSummaries(
       writing.catch((error: unknown) => controller.abort(error))
     }
   }
-  const complete = (seq: number, record: PageRecord): void => {
-    emit(options.unordered ? [record] : reorder.push(seq, record))
+  const complete = (seq: number, record: PageRecord | null): void => {
+    if (options.unordered) emit([record])
+    else emit(reorder.push(seq, record))
   }
   const settled = (): void => {
     inFlight -= 1
@@ -111,36 +152,65 @@ export async function runSummaries(
       await new Promise<void>((resolve) => (wake = resolve))
     }
   }
+  const finish = (key: string, seq: number, record: PageRecord): void => {
+    complete(seq, record)
+    for (const duplicate of seen.finish(key, record)) complete(duplicate.seq, copyFor(duplicate, record))
+  }
 
   const lines = input[Symbol.asyncIterator]()
   let seq = 0
   try {
     for (;;) {
       // Waiting for the next line (a slow pipe, `tail -f`) must not outlast a Ctrl-C.
-      const next = await untilAborted(lines.next().catch(inputError), signal)
+      const next = await untilAborted(lines.next().catch(inputError), stopReading.signal, signal)
       if (next === ABORTED || next.done === true) break
       const item = next.value
+      if (hooks.skip?.(item) === true) {
+        stats.skipped += 1
+        complete(seq++, null)
+        continue
+      }
       const mySeq = seq++
       if (item.error !== undefined) {
         await waitFor(mySeq, false)
         complete(mySeq, errorRecord(contextOf(item, ctx), item.error, ZERO_TIMINGS))
         continue
       }
+      const key = urlKey(item.url)
+      const earlier = seen.lookup(key)
+      if (earlier !== undefined) {
+        stats.duplicates += 1
+        await waitFor(mySeq, false)
+        if (earlier.record !== undefined) complete(mySeq, copyFor({ line: item.line, url: item.url }, earlier.record))
+        else earlier.waiting.push({ seq: mySeq, line: item.line, url: item.url })
+        continue
+      }
+      if (breaker !== null) {
+        // Errors that repeat for every page stopped the run: the rest is accounted for, not sent.
+        await waitFor(mySeq, false)
+        complete(mySeq, errorRecord(contextOf(item, ctx), notAttemptedError(breaker), ZERO_TIMINGS))
+        continue
+      }
       await waitFor(mySeq, true)
-      if (signal.aborted) {
+      if (signal.aborted || stopReading.signal.aborted) {
         // Read but never started: still accounted for, once.
         complete(mySeq, errorRecord(contextOf(item, ctx), abortedError(), ZERO_TIMINGS))
         break
       }
+      if (breaker !== null) {
+        complete(mySeq, errorRecord(contextOf(item, ctx), notAttemptedError(breaker), ZERO_TIMINGS))
+        continue
+      }
       inFlight += 1
+      seen.start(key)
       void processPage(item, ctx, signal).then(
         (record) => {
-          complete(mySeq, record)
+          finish(key, mySeq, record)
           settled()
         },
         (error: unknown) => {
           // processPage never rejects; if it ever does, the page still gets its record.
-          complete(mySeq, errorRecord(contextOf(item, ctx), { code: ERROR_CODES.INTERNAL, message: String(error), attempts: 1 }, ZERO_TIMINGS))
+          finish(key, mySeq, errorRecord(contextOf(item, ctx), { code: ERROR_CODES.INTERNAL, message: String(error), attempts: 1 }, ZERO_TIMINGS))
           settled()
         },
       )
@@ -156,24 +226,94 @@ export async function runSummaries(
     // A write cut short by Ctrl-C (stdout blocked) is the interruption itself, not a failure.
     if (!(hooks.signal?.aborted === true && error instanceof Error && error.name === 'AbortError')) throw error
   } finally {
+    clearTimeout(drainTimer)
     hooks.signal?.removeEventListener('abort', onAbort)
+    hooks.stopSignal?.removeEventListener('abort', onStop)
     // Not awaited: a generator blocked on a silent stdin would only answer once it gets a line.
     void lines.return?.()
+    rate?.close()
     await Promise.allSettled([executor.close(), fetcher.close()])
   }
+  stats.rate = rate?.stats() ?? null
+  stats.breaker = breaker
+  stats.interrupted = hooks.signal?.aborted === true || hooks.stopSignal?.aborted === true
   stats.elapsedMs = Math.round(performance.now() - started)
   return stats
 }
 
+/** Pages in flight at a graceful stop get this long to finish before they are cancelled. */
+export const DEFAULT_DRAIN_MS = 10 * 1000 // 10 s
+/** URLs remembered for duplicate lines; past it the oldest finished ones are forgotten (and would be fetched again). */
+const SEEN_URLS_LIMIT = 100_000
+
+interface Duplicate {
+  seq: number
+  line: number
+  url: string
+}
+
+/**
+ * The URLs of this run, each with its record once it is done, or the later lines waiting for
+ * it while it is in flight. Bounded: past SEEN_URLS_LIMIT the oldest finished entries go.
+ */
+class SeenUrls {
+  readonly #entries = new Map<string, { record: PageRecord | undefined; waiting: Duplicate[] }>()
+
+  lookup(key: string): { record: PageRecord | undefined; waiting: Duplicate[] } | undefined {
+    return this.#entries.get(key)
+  }
+
+  start(key: string): void {
+    this.#entries.set(key, { record: undefined, waiting: [] })
+    if (this.#entries.size > SEEN_URLS_LIMIT) {
+      for (const [oldest, entry] of this.#entries) {
+        if (entry.record !== undefined) this.#entries.delete(oldest)
+        break
+      }
+    }
+  }
+
+  /** Stores the record and returns the lines that were waiting for it. */
+  finish(key: string, record: PageRecord): Duplicate[] {
+    const entry = this.#entries.get(key)
+    if (entry === undefined) return []
+    entry.record = compact(record)
+    return entry.waiting.splice(0)
+  }
+}
+
+/** The page's record without its per-line fields, to answer duplicates with. */
+function compact(record: PageRecord): PageRecord {
+  return { ...record, timingsMs: ZERO_TIMINGS }
+}
+
+/** A duplicate line's record: the first line's outcome, this line's number and URL; no time spent. */
+function copyFor(line: { line: number; url: string }, record: PageRecord): PageRecord {
+  return { ...record, line: line.line, url: line.url, timingsMs: ZERO_TIMINGS }
+}
+
+/** Two lines name the same page when their URLs are equal once normalised; the fragment never reaches the server. */
+function urlKey(url: string): string {
+  const parsed = new URL(url)
+  parsed.hash = ''
+  return parsed.href
+}
+
+function notAttemptedError(trip: BreakerTrip) {
+  return { code: ERROR_CODES.NOT_ATTEMPTED, message: `not attempted: the run stopped after repeated ${trip.code} errors; fix the cause and run again with --resume`, attempts: 0 }
+}
+
 const ABORTED = Symbol('aborted')
 
-/** Resolves with `promise`, or with ABORTED as soon as `signal` aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
-  if (signal.aborted) return Promise.resolve(ABORTED)
+/** Resolves with `promise`, or with ABORTED as soon as one of `signals` aborts. */
+function untilAborted<T>(promise: Promise<T>, ...signals: AbortSignal[]): Promise<T | typeof ABORTED> {
+  if (signals.some((s) => s.aborted)) return Promise.resolve(ABORTED)
   return new Promise((resolve, reject) => {
     const onAbort = (): void => resolve(ABORTED)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+    for (const s of signals) s.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => {
+      for (const s of signals) s.removeEventListener('abort', onAbort)
+    })
   })
 }
 

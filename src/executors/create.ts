@@ -1,15 +1,16 @@
+import type { CallGate } from '../control/rate.js'
 import type { ResolvedOptions } from '../options.js'
 import type { SummarizerConfig } from '../summarizers/config.js'
 import type { Executor } from './executor.js'
 import { InlineExecutor } from './inline.js'
 import { PoolExecutor } from './pool.js'
 
-export function createExecutor(options: Pick<ResolvedOptions, 'strategy' | 'concurrency' | 'threads'>, summarizer: SummarizerConfig): Executor {
+export function createExecutor(options: Pick<ResolvedOptions, 'strategy' | 'concurrency' | 'threads'>, summarizer: SummarizerConfig, gate?: CallGate): Executor {
   switch (options.strategy) {
     case 'sequential':
     case 'async':
-      return new InlineExecutor(options.strategy, options.concurrency, summarizer)
+      return new InlineExecutor(options.strategy, options.concurrency, summarizer, gate)
     case 'pool':
-      return new PoolExecutor(options.threads, options.concurrency, summarizer)
+      return new PoolExecutor(options.threads, options.concurrency, summarizer, gate)
   }
 }

@@ -1,3 +1,4 @@
+import type { CallGate } from '../control/rate.js'
 import { analyzePage, type AnalyzeOutcome, type AnalyzeTask } from '../analyze.js'
 import { createSummarizer, type SummarizerConfig } from '../summarizers/config.js'
 import type { Summarizer } from '../summarizers/summarizer.js'
@@ -12,15 +13,17 @@ export class InlineExecutor implements Executor {
   readonly strategy: 'sequential' | 'async'
   readonly concurrency: number
   readonly #summarizer: Summarizer
+  readonly #gate: CallGate | undefined
 
-  constructor(strategy: 'sequential' | 'async', concurrency: number, summarizer: SummarizerConfig) {
+  constructor(strategy: 'sequential' | 'async', concurrency: number, summarizer: SummarizerConfig, gate?: CallGate) {
     this.strategy = strategy
     this.concurrency = concurrency
     this.#summarizer = createSummarizer(summarizer)
+    this.#gate = gate
   }
 
   analyze(task: AnalyzeTask, signal?: AbortSignal): Promise<AnalyzeOutcome> {
-    return analyzePage(task, this.#summarizer, signal)
+    return analyzePage(task, this.#summarizer, signal, this.#gate)
   }
 
   close(): Promise<void> {

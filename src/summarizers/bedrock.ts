@@ -4,6 +4,7 @@ import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-r
 import type { ConverseResponse } from '@aws-sdk/client-bedrock-runtime'
 import { defaultProvider } from '@aws-sdk/credential-provider-node'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
+import { markFatal, outcomeOf, type CallGate } from '../control/rate.js'
 import { limitRetries, withRetry } from '../control/retry.js'
 import type { RetryPolicy } from '../control/retry.js'
 import { ERROR_CODES, PageError } from '../errors.js'
@@ -70,26 +71,36 @@ export class BedrockSummarizer implements Summarizer {
     })
   }
 
-  async summarize(req: SummaryRequest, signal?: AbortSignal): Promise<SummaryResult> {
+  async summarize(req: SummaryRequest, signal?: AbortSignal, gate?: CallGate): Promise<SummaryResult> {
     const { system, user } = buildPrompt(req)
+    const maxTokens = maxTokensFor(req, this.#settings.maxOutputTokens)
     const input = {
       modelId: this.#settings.modelId,
       system: [{ text: system }],
       messages: [{ role: 'user' as const, content: [{ text: user }] }],
-      inferenceConfig: { maxTokens: maxTokensFor(req, this.#settings.maxOutputTokens), temperature: 0 },
+      inferenceConfig: { maxTokens, temperature: 0 },
     }
+    // What a tokens-per-minute quota charges before the reply is known: the prompt and the
+    // reply's ceiling. The gate corrects it from the usage that comes back.
+    const estimatedTokens = estimateTokens(system) + estimateTokens(user) + maxTokens
     let attempts = 0
     const response = await withRetry(
       async (attempt) => {
         attempts = attempt
+        // Every attempt, retries included, waits for the run's rate and concurrency limits.
+        const permit = await gate?.acquire(estimatedTokens, signal)
         try {
           // A fresh command per attempt: a command carries per-send state (its middleware stack).
-          return readReply(await this.#client.send(new ConverseCommand(input), { abortSignal: signal }))
+          const reply = readReply(await this.#client.send(new ConverseCommand(input), { abortSignal: signal }))
+          permit?.done({ kind: 'ok', ...(reply.usage === null ? {} : { tokens: reply.usage.inputTokens + reply.usage.outputTokens }) })
+          return reply
         } catch (error) {
-          if (signal?.aborted) {
-            throw new PageError(ERROR_CODES.ABORTED, 'cancelled during the model call', { cause: error })
-          }
-          throw this.#redact(classifyBedrockError(error, this.#settings))
+          const classified =
+            signal?.aborted === true
+              ? new PageError(ERROR_CODES.ABORTED, 'cancelled during the model call', { cause: error })
+              : this.#redact(classifyBedrockError(error, this.#settings))
+          permit?.done(outcomeOf(classified))
+          throw classified
         }
       },
       this.#settings.retry,
@@ -148,6 +159,15 @@ function maxTokensFor(req: SummaryRequest, cap: number = DEFAULT_MAX_OUTPUT_TOKE
   return Math.max(1, Math.min(cap, Math.ceil(req.maxChars * perChar) + OUTPUT_TOKEN_SLACK))
 }
 
+const DENSE_CHAR_ONE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/u
+
+/** About 4 characters a token in Latin scripts and one per CJK or Thai character: close enough to plan a quota with. */
+export function estimateTokens(text: string): number {
+  let dense = 0
+  for (const char of text) if (DENSE_CHAR_ONE.test(char)) dense += 1
+  return Math.ceil(dense + (text.length - dense) / 4)
+}
+
 const DENSE_LANGS = new Set(['ja', 'zh', 'ko', 'yue', 'th', 'lo', 'km', 'my'])
 const DENSE_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/gu
 
@@ -175,6 +195,8 @@ interface SdkErrorLike {
   $retryable?: { throttling?: unknown }
   $response?: { headers?: Record<string, string | undefined> }
 }
+
+const MODEL_ID_PROBLEM = /model identifier is invalid|on-demand throughput isn.t supported|model .*is not supported|unsupported model/i
 
 const THROTTLING_NAMES = new Set([
   'ThrottlingException',
@@ -244,7 +266,17 @@ export function classifyBedrockError(error: unknown, context: BedrockErrorContex
     return new PageError(ERROR_CODES.MODEL_ERROR, 'TimeoutError: no answer from Bedrock within the connection or request timeout', options)
   }
   if (TRANSIENT_NAMES.has(name)) return new PageError(ERROR_CODES.MODEL_ERROR, what, options)
-  if (name === 'ValidationException') return new PageError(ERROR_CODES.MODEL_VALIDATION, what, options)
+  if (name === 'ValidationException') {
+    const error = new PageError(ERROR_CODES.MODEL_VALIDATION, what, options)
+    // Bedrock answers a mistyped or on-demand-unsupported model id with a plain
+    // ValidationException; only its message tells it from a page-specific one. It will
+    // repeat for every page, so it feeds the breaker, with the fix named.
+    if (typeof e.message === 'string' && MODEL_ID_PROBLEM.test(e.message)) {
+      error.message = withHint(what, `Check --model (${context.modelId ?? 'the model id'}) and that it is offered${region}; some models need an inference profile id (us.…, eu.…).`)
+      return markFatal(error)
+    }
+    return error
+  }
   if (name === 'ResourceNotFoundException') {
     return new PageError(ERROR_CODES.MODEL_NOT_FOUND, withHint(what, `Check the model id and that ${model} is offered${region}.`), options)
   }
@@ -269,6 +301,10 @@ export function classifyBedrockError(error: unknown, context: BedrockErrorContex
     if (status === 401 || status === 403) return new PageError(ERROR_CODES.ACCESS_DENIED, withHint(what, accessHint(model, region, profile)), options)
     if (status === 404) return new PageError(ERROR_CODES.MODEL_NOT_FOUND, withHint(what, 'Check the model id and the endpoint.'), options)
     return new PageError(ERROR_CODES.MODEL_VALIDATION, what, options)
+  }
+  if (code === 'ENOTFOUND') {
+    // The endpoint's host does not exist: a mistyped region or --endpoint-url, the same for every page.
+    return markFatal(limitRetries(new PageError(ERROR_CODES.MODEL_ERROR, `cannot resolve the Bedrock endpoint (ENOTFOUND)${region === '' ? '' : ` for region ${context.region}`}: check --region and --endpoint-url`, options), 1))
   }
   if (code !== undefined && NETWORK_CODES.has(code)) {
     return new PageError(ERROR_CODES.MODEL_ERROR, `network error talking to Bedrock (${code})`, options)

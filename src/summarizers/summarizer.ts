@@ -1,3 +1,5 @@
+import type { CallGate } from '../control/rate.js'
+
 /** What a summarizer is given: the extracted page, already cut to the input budget. */
 export interface SummaryRequest {
   /** Main text of the page, whitespace collapsed. */
@@ -39,7 +41,8 @@ export interface SummaryResult {
  */
 export interface Summarizer {
   readonly provider: 'bedrock' | 'extractive'
-  summarize(request: SummaryRequest, signal?: AbortSignal): Promise<SummaryResult>
+  /** `gate`: the run's rate and concurrency control, asked before every model call (retries included). */
+  summarize(request: SummaryRequest, signal?: AbortSignal, gate?: CallGate): Promise<SummaryResult>
   /** Releases sockets and other per-thread state. */
   close(): Promise<void>
 }

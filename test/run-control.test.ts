@@ -1,0 +1,172 @@
+import { Readable } from 'node:stream'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEFAULT_RETRY_POLICY } from '../src/control/retry.js'
+import { startEmulator, type RunningEmulator } from '../src/emulator/server.js'
+import { readUrlList } from '../src/input.js'
+import { resolveOptions } from '../src/options.js'
+import type { PageRecord } from '../src/record.js'
+import { runSummaries } from '../src/run.js'
+import type { SummarizerConfig } from '../src/summarizers/config.js'
+import { runLines } from './helpers/run.js'
+import { articlePage, startServer, type TestServer } from './helpers/servers.js'
+
+let pages: TestServer
+beforeAll(async () => {
+  process.env['AWS_ACCESS_KEY_ID'] = 'test'
+  process.env['AWS_SECRET_ACCESS_KEY'] = 'test'
+  pages = await startServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x')
+    const delay = Number(url.searchParams.get('delay') ?? 0)
+    setTimeout(() => res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage(`page ${url.pathname}`)), delay)
+  })
+})
+afterAll(() => pages.close())
+
+function bedrock(emulator: RunningEmulator, modelId = 'anthropic.claude-3-haiku-20240307-v1:0', retries = 8): SummarizerConfig {
+  return {
+    provider: 'bedrock',
+    settings: { modelId, region: 'us-east-1', endpoint: emulator.url, maxSockets: 16, requestTimeoutMs: 5_000, retry: { ...DEFAULT_RETRY_POLICY, retries, baseDelayMs: 5, maxDelayMs: 50 } },
+  }
+}
+
+const codeOf = (record: PageRecord): string => (record.status === 'ok' ? 'ok' : record.error.code)
+
+describe('the breaker', () => {
+  it.each(['async', 'pool'] as const)('stops a run whose model is denied after a few calls, and accounts for every line (%s)', async (strategy) => {
+    const emulator = await startEmulator({ latencyMs: 20, jitterMs: 0, deniedModels: ['anthropic.claude-3-haiku-20240307-v1:0'] })
+    try {
+      const urls = Array.from({ length: 40 }, (_, i) => `${pages.url}/d${i}`)
+      const { records, stats } = await runLines(urls, { strategy, concurrency: 4, threads: 2 }, bedrock(emulator))
+      expect(records.map((r) => r.line)).toEqual(urls.map((_, i) => i + 1))
+      const codes = records.map(codeOf)
+      // The calls in flight when the breaker tripped still report ACCESS_DENIED; nothing after.
+      expect(codes.filter((c) => c === 'ACCESS_DENIED').length).toBeGreaterThanOrEqual(3)
+      expect(codes.filter((c) => c === 'ACCESS_DENIED').length).toBeLessThanOrEqual(3 + 4)
+      expect(codes.filter((c) => c !== 'ACCESS_DENIED').every((c) => c === 'NOT_ATTEMPTED')).toBe(true)
+      expect(emulator.stats().requests).toBeLessThanOrEqual(3 + 4)
+      expect(stats.breaker?.code).toBe('ACCESS_DENIED')
+      expect(stats.breaker?.message).toContain('enabled')
+      // The pages not attempted were never fetched either.
+      expect(pages.requests.filter((path) => path.startsWith('/d')).length).toBeLessThan(20)
+    } finally {
+      await emulator.close()
+      pages.requests.length = 0
+    }
+  })
+
+  it('stops on a mistyped model id (Bedrock calls it a ValidationException)', async () => {
+    const emulator = await startEmulator({ latencyMs: 0, jitterMs: 0 })
+    try {
+      const urls = Array.from({ length: 20 }, (_, i) => `${pages.url}/m${i}`)
+      const { records, stats } = await runLines(urls, { strategy: 'async', concurrency: 2 }, bedrock(emulator, 'anthropic.claude-3-haikoo-v1:0'))
+      expect(records).toHaveLength(20)
+      expect(records.slice(0, 3).map(codeOf)).toEqual(['MODEL_VALIDATION', 'MODEL_VALIDATION', 'MODEL_VALIDATION'])
+      expect(records.map(codeOf).filter((c) => c === 'NOT_ATTEMPTED').length).toBeGreaterThanOrEqual(15)
+      expect(stats.breaker?.message).toContain('--model')
+      expect(emulator.stats().requests).toBeLessThanOrEqual(5)
+    } finally {
+      await emulator.close()
+    }
+  })
+})
+
+describe('rate control shared by the whole run', () => {
+  it('--rpm holds the emulator quota across every pool thread: no call is throttled', async () => {
+    // The emulator allows 240 a minute (4 a second, a 1 s burst); three threads each sending
+    // freely would blow through it.
+    const emulator = await startEmulator({ latencyMs: 10, jitterMs: 0, rpm: 240 })
+    try {
+      const urls = Array.from({ length: 12 }, (_, i) => `${pages.url}/r${i}`)
+      const { records, stats } = await runLines(urls, { strategy: 'pool', threads: 3, concurrency: 12, rpm: 240 }, bedrock(emulator, undefined, 0))
+      expect(records.map(codeOf)).toEqual(urls.map(() => 'ok'))
+      expect(emulator.stats().throttled).toBe(0)
+      expect(stats.rate).toMatchObject({ calls: 12, throttled: 0 })
+    } finally {
+      await emulator.close()
+    }
+  })
+
+  it('without --rpm the same run is throttled: the test above can fail', async () => {
+    const emulator = await startEmulator({ latencyMs: 10, jitterMs: 0, rpm: 240 })
+    try {
+      const urls = Array.from({ length: 12 }, (_, i) => `${pages.url}/n${i}`)
+      const { stats } = await runLines(urls, { strategy: 'pool', threads: 3, concurrency: 12 }, bedrock(emulator))
+      expect(emulator.stats().throttled).toBeGreaterThan(0)
+      expect(stats.rate?.throttled).toBeGreaterThan(0)
+    } finally {
+      await emulator.close()
+    }
+  })
+
+  it('cuts the in-flight limit when throttled for concurrency, and every page still succeeds', async () => {
+    const emulator = await startEmulator({ latencyMs: 30, jitterMs: 0, maxConcurrency: 3 })
+    try {
+      const urls = Array.from({ length: 40 }, (_, i) => `${pages.url}/c${i}`)
+      const { records, stats } = await runLines(urls, { strategy: 'async', concurrency: 16 }, bedrock(emulator))
+      expect(records.map(codeOf)).toEqual(urls.map(() => 'ok'))
+      expect(stats.rate?.cuts).toBeGreaterThan(0)
+      expect(stats.rate?.limit).toBeLessThan(16)
+      // Far fewer 429s than a client that kept 16 in flight against a limit of 3 would get.
+      expect(emulator.stats().throttled).toBeLessThan(40)
+    } finally {
+      await emulator.close()
+    }
+  })
+})
+
+describe('duplicate URLs', () => {
+  it.each(['async', 'pool'] as const)('are fetched and summarized once, and every line that asked gets the record (%s)', async (strategy) => {
+    const emulator = await startEmulator({ latencyMs: 30, jitterMs: 0 })
+    const before = pages.requests.length
+    try {
+      const lines = [`${pages.url}/a?delay=100`, `${pages.url}/b`, `${pages.url}/a?delay=100`, `${pages.url}/a?delay=100#part-2`, 'not a url', `${pages.url}/b`, `${pages.url}/c`]
+      const { records, stats } = await runLines(lines, { strategy, concurrency: 4, threads: 2 }, bedrock(emulator))
+      expect(records.map((r) => r.line)).toEqual([1, 2, 3, 4, 5, 6, 7])
+      expect(records.map((r) => r.url)).toEqual(lines)
+      expect(records.map(codeOf)).toEqual(['ok', 'ok', 'ok', 'ok', 'INVALID_URL', 'ok', 'ok'])
+      expect(records[2]!.summary).toBe(records[0]!.summary)
+      expect(records[3]!.summary).toBe(records[0]!.summary)
+      expect(records[5]!.summary).toBe(records[1]!.summary)
+      expect(pages.requests.slice(before).sort()).toEqual(['/a?delay=100', '/b', '/c'])
+      expect(emulator.stats().requests).toBe(3)
+      expect(stats.duplicates).toBe(3)
+      expect(stats.pages).toBe(7)
+    } finally {
+      await emulator.close()
+    }
+  })
+})
+
+describe('a graceful stop', () => {
+  it('starts no new page, lets the ones in flight finish, and writes them', async () => {
+    const stop = new AbortController()
+    const records: PageRecord[] = []
+    const lines = [`${pages.url}/s1?delay=300`, `${pages.url}/s2?delay=300`, ...Array.from({ length: 50 }, (_, i) => `${pages.url}/later${i}`)]
+    const before = pages.requests.length
+    setTimeout(() => stop.abort(), 100)
+    const stats = await runSummaries(readUrlList(Readable.from([lines.join('\n')])), { write: (r) => void records.push(r) }, resolveOptions({ strategy: 'async', concurrency: 2 }), { provider: 'extractive' }, { stopSignal: stop.signal })
+    expect(records.map((r) => [r.line, codeOf(r)])).toEqual([
+      [1, 'ok'],
+      [2, 'ok'],
+      [3, 'ABORTED'],
+    ])
+    expect(pages.requests.length - before).toBe(2)
+    expect(stats.interrupted).toBe(true)
+  })
+
+  it('cancels the pages still in flight at the drain deadline', async () => {
+    const stop = new AbortController()
+    const records: PageRecord[] = []
+    const lines = [`${pages.url}/q1`, `${pages.url}/q2?delay=5000`]
+    setTimeout(() => stop.abort(), 200)
+    const stats = await runSummaries(
+      readUrlList(Readable.from([lines.join('\n')])),
+      { write: (r) => void records.push(r) },
+      resolveOptions({ strategy: 'async', concurrency: 2 }),
+      { provider: 'extractive' },
+      { stopSignal: stop.signal, drainMs: 200 },
+    )
+    expect(records.map(codeOf)).toEqual(['ok', 'ABORTED'])
+    expect(stats.elapsedMs).toBeLessThan(3000)
+  })
+})
