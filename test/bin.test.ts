@@ -1,5 +1,8 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdtemp, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
@@ -16,7 +19,8 @@ let pages: TestServer
 beforeAll(async () => {
   await run('npm', ['run', 'build'], { cwd: root })
   pages = await startServer((req, res) => {
-    if (req.url?.startsWith('/slow')) return void setTimeout(() => res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage('slow')), 10_000)
+    const slow = /^\/slow(\d+)?/.exec(req.url ?? '')
+    if (slow !== null) return void setTimeout(() => res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage('slow')), Number(slow[1] ?? 10_000))
     res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage(`page ${req.url ?? ''}`))
   })
 }, 120_000)
@@ -66,13 +70,33 @@ describe('the built summarize-urls bin', () => {
     expect(code).toBe(0)
   })
 
-  it('Ctrl-C ends a run promptly with 130 even while stdin stays open', async () => {
+  it('a first Ctrl-C lets the pages in flight finish, writes them, says how to resume, and exits 130', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'su-bin-'))
+    const out = join(dir, 'out.jsonl')
+    const child = spawn(process.execPath, [bin, '-', '--provider', 'extractive', '--strategy', 'pool', '--threads', '1', '--concurrency', '2', '--out', out], { stdio: ['pipe', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    // A quick page, one that takes 2.5 s, and then a producer that goes quiet without closing.
+    child.stdin.write(`${pages.url}/quick\n${pages.url}/slow2500\n`)
+    const { code, exitMs } = await interrupt(child, 'SIGINT', 1_000)
+    child.stdin.destroy()
+    expect(code).toBe(130)
+    expect(exitMs).toBeGreaterThan(800) // it waited for the slow page…
+    expect(exitMs).toBeLessThan(8_000) // …and no longer
+    const records = parseJsonl(await readFile(out, 'utf8'))
+    expect(records.map((r) => [r['line'], r['status']])).toEqual([[1, 'ok'], [2, 'ok']])
+    expect(stderr).toContain('--resume')
+  })
+
+  it('a second Ctrl-C cancels the pages in flight at once, even while stdin stays open', async () => {
     const child = spawn(process.execPath, [bin, '-', '--provider', 'extractive', '--strategy', 'pool', '--threads', '1', '--quiet'], { stdio: ['pipe', 'pipe', 'pipe'] })
     const out: Buffer[] = []
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
     // One quick page, one that takes 10 s, and then a producer that goes quiet without closing.
     child.stdin.write(`${pages.url}/quick\n${pages.url}/slow\n`)
-    const { code, exitMs } = await interrupt(child, 'SIGINT', 1_500)
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    child.kill('SIGINT')
+    const { code, exitMs } = await interrupt(child, 'SIGINT', 300)
     child.stdin.destroy()
     expect(code).toBe(130)
     expect(exitMs).toBeLessThan(5_000)
@@ -80,13 +104,17 @@ describe('the built summarize-urls bin', () => {
     expect(records.map((r) => r['status'] === 'ok' ? 'ok' : (r['error'] as { code: string }).code)).toEqual(['ok', 'ABORTED'])
   })
 
-  it('SIGTERM ends a run promptly with 130 even while nobody reads its stdout', async () => {
+  it('SIGTERM then Ctrl-C ends a run promptly with 130 even while nobody reads its stdout', async () => {
     const lines = Array.from({ length: 3000 }, (_, i) => `${pages.url}/p${i}`).join('\n')
     const child = spawn(process.execPath, [bin, '-', '--provider', 'extractive', '--strategy', 'async', '--quiet'], { stdio: ['pipe', 'pipe', 'pipe'] })
     child.stdin.end(lines)
     // Never read stdout: the pipe fills (64 KiB) and the run waits for it to drain.
     child.stdout.pause()
-    const { code, exitMs } = await interrupt(child, 'SIGTERM', 2_500)
+    // SIGTERM stops gracefully (and would wait up to the drain deadline for the blocked pipe);
+    // the Ctrl-C after it cancels at once.
+    await new Promise((resolve) => setTimeout(resolve, 2_500))
+    child.kill('SIGTERM')
+    const { code, exitMs } = await interrupt(child, 'SIGINT', 200)
     child.stdout.destroy()
     expect(code).toBe(130)
     expect(exitMs).toBeLessThan(5_000)

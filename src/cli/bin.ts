@@ -5,14 +5,22 @@ import { main } from './main.js'
 // would print once per worker thread on every run. A user who sets the variable wins.
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true'
 
-// Ctrl-C and SIGTERM abort the run (in-flight pages end as ABORTED records, and what is
-// done is written) instead of killing the process; a second Ctrl-C exits at once.
-const controller = new AbortController()
+// The first Ctrl-C (or SIGTERM) stops starting pages and lets those in flight finish for a
+// few seconds, so their model calls are not paid for twice; what is done is written. A
+// second Ctrl-C cancels the pages in flight at once; a third exits without waiting.
+const stop = new AbortController()
+const abort = new AbortController()
 let interrupts = 0
-const onSignal = (): void => {
+const onSignal = (signal: NodeJS.Signals): void => {
   interrupts += 1
-  if (interrupts > 1) process.exit(130)
-  controller.abort(new Error('interrupted'))
+  if (interrupts === 1) {
+    process.stderr.write(`\nsummarize-urls: ${signal}: finishing the pages in flight (Ctrl-C again to cancel them)\n`)
+    stop.abort(new Error('stopped'))
+  } else if (interrupts === 2) {
+    abort.abort(new Error('interrupted'))
+  } else {
+    process.exit(130)
+  }
 }
 process.on('SIGINT', onSignal)
 process.on('SIGTERM', onSignal)
@@ -22,9 +30,10 @@ const code = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   stderrIsTTY: process.stderr.isTTY === true,
-  signal: controller.signal,
+  signal: abort.signal,
+  stopSignal: stop.signal,
 })
 // After an interruption nothing more will be written: exit now rather than wait for a
 // stdin that stays open (a pipe, `tail -f`) or a stdout nobody reads.
-if (controller.signal.aborted) process.exit(code)
+if (stop.signal.aborted || abort.signal.aborted) process.exit(code)
 process.exitCode = code

@@ -10,7 +10,8 @@ import { countUrls, openInput, readUrlList } from '../input.js'
 import { asUsageError, OUTPUT_FORMATS, resolveOptions, type OutputFormat, type SummarizeOptions } from '../options.js'
 import { createProgress } from '../output/progress.js'
 import { RecordWriter } from '../output/writer.js'
-import { runSummaries } from '../run.js'
+import { runSummaries, type RecordSink, type RunStats } from '../run.js'
+import { compactJournal, JournalSink, loadJournal } from '../output/journal.js'
 import { resolveSummarizer } from '../summarizers/resolve.js'
 import { VERSION } from '../version.js'
 import { emulatorArgs, jobOptions, summarizeArgs } from './args.js'
@@ -22,8 +23,10 @@ export interface CliIO {
   stderr: Writable
   /** Whether stderr is a terminal (draws the live progress bar). */
   stderrIsTTY: boolean
-  /** Aborted on Ctrl-C / SIGTERM by the bin entry; tests abort it themselves. */
+  /** Aborted on a second Ctrl-C by the bin entry: cancels pages in flight at once. */
   signal: AbortSignal
+  /** Aborted on the first Ctrl-C or SIGTERM: no new pages; pages in flight finish (for a short while). */
+  stopSignal?: AbortSignal
 }
 
 /** Exit codes, as documented in the README. */
@@ -140,6 +143,8 @@ export interface OutputChoice {
   out: string | undefined
   format: OutputFormat
   quiet: boolean
+  /** Keep the ok records already in `out` and do the rest (`--resume`). */
+  resume: boolean
 }
 
 function output(args: Record<string, unknown>): OutputChoice {
@@ -150,7 +155,7 @@ function output(args: Record<string, unknown>): OutputChoice {
   }
   const byExtension: Record<string, OutputFormat> = { '.csv': 'csv', '.md': 'md', '.markdown': 'md', '.jsonl': 'jsonl', '.ndjson': 'jsonl' }
   const format = explicit ?? (out === undefined ? undefined : byExtension[extname(out).toLowerCase()]) ?? 'jsonl'
-  return { out, format, quiet: args['quiet'] === true }
+  return { out, format, quiet: args['quiet'] === true, resume: args['resume'] === true }
 }
 
 function toOptions(args: Record<string, unknown>): SummarizeOptions {
@@ -192,31 +197,74 @@ function toOptions(args: Record<string, unknown>): SummarizeOptions {
 /** The main job: read the list, run the pipeline, write records, report, and pick the exit code. */
 export async function summarize(input: string, options: SummarizeOptions, choice: OutputChoice, io: CliIO, inputStream?: Readable): Promise<number> {
   const resolved = resolveOptions(options)
+  if (choice.resume && (choice.out === undefined || choice.format !== 'jsonl')) {
+    throw new UsageError(choice.out === undefined ? '--resume needs --out FILE: the file to resume' : `--resume works on JSONL output; \`${choice.out}\` is ${choice.format}`)
+  }
   const stream = inputStream ?? (await openInput(input, io.stdin))
   // Everything that can refuse the run is checked before --out is opened, so a bad flag or
   // missing credentials never truncates an earlier output file.
   if (choice.out !== undefined && inputStream === undefined) await refuseOverwritingInput(input, choice.out)
   const { config, notice } = await resolveSummarizer(resolved)
-  const sink = choice.out === undefined ? io.stdout : await openOutput(choice.out)
-  const writer = new RecordWriter(sink, choice.format, choice.out === undefined ? 'stdout' : `\`${choice.out}\``)
-  if (!choice.quiet) io.stderr.write(`summarize-urls: ${notice}\n`)
+  // A JSONL file is written as a journal: records land as they finish, so a crash keeps all
+  // finished work, and the file is put in input order when the run ends.
+  const journal = choice.out !== undefined && choice.format === 'jsonl'
+  const resumed = choice.resume ? await loadJournal(choice.out as string) : undefined
+  let sink: RecordSink & { error?: OutputError | undefined }
+  let finish: () => Promise<void>
+  let release: () => Promise<void>
+  if (journal) {
+    const file = new JournalSink(choice.out as string, { fresh: resumed === undefined })
+    sink = file
+    finish = async () => {}
+    release = async () => file.close()
+  } else {
+    const out = choice.out === undefined ? io.stdout : await openOutput(choice.out)
+    const writer = new RecordWriter(out, choice.format, choice.out === undefined ? 'stdout' : `\`${choice.out}\``)
+    sink = writer
+    finish = () => writer.finish()
+    // After a write error the file is already destroyed; closing it again only repeats that error.
+    release = async () => {
+      if (out !== io.stdout && writer.error === undefined) await closeFile(out as WriteStream)
+    }
+  }
+  if (!choice.quiet) {
+    io.stderr.write(`summarize-urls: ${notice}\n`)
+    if (resumed !== undefined) {
+      io.stderr.write(`summarize-urls: resuming \`${choice.out}\`: ${resumed.done.size} ${resumed.done.size === 1 ? 'line' : 'lines'} done` + (resumed.tornBytes > 0 ? `, a torn last line (${resumed.tornBytes} bytes) dropped` : '') + '\n')
+    }
+  }
   const live = io.stderrIsTTY && !choice.quiet
   const progress = createProgress(io.stderr, { quiet: choice.quiet, live })
   progress.start(live && inputStream === undefined ? await countUrls(input) : undefined)
+  let stats: RunStats
   try {
-    const stats = await runSummaries(readUrlList(stream), writer, resolved, config, {
+    stats = await runSummaries(readUrlList(stream), sink, journal ? { ...resolved, unordered: true } : resolved, config, {
       signal: io.signal,
+      ...(io.stopSignal === undefined ? {} : { stopSignal: io.stopSignal }),
       onRecord: (record) => progress.update(record),
+      ...(resumed === undefined ? {} : { skip: (item: { line: number; url: string }) => resumed.done.get(item.line) === item.url }),
     })
-    await writer.finish()
-    progress.stop(stats)
-    if (io.signal.aborted) return EXIT.INTERRUPTED
-    return stats.failed === 0 ? EXIT.OK : EXIT.PAGES_FAILED
+    await finish()
   } finally {
     progress.close()
-    // After a write error the file is already destroyed; closing it again only repeats that error.
-    if (sink !== io.stdout && writer.error === undefined) await closeFile(sink as WriteStream)
+    await release()
   }
+  // Input order once the run is over (the records are all on disk already, so a crash while
+  // compacting loses nothing); `--unordered` keeps completion order unless lines were retried.
+  if (journal && sink.error === undefined && (!resolved.unordered || resumed !== undefined)) await compactJournal(choice.out as string)
+  progress.stop(stats)
+  if (!choice.quiet && stats.breaker !== null) {
+    io.stderr.write(`summarize-urls: stopped: every model call failed with ${stats.breaker.code}: ${stats.breaker.message}\n`)
+  }
+  if (!choice.quiet && (stats.breaker !== null || stats.interrupted)) {
+    io.stderr.write(
+      choice.out !== undefined && choice.format === 'jsonl'
+        ? `summarize-urls: finished pages are in \`${choice.out}\`; to do the rest, run the same command with --resume\n`
+        : 'summarize-urls: to make a run resumable, write JSONL to a file: --out FILE.jsonl, then --resume\n',
+    )
+  }
+  if (io.signal.aborted || io.stopSignal?.aborted === true) return EXIT.INTERRUPTED
+  return stats.failed === 0 ? EXIT.OK : EXIT.PAGES_FAILED
 }
 
 /** Opening --out truncates it: if it is the URL list itself, the list would be gone before it is read. */

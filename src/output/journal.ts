@@ -1,0 +1,178 @@
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, renameSync, writeSync, createReadStream } from 'node:fs'
+import { createInterface } from 'node:readline'
+import { OutputError, UsageError } from '../errors.js'
+import type { PageRecord } from '../record.js'
+import type { RecordSink } from '../run.js'
+import { jsonlLine } from './jsonl.js'
+
+/**
+ * A JSONL `--out` file written as a journal: each record is appended, as it finishes, with one
+ * synchronous `write(2)` of the whole line, so a crash (even SIGKILL) loses no finished page
+ * and leaves at most one torn last line. `--resume` reads it back; `compactJournal` puts it in
+ * input order at the end of the run.
+ */
+export class JournalSink implements RecordSink {
+  readonly #fd: number
+  readonly #path: string
+  #dirty = false
+  #error: OutputError | undefined
+  readonly #sync: NodeJS.Timeout
+
+  /** Opens `path` for appending (`fresh`: truncates it first). */
+  constructor(path: string, options: { fresh: boolean }) {
+    this.#path = path
+    try {
+      this.#fd = openSync(path, options.fresh ? 'w' : 'a')
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error'
+      throw new UsageError(`cannot write --out \`${path}\`: ${code === 'ENOENT' ? 'no such directory' : code}`, { cause: error })
+    }
+    // The OS has every line as soon as write(2) returns; a flush to disk once a second bounds
+    // what a power cut can take without paying an fsync per record.
+    this.#sync = setInterval(() => {
+      if (!this.#dirty) return
+      this.#dirty = false
+      fdatasync(this.#fd, () => {})
+    }, JOURNAL_SYNC_MS)
+    this.#sync.unref()
+  }
+
+  get error(): OutputError | undefined {
+    return this.#error
+  }
+
+  write(record: PageRecord): void {
+    if (this.#error !== undefined) throw this.#error
+    const line = Buffer.from(jsonlLine(record))
+    try {
+      let written = 0
+      // A regular file takes the whole buffer in one write(2); the loop only guards the rare short write.
+      while (written < line.length) written += writeSync(this.#fd, line, written)
+    } catch (error) {
+      const errno = (error as NodeJS.ErrnoException).code ?? 'EIO'
+      throw (this.#error = new OutputError(errno, `cannot write records to \`${this.#path}\`: ${errno}`, { cause: error }))
+    }
+    this.#dirty = true
+  }
+
+  close(): void {
+    clearInterval(this.#sync)
+    try {
+      fdatasyncSync(this.#fd)
+    } catch {
+      // Nothing more can be done about a disk that fails now; the write errors said so already.
+    }
+    closeSync(this.#fd)
+  }
+}
+
+const JOURNAL_SYNC_MS = 1000
+
+export interface JournalState {
+  /** Lines whose record is `ok`, with the URL it was for: those lines are done. */
+  done: Map<number, string>
+  /** Records read (every status). */
+  records: number
+  /** Bytes of a torn last line that were cut off. */
+  tornBytes: number
+}
+
+/**
+ * Reads an existing journal for `--resume`: which lines are done, ignoring (and cutting off)
+ * a torn last line left by a crash. A missing file is an empty journal. A line in the middle
+ * that is not a record means the file is not ours: refuse rather than overwrite it.
+ */
+export async function loadJournal(path: string): Promise<JournalState> {
+  const state: JournalState = { done: new Map(), records: 0, tornBytes: 0 }
+  let fd: number
+  try {
+    fd = openSync(path, 'r+')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return state
+    throw new UsageError(`cannot resume from --out \`${path}\`: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error })
+  }
+  try {
+    state.tornBytes = cutTornTail(fd)
+  } finally {
+    closeSync(fd)
+  }
+  let lineNumber = 0
+  for await (const text of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+    lineNumber += 1
+    if (text.trim() === '') continue
+    const record = parseRecord(text)
+    if (record === undefined) {
+      throw new UsageError(`cannot resume from --out \`${path}\`: line ${lineNumber} is not a summarize-urls JSONL record`)
+    }
+    state.records += 1
+    // A later record for the same line wins: the journal is appended to, never edited.
+    if (record.status === 'ok') state.done.set(record.line, record.url)
+    else state.done.delete(record.line)
+  }
+  return state
+}
+
+/** Cuts the file after its last newline; returns how many bytes went. */
+function cutTornTail(fd: number): number {
+  const size = fstatSync(fd).size
+  if (size === 0) return 0
+  const chunk = Buffer.alloc(64 * 1024)
+  let end = size
+  while (end > 0) {
+    const start = Math.max(0, end - chunk.length)
+    const read = readSync(fd, chunk, 0, end - start, start)
+    const at = chunk.subarray(0, read).lastIndexOf(0x0a)
+    if (at >= 0) {
+      const keep = start + at + 1
+      if (keep < size) ftruncateSync(fd, keep)
+      return size - keep
+    }
+    end = start
+  }
+  ftruncateSync(fd, 0)
+  return size
+}
+
+function parseRecord(text: string): Pick<PageRecord, 'line' | 'url' | 'status'> | undefined {
+  try {
+    const value = JSON.parse(text) as Record<string, unknown>
+    if (typeof value['line'] === 'number' && typeof value['url'] === 'string' && (value['status'] === 'ok' || value['status'] === 'error')) {
+      return value as unknown as PageRecord
+    }
+  } catch {
+    // not JSON
+  }
+  return undefined
+}
+
+/**
+ * Rewrites the journal in input order with one record per line, the latest for each: a
+ * resumed file has the earlier failed records and their retries. Written to a temporary file
+ * and renamed over the journal, so a crash here leaves the journal as it was.
+ */
+export async function compactJournal(path: string): Promise<{ records: number }> {
+  const byLine = new Map<number, string>()
+  for await (const text of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+    const record = text.trim() === '' ? undefined : parseRecord(text)
+    if (record !== undefined) byLine.set(record.line, text)
+  }
+  const lines = [...byLine.keys()].sort((a, b) => a - b)
+  const temporary = `${path}.compacting-${process.pid}`
+  const fd = openSync(temporary, 'w')
+  try {
+    let batch = ''
+    for (const line of lines) {
+      batch += `${byLine.get(line)}\n`
+      if (batch.length > 1 << 20) {
+        writeSync(fd, batch)
+        batch = ''
+      }
+    }
+    writeSync(fd, batch)
+    fdatasyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(temporary, path)
+  return { records: lines.length }
+}

@@ -1,0 +1,112 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startEmulator, type RunningEmulator } from '../src/emulator/server.js'
+import { parseJsonl, runCli } from './helpers/cli.js'
+import { articlePage, startServer, type TestServer } from './helpers/servers.js'
+
+let pages: TestServer
+let emulator: RunningEmulator
+let dir: string
+/** Paths that answer 500 the first time they are asked for, then the page. */
+const flaky = new Set<string>()
+
+beforeAll(async () => {
+  process.env['AWS_ACCESS_KEY_ID'] = 'test'
+  process.env['AWS_SECRET_ACCESS_KEY'] = 'test'
+  dir = await mkdtemp(join(tmpdir(), 'su-resume-'))
+  emulator = await startEmulator({ latencyMs: 5, jitterMs: 0 })
+  pages = await startServer((req, res) => {
+    const path = req.url ?? '/'
+    if (path.startsWith('/flaky') && !flaky.has(path)) {
+      flaky.add(path)
+      return void res.writeHead(500).end('try later')
+    }
+    res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage(`page ${path}`))
+  })
+})
+afterAll(async () => {
+  await pages.close()
+  await emulator.close()
+})
+
+const bedrockArgs = (): string[] => ['--provider', 'bedrock', '--endpoint-url', emulator.url, '--region', 'us-east-1', '--strategy', 'async', '--concurrency', '3', '--quiet']
+
+describe('--resume', () => {
+  it('keeps the ok records, drops a torn last line, retries the failed lines, and does the rest: one record per line, in order', async () => {
+    const input = join(dir, 'urls.txt')
+    const out = join(dir, 'out.jsonl')
+    const urls = [`${pages.url}/a`, `${pages.url}/flaky-b`, 'not a url', `${pages.url}/c`, `${pages.url}/d`, `${pages.url}/e`, `${pages.url}/a`]
+    await writeFile(input, `${urls.join('\n')}\n`)
+
+    const first = await runCli([input, '--out', out, ...bedrockArgs()])
+    expect(first.code).toBe(1)
+    const firstRecords = parseJsonl(await readFile(out, 'utf8'))
+    expect(firstRecords.map((r) => r['line'])).toEqual([1, 2, 3, 4, 5, 6, 7])
+    expect(firstRecords.map((r) => r['status'])).toEqual(['ok', 'error', 'error', 'ok', 'ok', 'ok', 'ok'])
+
+    // A crash: the file ends after line 4's record, with half of line 5's.
+    const lines = (await readFile(out, 'utf8')).split('\n')
+    await writeFile(out, `${lines.slice(0, 4).join('\n')}\n${lines[4]!.slice(0, 25)}`)
+    const pagesBefore = pages.requests.length
+    const callsBefore = emulator.stats().requests
+
+    const resumed = await runCli([input, '--out', out, '--resume', ...bedrockArgs()])
+    const records = parseJsonl(await readFile(out, 'utf8'))
+    expect(records.map((r) => r['line'])).toEqual([1, 2, 3, 4, 5, 6, 7])
+    expect(records.map((r) => r['url'])).toEqual(urls)
+    expect(records.map((r) => r['status'])).toEqual(['ok', 'ok', 'error', 'ok', 'ok', 'ok', 'ok'])
+    // Line 1 and 4 were kept as they were; 2 (failed), 5 (torn), 6 and 7 (never written) were done.
+    expect(records[0]).toEqual(firstRecords[0])
+    expect(records[3]).toEqual(firstRecords[3])
+    expect(pages.requests.slice(pagesBefore).sort()).toEqual(['/a', '/d', '/e', '/flaky-b'])
+    expect(emulator.stats().requests - callsBefore).toBe(4)
+    expect(resumed.code).toBe(1) // line 3 is still not a URL
+
+    // Everything done: a re-run costs no fetch and no model call, and changes nothing.
+    const finished = await readFile(out, 'utf8')
+    const pagesNow = pages.requests.length
+    const callsNow = emulator.stats().requests
+    await runCli([input, '--out', out, '--resume', ...bedrockArgs()])
+    expect(pages.requests.length).toBe(pagesNow)
+    expect(emulator.stats().requests).toBe(callsNow)
+    expect(await readFile(out, 'utf8')).toBe(finished)
+  })
+
+  it('starts from scratch when the file does not exist yet', async () => {
+    const input = join(dir, 'fresh.txt')
+    const out = join(dir, 'fresh.jsonl')
+    await writeFile(input, `${pages.url}/f1\n${pages.url}/f2\n`)
+    const result = await runCli([input, '--out', out, '--resume', '--provider', 'extractive', '--quiet'])
+    expect(result.code).toBe(0)
+    expect(parseJsonl(await readFile(out, 'utf8')).map((r) => r['line'])).toEqual([1, 2])
+  })
+
+  it('redoes a line whose URL changed since the file was written', async () => {
+    const input = join(dir, 'changed.txt')
+    const out = join(dir, 'changed.jsonl')
+    await writeFile(input, `${pages.url}/x1\n${pages.url}/x2\n`)
+    await runCli([input, '--out', out, '--provider', 'extractive', '--quiet'])
+    await writeFile(input, `${pages.url}/x1\n${pages.url}/y2\n`)
+    await runCli([input, '--out', out, '--resume', '--provider', 'extractive', '--quiet'])
+    expect(parseJsonl(await readFile(out, 'utf8')).map((r) => r['url'])).toEqual([`${pages.url}/x1`, `${pages.url}/y2`])
+  })
+
+  it('refuses without --out, on CSV, and on a file that is not ours — leaving it untouched', async () => {
+    const input = join(dir, 'refuse.txt')
+    await writeFile(input, `${pages.url}/r1\n`)
+    const noOut = await runCli([input, '--resume', '--provider', 'extractive'])
+    expect(noOut.code).toBe(2)
+    expect(noOut.stderr).toContain('--resume needs --out')
+    const csv = await runCli([input, '--resume', '--out', join(dir, 'x.csv'), '--provider', 'extractive'])
+    expect(csv.code).toBe(2)
+    expect(csv.stderr).toContain('JSONL')
+    const notOurs = join(dir, 'notes.jsonl')
+    await writeFile(notOurs, '{"line":1,"url":"x","status":"ok"}\nmy shopping list\n{"a":1}\n')
+    const refused = await runCli([input, '--resume', '--out', notOurs, '--provider', 'extractive'])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('line 2 is not a summarize-urls JSONL record')
+    expect(await readFile(notOurs, 'utf8')).toBe('{"line":1,"url":"x","status":"ok"}\nmy shopping list\n{"a":1}\n')
+  })
+})
