@@ -92,7 +92,8 @@ export class PoolExecutor implements Executor {
     } catch (error) {
       if (signal?.aborted) return aborted()
       // The thread died, maybe because of another page it was running: try this one alone.
-      this.#isolation ??= new Piscina({ ...this.#options, minThreads: 0, maxThreads: 1, concurrentTasksPerWorker: 1 })
+      // minThreads 1: with 0, Piscina 5.3 does not replace a thread that died while tasks wait, and they hang.
+      this.#isolation ??= new Piscina({ ...this.#options, minThreads: 1, maxThreads: 1, concurrentTasksPerWorker: 1 })
       try {
         return await this.#run(this.#isolation, task, signal)
       } catch (again) {
