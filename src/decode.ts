@@ -37,7 +37,20 @@ export function decodePage(bytes: Uint8Array, options: DecodeOptions): DecodedPa
   // template saying gb2312 or iso-8859-1). Legacy multi-byte text is practically never
   // valid UTF-8, so bytes that are valid UTF-8 and not plain ASCII are read as UTF-8.
   const decoder = declared !== undefined && declared.encoding !== 'utf-8' && !isAscii(bytes) && isUtf8(bytes) ? new TextDecoder('utf-8') : (declared ?? new TextDecoder('utf-8'))
-  return { text: decoder.decode(bytes), charset: decoder.encoding }
+  const text = decoder.decode(bytes)
+  return { text: decoder.encoding === 'windows-1252' ? fixWindows1252(text) : text, charset: decoder.encoding }
+}
+
+/**
+ * Node 20's ICU decodes `windows-1252` (and the `iso-8859-1`/`latin1` labels that WHATWG maps
+ * to it) as ISO-8859-1: bytes 0x80–0x9F come out as C1 control characters instead of curly
+ * quotes, dashes and € (nodejs/node#56542). A page with many of them would even look binary.
+ * The 27 code points are mapped as the Encoding standard's windows-1252 index does.
+ */
+const WINDOWS_1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ'
+
+function fixWindows1252(text: string): string {
+  return /[\u0080-\u009F]/.test(text) ? text.replace(/[\u0080-\u009F]/g, (c) => WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80] ?? c) : text
 }
 
 /** Share of a sample that may be control characters or U+FFFD before a page is not text. */

@@ -120,6 +120,16 @@ describe('decodePage', () => {
     expect(decoded).toEqual({ text: 'café', charset: 'windows-1252' })
   })
 
+  it('decodes windows-1252 quotes, dashes and the euro sign, which Node 20 turns into control characters', () => {
+    // “Café” – 5 € … : 0x93 0x94 0x96 0x80 0x85 are windows-1252, not C1 controls.
+    const bytes = Uint8Array.from([0x93, 0x43, 0x61, 0x66, 0xe9, 0x94, 0x20, 0x96, 0x20, 0x35, 0x20, 0x80, 0x20, 0x85])
+    for (const label of ['windows-1252', 'iso-8859-1', 'latin1']) {
+      const decoded = decodePage(bytes, { headerCharset: label, contentType: 'text/plain' })
+      expect(decoded).toEqual({ text: '“Café” – 5 € …', charset: 'windows-1252' })
+      expect(unreadableReason(decoded)).toBeUndefined()
+    }
+  })
+
   it('finds a meta beyond the first kilobyte but within the prescan window', () => {
     const padding = `<meta name="description" content="${'x'.repeat(2000)}">`
     const decoded = decodePage(page(`${padding}<meta charset="shift_jis">`, HELLO_SHIFT_JIS), { contentType: 'text/html' })
