@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { ERROR_CODES, UsageError, type ErrorCode } from './errors.js'
-import { RateController, type BreakerTrip, type RateStats } from './control/rate.js'
+import { notAttemptedMessage, RateController, type BreakerTrip, type RateStats } from './control/rate.js'
 import { createExecutor } from './executors/create.js'
 import { PageFetcher } from './fetch.js'
 import type { InputItem } from './input.js'
@@ -89,7 +89,8 @@ export async function runSummaries(
   // over a port, so --rpm and --tpm are the run's quota, not each thread's.
   const rate = summarizer.provider === 'bedrock' ? new RateController({ maxConcurrency: options.concurrency, rpm: options.rpm, tpm: options.tpm }) : undefined
   let breaker: BreakerTrip | null = null
-  // The breaker does not stop reading: every remaining line still gets its NOT_ATTEMPTED record.
+  // The breaker does not stop reading: every remaining line still gets its NOT_ATTEMPTED
+  // record (cheaply: nothing is fetched), so the output accounts for the whole input.
   rate?.onTrip((trip) => (breaker = trip))
   const executor = createExecutor(options, summarizer, rate)
   const fetcher = new PageFetcher({
@@ -223,8 +224,10 @@ export async function runSummaries(
     // The sink or the input failed: stop the pages in flight and let them settle.
     controller.abort(error)
     while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve))
-    // A write cut short by Ctrl-C (stdout blocked) is the interruption itself, not a failure.
-    if (!(hooks.signal?.aborted === true && error instanceof Error && error.name === 'AbortError')) throw error
+    // A write cut short by Ctrl-C, or by the drain deadline after a stop (stdout blocked), is
+    // the interruption itself, not a failure.
+    const interrupted = hooks.signal?.aborted === true || hooks.stopSignal?.aborted === true
+    if (!(interrupted && error instanceof Error && error.name === 'AbortError')) throw error
   } finally {
     clearTimeout(drainTimer)
     hooks.signal?.removeEventListener('abort', onAbort)
@@ -300,7 +303,7 @@ function urlKey(url: string): string {
 }
 
 function notAttemptedError(trip: BreakerTrip) {
-  return { code: ERROR_CODES.NOT_ATTEMPTED, message: `not attempted: the run stopped after repeated ${trip.code} errors; fix the cause and run again with --resume`, attempts: 0 }
+  return { code: ERROR_CODES.NOT_ATTEMPTED, message: notAttemptedMessage(trip), attempts: 1 }
 }
 
 const ABORTED = Symbol('aborted')

@@ -170,6 +170,22 @@ describe('RateController', () => {
     gate.close()
   })
 
+  it('counts network failures that mean a wrong region or endpoint only until a call has worked', async () => {
+    const fatal = { kind: 'fatal', code: ERROR_CODES.MODEL_ERROR, message: 'cannot resolve the Bedrock endpoint (ENOTFOUND)', untilSuccess: true } as const
+    const healthy = new RateController({ maxConcurrency: 8, now })
+    ;(await healthy.acquire(0)).done({ kind: 'ok' })
+    const burst = await Promise.all([healthy.acquire(0), healthy.acquire(0), healthy.acquire(0), healthy.acquire(0)])
+    for (const permit of burst) permit.done(fatal) // a DNS blip in the middle of a run
+    expect(healthy.tripped).toBeUndefined()
+    healthy.close()
+
+    const misconfigured = new RateController({ maxConcurrency: 8, now })
+    const first = await Promise.all([misconfigured.acquire(0), misconfigured.acquire(0), misconfigured.acquire(0)])
+    for (const permit of first) permit.done(fatal)
+    expect(misconfigured.tripped?.message).toContain('ENOTFOUND')
+    misconfigured.close()
+  })
+
   it('an abort while waiting frees the place in the queue', async () => {
     const gate = new RateController({ maxConcurrency: 1, now })
     const held = await gate.acquire(0)

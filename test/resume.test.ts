@@ -109,4 +109,30 @@ describe('--resume', () => {
     expect(refused.stderr).toContain('line 2 is not a summarize-urls JSONL record')
     expect(await readFile(notOurs, 'utf8')).toBe('{"line":1,"url":"x","status":"ok"}\nmy shopping list\n{"a":1}\n')
   })
+
+  it('refuses a file that is not ours even when its last line has no newline, and leaves it as it was', async () => {
+    const input = join(dir, 'tail.txt')
+    await writeFile(input, `${pages.url}/t1\n`)
+    for (const content of ['{"event":"a"}\n{"event":"b"}', 'just one line of notes']) {
+      const notOurs = join(dir, 'tail-notes.jsonl')
+      await writeFile(notOurs, content)
+      const refused = await runCli([input, '--resume', '--out', notOurs, '--provider', 'extractive'])
+      expect(refused.code).toBe(2)
+      expect(refused.stderr).toContain('is not a summarize-urls JSONL record')
+      expect(await readFile(notOurs, 'utf8')).toBe(content)
+    }
+  })
+
+  it('drops the records of lines the input no longer has when the list changed', async () => {
+    const input = join(dir, 'shrink.txt')
+    const out = join(dir, 'shrink.jsonl')
+    await writeFile(input, [1, 2, 3, 4].map((i) => `${pages.url}/s${i}`).join('\n'))
+    await runCli([input, '--out', out, '--provider', 'extractive', '--quiet'])
+    await writeFile(input, [`${pages.url}/s1`, `${pages.url}/other`].join('\n'))
+    await runCli([input, '--out', out, '--resume', '--provider', 'extractive', '--quiet'])
+    expect(parseJsonl(await readFile(out, 'utf8')).map((r) => [r['line'], r['url']])).toEqual([
+      [1, `${pages.url}/s1`],
+      [2, `${pages.url}/other`],
+    ])
+  })
 })

@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { Readable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_RETRY_POLICY } from '../src/control/retry.js'
 import { startEmulator, type RunningEmulator } from '../src/emulator/server.js'
@@ -108,6 +111,28 @@ describe('rate control shared by the whole run', () => {
       expect(stats.rate?.limit).toBeLessThan(16)
       // Far fewer 429s than a client that kept 16 in flight against a limit of 3 would get.
       expect(emulator.stats().throttled).toBeLessThan(40)
+    } finally {
+      await emulator.close()
+    }
+  })
+})
+
+describe('the command line with --rpm on the inline strategies', () => {
+  it('keeps running while every page waits for the rate limit (nothing else holds the process open)', async () => {
+    const emulator = await startEmulator({ latencyMs: 5, jitterMs: 0 })
+    try {
+      const bin = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url))
+      const input = Array.from({ length: 4 }, (_, i) => `${pages.url}/inline${i}`).join('\n')
+      const child = spawn(process.execPath, ['--import', 'tsx', bin, '-', '--provider', 'bedrock', '--endpoint-url', emulator.url, '--region', 'us-east-1', '--strategy', 'async', '--rpm', '120', '--quiet'], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+      })
+      child.stdin.end(input)
+      let stdout = ''
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+      const [code] = (await once(child, 'exit')) as [number | null]
+      expect(code).toBe(0)
+      expect(stdout.trim().split('\n').map((line) => (JSON.parse(line) as PageRecord).status)).toEqual(['ok', 'ok', 'ok', 'ok'])
     } finally {
       await emulator.close()
     }

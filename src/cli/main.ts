@@ -131,7 +131,8 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
     case 'done':
       return EXIT.OK
     case 'emulator':
-      return runEmulatorCommand(emulatorOptionsFromArgs(parsed.args), { stdout: io.stdout, stderr: io.stderr }, io.signal)
+      // The emulator has nothing to drain: the first Ctrl-C or SIGTERM stops it.
+      return runEmulatorCommand(emulatorOptionsFromArgs(parsed.args), { stdout: io.stdout, stderr: io.stderr }, io.stopSignal === undefined ? io.signal : AbortSignal.any([io.signal, io.stopSignal]))
     case 'demo':
       return runDemo(toOptions(parsed.args), output(parsed.args), io)
     case 'summarize':
@@ -230,19 +231,29 @@ export async function summarize(input: string, options: SummarizeOptions, choice
   if (!choice.quiet) {
     io.stderr.write(`summarize-urls: ${notice}\n`)
     if (resumed !== undefined) {
-      io.stderr.write(`summarize-urls: resuming \`${choice.out}\`: ${resumed.done.size} ${resumed.done.size === 1 ? 'line' : 'lines'} done` + (resumed.tornBytes > 0 ? `, a torn last line (${resumed.tornBytes} bytes) dropped` : '') + '\n')
+      io.stderr.write(`summarize-urls: resuming \`${choice.out}\`: ${resumed.done.size} ok ${resumed.done.size === 1 ? 'record' : 'records'} found` + (resumed.tornBytes > 0 ? `, a torn last line (${resumed.tornBytes} bytes) dropped` : '') + '\n')
     }
   }
   const live = io.stderrIsTTY && !choice.quiet
   const progress = createProgress(io.stderr, { quiet: choice.quiet, live })
   progress.start(live && inputStream === undefined ? await countUrls(input) : undefined)
   let stats: RunStats
+  // On --resume, the input's lines: records the file holds for other URLs or for lines the
+  // input no longer has (a changed list) are dropped when the file is put in order.
+  const inputLines = new Map<number, string>()
   try {
     stats = await runSummaries(readUrlList(stream), sink, journal ? { ...resolved, unordered: true } : resolved, config, {
       signal: io.signal,
       ...(io.stopSignal === undefined ? {} : { stopSignal: io.stopSignal }),
       onRecord: (record) => progress.update(record),
-      ...(resumed === undefined ? {} : { skip: (item: { line: number; url: string }) => resumed.done.get(item.line) === item.url }),
+      ...(resumed === undefined
+        ? {}
+        : {
+            skip: (item: { line: number; url: string }) => {
+              inputLines.set(item.line, item.url)
+              return resumed.done.get(item.line) === item.url
+            },
+          }),
     })
     await finish()
   } finally {
@@ -251,7 +262,10 @@ export async function summarize(input: string, options: SummarizeOptions, choice
   }
   // Input order once the run is over (the records are all on disk already, so a crash while
   // compacting loses nothing); `--unordered` keeps completion order unless lines were retried.
-  if (journal && sink.error === undefined && (!resolved.unordered || resumed !== undefined)) await compactJournal(choice.out as string)
+  if (journal && sink.error === undefined && (!resolved.unordered || resumed !== undefined)) {
+    const wholeInput = resumed !== undefined && !stats.interrupted
+    await compactJournal(choice.out as string, wholeInput ? (line, url) => inputLines.get(line) === url : undefined)
+  }
   progress.stop(stats)
   if (!choice.quiet && stats.breaker !== null) {
     io.stderr.write(`summarize-urls: stopped: every model call failed with ${stats.breaker.code}: ${stats.breaker.message}\n`)

@@ -22,9 +22,13 @@ type ToWorker = { type: 'granted'; id: number } | { type: 'refused'; id: number;
 export function serveGate(port: MessagePort, gate: CallGate, signal?: AbortSignal): () => void {
   const held = new Map<number, Permit>()
   let closed = false
+  // Requests still queued when the task ends (its thread died) leave the queue, instead of
+  // being granted to nobody and spending quota.
+  const ended = new AbortController()
+  const waitSignal = signal === undefined ? ended.signal : AbortSignal.any([signal, ended.signal])
   port.on('message', (message: ToMain) => {
     if (message.type === 'acquire') {
-      gate.acquire(message.tokens, signal).then(
+      gate.acquire(message.tokens, waitSignal).then(
         (permit) => {
           if (closed) return permit.done({ kind: 'cancelled' })
           held.set(message.id, permit)
@@ -45,6 +49,7 @@ export function serveGate(port: MessagePort, gate: CallGate, signal?: AbortSigna
   })
   return () => {
     closed = true
+    ended.abort()
     for (const permit of held.values()) permit.done({ kind: 'cancelled' })
     held.clear()
     port.close()

@@ -22,8 +22,12 @@ export type CallOutcome =
   | { kind: 'throttled'; retryAfterMs?: number }
   /** Failed in a way that may not repeat (5xx, reset, timeout, invalid request). */
   | { kind: 'failed' }
-  /** Failed in a way that will repeat for every page: feeds the breaker. */
-  | { kind: 'fatal'; code: ErrorCode; message: string }
+  /**
+   * Failed in a way that will repeat for every page: feeds the breaker. `untilSuccess`: only
+   * while no call of the run has succeeded (a host that does not resolve is a mistyped region
+   * at the start of a run, but a network blip in the middle of one).
+   */
+  | { kind: 'fatal'; code: ErrorCode; message: string; untilSuccess?: boolean }
   /** Never answered: the caller gave up (abort). Frees the slot and says nothing about the server. */
   | { kind: 'cancelled' }
 
@@ -199,6 +203,7 @@ export class RateController implements CallGate {
   readonly #tripListeners: Array<(trip: BreakerTrip) => void> = []
   #inFlight = 0
   #fatalInARow = 0
+  #succeeded = false
   #firstFatal: BreakerTrip | undefined
   #trip: BreakerTrip | undefined
   #holdUntil = 0
@@ -264,8 +269,9 @@ export class RateController implements CallGate {
       const now = this.#now()
       const waitMs = Math.max(this.#holdUntil - now, this.#rpm?.waitMs(1, now) ?? 0, this.#tpm?.waitMs(waiter.tokens, now) ?? 0)
       if (waitMs > 0) {
+        // Not unref'd: with the inline strategies nothing else may keep the process alive
+        // while every page waits here. close() clears it.
         this.#timer = setTimeout(() => this.#schedule(), waitMs)
-        this.#timer.unref()
         return
       }
       this.#queue.shift()
@@ -302,6 +308,7 @@ export class RateController implements CallGate {
     switch (outcome.kind) {
       case 'ok': {
         if (atLimit) this.#limit.onSuccess()
+        this.#succeeded = true
         this.#fatalInARow = 0
         this.#firstFatal = undefined
         if (outcome.tokens !== undefined) this.#tpm?.adjust(estimatedTokens - outcome.tokens, now)
@@ -316,6 +323,7 @@ export class RateController implements CallGate {
         return
       }
       case 'fatal': {
+        if (outcome.untilSuccess === true && this.#succeeded) return
         this.#fatalInARow += 1
         this.#firstFatal ??= { code: outcome.code, message: outcome.message }
         if (this.#fatalInARow >= this.#threshold && this.#trip === undefined) this.#tripBreaker(this.#firstFatal)
@@ -337,21 +345,28 @@ export class RateController implements CallGate {
 }
 
 function notAttempted(trip: BreakerTrip): PageError {
-  return new PageError(ERROR_CODES.NOT_ATTEMPTED, `not sent: the run stopped after repeated ${trip.code} errors (${trip.message})`)
+  return new PageError(ERROR_CODES.NOT_ATTEMPTED, notAttemptedMessage(trip))
+}
+
+/** The one message of NOT_ATTEMPTED records, whether the page was waiting for a model call or never started. */
+export function notAttemptedMessage(trip: BreakerTrip): string {
+  return `not attempted: the run stopped after repeated ${trip.code} errors (${trip.message}); fix the cause and run again with --resume`
 }
 
 function cancelled(): PageError {
   return new PageError(ERROR_CODES.ABORTED, 'cancelled while waiting for a model call slot')
 }
 
-const fatalErrors = new WeakSet<PageError>()
+const fatalErrors = new WeakMap<PageError, { untilSuccess: boolean }>()
 
 /**
- * Marks an error that will repeat for every page although its code does not say so (the
- * Bedrock endpoint's host does not resolve: a mistyped region). Returns the same error.
+ * Marks an error that will repeat for every page although its code does not say so: a model
+ * id Bedrock calls invalid; with `untilSuccess`, network failures that mean a wrong region or
+ * endpoint only as long as no call has worked yet (the host does not resolve, the port
+ * refuses, the certificate is not trusted). Returns the same error.
  */
-export function markFatal(error: PageError): PageError {
-  fatalErrors.add(error)
+export function markFatal(error: PageError, options: { untilSuccess?: boolean } = {}): PageError {
+  fatalErrors.set(error, { untilSuccess: options.untilSuccess === true })
   return error
 }
 
@@ -363,6 +378,8 @@ export function outcomeOf(error: unknown): CallOutcome {
   if (!(error instanceof PageError)) return { kind: 'failed' }
   if (error.code === ERROR_CODES.ABORTED) return { kind: 'cancelled' }
   if (error.code === ERROR_CODES.THROTTLED) return error.retryAfterMs === undefined ? { kind: 'throttled' } : { kind: 'throttled', retryAfterMs: error.retryAfterMs }
-  if (FATAL_CODES.has(error.code) || fatalErrors.has(error)) return { kind: 'fatal', code: error.code, message: error.message }
+  const marked = fatalErrors.get(error)
+  if (marked !== undefined) return { kind: 'fatal', code: error.code, message: error.message, ...(marked.untilSuccess ? { untilSuccess: true } : {}) }
+  if (FATAL_CODES.has(error.code)) return { kind: 'fatal', code: error.code, message: error.message }
   return { kind: 'failed' }
 }

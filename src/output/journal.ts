@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, renameSync, writeSync, createReadStream } from 'node:fs'
+import { closeSync, createReadStream, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { OutputError, UsageError } from '../errors.js'
 import type { PageRecord } from '../record.js'
@@ -92,45 +92,53 @@ export async function loadJournal(path: string): Promise<JournalState> {
     throw new UsageError(`cannot resume from --out \`${path}\`: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error })
   }
   try {
-    state.tornBytes = cutTornTail(fd)
+    // Every complete line is checked before anything is cut: a file that is not ours is
+    // refused as it is.
+    const complete = completeLength(fd)
+    let lineNumber = 0
+    const lines = complete === 0 ? [] : createInterface({ input: createReadStream(path, { end: complete - 1 }), crlfDelay: Infinity })
+    for await (const text of lines) {
+      lineNumber += 1
+      if (text.trim() === '') continue
+      const record = parseRecord(text)
+      if (record === undefined) {
+        throw new UsageError(`cannot resume from --out \`${path}\`: line ${lineNumber} is not a summarize-urls JSONL record`)
+      }
+      state.records += 1
+      // A later record for the same line wins: the journal is appended to, never edited.
+      if (record.status === 'ok') state.done.set(record.line, record.url)
+      else state.done.delete(record.line)
+    }
+    const size = fstatSync(fd).size
+    if (complete < size) {
+      // What follows the last newline is a record cut short by a crash, or not ours at all.
+      const tail = Buffer.alloc(Math.min(size - complete, 64))
+      readSync(fd, tail, 0, tail.length, complete)
+      if (!tail.toString('utf8').startsWith('{"line":')) {
+        throw new UsageError(`cannot resume from --out \`${path}\`: its last line is not a summarize-urls JSONL record`)
+      }
+      ftruncateSync(fd, complete)
+      state.tornBytes = size - complete
+    }
   } finally {
     closeSync(fd)
-  }
-  let lineNumber = 0
-  for await (const text of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
-    lineNumber += 1
-    if (text.trim() === '') continue
-    const record = parseRecord(text)
-    if (record === undefined) {
-      throw new UsageError(`cannot resume from --out \`${path}\`: line ${lineNumber} is not a summarize-urls JSONL record`)
-    }
-    state.records += 1
-    // A later record for the same line wins: the journal is appended to, never edited.
-    if (record.status === 'ok') state.done.set(record.line, record.url)
-    else state.done.delete(record.line)
   }
   return state
 }
 
-/** Cuts the file after its last newline; returns how many bytes went. */
-function cutTornTail(fd: number): number {
+/** Bytes up to and including the last newline (0 when there is none). */
+function completeLength(fd: number): number {
   const size = fstatSync(fd).size
-  if (size === 0) return 0
   const chunk = Buffer.alloc(64 * 1024)
   let end = size
   while (end > 0) {
     const start = Math.max(0, end - chunk.length)
     const read = readSync(fd, chunk, 0, end - start, start)
     const at = chunk.subarray(0, read).lastIndexOf(0x0a)
-    if (at >= 0) {
-      const keep = start + at + 1
-      if (keep < size) ftruncateSync(fd, keep)
-      return size - keep
-    }
+    if (at >= 0) return start + at + 1
     end = start
   }
-  ftruncateSync(fd, 0)
-  return size
+  return 0
 }
 
 function parseRecord(text: string): Pick<PageRecord, 'line' | 'url' | 'status'> | undefined {
@@ -150,29 +158,35 @@ function parseRecord(text: string): Pick<PageRecord, 'line' | 'url' | 'status'> 
  * resumed file has the earlier failed records and their retries. Written to a temporary file
  * and renamed over the journal, so a crash here leaves the journal as it was.
  */
-export async function compactJournal(path: string): Promise<{ records: number }> {
+export async function compactJournal(path: string, keep: (line: number, url: string) => boolean = () => true): Promise<{ records: number }> {
   const byLine = new Map<number, string>()
   for await (const text of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
     const record = text.trim() === '' ? undefined : parseRecord(text)
-    if (record !== undefined) byLine.set(record.line, text)
+    if (record !== undefined && keep(record.line, record.url)) byLine.set(record.line, text)
   }
   const lines = [...byLine.keys()].sort((a, b) => a - b)
   const temporary = `${path}.compacting-${process.pid}`
-  const fd = openSync(temporary, 'w')
   try {
-    let batch = ''
-    for (const line of lines) {
-      batch += `${byLine.get(line)}\n`
-      if (batch.length > 1 << 20) {
-        writeSync(fd, batch)
-        batch = ''
+    const fd = openSync(temporary, 'w')
+    try {
+      let batch = ''
+      for (const line of lines) {
+        batch += `${byLine.get(line)}\n`
+        if (batch.length > 1 << 20) {
+          writeSync(fd, batch)
+          batch = ''
+        }
       }
+      writeSync(fd, batch)
+      fdatasyncSync(fd)
+    } finally {
+      closeSync(fd)
     }
-    writeSync(fd, batch)
-    fdatasyncSync(fd)
-  } finally {
-    closeSync(fd)
+    renameSync(temporary, path)
+  } catch (error) {
+    rmSync(temporary, { force: true })
+    const errno = (error as NodeJS.ErrnoException).code ?? 'EIO'
+    throw new OutputError(errno, `cannot put \`${path}\` in input order: ${errno}; its records are all there, in completion order`, { cause: error })
   }
-  renameSync(temporary, path)
   return { records: lines.length }
 }

@@ -70,5 +70,10 @@ export function summaryLine(stats: RunStats): string {
     .map(([code, n]) => `${code} ${n}`)
     .join(', ')
   const failed = stats.failed === 0 ? '0 failed' : `${stats.failed} failed (${codes})`
-  return `summarize-urls: ${stats.pages} ${stats.pages === 1 ? 'page' : 'pages'} in ${seconds.toFixed(1)} s (${rate.toFixed(1)} pages/s): ${stats.ok} ok, ${failed}`
+  const extras = [
+    stats.skipped > 0 ? `${stats.skipped} already done` : '',
+    stats.duplicates > 0 ? `${stats.duplicates} duplicate ${stats.duplicates === 1 ? 'line' : 'lines'} answered from the first` : '',
+    stats.rate !== null && stats.rate.throttled > 0 ? `${stats.rate.throttled} of ${stats.rate.calls} model calls throttled, in-flight limit now ${stats.rate.limit}` : '',
+  ].filter((part) => part !== '')
+  return `summarize-urls: ${stats.pages} ${stats.pages === 1 ? 'page' : 'pages'} in ${seconds.toFixed(1)} s (${rate.toFixed(1)} pages/s): ${stats.ok} ok, ${failed}${extras.length === 0 ? '' : `; ${extras.join('; ')}`}`
 }

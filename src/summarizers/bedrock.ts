@@ -226,6 +226,15 @@ const CREDENTIAL_NAMES = new Set([
   'InvalidClientTokenId',
   'MissingAuthenticationTokenException',
 ])
+/** The endpoint's certificate is not trusted (often a TLS-inspecting proxy): the same for every call. */
+const TLS_TRUST_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+])
 const NETWORK_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
@@ -303,8 +312,15 @@ export function classifyBedrockError(error: unknown, context: BedrockErrorContex
     return new PageError(ERROR_CODES.MODEL_VALIDATION, what, options)
   }
   if (code === 'ENOTFOUND') {
-    // The endpoint's host does not exist: a mistyped region or --endpoint-url, the same for every page.
-    return markFatal(limitRetries(new PageError(ERROR_CODES.MODEL_ERROR, `cannot resolve the Bedrock endpoint (ENOTFOUND)${region === '' ? '' : ` for region ${context.region}`}: check --region and --endpoint-url`, options), 1))
+    // The endpoint's host does not exist: a mistyped region or --endpoint-url, the same for
+    // every page — unless calls worked before, when it is a DNS blip (the breaker knows which).
+    return markFatal(limitRetries(new PageError(ERROR_CODES.MODEL_ERROR, `cannot resolve the Bedrock endpoint (ENOTFOUND)${region === '' ? '' : ` for region ${context.region}`}: check --region and --endpoint-url`, options), 1), { untilSuccess: true })
+  }
+  if (code === 'ECONNREFUSED') {
+    return markFatal(new PageError(ERROR_CODES.MODEL_ERROR, 'network error talking to Bedrock (ECONNREFUSED): nothing listens at the endpoint; check --endpoint-url', options), { untilSuccess: true })
+  }
+  if (code !== undefined && TLS_TRUST_CODES.has(code)) {
+    return markFatal(limitRetries(new PageError(ERROR_CODES.MODEL_ERROR, `TLS error talking to Bedrock (${code}): the endpoint's certificate is not trusted; behind a TLS-inspecting proxy, set NODE_EXTRA_CA_CERTS`, options), 0), { untilSuccess: true })
   }
   if (code !== undefined && NETWORK_CODES.has(code)) {
     return new PageError(ERROR_CODES.MODEL_ERROR, `network error talking to Bedrock (${code})`, options)
