@@ -182,7 +182,7 @@ export async function runSummaries(
       if (earlier !== undefined) {
         stats.duplicates += 1
         await waitFor(mySeq, false)
-        if (earlier.record !== undefined) complete(mySeq, copyFor({ line: item.line, url: item.url }, earlier.record))
+        if (earlier.record !== undefined) complete(mySeq, copyFor({ line: item.line, url: item.url }, JSON.parse(earlier.record) as PageRecord))
         else earlier.waiting.push({ seq: mySeq, line: item.line, url: item.url })
         continue
       }
@@ -246,8 +246,12 @@ export async function runSummaries(
 
 /** Pages in flight at a graceful stop get this long to finish before they are cancelled. */
 export const DEFAULT_DRAIN_MS = 10 * 1000 // 10 s
-/** URLs remembered for duplicate lines; past it the oldest finished ones are forgotten (and would be fetched again). */
-const SEEN_URLS_LIMIT = 100_000
+/**
+ * Finished pages remembered for duplicate lines; past it the least recently asked-for are
+ * forgotten (a later duplicate of one is fetched again), so memory stays about flat
+ * on a 100,000-line list.
+ */
+const SEEN_URLS_LIMIT = 10_000
 
 interface Duplicate {
   seq: number
@@ -257,37 +261,44 @@ interface Duplicate {
 
 /**
  * The URLs of this run, each with its record once it is done, or the later lines waiting for
- * it while it is in flight. Bounded: past SEEN_URLS_LIMIT the oldest finished entries go.
+ * it while it is in flight. Pages in flight are always kept (at most `concurrency` of them);
+ * finished ones are an LRU bounded by SEEN_URLS_LIMIT.
  */
 class SeenUrls {
-  readonly #entries = new Map<string, { record: PageRecord | undefined; waiting: Duplicate[] }>()
+  /** `record` is kept as JSON: a flat string, where the record's own strings may be slices that hold a whole page's text. */
+  readonly #entries = new Map<string, { record: string | undefined; waiting: Duplicate[] }>()
+  #finished = 0
 
-  lookup(key: string): { record: PageRecord | undefined; waiting: Duplicate[] } | undefined {
-    return this.#entries.get(key)
+  lookup(key: string): { record: string | undefined; waiting: Duplicate[] } | undefined {
+    const entry = this.#entries.get(key)
+    if (entry?.record !== undefined) {
+      // Most recently used goes last: Map keeps insertion order.
+      this.#entries.delete(key)
+      this.#entries.set(key, entry)
+    }
+    return entry
   }
 
   start(key: string): void {
     this.#entries.set(key, { record: undefined, waiting: [] })
-    if (this.#entries.size > SEEN_URLS_LIMIT) {
-      for (const [oldest, entry] of this.#entries) {
-        if (entry.record !== undefined) this.#entries.delete(oldest)
-        break
-      }
-    }
   }
 
   /** Stores the record and returns the lines that were waiting for it. */
   finish(key: string, record: PageRecord): Duplicate[] {
     const entry = this.#entries.get(key)
     if (entry === undefined) return []
-    entry.record = compact(record)
+    entry.record = JSON.stringify({ ...record, timingsMs: ZERO_TIMINGS })
+    this.#finished += 1
+    if (this.#finished > SEEN_URLS_LIMIT) {
+      for (const [oldest, candidate] of this.#entries) {
+        if (candidate.record === undefined) continue // in flight: its duplicates wait on it
+        this.#entries.delete(oldest)
+        this.#finished -= 1
+        break
+      }
+    }
     return entry.waiting.splice(0)
   }
-}
-
-/** The page's record without its per-line fields, to answer duplicates with. */
-function compact(record: PageRecord): PageRecord {
-  return { ...record, timingsMs: ZERO_TIMINGS }
 }
 
 /** A duplicate line's record: the first line's outcome, this line's number and URL; no time spent. */

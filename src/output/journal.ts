@@ -159,28 +159,53 @@ function parseRecord(text: string): Pick<PageRecord, 'line' | 'url' | 'status'> 
  * and renamed over the journal, so a crash here leaves the journal as it was.
  */
 export async function compactJournal(path: string, keep: (line: number, url: string) => boolean = () => true): Promise<{ records: number }> {
-  const byLine = new Map<number, string>()
+  // Pass 1 notes where each line's latest record is (offset and length), not the record
+  // itself: memory stays small on a 100,000-line journal. Pass 2 copies them in line order.
+  const offsets: number[] = []
+  const lengths: number[] = []
+  let position = 0
   for await (const text of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+    const bytes = Buffer.byteLength(text) + 1
     const record = text.trim() === '' ? undefined : parseRecord(text)
-    if (record !== undefined && keep(record.line, record.url)) byLine.set(record.line, text)
+    if (record !== undefined && Number.isSafeInteger(record.line) && record.line >= 1 && keep(record.line, record.url)) {
+      offsets[record.line] = position
+      lengths[record.line] = bytes
+    }
+    position += bytes
   }
-  const lines = [...byLine.keys()].sort((a, b) => a - b)
   const temporary = `${path}.compacting-${process.pid}`
+  let records = 0
   try {
-    const fd = openSync(temporary, 'w')
+    const source = openSync(path, 'r')
+    const target = openSync(temporary, 'w')
     try {
-      let batch = ''
-      for (const line of lines) {
-        batch += `${byLine.get(line)}\n`
-        if (batch.length > 1 << 20) {
-          writeSync(fd, batch)
-          batch = ''
-        }
+      let batch: Buffer[] = []
+      let batchBytes = 0
+      const flush = (): void => {
+        const joined = Buffer.concat(batch)
+        let written = 0
+        while (written < joined.length) written += writeSync(target, joined, written)
+        batch = []
+        batchBytes = 0
       }
-      writeSync(fd, batch)
-      fdatasyncSync(fd)
+      for (let line = 1; line < offsets.length; line++) {
+        const offset = offsets[line]
+        const length = lengths[line]
+        if (offset === undefined || length === undefined) continue
+        const record = Buffer.alloc(length)
+        readSync(source, record, 0, length, offset)
+        // The last record of a file may lack its newline only if the file was cut by hand.
+        record[length - 1] = 0x0a
+        batch.push(record)
+        batchBytes += length
+        records += 1
+        if (batchBytes > 1 << 20) flush()
+      }
+      flush()
+      fdatasyncSync(target)
     } finally {
-      closeSync(fd)
+      closeSync(source)
+      closeSync(target)
     }
     renameSync(temporary, path)
   } catch (error) {
@@ -188,5 +213,5 @@ export async function compactJournal(path: string, keep: (line: number, url: str
     const errno = (error as NodeJS.ErrnoException).code ?? 'EIO'
     throw new OutputError(errno, `cannot put \`${path}\` in input order: ${errno}; its records are all there, in completion order`, { cause: error })
   }
-  return { records: lines.length }
+  return { records }
 }
