@@ -9,8 +9,9 @@
  *   kill     20 runs of the real CLI killed with SIGKILL at a random moment, then resumed:
  *            one record per input line, none duplicated, and model calls across both at most
  *            pages + calls in flight at the kill
+ *   memory   peak RSS of the CLI on a 10,000-line and a 100,000-line list (Linux: VmHWM)
  *
- *   npm run bench:resilience -- [--only quota,faults,kill] [--quick] [--json FILE]
+ *   npm run bench:resilience -- [--only quota,faults,kill,memory] [--quick] [--json FILE]
  *
  * --quick shortens every part (20 s quota runs, fewer pages, 5 kills) to check the harness;
  * the figures the README reports come from a full run.
@@ -35,7 +36,7 @@ import type { SummarizerConfig } from '../src/summarizers/config.js'
 
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'quota,faults,kill' },
+    only: { type: 'string', default: 'quota,faults,kill,memory' },
     quick: { type: 'boolean', default: false },
     json: { type: 'string' },
   },
@@ -205,6 +206,44 @@ async function killPart(pages: { url: string }): Promise<void> {
   report({ part: 'kill', name: `${runs} SIGKILLed runs resumed: one record per line, calls ≤ pages + in flight`, value: allGood ? 1 : 0, target: '1', met: allGood, detail: problems.length === 0 ? `worst case ${worstExtra} calls to spare` : problems.join('; ') })
 }
 
+/** Peak RSS of a child process, from /proc (Linux), polled until it exits. */
+async function peakRssMb(args: string[]): Promise<number> {
+  const child = spawn(process.execPath, args, { stdio: 'ignore' })
+  const exited = once(child, 'exit')
+  let peakKb = 0
+  const poll = setInterval(() => {
+    void readFile(`/proc/${child.pid}/status`, 'utf8').then(
+      (status) => {
+        const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0)
+        peakKb = Math.max(peakKb, kb)
+      },
+      () => {},
+    )
+  }, 100)
+  await exited
+  clearInterval(poll)
+  return Math.round(peakKb / 1024)
+}
+
+async function memoryPart(pages: { url: string }): Promise<void> {
+  const bin = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url))
+  const dir = await mkdtemp(join(tmpdir(), 'su-mem-'))
+  const sizes = quick ? [2_000, 20_000] : [10_000, 100_000]
+  try {
+    const peaks: number[] = []
+    for (const n of sizes) {
+      const input = join(dir, `urls-${n}.txt`)
+      await writeFile(input, `${Array.from({ length: n }, (_, i) => `${pages.url}/m${i}`).join('\n')}\n`)
+      peaks.push(await peakRssMb(['--import', 'tsx', bin, input, '--provider', 'extractive', '--strategy', 'async', '--concurrency', '64', '--quiet', '--out', join(dir, `out-${n}.jsonl`)]))
+      console.log(`  ${n} lines: peak RSS ${peaks.at(-1)} MB`)
+    }
+    const ratio = peaks[1]! / peaks[0]!
+    report({ part: 'memory', name: `peak RSS, ${sizes[1]} lines against ${sizes[0]}`, value: round(ratio), target: '≤ 1.5 (flat: not 10×)', met: ratio <= 1.5, detail: `${peaks[0]} MB and ${peaks[1]} MB` })
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
 function round(x: number): number {
   return Math.round(x * 1000) / 1000
 }
@@ -215,6 +254,7 @@ try {
   if (parts.has('quota')) await quotaPart(pages)
   if (parts.has('faults')) await faultsPart(pages)
   if (parts.has('kill')) await killPart(pages)
+  if (parts.has('memory')) await memoryPart(pages)
 } finally {
   await pages.close()
 }
