@@ -91,8 +91,12 @@ async function run(lines: string[], options: SummarizeOptions, summarizer: Summa
   const records: PageRecord[] = []
   const stop = new AbortController()
   const timer = stopAfterMs === undefined ? undefined : setTimeout(() => stop.abort(), stopAfterMs)
-  await runSummaries(readUrlList(Readable.from([lines.join('\n')])), { write: (r) => void records.push(r) }, resolveOptions(options), summarizer, { stopSignal: stop.signal, drainMs: 15_000 })
+  const stats = await runSummaries(readUrlList(Readable.from([lines.join('\n')])), { write: (r) => void records.push(r) }, resolveOptions(options), summarizer, { stopSignal: stop.signal, drainMs: 15_000 })
   clearTimeout(timer)
+  if (stats.rate !== null) {
+    const r = stats.rate
+    console.log(`  rate control: ${r.calls} calls, ${r.throttled} throttled, in-flight limit cut ${r.cuts} times, ${r.limit} at the end (most in flight ${r.maxInFlight})`)
+  }
   return records
 }
 
