@@ -15,6 +15,8 @@ import { compactJournal, JournalSink, loadJournal } from '../output/journal.js'
 import { resolveSummarizer } from '../summarizers/resolve.js'
 import { VERSION } from '../version.js'
 import { emulatorArgs, jobOptions, summarizeArgs } from './args.js'
+import { benchArgs, tuneArgs } from '../benchmark/args.js'
+import { runBenchCommand, runTuneCommand } from '../benchmark/command.js'
 import { runDemo } from './demo.js'
 
 export interface CliIO {
@@ -58,10 +60,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-type Parsed = { command: 'summarize' | 'emulator' | 'demo'; args: Record<string, unknown> } | { command: 'done' }
+type Parsed = { command: 'summarize' | 'emulator' | 'demo' | 'bench' | 'tune'; args: Record<string, unknown> } | { command: 'done' }
 
 async function parse(argv: string[], io: CliIO): Promise<Parsed> {
-  let command: 'summarize' | 'emulator' | 'demo' = 'summarize'
+  let command: 'summarize' | 'emulator' | 'demo' | 'bench' | 'tune' = 'summarize'
   let output = ''
   const rawArgs = argv.map((arg) => (arg === '-' ? STDIN_ARG : arg))
   const parser = yargs(rawArgs)
@@ -77,6 +79,12 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
         command = 'demo'
       },
     )
+    .command('bench', 'benchmark every strategy and its peers (p-limit, Python) on local workloads; prints a table', (y) => benchArgs(y), () => {
+      command = 'bench'
+    })
+    .command('tune', 'sweep --threads and --concurrency, print the best setting and why (Little\'s law, throttling)', (y) => tuneArgs(y), () => {
+      command = 'tune'
+    })
     .example('$0 urls.txt > summaries.jsonl', 'offline unless AWS credentials are configured')
     .example('$0 urls.txt --provider bedrock --region us-east-1 --out summaries.csv', 'CSV with Claude 3 Haiku on Bedrock')
     .example('cat urls.txt | $0 - --strategy async --concurrency 32', 'read stdin, async strategy')
@@ -135,6 +143,10 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
       return runEmulatorCommand(emulatorOptionsFromArgs(parsed.args), { stdout: io.stdout, stderr: io.stderr }, io.stopSignal === undefined ? io.signal : AbortSignal.any([io.signal, io.stopSignal]))
     case 'demo':
       return runDemo(toOptions(parsed.args), output(parsed.args), io)
+    case 'bench':
+      return runBenchCommand(parsed.args, { stdout: io.stdout, stderr: io.stderr, signal: io.stopSignal ?? io.signal })
+    case 'tune':
+      return runTuneCommand(parsed.args, { stdout: io.stdout, stderr: io.stderr, signal: io.stopSignal ?? io.signal })
     case 'summarize':
       return summarize(parsed.args['input'] as string, toOptions(parsed.args), output(parsed.args), io)
   }

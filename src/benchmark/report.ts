@@ -1,0 +1,75 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { BenchResult } from './bench.js'
+import { renderSvg, throughputSpec, type ChartPoint } from './chart.js'
+import { machineLine } from './machine.js'
+import { jsonRow, type RowResult } from './results.js'
+import { markdownTable } from './table.js'
+
+export function seriesName(r: RowResult): string {
+  return r.row.strategy === 'pool' ? `pool (${r.row.threads} thread${r.row.threads === 1 ? '' : 's'})` : r.row.strategy
+}
+
+/**
+ * The measured points, and for a workload with a model the limit latency alone sets:
+ * `concurrency` calls every `latencyMs` (Little's law), dashed.
+ */
+export function chartPoints(rows: readonly RowResult[], latencyMs: number): ChartPoint[] {
+  const points: ChartPoint[] = rows.map((r) => ({ series: seriesName(r), concurrency: r.row.concurrency, pagesPerSec: r.row.pagesPerSec }))
+  if (latencyMs > 0) {
+    for (const concurrency of [...new Set(rows.map((r) => r.row.concurrency))]) {
+      points.push({ series: 'limit: concurrency ÷ latency', concurrency, pagesPerSec: (concurrency * 1000) / latencyMs, limit: true })
+    }
+  }
+  return points
+}
+
+/**
+ * Writes `report.md`, `rows.json` and one `throughput-WORKLOAD.svg` per workload into
+ * `dir`. Returns the report's path.
+ */
+export async function writeReport(dir: string, result: BenchResult): Promise<string> {
+  await mkdir(dir, { recursive: true })
+  const lines: string[] = []
+  lines.push('# summarize-urls bench')
+  lines.push('')
+  lines.push(`Machine: ${machineLine(result.machine)}.`)
+  lines.push(`Corpus: ${result.corpus.label}.`)
+  lines.push(
+    `${result.options.quick ? 'Quick run; time' : 'Time'} scale ${result.options.timeScale}; ${result.options.runs} run${result.options.runs === 1 ? '' : 's'} a setting ` +
+      '(serial rows on model workloads: 1), each in a fresh process; the page server and the emulator run in processes of their own. ' +
+      'Wall is the median over the runs, spread is min–max; per-page p50/p95 pool every page of every run; CPU is the median run; peak RSS the highest.',
+  )
+  lines.push('')
+  for (const workload of result.workloads) {
+    const rows = result.rows.filter((r) => r.row.workload === workload.name)
+    if (rows.length === 0) continue
+    lines.push(`## ${workload.name}`)
+    lines.push('')
+    lines.push(`${workload.description}.`)
+    lines.push('')
+    lines.push(markdownTable(rows))
+    lines.push('')
+    const file = `throughput-${workload.name}.svg`
+    await writeFile(join(dir, file), await renderSvg(throughputSpec(`${workload.name}: throughput against concurrency`, chartPoints(rows, workload.latencyMs))))
+    lines.push(`![${workload.name}: throughput against concurrency, per strategy](${file})`)
+    lines.push('')
+  }
+  if (result.targets.length > 0) {
+    lines.push('## Targets')
+    lines.push('')
+    for (const t of result.targets) lines.push(`- **${t.met === null ? 'not measured' : t.met ? 'met' : 'missed'}**: ${t.statement}. ${t.detail}.`)
+    lines.push('')
+  }
+  if (result.notes.length > 0 || result.interrupted) {
+    lines.push('## Notes')
+    lines.push('')
+    for (const note of result.notes) lines.push(`- ${note}`)
+    if (result.interrupted) lines.push('- Interrupted: only the rows that finished are shown.')
+    lines.push('')
+  }
+  await writeFile(join(dir, 'rows.json'), `${JSON.stringify(result.rows.map((r) => jsonRow(r.row)), null, 2)}\n`)
+  const path = join(dir, 'report.md')
+  await writeFile(path, `${lines.join('\n')}`)
+  return path
+}

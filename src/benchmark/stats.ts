@@ -1,0 +1,118 @@
+/**
+ * The benchmark's arithmetic, as pure functions: percentiles, the ideal (lower-bound) time
+ * a workload allows, efficiency, speed-up and Little's law. Nothing here measures anything;
+ * everything here is unit-tested with known answers.
+ */
+
+/**
+ * The `p`-th percentile (0 to 100) of `values`, by linear interpolation between the two
+ * nearest ranks (Hyndman & Fan type 7: numpy's default, Excel's PERCENTILE.INC). The input
+ * need not be sorted and is not modified. NaN for an empty list.
+ */
+export function percentile(values: readonly number[], p: number): number {
+  if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be from 0 to 100, got \`${String(p)}\``)
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const rank = (p / 100) * (sorted.length - 1)
+  const below = Math.floor(rank)
+  const lower = sorted[below] as number
+  const upper = sorted[Math.min(below + 1, sorted.length - 1)] as number
+  return lower + (upper - lower) * (rank - below)
+}
+
+export function median(values: readonly number[]): number {
+  return percentile(values, 50)
+}
+
+export interface Spread {
+  min: number
+  max: number
+}
+
+export function spread(values: readonly number[]): Spread {
+  if (values.length === 0) return { min: Number.NaN, max: Number.NaN }
+  return { min: Math.min(...values), max: Math.max(...values) }
+}
+
+export function pagesPerSec(pages: number, wallMs: number): number {
+  return wallMs > 0 ? (pages * 1000) / wallMs : Number.NaN
+}
+
+/**
+ * Speed-up over a baseline, as a ratio of throughputs rather than of wall times, so that a
+ * baseline run on fewer pages (sequential on a 500-page workload runs a sample) compares
+ * fairly: 2 means twice as many pages per second.
+ */
+export function speedup(rowPagesPerSec: number, baselinePagesPerSec: number): number {
+  return baselinePagesPerSec > 0 ? rowPagesPerSec / baselinePagesPerSec : Number.NaN
+}
+
+/**
+ * Lower bound for model-bound work: `concurrency` calls run side by side, so `pages` calls
+ * take at least ceil(pages / concurrency) rounds of `latencyMs`, plus one page fetch before
+ * the first call can start. 0 when there is no model latency (the offline summarizer).
+ */
+export function modelBoundMs(pages: number, concurrency: number, latencyMs: number, fetchMs: number): number {
+  if (latencyMs <= 0 || pages <= 0) return 0
+  return Math.ceil(pages / Math.max(1, concurrency)) * latencyMs + fetchMs
+}
+
+/**
+ * Cores a strategy can keep busy: `pool` up to one per thread (never more than the machine
+ * has); everything that runs its CPU work on one thread (`sequential`, `async`, a p-limit
+ * loop, Python threads under the GIL) one.
+ */
+export function coresUsed(kind: 'parallel' | 'single', threads: number, cores: number): number {
+  return kind === 'parallel' ? Math.max(1, Math.min(threads, cores)) : 1
+}
+
+/** Lower bound for CPU-bound work: the CPU time the pages need, spread evenly over the cores used. */
+export function cpuBoundMs(cpuMs: number, cores: number): number {
+  return cpuMs > 0 ? cpuMs / Math.max(1, cores) : 0
+}
+
+export interface IdealInput {
+  pages: number
+  concurrency: number
+  /** Mean model latency per call; 0 for the offline summarizer. */
+  latencyMs: number
+  /** One uncontended page fetch. */
+  fetchMs: number
+  /** CPU time the pages need, in total (all threads). */
+  cpuMs: number
+  /** From `coresUsed()`. */
+  cores: number
+}
+
+/**
+ * The least wall time the workload allows this setting: the larger of the model-bound and
+ * the CPU-bound lower bounds (the run cannot beat either).
+ */
+export function idealMs(input: IdealInput): number {
+  return Math.max(modelBoundMs(input.pages, input.concurrency, input.latencyMs, input.fetchMs), cpuBoundMs(input.cpuMs, input.cores))
+}
+
+/** Ideal over actual: 1 is as fast as the workload allows, 0.5 took twice as long. */
+export function efficiency(idealWallMs: number, actualWallMs: number): number {
+  return actualWallMs > 0 && idealWallMs > 0 ? idealWallMs / actualWallMs : Number.NaN
+}
+
+/**
+ * Little's law, L = λW: to sustain `pagesPerSec` when each model call takes `latencyMs`,
+ * this many calls must be in flight on average.
+ */
+export function inFlightNeeded(pagesPerSec: number, latencyMs: number): number {
+  return (pagesPerSec * latencyMs) / 1000
+}
+
+/** The same law for CPU: `cpuMsPerPage` of work at `pagesPerSec` keeps this many cores busy. */
+export function threadsNeeded(pagesPerSec: number, cpuMsPerPage: number): number {
+  return (pagesPerSec * cpuMsPerPage) / 1000
+}
+
+/** Rounds for display and JSON: 3 significant digits for small numbers, whole numbers from 1000 on. */
+export function round(value: number, digits = 3): number {
+  if (!Number.isFinite(value)) return value
+  if (Math.abs(value) >= 1000) return Math.round(value)
+  return Number(value.toPrecision(digits))
+}

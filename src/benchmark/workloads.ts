@@ -1,0 +1,193 @@
+import { repeatTo, spreadPick, type Corpus } from './corpus.js'
+import { LIGHT_PREFIX } from './page-server.js'
+import type { PythonStrategy } from './peers/python.js'
+
+export type WorkloadName = 'seed' | 'io' | 'cpu' | 'mixed'
+export const WORKLOADS: readonly WorkloadName[] = ['seed', 'io', 'cpu', 'mixed']
+
+/** A row's scheduler: the project's three strategies, and the peers a user would otherwise pick. */
+export type RowStrategy = 'sequential' | 'async' | 'pool' | 'p-limit' | 'python-sequential' | 'python-gather' | 'python-threads' | 'python-to_thread'
+
+/** What `--strategy` selects: a project strategy, the p-limit loop, or every Python row. */
+export type StrategyFamily = 'sequential' | 'async' | 'pool' | 'p-limit' | 'python'
+export const STRATEGY_FAMILIES: readonly StrategyFamily[] = ['sequential', 'async', 'pool', 'p-limit', 'python']
+
+export function familyOf(strategy: RowStrategy): StrategyFamily {
+  return strategy.startsWith('python-') ? 'python' : (strategy as StrategyFamily)
+}
+
+/** Rows whose page work runs on one thread at a time, serial rows (one page at a time) among them. */
+export function isSerial(strategy: RowStrategy): boolean {
+  return strategy === 'sequential' || strategy === 'python-sequential' || strategy === 'python-gather'
+}
+
+/** A workload at one size: which pages, what the model costs, and which settings run on it. */
+export interface Workload {
+  name: WorkloadName
+  /** One line for the output: what the workload is and what it shows. */
+  description: string
+  /** Paths on the page server, in run order. */
+  paths: string[]
+  /** Mean emulator latency per call, after `--time-scale`; 0: the offline summarizer, no model. */
+  latencyMs: number
+  /** Uniform spread around `latencyMs`, after `--time-scale`. */
+  jitterMs: number
+  /** In-flight pages for `async`, `pool` and the peers; the last is where the peers run. */
+  concurrency: number[]
+  /** Thread counts for `pool`. */
+  threads: number[]
+  /**
+   * Model-bound workloads run each setting for the same number of rounds of model calls
+   * (pages = rounds × concurrency, at most all of them), so sequential takes seconds and
+   * not minutes; throughput and speed-up stay comparable because they are per second.
+   */
+  capByRounds: boolean
+  /** The Python peer's strategies run on this workload (at its highest concurrency; serial ones one page at a time). */
+  pythonRows: PythonStrategy[]
+  /**
+   * Send each distinct page through the emulator once before measuring: its canned replies
+   * are ranked from the page text, which costs its process tens of ms per new page, CPU the
+   * measured process would otherwise compete with on a small machine.
+   */
+  warmEmulator: boolean
+}
+
+export interface WorkloadSizing {
+  quick: boolean
+  timeScale: number
+  cores: number
+  /** Replaces the page count of every workload (tests, a quick look). */
+  pages?: number | undefined
+  /** Replaces every workload's concurrency grid. */
+  concurrency?: number[] | undefined
+  /** Replaces every workload's pool thread counts. */
+  threads?: number[] | undefined
+}
+
+/** Model latency of the write-up's runs: 17.0 s for 5 pages one at a time with Claude 3 Haiku. */
+export const SEED_LATENCY_MS = 3400
+
+/**
+ * The four workloads at full size, or shrunk by `quick` to finish in about a minute on
+ * two cores. Latencies scale with `timeScale`; page counts and concurrency do not.
+ */
+export function buildWorkload(name: WorkloadName, corpus: Corpus, sizing: WorkloadSizing): Workload {
+  const { quick, timeScale, cores } = sizing
+  const scaled = (ms: number): number => Math.round(ms * timeScale)
+  const corpusPaths = corpus.pages.map((page) => `/${page}`)
+  const pool = (threads: number[]): number[] => sizing.threads ?? [...new Set(threads)]
+  const grid = (values: number[]): number[] => sizing.concurrency ?? values
+  switch (name) {
+    case 'seed': {
+      const count = sizing.pages ?? 5
+      return {
+        name,
+        description: `${count} corpus pages, model latency ${scaled(SEED_LATENCY_MS)} ms ± 1% a call: the shape of the Python write-up (5 URLs, Claude 3 Haiku, 17.0 s one at a time)`,
+        paths: spreadPick(corpusPaths, count),
+        latencyMs: scaled(SEED_LATENCY_MS),
+        jitterMs: scaled(SEED_LATENCY_MS / 100),
+        concurrency: grid([count]),
+        threads: pool([cores]),
+        capByRounds: false,
+        // The write-up's four; a quick run keeps the contrast that matters: gather against threads.
+        pythonRows: quick ? ['gather', 'threads'] : ['sequential', 'gather', 'threads', 'to_thread'],
+        warmEmulator: false,
+      }
+    }
+    case 'io': {
+      const count = sizing.pages ?? (quick ? 200 : 500)
+      return {
+        name,
+        description: `${count} light synthetic pages (1.5 KB), model latency ${scaled(1000)} ± ${scaled(100)} ms a call: bound by the model`,
+        paths: Array.from({ length: count }, (_, i) => `${LIGHT_PREFIX}${i}.html`),
+        latencyMs: scaled(1000),
+        jitterMs: scaled(100),
+        concurrency: grid(quick ? [50] : [10, 50]),
+        threads: pool([cores]),
+        capByRounds: true,
+        pythonRows: ['threads'],
+        warmEmulator: false,
+      }
+    }
+    case 'cpu': {
+      const count = sizing.pages ?? (quick ? 60 : 270)
+      return {
+        name,
+        description: `${count} corpus pages (the corpus repeated), offline extractive summarizer: extraction and ranking dominate`,
+        paths: repeatTo(corpusPaths, count),
+        latencyMs: 0,
+        jitterMs: 0,
+        concurrency: grid([16]),
+        threads: pool(quick ? [cores] : [1, cores]),
+        capByRounds: false,
+        // The Python peer has no offline summarizer: nothing to compare here.
+        pythonRows: [],
+        warmEmulator: false,
+      }
+    }
+    case 'mixed': {
+      const count = sizing.pages ?? (quick ? 90 : 360)
+      return {
+        name,
+        description: `${count} corpus pages (the corpus repeated), model latency ${scaled(1000)} ± ${scaled(100)} ms a call: extraction and model latency together, the real case`,
+        paths: repeatTo(corpusPaths, count),
+        latencyMs: scaled(1000),
+        jitterMs: scaled(100),
+        concurrency: grid(quick ? [32] : [16, 64, 128]),
+        threads: pool([cores]),
+        capByRounds: true,
+        pythonRows: ['threads'],
+        warmEmulator: true,
+      }
+    }
+  }
+}
+
+/** Fewest pages a row runs, so that a sequential row's throughput is not one cold page's. */
+const MIN_ROW_PAGES = 10
+
+/** One row of the table: a setting run on (part of) a workload. */
+export interface RowPlan {
+  workload: WorkloadName
+  strategy: RowStrategy
+  /** Threads doing page work: pool threads, Python pool threads; 1 for everything on one thread. */
+  threads: number
+  concurrency: number
+  /** The first `pages` of the workload's pages. */
+  pages: number
+  runs: number
+}
+
+/**
+ * The rows of a workload, sequential first (its throughput is the speed-up baseline). The
+ * peers run at the workload's highest concurrency, where the comparison matters.
+ */
+export function planRows(workload: Workload, runs: number, families: readonly StrategyFamily[], python: boolean): RowPlan[] {
+  const total = workload.paths.length
+  const top = Math.max(...workload.concurrency)
+  const rounds = Math.ceil(total / top)
+  const pagesAt = (concurrency: number): number => (workload.capByRounds ? Math.min(total, Math.max(MIN_ROW_PAGES, rounds * concurrency)) : total)
+  // A serial row on a model-bound workload is N × latency every time: one run says it all.
+  const serialRuns = workload.latencyMs > 0 ? 1 : runs
+  const rows: RowPlan[] = []
+  const add = (strategy: RowStrategy, threads: number, concurrency: number, pageConcurrency = concurrency): void => {
+    if (!families.includes(familyOf(strategy))) return
+    rows.push({ workload: workload.name, strategy, threads, concurrency, pages: pagesAt(pageConcurrency), runs: isSerial(strategy) ? serialRuns : runs })
+  }
+  add('sequential', 1, 1)
+  for (const concurrency of workload.concurrency) {
+    add('async', 1, concurrency)
+    for (const threads of workload.threads) add('pool', threads, concurrency)
+  }
+  add('p-limit', 1, top)
+  // The Python peer talks to the model only: without one there is nothing to compare.
+  if (python && workload.latencyMs > 0) {
+    for (const strategy of workload.pythonRows) {
+      if (strategy === 'sequential') add('python-sequential', 1, 1)
+      // Given every page at once, as in the write-up; it still runs them one at a time.
+      else if (strategy === 'gather') add('python-gather', 1, top, 1)
+      else add(`python-${strategy}`, top, top)
+    }
+  }
+  return rows
+}

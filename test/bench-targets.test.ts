@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest'
+import type { RowResult } from '../src/benchmark/results.js'
+import { checkTargets } from '../src/benchmark/targets.js'
+
+function row(workload: string, strategy: string, fields: Partial<RowResult['row']> & { threads?: number }, extra: Partial<RowResult> = {}): RowResult {
+  const pages = fields.pages ?? 100
+  const wallMs = fields.wallMs ?? 1000
+  return {
+    row: {
+      workload,
+      strategy,
+      threads: 1,
+      concurrency: 1,
+      pages,
+      wallMs,
+      idealMs: wallMs,
+      efficiency: 1,
+      pagesPerSec: (pages * 1000) / wallMs,
+      p50Ms: 10,
+      p95Ms: 20,
+      cpuMs: wallMs,
+      peakRssMb: 100,
+      eventLoopP99Ms: 1,
+      ...fields,
+    },
+    wallMinMs: wallMs,
+    wallMaxMs: wallMs,
+    speedup: Number.NaN,
+    runs: 3,
+    failed: 0,
+    errors: {},
+    slowestPageMs: 10,
+    pageSumMs: wallMs,
+    otherCores: null,
+    ...extra,
+  }
+}
+
+const byId = (checks: ReturnType<typeof checkTargets>, id: string) => checks.find((c) => c.id === id)
+
+describe('the figures the benchmark must show', () => {
+  it('io: met when async and pool both reach 0.9 at concurrency 50, missed when one does not', () => {
+    const at50 = (efficiency: number) => [
+      row('io', 'async', { concurrency: 50, efficiency }),
+      row('io', 'pool', { concurrency: 50, threads: 2, efficiency: 0.92 }),
+    ]
+    expect(byId(checkTargets(at50(0.94), [], 2), 'io-efficiency')?.met).toBe(true)
+    expect(byId(checkTargets(at50(0.85), [], 2), 'io-efficiency')?.met).toBe(false)
+    expect(byId(checkTargets([row('io', 'async', { concurrency: 50, efficiency: 0.95 })], [], 2), 'io-efficiency')?.met).toBeNull()
+  })
+
+  it('cpu: a 2-thread pool must be 1.7× sequential and async; a miss names the bound the CPU time sets', () => {
+    const rows = [
+      row('cpu', 'sequential', { wallMs: 6000, cpuMs: 7500, eventLoopP99Ms: 200 }),
+      row('cpu', 'async', { concurrency: 16, wallMs: 6100, cpuMs: 7600, eventLoopP99Ms: 500 }),
+      row('cpu', 'pool', { concurrency: 16, threads: 2, wallMs: 5000, cpuMs: 9600, eventLoopP99Ms: 8 }),
+    ]
+    const checks = checkTargets(rows, [], 2)
+    const speed = byId(checks, 'cpu-speedup')
+    expect(speed?.met).toBe(false)
+    // 2 cores × 6000 ms / 9600 ms of CPU: 1.25× at most.
+    expect(speed?.detail).toContain('at most 1.25× sequential')
+    expect(byId(checks, 'cpu-event-loop')?.met).toBe(true)
+
+    const fast = checkTargets([rows[0] as RowResult, rows[1] as RowResult, row('cpu', 'pool', { concurrency: 16, threads: 2, wallMs: 3400, cpuMs: 6800, eventLoopP99Ms: 8 })], [], 2)
+    expect(byId(fast, 'cpu-speedup')?.met).toBe(true)
+  })
+
+  it('seed: overlapping strategies take their slowest page, sequential the sum', () => {
+    const rows = [
+      row('seed', 'sequential', { pages: 5, wallMs: 17_300 }, { slowestPageMs: 3500, pageSumMs: 17_290 }),
+      row('seed', 'async', { pages: 5, concurrency: 5, wallMs: 3570 }, { slowestPageMs: 3560 }),
+      row('seed', 'pool', { pages: 5, concurrency: 5, threads: 2, wallMs: 3940 }, { slowestPageMs: 3920 }),
+    ]
+    expect(byId(checkTargets(rows, [], 2), 'seed-shape')?.met).toBe(true)
+    // gather's shape: every page started only after the one before it ended.
+    rows[1] = row('seed', 'async', { pages: 5, concurrency: 5, wallMs: 17_000 }, { slowestPageMs: 3400 })
+    expect(byId(checkTargets(rows, [], 2), 'seed-shape')?.met).toBe(false)
+  })
+
+  it('peers: a Node row slower than a peer at the same concurrency misses, with the measured reason', () => {
+    const rows = [
+      row('mixed', 'async', { concurrency: 128, pages: 360, wallMs: 8600, cpuMs: 8400 }),
+      row('mixed', 'python-threads', { concurrency: 128, threads: 128, pages: 360, wallMs: 3900, cpuMs: 2200 }),
+    ]
+    const check = byId(checkTargets(rows, [], 2), 'node-vs-peers')
+    expect(check?.met).toBe(false)
+    expect(check?.detail).toContain('html.parser strips tags where we run Readability')
+    const even = byId(checkTargets([row('io', 'async', { concurrency: 50, wallMs: 10_600 }), row('io', 'p-limit', { concurrency: 50, wallMs: 10_650 })], [], 2), 'node-vs-peers')
+    expect(even?.met).toBe(true)
+  })
+})
