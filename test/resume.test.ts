@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { lstat, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -134,5 +134,21 @@ describe('--resume', () => {
       [1, `${pages.url}/s1`],
       [2, `${pages.url}/other`],
     ])
+  })
+
+  it('writes through a symlinked --out (such as /dev/stdout) without replacing the link, and will not resume it', async () => {
+    const input = join(dir, 'link.txt')
+    const target = join(dir, 'link-target.jsonl')
+    const link = join(dir, 'link.jsonl')
+    await writeFile(input, `${pages.url}/l2\n${pages.url}/l1\n`)
+    await writeFile(target, '')
+    await symlink(target, link)
+    const result = await runCli([input, '--out', link, '--provider', 'extractive', '--quiet'])
+    expect(result.code).toBe(0)
+    expect((await lstat(link)).isSymbolicLink()).toBe(true)
+    expect(parseJsonl(await readFile(target, 'utf8')).map((r) => r['line'])).toEqual([1, 2])
+    const resumed = await runCli([input, '--out', link, '--resume', '--provider', 'extractive'])
+    expect(resumed.code).toBe(2)
+    expect(resumed.stderr).toContain('--resume needs --out to be a regular file')
   })
 })

@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { lstat, stat } from 'node:fs/promises'
 import { once } from 'node:events'
 import { extname } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
@@ -220,7 +220,10 @@ export async function summarize(input: string, options: SummarizeOptions, choice
   const { config, notice } = await resolveSummarizer(resolved)
   // A JSONL file is written as a journal: records land as they finish, so a crash keeps all
   // finished work, and the file is put in input order when the run ends.
-  const journal = choice.out !== undefined && choice.format === 'jsonl'
+  // Only a regular file can be appended to, read back and renamed: `--out /dev/stdout` or a
+  // FIFO gets the ordered stream writer instead.
+  const journal = choice.out !== undefined && choice.format === 'jsonl' && (await isRegularFileOrMissing(choice.out))
+  if (choice.resume && !journal) throw new UsageError(`--resume needs --out to be a regular file, not a device or a symlink: \`${choice.out}\``)
   const resumed = choice.resume ? await loadJournal(choice.out as string) : undefined
   let sink: RecordSink & { error?: OutputError | undefined }
   let finish: () => Promise<void>
@@ -291,6 +294,12 @@ export async function summarize(input: string, options: SummarizeOptions, choice
   }
   if (io.signal.aborted || io.stopSignal?.aborted === true) return EXIT.INTERRUPTED
   return stats.failed === 0 ? EXIT.OK : EXIT.PAGES_FAILED
+}
+
+/** A regular file itself, not a symlink to one: `/dev/stdout` links to whatever fd 1 is, and a rename would replace the link. */
+async function isRegularFileOrMissing(path: string): Promise<boolean> {
+  const info = await lstat(path).catch(() => undefined)
+  return info === undefined || info.isFile()
 }
 
 /** Opening --out truncates it: if it is the URL list itself, the list would be gone before it is read. */
