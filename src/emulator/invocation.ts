@@ -21,7 +21,8 @@ export interface Backend {
 }
 
 export type Invocation =
-  | { kind: 'answered'; reply: ModelReply; inputTokens: number; /** Since the request arrived. */ latencyMs: number }
+  /** `latencyMs` counts from the request's arrival, as Bedrock's reported latency does. */
+  | { kind: 'answered'; reply: ModelReply; inputTokens: number; latencyMs: number }
   /** Over a quota, or hit by the throttle dice (`fault`). */
   | { kind: 'throttled'; reason: 'concurrency' | 'rpm' | 'tpm' | 'fault' }
   | { kind: 'failed'; reason: 'unavailable' | 'internal' }
