@@ -1,5 +1,5 @@
 import { startEmulator } from './server.js'
-import type { EmulatorOptions } from './server.js'
+import type { EmulatorOptions } from './options.js'
 
 /** The parsed `summarize-urls emulator` flags (yargs camelCase keys) as emulator options; unset flags stay unset. */
 export function emulatorOptionsFromArgs(args: Record<string, unknown>): EmulatorOptions {

@@ -1,0 +1,72 @@
+/**
+ * Bedrock's quotas as the emulator enforces them: requests per minute, tokens per minute
+ * (token buckets, see quota.ts) and requests in flight. Protocol-neutral: a refusal says
+ * which limit it hit, and the protocol turns that into its own error.
+ */
+import { quotaBucket } from './quota.js'
+import type { TokenBucket } from './quota.js'
+import type { EmulatorSettings } from './options.js'
+
+/**
+ * What a call without `maxTokens` is charged against tpm until it is answered. Bedrock
+ * reserves the model's default maximum; the emulator's replies are short, so a modest figure.
+ */
+const DEFAULT_MAX_TOKENS_CHARGE = 512
+
+/** A request's hold on the quotas; `release` is idempotent, so every way a request ends may call it. */
+export interface Admitted {
+  kind: 'admitted'
+  /** Frees the concurrency slot and refunds the tokens reserved but not used. */
+  release(outputTokens: number): void
+}
+
+export interface Refused {
+  kind: 'throttled'
+  reason: 'concurrency' | 'rpm' | 'tpm'
+}
+
+type QuotaSettings = Pick<EmulatorSettings, 'rpm' | 'tpm' | 'burstSeconds' | 'maxConcurrency' | 'now'>
+
+export class Quotas {
+  readonly #settings: QuotaSettings
+  readonly #rpm: TokenBucket | undefined
+  readonly #tpm: TokenBucket | undefined
+  /** Requests past validation and quotas, not yet answered: what maxConcurrency limits. */
+  #admitted = 0
+
+  /** `startedMs` on the settings' clock: the buckets start full at that time. */
+  constructor(settings: QuotaSettings, startedMs: number) {
+    this.#settings = settings
+    this.#rpm = settings.rpm === undefined ? undefined : quotaBucket(settings.rpm, settings.burstSeconds, startedMs)
+    this.#tpm = settings.tpm === undefined ? undefined : quotaBucket(settings.tpm, settings.burstSeconds, startedMs)
+  }
+
+  /** Takes the request's share of every quota, or says which one it is over. */
+  admit(inputTokens: number, maxTokens: number | undefined): Admitted | Refused {
+    const settings = this.#settings
+    const rpm = this.#rpm
+    const tpm = this.#tpm
+    const nowMs = settings.now()
+    const reservedTokens = maxTokens ?? DEFAULT_MAX_TOKENS_CHARGE
+    const chargedTokens = inputTokens + reservedTokens
+    // Checked before anything is taken: a throttled call spends no quota, so a client that
+    // retries too eagerly still gets the quota's rate, not nothing.
+    if (settings.maxConcurrency !== undefined && this.#admitted >= settings.maxConcurrency) return { kind: 'throttled', reason: 'concurrency' }
+    if (rpm !== undefined && !rpm.admits(1, nowMs)) return { kind: 'throttled', reason: 'rpm' }
+    if (tpm !== undefined && !tpm.admits(chargedTokens, nowMs)) return { kind: 'throttled', reason: 'tpm' }
+    rpm?.take(1, nowMs)
+    tpm?.take(chargedTokens, nowMs)
+    this.#admitted++
+    let released = false
+    return {
+      kind: 'admitted',
+      release: (outputTokens) => {
+        if (released) return
+        released = true
+        this.#admitted--
+        // Without maxTokens a reply may run past the reservation: the refund is then negative, an extra charge.
+        tpm?.give(reservedTokens - outputTokens, settings.now())
+      },
+    }
+  }
+}

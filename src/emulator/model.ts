@@ -1,0 +1,135 @@
+/**
+ * The fake model behind every protocol: which model ids exist, and how a conversation is
+ * answered (an extractive summary of the page, at the requested length, sometimes longer,
+ * cut at the token limit). Protocols flatten their wire bodies into a `Conversation` and
+ * dress the `ModelReply` in their own reply shape.
+ */
+import { createHash } from 'node:crypto'
+import { extractiveSummary } from '../summarizers/extractive.js'
+
+const BASE_MODELS = [
+  'anthropic.claude-3-haiku-20240307-v1:0',
+  'anthropic.claude-3-5-haiku-20241022-v1:0',
+  'anthropic.claude-3-5-sonnet-20240620-v1:0',
+  'amazon.nova-micro-v1:0',
+  'amazon.nova-lite-v1:0',
+]
+
+/** Model ids the emulator knows: base ids and their cross-region inference profiles. */
+export const EMULATOR_MODELS: readonly string[] = Object.freeze([
+  ...BASE_MODELS,
+  ...['us', 'eu', 'apac'].flatMap((prefix) => BASE_MODELS.map((model) => `${prefix}.${model}`)),
+])
+
+/** Foundation-model and inference-profile ARNs name the same models as their ids. */
+export function normaliseModelId(id: string): string {
+  return id.startsWith('arn:') ? id.slice(id.lastIndexOf('/') + 1) : id
+}
+
+/** Whether a call to `modelId` may run: unknown ids and models without access are refused. */
+export function modelAccess(modelId: string, deniedModels: ReadonlySet<string>): 'granted' | 'unknown' | 'denied' {
+  if (!EMULATOR_MODELS.includes(modelId)) return 'unknown'
+  return deniedModels.has(modelId) ? 'denied' : 'granted'
+}
+
+/** A request the emulator can answer: the prompt flattened, whatever the wire format. */
+export interface Conversation {
+  system: string
+  /** Text of the last user message: the one to answer. */
+  user: string
+  /** Every text the model would read, for the input token count. */
+  inputText: string
+  maxTokens: number | undefined
+}
+
+export interface Turn {
+  role: string
+  text: string
+}
+
+export function conversationOf(system: string, turns: readonly Turn[], maxTokens: number | undefined): Conversation {
+  const user = turns.findLast((t) => t.role === 'user')?.text ?? ''
+  return { system, user, inputText: [system, ...turns.map((t) => t.text)].join('\n'), maxTokens }
+}
+
+export interface ModelReply {
+  text: string
+  /** `complete` when the model said all it meant to, `max-tokens` when the reply was cut at the conversation's limit. */
+  stop: 'complete' | 'max-tokens'
+  outputTokens: number
+}
+
+/** Requested length when the prompt does not say (`at most N characters`). */
+const DEFAULT_LIMIT_CHARS = 300
+/** How far an overshooting reply runs past the requested length. */
+const OVERSHOOT_FACTOR = 1.6
+
+/** The model's answer; `overshoot` (a fault roll) makes it run past the requested length, as real models do. */
+export function answer(conversation: Conversation, overshoot: boolean): ModelReply {
+  const limit = requestedLength(conversation.user)
+  let text = summarize(pageText(conversation.user), overshoot ? Math.round(limit * OVERSHOOT_FACTOR) : limit)
+  let stop: ModelReply['stop'] = 'complete'
+  if (conversation.maxTokens !== undefined && estimateTokens(text) > conversation.maxTokens) {
+    text = cutToTokens(text, conversation.maxTokens)
+    stop = 'max-tokens'
+  }
+  return { text, stop, outputTokens: estimateTokens(text) }
+}
+
+/** What a model would summarize: the fenced page when the prompt fences it, else the whole message. */
+function pageText(user: string): string {
+  const fenced = /<page>([\s\S]*)<\/page>/.exec(user)
+  return (fenced?.[1] ?? user).trim()
+}
+
+function requestedLength(user: string): number {
+  const match = /at most (\d+) characters/.exec(user)
+  const limit = match === null ? DEFAULT_LIMIT_CHARS : Number(match[1])
+  return limit >= 1 ? limit : DEFAULT_LIMIT_CHARS
+}
+
+/**
+ * Ranking a long page takes tens of milliseconds of CPU, during which every other reply's
+ * timer waits: under load the emulator would measure itself instead of the client. Load
+ * tests send the same pages again and again, so recent summaries are kept.
+ */
+const summaryCache = new Map<string, string>()
+const SUMMARY_CACHE_ENTRIES = 512
+
+function summarize(text: string, maxChars: number): string {
+  const key = `${maxChars}:${createHash('sha1').update(text).digest('base64')}`
+  let summary = summaryCache.get(key)
+  if (summary === undefined) {
+    summary = extractiveSummary(text, { maxChars })
+    if (summaryCache.size >= SUMMARY_CACHE_ENTRIES) summaryCache.delete(summaryCache.keys().next().value!)
+    summaryCache.set(key, summary)
+  }
+  return summary
+}
+
+// Tokens: the emulator's own estimator, kept in this one section so it can be pointed at a
+// shared one without touching the rest of the model.
+
+const DENSE_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff00-\uffef]/u
+
+/** Close to real tokenizers on average: about 4 characters per token in Latin scripts, 1 per CJK character. */
+function tokenCost(char: string): number {
+  return DENSE_CHAR.test(char) ? 1 : 0.25
+}
+
+export function estimateTokens(text: string): number {
+  let tokens = 0
+  for (const char of text) tokens += tokenCost(char)
+  return Math.ceil(tokens)
+}
+
+function cutToTokens(text: string, maxTokens: number): string {
+  let tokens = 0
+  let end = 0
+  for (const char of text) {
+    tokens += tokenCost(char)
+    if (tokens > maxTokens) break
+    end += char.length
+  }
+  return text.slice(0, end).trimEnd()
+}
