@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 import { ERROR_CODES, UsageError, type ErrorData } from './errors.js'
+import { redactUrlsInText } from './redact.js'
 
 /** One meaningful line of the URL list. `line` is 1-based, counting every line of the file. */
 export type InputItem = { line: number; url: string; error?: undefined } | { line: number; url: string; error: ErrorData }
@@ -36,8 +37,10 @@ function checkUrl(text: string): ErrorData | undefined {
   return undefined
 }
 
+/** The line as typed, for a message: shortened, and with any `user:password@` removed. */
 function quote(text: string): string {
-  return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text)
+  const shown = redactUrlsInText(text)
+  return JSON.stringify(shown.length > 200 ? `${shown.slice(0, 200)}…` : shown)
 }
 
 /** Opens the input named on the command line; `-` is stdin. Fails with a usage error naming the file. */

@@ -1,5 +1,6 @@
 import type { AnalyzeOutcome } from './analyze.js'
 import type { ErrorData } from './errors.js'
+import { displayUrl } from './redact.js'
 import type { TokenUsage } from './summarizers/summarizer.js'
 
 /** Milliseconds spent on each step of a page; `total` is wall time from start to record. */
@@ -52,7 +53,7 @@ export interface RecordContext {
 export function errorRecord(ctx: RecordContext, error: ErrorData, timingsMs: Timings, finalUrl: string | null = null, outcome?: AnalyzeOutcome): PageRecord {
   return {
     line: ctx.line,
-    url: ctx.url,
+    url: displayUrl(ctx.url),
     finalUrl,
     status: 'error',
     title: emptyToNull(outcome?.title),
@@ -71,7 +72,7 @@ export function outcomeRecord(ctx: RecordContext, finalUrl: string, outcome: Ana
   if (outcome.status === 'error') return errorRecord(ctx, outcome.error, timingsMs, finalUrl, outcome)
   return {
     line: ctx.line,
-    url: ctx.url,
+    url: displayUrl(ctx.url),
     finalUrl,
     status: 'ok',
     title: emptyToNull(outcome.title),

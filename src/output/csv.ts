@@ -1,4 +1,5 @@
 import type { PageRecord } from '../record.js'
+import { stripControls } from './control-chars.js'
 
 /** The record flattened: nested fields become their own columns. */
 export const CSV_COLUMNS = [
@@ -56,11 +57,13 @@ export function csvRow(record: PageRecord): string {
 /**
  * Quotes a cell when needed, and defuses text a spreadsheet would run as a formula
  * (OWASP "CSV injection"): a leading = + - @ tab or CR gets a ' in front. Numbers are
- * written as numbers, so a negative number is never mistaken for a formula.
+ * written as numbers, so a negative number is never mistaken for a formula. Terminal
+ * control characters are replaced (see control-chars.ts).
  */
 export function csvCell(value: string | number | boolean | null): string {
   if (value === null) return ''
   if (typeof value !== 'string') return String(value)
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
+  const text = stripControls(value)
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text
   return /[",\r\n]/.test(safe) || safe !== safe.trim() ? `"${safe.replaceAll('"', '""')}"` : safe
 }

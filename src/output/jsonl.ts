@@ -1,6 +1,7 @@
 import type { PageRecord } from '../record.js'
+import { escapeJsonControls } from './control-chars.js'
 
 /** One JSON object a line. Each record is one whole line, written at once. */
 export function jsonlLine(record: PageRecord): string {
-  return `${JSON.stringify(record)}\n`
+  return `${escapeJsonControls(JSON.stringify(record))}\n`
 }

@@ -1,4 +1,5 @@
 import type { PageRecord } from '../record.js'
+import { safeLine } from './control-chars.js'
 
 export function markdownHeader(): string {
   return '| line | page | summary |\n| ---: | --- | --- |\n'
@@ -14,9 +15,9 @@ export function markdownRow(record: PageRecord): string {
 
 function escapeCell(text: string): string {
   // Pipes end a cell, newlines end the row, and inline HTML or link syntax could inject markup.
-  return text.replace(/\s+/g, ' ').replace(/([\\|[\]<>*_`])/g, '\\$1')
+  return safeLine(text).replace(/\s+/g, ' ').replace(/([\\|[\]<>*_`])/g, '\\$1')
 }
 
 function escapeUrl(url: string): string {
-  return url.replace(/[()\s|]/g, (c) => encodeURIComponent(c))
+  return url.replace(/[()\s|\u0000-\u001f\u007f-\u009f]/g, (c) => encodeURIComponent(c))
 }
