@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /**
- * The folder holding package.json: `src/benchmark` from source, `dist/src/benchmark` when
+ * The folder holding package.json: above `bench/` from source, above `dist/bench/` when
  * built. Found by walking up, so the built CLI finds `samples/` and `bench/peers/` too.
  */
 export function packageRoot(): string {
@@ -21,14 +21,16 @@ export interface Corpus {
   dir: string
   /** Paths of the pages inside `dir`, `/`-separated, sorted. */
   pages: string[]
-  /** How the output names it: the 90-page corpus beside the checkout, the bundled samples, or a folder the user gave. */
+  /** How the output names it: the 90-page corpus of a checkout, the bundled samples, or a folder the user gave. */
   label: string
 }
 
+/** Where a checkout keeps the 90 real pages; the npm package leaves test/ out (package.json `files`). */
+export const CHECKOUT_CORPUS = 'test/fixtures/corpus'
+
 /**
- * The page corpus: `--corpus DIR` when given; else the 90 real pages that sit beside a
- * checkout (`../shared/corpus/readability-pages`, never inside the package); else the six
- * bundled sample pages, which is all an npm install has.
+ * The page corpus: `--corpus DIR` when given; else the 90 real pages of a checkout
+ * (`test/fixtures/corpus`); else the six bundled sample pages, which is all an npm install has.
  */
 export function resolveCorpus(dir: string | undefined): Corpus {
   if (dir !== undefined) {
@@ -38,14 +40,14 @@ export function resolveCorpus(dir: string | undefined): Corpus {
     return { dir: resolve(dir), pages, label: `${pages.length} pages from ${dir}` }
   }
   const root = packageRoot()
-  const shared = join(root, '..', 'shared', 'corpus', 'readability-pages')
-  if (existsSync(shared)) {
-    const pages = listPages(shared)
-    if (pages.length > 0) return { dir: shared, pages, label: `${pages.length} real pages of ../shared/corpus/readability-pages` }
+  const checkout = join(root, CHECKOUT_CORPUS)
+  if (existsSync(checkout)) {
+    const pages = listPages(checkout)
+    if (pages.length > 0) return { dir: checkout, pages, label: `${pages.length} real pages of ${CHECKOUT_CORPUS}` }
   }
   const samples = join(root, 'samples', 'pages')
   const pages = listPages(samples)
-  return { dir: samples, pages, label: `${pages.length} bundled sample pages (samples/pages; the 90-page corpus beside a checkout was not found)` }
+  return { dir: samples, pages, label: `${pages.length} bundled sample pages (samples/pages; the 90-page corpus of a checkout, ${CHECKOUT_CORPUS}, was not found)` }
 }
 
 /** `NAME/source.html` for every subfolder that has one (the corpus layout), else the folder's own pages. */

@@ -1,10 +1,14 @@
 import type { Writable } from 'node:stream'
-import { UsageError } from '../errors.js'
+import { UsageError } from '../src/errors.js'
 import { runBench } from './bench.js'
 import type { BenchOptions } from './options.js'
 import { runTune } from './tune.js'
 import type { TuneOptions } from './tune-options.js'
 import type { StrategyFamily, WorkloadName } from './workloads.js'
+
+// The CLI's one way into the harness (src/cli/main.ts imports this module lazily): the
+// options of `bench` and `tune` for yargs, and the commands themselves.
+export { benchArgs, tuneArgs } from './args.js'
 
 export interface CommandIO {
   stdout: Writable

@@ -4,11 +4,11 @@ import { performance } from 'node:perf_hooks'
 import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import pLimit from 'p-limit'
-import { extractPage } from '../../extract.js'
-import type { Timings } from '../../record.js'
-import { buildPrompt } from '../../summarizers/prompt.js'
-import type { SummarizerConfig } from '../../summarizers/config.js'
-import { extractiveSummary } from '../../summarizers/extractive.js'
+import { extractPage } from '../../src/extract.js'
+import type { Timings } from '../../src/record.js'
+import { buildPrompt } from '../../src/summarizers/prompt.js'
+import type { SummarizerConfig } from '../../src/summarizers/config.js'
+import { extractiveSummary } from '../../src/summarizers/extractive.js'
 
 /** Same cap on page text as the project's default, so both send the model the same prompt. */
 const MAX_INPUT_CHARS = 12_000

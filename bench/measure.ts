@@ -1,5 +1,5 @@
 import { Bench, type FnReturnedObject } from 'tinybench'
-import type { SummarizerConfig } from '../summarizers/config.js'
+import type { SummarizerConfig } from '../src/summarizers/config.js'
 import { machineBusyMs, processesCpuMs } from './machine-load.js'
 import { childEnv, forkChild } from './processes.js'
 import { runPythonPeer, type PythonStrategy } from './peers/python.js'

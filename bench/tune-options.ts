@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os'
-import { isHttpUrl } from '../options.js'
+import { isHttpUrl } from '../src/options.js'
 
 /** Everything `summarize-urls tune` can be told. Every field is optional; `resolveTuneOptions()` fills the rest. */
 export interface TuneOptions {

@@ -3,7 +3,7 @@
  * emulator options; answers `{ type: 'listening', url }`, then `{ type: 'stats', stats }` to
  * every `'stats'` message; exits when the parent disconnects.
  */
-import { startEmulator, type EmulatorOptions } from '../../emulator/server.js'
+import { startEmulator, type EmulatorOptions } from '../../src/emulator/server.js'
 import type { ListeningMessage } from '../processes.js'
 
 // Ctrl-C reaches the whole process group: the bench stops its servers itself, after the run in progress.

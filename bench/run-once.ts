@@ -1,9 +1,9 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { Readable } from 'node:stream'
-import { readUrlList } from '../input.js'
-import { resolveOptions } from '../options.js'
-import { runSummaries } from '../run.js'
-import type { SummarizerConfig } from '../summarizers/config.js'
+import { readUrlList } from '../src/input.js'
+import { resolveOptions } from '../src/options.js'
+import { runSummaries } from '../src/run.js'
+import type { SummarizerConfig } from '../src/summarizers/config.js'
 import { runPLimitPeer, type PageOutcome } from './peers/p-limit.js'
 
 /** Who schedules the pages in a Node run: the project's strategies, or the hand-written p-limit loop. */

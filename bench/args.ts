@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs'
+import { CHECKOUT_CORPUS } from './corpus.js'
 import { BENCH_DEFAULTS } from './options.js'
 import { TUNE_DEFAULTS } from './tune-options.js'
 import { STRATEGY_FAMILIES, WORKLOADS } from './workloads.js'
@@ -12,7 +13,7 @@ export function benchArgs<T>(y: Argv<T>) {
     quick: { type: 'boolean', describe: 'shrink every workload to finish in about a minute (time scale 0.25, 1 run)' },
     'time-scale': { type: 'number', requiresArg: true, defaultDescription: `${BENCH_DEFAULTS.timeScale} (${BENCH_DEFAULTS.quickTimeScale} with --quick)`, describe: 'multiply every model latency by this' },
     runs: { type: 'number', requiresArg: true, defaultDescription: `${BENCH_DEFAULTS.runs} (${BENCH_DEFAULTS.quickRuns} with --quick)`, describe: 'runs of each setting (median and spread)' },
-    corpus: { type: 'string', requiresArg: true, defaultDescription: '../shared/corpus/readability-pages if present, else samples/pages', describe: 'folder of pages to serve' },
+    corpus: { type: 'string', requiresArg: true, defaultDescription: `${CHECKOUT_CORPUS} in a checkout, else samples/pages`, describe: 'folder of pages to serve' },
     pages: { type: 'number', requiresArg: true, defaultDescription: "each workload's", describe: 'pages of every workload' },
     concurrency: { type: 'string', array: true, requiresArg: true, defaultDescription: "each workload's grid", describe: 'in-flight pages for async, pool and the peers (list)' },
     threads: { type: 'string', array: true, requiresArg: true, defaultDescription: 'number of cores (cpu: 1 and cores)', describe: 'pool threads (list)' },
@@ -29,7 +30,7 @@ export function tuneArgs<T>(y: Argv<T>) {
     concurrency: { type: 'string', array: true, requiresArg: true, defaultDescription: TUNE_DEFAULTS.concurrency.join(','), describe: 'in-flight pages to try (list)' },
     quick: { type: 'boolean', describe: `a smaller grid (concurrency ${TUNE_DEFAULTS.quickConcurrency.join(',')}, threads 1 and cores) and fewer rounds` },
     rounds: { type: 'number', requiresArg: true, defaultDescription: `${TUNE_DEFAULTS.rounds} (${TUNE_DEFAULTS.quickRounds} with --quick)`, describe: 'rounds of model calls per setting: pages = rounds × concurrency' },
-    corpus: { type: 'string', requiresArg: true, defaultDescription: '../shared/corpus/readability-pages if present, else samples/pages', describe: 'folder of pages to serve' },
+    corpus: { type: 'string', requiresArg: true, defaultDescription: `${CHECKOUT_CORPUS} in a checkout, else samples/pages`, describe: 'folder of pages to serve' },
     'latency-ms': { type: 'number', requiresArg: true, group: 'Emulator:', defaultDescription: String(TUNE_DEFAULTS.latencyMs), describe: 'emulator model latency per call' },
     'jitter-ms': { type: 'number', requiresArg: true, group: 'Emulator:', defaultDescription: '10% of --latency-ms', describe: 'emulator latency spread' },
     'emulator-rpm': { type: 'number', requiresArg: true, group: 'Emulator:', defaultDescription: 'no limit', describe: 'simulate a requests-per-minute quota (429 past it)' },
