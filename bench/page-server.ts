@@ -1,12 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { extname, join } from 'node:path'
+import { listen, type Listening } from '../src/net/listen.js'
 
-export interface PageServer {
-  url: string
-  close(): Promise<void>
-}
+export type PageServer = Listening
 
 /** Where the synthetic light pages live on the page server: `/light/0.html`, `/light/1.html`, … */
 export const LIGHT_PREFIX = '/light/'
@@ -49,17 +46,7 @@ export async function startPageServer(dir: string, pages: readonly string[]): Pr
     }
     res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length }).end(file.body)
   })
-  // Hundreds of pages are fetched at once: a short backlog would drop connections.
-  server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 })
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject))
   server.keepAliveTimeout = 65 * 1000 // 65 s: the client, not the server, closes idle sockets
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
+  // Hundreds of pages are fetched at once: a short backlog would drop connections.
+  return listen(server, { backlog: 4096 })
 }
