@@ -20,7 +20,6 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { availableParallelism, cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -29,6 +28,7 @@ import { parseArgs } from 'node:util'
 import { DEFAULT_RETRY_POLICY } from '../src/control/retry.js'
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../src/emulator/server.js'
 import { readUrlList } from '../src/input.js'
+import { listen, type Listening } from '../src/net/listen.js'
 import { resolveOptions, type SummarizeOptions } from '../src/options.js'
 import type { PageRecord } from '../src/record.js'
 import { runSummaries } from '../src/run.js'
@@ -64,23 +64,14 @@ function report(figure: Figure): void {
 }
 
 /** Light article pages, one per path, so fetching is never the bottleneck. */
-async function startPages(): Promise<{ url: string; close: () => Promise<void> }> {
+async function startPages(): Promise<Listening> {
   const server = http.createServer((req, res) => {
     const id = req.url ?? '/'
     const text = Array.from({ length: 6 }, (_, i) => `<p>Paragraph ${i + 1} of page ${id} reports on harbours, grain prices and the ships that carried them in the season of ${i + 1800}.</p>`).join('')
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html lang="en"><head><title>Page ${id}</title></head><body><article><h1>Page ${id}</h1>${text}</article></body></html>`)
   })
   server.keepAliveTimeout = 65_000
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
+  return listen(server)
 }
 
 function bedrock(emulator: RunningEmulator): SummarizerConfig {

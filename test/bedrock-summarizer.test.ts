@@ -1,5 +1,5 @@
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { listen } from '../src/net/listen.js'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { RetryPolicy } from '../src/control/retry.js'
 import { startEmulator } from '../src/emulator/server.js'
@@ -76,15 +76,9 @@ async function scripted(replies: Reply[]): Promise<{ url: string; received: Rece
       reply?.(res)
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
-  )
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received }
+  const { url, close } = await listen(server)
+  cleanups.push(close)
+  return { url, received }
 }
 
 function bedrockError(status: number, name: string, message: string, headers: Record<string, string> = {}): Reply {

@@ -27,4 +27,14 @@ describe('summarize-urls bench and tune on the command line', () => {
     expect(stdout).toMatch(/summarize-urls bench +benchmark every strategy/)
     expect(stdout).toMatch(/summarize-urls tune +sweep --threads and --concurrency/)
   })
+
+  it('bench --help and tune --help list their own options, loaded with the harness', async () => {
+    const bench = await runCli(['bench', '--help'])
+    expect(bench.code).toBe(0)
+    expect(bench.stdout).toMatch(/--workload +workloads to run/)
+    expect(bench.stdout).toMatch(/--corpus +folder of pages to serve/)
+    const tune = await runCli(['tune', '--help'])
+    expect(tune.code).toBe(0)
+    expect(tune.stdout).toMatch(/--emulator-rpm +simulate a requests-per-minute quota/)
+  })
 })

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { pageUrls } from '../src/benchmark/bench.js'
-import { repeatTo, spreadPick, type Corpus } from '../src/benchmark/corpus.js'
-import { resolveBenchOptions } from '../src/benchmark/options.js'
-import { isLoopbackUrl, resolveTuneOptions } from '../src/benchmark/tune-options.js'
-import { buildWorkload, planRows } from '../src/benchmark/workloads.js'
+import { pageUrls } from '../bench/bench.js'
+import { repeatTo, spreadPick, type Corpus } from '../bench/corpus.js'
+import { resolveBenchOptions } from '../bench/options.js'
+import { isLoopbackUrl, resolveTuneOptions } from '../bench/tune-options.js'
+import { buildWorkload, planRows } from '../bench/workloads.js'
 
 const corpus: Corpus = { dir: '/nowhere', pages: Array.from({ length: 90 }, (_, i) => `page-${i}/source.html`), label: 'test corpus' }
 const sizing = { quick: false, timeScale: 1, cores: 2 }

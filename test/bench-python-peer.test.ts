@@ -3,8 +3,8 @@ import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto'
 import { SignatureV4 } from '@smithy/signature-v4'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../src/emulator/server.js'
-import { startPageServer, type PageServer } from '../src/benchmark/page-server.js'
-import { pythonPeerScript, pythonVersion, runPythonPeer } from '../src/benchmark/peers/python.js'
+import { startPageServer, type PageServer } from '../bench/page-server.js'
+import { pythonPeerScript, pythonVersion, runPythonPeer } from '../bench/peers/python.js'
 
 const python = await pythonVersion()
 

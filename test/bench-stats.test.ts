@@ -13,7 +13,7 @@ import {
   speedup,
   spread,
   threadsNeeded,
-} from '../src/benchmark/stats.js'
+} from '../bench/stats.js'
 
 describe('percentiles interpolate between the nearest ranks (type 7, as numpy)', () => {
   it('gives the known answers on 1..10', () => {
@@ -121,7 +121,7 @@ describe('rounding for the table and JSON', () => {
 
 describe.skipIf(process.platform !== 'linux')('CPU time from /proc', () => {
   it("reads this process's CPU time and the machine's, both growing while this thread spins", async () => {
-    const { machineBusyMs, processCpuMs } = await import('../src/benchmark/machine-load.js')
+    const { machineBusyMs, processCpuMs } = await import('../bench/machine-load.js')
     const [machine, own] = [machineBusyMs(), processCpuMs(process.pid)]
     const until = Date.now() + 60
     while (Date.now() < until) Math.sqrt(Math.random())

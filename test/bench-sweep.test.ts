@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { analyzeSweep, findPlateau, type TunePoint } from '../src/benchmark/sweep.js'
-import { tuneSettings } from '../src/benchmark/tune.js'
+import { analyzeSweep, findPlateau, type TunePoint } from '../bench/sweep.js'
+import { tuneSettings } from '../bench/tune.js'
 
 /** A point of a sweep where every page takes `pageMs` (1 s of model) and costs `cpuPerPage` ms of CPU. */
 function point(threads: number, concurrency: number, pagesPerSec: number, extra: Partial<TunePoint> = {}): TunePoint {

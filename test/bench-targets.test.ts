@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { RowResult } from '../src/benchmark/results.js'
-import { checkTargets } from '../src/benchmark/targets.js'
+import type { RowResult } from '../bench/results.js'
+import { checkTargets } from '../bench/targets.js'
 
 function row(workload: string, strategy: string, fields: Partial<RowResult['row']> & { threads?: number }, extra: Partial<RowResult> = {}): RowResult {
   const pages = fields.pages ?? 100

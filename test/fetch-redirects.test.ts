@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { ERROR_CODES } from '../src/errors.js'
-import { closeServer, expectPageError, listen, useFetchHarness } from './helpers/fetch-harness.js'
+import { listen, type Listening } from '../src/net/listen.js'
+import { expectPageError, useFetchHarness } from './helpers/fetch-harness.js'
 
 const { fetcher: newFetcher } = useFetchHarness()
 
@@ -11,6 +12,7 @@ const { fetcher: newFetcher } = useFetchHarness()
  * with status S and Location L; /big-redirect sends 1 MB along with its Location; /loop/a and /loop/b redirect to each other.
  */
 let server: Server
+let listening: Listening
 let base: string
 let connections = 0
 const methods: string[] = []
@@ -45,11 +47,12 @@ beforeAll(async () => {
     }
   })
   server.on('connection', () => connections++)
-  base = await listen(server)
+  listening = await listen(server)
+  base = listening.url
 })
 
 afterAll(async () => {
-  await closeServer(server)
+  await listening.close()
 })
 
 function to(location: string, status = 302): string {

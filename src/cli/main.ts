@@ -15,9 +15,14 @@ import { compactJournal, JournalSink, loadJournal } from '../output/journal.js'
 import { resolveSummarizer } from '../summarizers/resolve.js'
 import { VERSION } from '../version.js'
 import { emulatorArgs, jobOptions, summarizeArgs } from './args.js'
-import { benchArgs, tuneArgs } from '../benchmark/args.js'
-import { runBenchCommand, runTuneCommand } from '../benchmark/command.js'
 import { runDemo } from './demo.js'
+
+/**
+ * The benchmark harness (tinybench, vega, child processes): loaded only when `bench` or
+ * `tune` is on the command line, so every other command starts without it. The one import
+ * of bench/ from src/ (test/bench-lazy-load.test.ts checks it stays the only one).
+ */
+const loadHarness = () => import('../../bench/command.js')
 
 export interface CliIO {
   stdin: Readable
@@ -66,6 +71,8 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
   let command: 'summarize' | 'emulator' | 'demo' | 'bench' | 'tune' = 'summarize'
   let output = ''
   const rawArgs = argv.map((arg) => (arg === '-' ? STDIN_ARG : arg))
+  // yargs only matches a command by its exact word, so this loads the harness whenever it can be needed.
+  const harness = rawArgs.some((arg) => arg === 'bench' || arg === 'tune') ? await loadHarness() : undefined
   const parser = yargs(rawArgs)
     .scriptName('summarize-urls')
     .usage('Summarize every web page in a list of URLs, offline or with Amazon Bedrock.')
@@ -79,10 +86,10 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
         command = 'demo'
       },
     )
-    .command('bench', 'benchmark every strategy and its peers (p-limit, Python) on local workloads; prints a table', (y) => benchArgs(y), () => {
+    .command('bench', 'benchmark every strategy and its peers (p-limit, Python) on local workloads; prints a table', (y) => (harness === undefined ? y : harness.benchArgs(y)), () => {
       command = 'bench'
     })
-    .command('tune', 'sweep --threads and --concurrency, print the best setting and why (Little\'s law, throttling)', (y) => tuneArgs(y), () => {
+    .command('tune', 'sweep --threads and --concurrency, print the best setting and why (Little\'s law, throttling)', (y) => (harness === undefined ? y : harness.tuneArgs(y)), () => {
       command = 'tune'
     })
     .example('$0 urls.txt > summaries.jsonl', 'offline unless AWS credentials are configured')
@@ -144,9 +151,9 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
     case 'demo':
       return runDemo(toOptions(parsed.args), output(parsed.args), io)
     case 'bench':
-      return runBenchCommand(parsed.args, { stdout: io.stdout, stderr: io.stderr, signal: io.stopSignal ?? io.signal })
+      return (await loadHarness()).runBenchCommand(parsed.args, { stdout: io.stdout, stderr: io.stderr, signal: io.stopSignal ?? io.signal })
     case 'tune':
-      return runTuneCommand(parsed.args, { stdout: io.stdout, stderr: io.stderr, signal: io.stopSignal ?? io.signal })
+      return (await loadHarness()).runTuneCommand(parsed.args, { stdout: io.stdout, stderr: io.stderr, signal: io.stopSignal ?? io.signal })
     case 'summarize':
       return summarize(parsed.args['input'] as string, toOptions(parsed.args), output(parsed.args), io)
   }

@@ -1,13 +1,10 @@
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, sep } from 'node:path'
+import { listen, type Listening } from '../net/listen.js'
 
-export interface StaticServer {
-  url: string
-  close(): Promise<void>
-}
+export type StaticServer = Listening
 
 // No charset on purpose: pages declare their own (<meta charset>, http-equiv), as on many real sites.
 const TYPES: Record<string, string> = {
@@ -35,15 +32,5 @@ export async function serveDirectory(root: string): Promise<StaticServer> {
       () => res.writeHead(404, { 'content-type': 'text/plain' }).end('not found'),
     ).catch(() => res.writeHead(404).end())
   })
-  server.listen(0, '127.0.0.1')
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
+  return listen(server)
 }

@@ -2,14 +2,14 @@ import { existsSync, readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 /**
- * The shared page corpus lives beside the checkout (`../shared/corpus/readability-pages`),
- * never inside the repository. A test that needs it and cannot find it fails loudly.
+ * The 90 real pages, vendored in the repository (see its README for source and licence), so
+ * a clone is all the tests need. A test that needs them and cannot find them fails loudly.
  */
-export const CORPUS_DIR = fileURLToPath(new URL('../../../shared/corpus/readability-pages/', import.meta.url))
+export const CORPUS_DIR = fileURLToPath(new URL('../fixtures/corpus/', import.meta.url))
 
 export function corpusPageNames(): string[] {
   if (!existsSync(CORPUS_DIR)) {
-    throw new Error(`page corpus not found at ${CORPUS_DIR}: check out the project beside shared/`)
+    throw new Error(`page corpus not found at ${CORPUS_DIR}: test/fixtures/corpus is part of the repository`)
   }
   return readdirSync(CORPUS_DIR, { withFileTypes: true })
     .filter((d) => d.isDirectory())

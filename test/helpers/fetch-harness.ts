@@ -1,9 +1,9 @@
 import { createServer, type RequestListener, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterEach, expect } from 'vitest'
 
 import { PageError } from '../../src/errors.js'
 import { PageFetcher, type FetchSettings } from '../../src/fetch.js'
+import { listen } from '../../src/net/listen.js'
 
 /** Fetch settings for tests: generous limits that a test narrows with overrides where it matters. */
 export const TEST_FETCH_SETTINGS: FetchSettings = {
@@ -15,22 +15,6 @@ export const TEST_FETCH_SETTINGS: FetchSettings = {
   maxRedirects: 5,
   maxBytes: 1024 * 1024,
   connections: 4,
-}
-
-/**
- * Starts `server` on a loopback address (127.0.0.1 unless told; Linux routes all of 127/8 to
- * loopback, and `::1` is IPv6's) with a free port and gives its base URL.
- */
-export async function listen(server: Server, host = '127.0.0.1'): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, host, resolve))
-  const hostInUrl = host.includes(':') ? `[${host}]` : host
-  return `http://${hostInUrl}:${(server.address() as AddressInfo).port}`
-}
-
-/** Drops the server's open connections and waits for it to close. */
-export async function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
 }
 
 export interface FetchHarness {
@@ -51,10 +35,13 @@ export interface FetchHarness {
 export function useFetchHarness(settingsOverrides: Partial<FetchSettings> = {}): FetchHarness {
   const settings: FetchSettings = { ...TEST_FETCH_SETTINGS, ...settingsOverrides }
   const servers: Server[] = []
+  // A test may take a server out of `servers` to close it itself; the rest are closed here.
+  const closers = new Map<Server, () => Promise<void>>()
   const fetchers: PageFetcher[] = []
 
   afterEach(async () => {
-    for (const server of servers.splice(0)) await closeServer(server)
+    for (const server of servers.splice(0)) await closers.get(server)?.()
+    closers.clear()
     await Promise.all(fetchers.splice(0).map((f) => f.close()))
   })
 
@@ -62,7 +49,9 @@ export function useFetchHarness(settingsOverrides: Partial<FetchSettings> = {}):
     async serve(handler, host) {
       const server = createServer(handler)
       servers.push(server)
-      return listen(server, host)
+      const { url, close } = await listen(server, host === undefined ? {} : { host })
+      closers.set(server, close)
+      return url
     },
     fetcher(overrides = {}) {
       const f = new PageFetcher({ ...settings, ...overrides })

@@ -1,10 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { listen, type Listening } from '../../src/net/listen.js'
 
-export interface TestServer {
-  url: string
+export interface TestServer extends Listening {
+  /** The path and query of every request, in arrival order. */
   requests: string[]
-  close(): Promise<void>
 }
 
 /** A real HTTP server on 127.0.0.1 with a free port; the handler scripts each response. */
@@ -14,18 +13,7 @@ export async function startServer(handler: (req: IncomingMessage, res: ServerRes
     requests.push(req.url ?? '')
     handler(req, res)
   })
-  server.listen(0, '127.0.0.1')
-  await new Promise<void>((resolve) => server.once('listening', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
+  return { ...(await listen(server)), requests }
 }
 
 /** An HTML page with a real article body, long enough for Readability and the summarizer. */

@@ -1,0 +1,209 @@
+import { writeFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
+import type { Writable } from 'node:stream'
+import { DEFAULT_RETRY_POLICY } from '../src/control/retry.js'
+import type { EmulatorOptions } from '../src/emulator/server.js'
+import { DEFAULT_MODEL, DEFAULTS } from '../src/options.js'
+import type { SummarizerConfig } from '../src/summarizers/config.js'
+import { resolveCorpus, type Corpus } from './corpus.js'
+import { describeMachine, machineLine, type Machine } from './machine.js'
+import { measureRow, runNodeJob, type RowTarget } from './measure.js'
+import { resolveBenchOptions, type BenchOptions, type ResolvedBenchOptions } from './options.js'
+import { pythonVersion } from './peers/python.js'
+import { childEnv, forkChild, type Child, type ListeningMessage } from './processes.js'
+import { deriveRows, jsonRow, type Measured, type RowResult } from './results.js'
+import { formatMs, textTable } from './table.js'
+import { checkTargets, type TargetCheck } from './targets.js'
+import { buildWorkload, planRows, type Workload } from './workloads.js'
+
+export interface BenchIO {
+  stdout: Writable
+  stderr: Writable
+  /** Aborted on Ctrl-C: the bench stops after the run in progress and reports what it has. */
+  signal?: AbortSignal | undefined
+}
+
+export interface BenchResult {
+  options: ResolvedBenchOptions
+  machine: Machine
+  corpus: Corpus
+  workloads: Workload[]
+  rows: RowResult[]
+  targets: TargetCheck[]
+  /** Rows skipped and why (no python3, …). */
+  notes: string[]
+  /** The run was interrupted before every row ran. */
+  interrupted: boolean
+}
+
+/** Cores of other programs' load past which a row's figures are called out as skewed. */
+const OTHER_LOAD_NOTE = 0.25
+
+/** Replies are asked for in this many characters, as the CLI's default. */
+const MAX_CHARS = DEFAULTS.maxChars
+
+/** Starts the page server child and returns its base URL. */
+export async function startPageServerChild(corpus: Corpus): Promise<{ child: Child; url: string }> {
+  const child = forkChild('page-server', childEnv(false))
+  child.send({ dir: corpus.dir, pages: corpus.pages })
+  const { url } = await child.next<ListeningMessage>()
+  return { child, url }
+}
+
+/** Starts an emulator child with `options` and returns its URL. */
+export async function startEmulatorChild(options: EmulatorOptions): Promise<{ child: Child; url: string }> {
+  const child = forkChild('emulator', childEnv(false))
+  child.send(options)
+  const { url } = await child.next<ListeningMessage>()
+  return { child, url }
+}
+
+export function emulatorSummarizer(endpoint: string, sockets: number): SummarizerConfig {
+  return {
+    provider: 'bedrock',
+    settings: { modelId: DEFAULT_MODEL, region: 'us-east-1', endpoint, maxSockets: sockets, requestTimeoutMs: 60 * 1000, retry: DEFAULT_RETRY_POLICY },
+  }
+}
+
+/** Page paths as URLs on the page server, each segment of the path escaped (a `?query` kept). */
+export function pageUrls(base: string, paths: readonly string[]): string[] {
+  return paths.map((path) => {
+    const [pathname = '', query] = path.split('?', 2)
+    return `${base}${pathname.split('/').map(encodeURIComponent).join('/')}${query === undefined ? '' : `?${query}`}`
+  })
+}
+
+/**
+ * `summarize-urls bench`: every workload through every strategy and the peers, against
+ * local servers only. Each run happens in a fresh process (see child/run.ts); the page
+ * server and the emulator run in processes of their own, so the CPU time measured is the
+ * strategy's alone. Prints the table on stdout, progress on stderr.
+ */
+export async function runBench(options: BenchOptions, io: BenchIO): Promise<BenchResult> {
+  const resolved = resolveBenchOptions(options)
+  const corpus = resolveCorpus(resolved.corpus)
+  const cores = availableParallelism()
+  const wantsPython = resolved.strategies.includes('python')
+  const python = wantsPython ? await pythonVersion(resolved.python) : undefined
+  const machine = describeMachine(python)
+  const notes: string[] = []
+  if (wantsPython && python === undefined) notes.push(`\`${resolved.python}\` does not run here: the Python rows were skipped.`)
+  if (resolved.quick || resolved.timeScale !== 1 || resolved.pages !== undefined) {
+    notes.push('the targets are stated for the full-size workloads at time scale 1 (`summarize-urls bench`); a smaller or faster run weighs fixed costs (a process and its threads starting, a cold JIT) more.')
+  }
+  const log = (line: string): void => void io.stderr.write(`bench: ${line}\n`)
+  log(`corpus: ${corpus.label}`)
+  log(`machine: ${machineLine(machine)}`)
+  log(`${resolved.quick ? 'quick, ' : ''}time scale ${resolved.timeScale}, ${resolved.runs} run${resolved.runs === 1 ? '' : 's'} a setting`)
+
+  const workloads: Workload[] = []
+  const rows: RowResult[] = []
+  let interrupted = false
+  const pages = await startPageServerChild(corpus)
+  try {
+    for (const name of resolved.workloads) {
+      if (io.signal?.aborted === true) break
+      const workload = buildWorkload(name, corpus, { quick: resolved.quick, timeScale: resolved.timeScale, cores, pages: resolved.pages, concurrency: resolved.concurrency, threads: resolved.threads })
+      workloads.push(workload)
+      log(`${workload.name}: ${workload.description}`)
+      const measured = await runWorkload(workload, pages.url, pages.child.process.pid, resolved, python !== undefined, io, log)
+      interrupted ||= measured.interrupted
+      const derived = deriveRows(workload, measured.rows, cores)
+      rows.push(...derived)
+      if (workload.name === 'cpu' && python !== undefined) notes.push('`cpu` has no Python rows: the Python peer only has the model path (the offline summarizer is ours).')
+      if (workload.capByRounds) {
+        const top = Math.max(...workload.concurrency)
+        notes.push(`\`${workload.name}\` runs each setting for ${Math.ceil(workload.paths.length / top)} rounds of model calls (pages = rounds × concurrency, at most ${workload.paths.length}), so \`sequential\` takes seconds rather than minutes; pages/s and speed-up compare across page counts.`)
+      }
+    }
+  } finally {
+    await pages.child.stop()
+  }
+  if (io.signal?.aborted === true) interrupted = true
+
+  const busiest = Math.max(0, ...rows.map((r) => r.otherCores ?? 0))
+  if (busiest >= OTHER_LOAD_NOTE) {
+    notes.push(`other programs kept up to ${busiest.toFixed(1)} of the ${cores} cores busy during some rows (the "other load" column): those rows measured a smaller machine.`)
+  }
+  const targets = checkTargets(rows, workloads, cores)
+  const result: BenchResult = { options: resolved, machine, corpus, workloads, rows, targets, notes, interrupted }
+  io.stdout.write(formatBench(result))
+  if (resolved.json !== undefined) await writeFile(resolved.json, `${JSON.stringify(rows.map((r) => jsonRow(r.row)), null, 2)}\n`)
+  if (resolved.report !== undefined) {
+    const { writeReport } = await import('./report.js')
+    const path = await writeReport(resolved.report, result)
+    log(`report written to ${path}`)
+  }
+  return result
+}
+
+async function runWorkload(
+  workload: Workload,
+  pagesUrl: string,
+  pagesPid: number | undefined,
+  options: ResolvedBenchOptions,
+  python: boolean,
+  io: BenchIO,
+  log: (line: string) => void,
+): Promise<{ rows: Measured[]; interrupted: boolean }> {
+  const urls = pageUrls(pagesUrl, workload.paths)
+  let emulator: { child: Child; url: string } | undefined
+  if (workload.latencyMs > 0) {
+    // No overshoot: a reply depends only on its page, whichever strategy asked.
+    emulator = await startEmulatorChild({ latencyMs: workload.latencyMs, jitterMs: workload.jitterMs, overshootRate: 0 })
+  }
+  const top = Math.max(...workload.concurrency)
+  const target: RowTarget = {
+    urls,
+    summarizer: emulator === undefined ? { provider: 'extractive' } : emulatorSummarizer(emulator.url, top),
+    maxChars: MAX_CHARS,
+    fakeCredentials: true,
+    python: options.python,
+    serverPids: [pagesPid, emulator?.child.process.pid].filter((pid): pid is number => pid !== undefined),
+  }
+  const measured: Measured[] = []
+  try {
+    if (workload.warmEmulator && emulator !== undefined) {
+      const distinct = pageUrls(pagesUrl, [...new Set(workload.paths.map((path) => path.split('?')[0] as string))])
+      log(`${workload.name}: warming the emulator's reply cache with ${distinct.length} distinct pages (not measured)`)
+      await runNodeJob({ runner: 'async', urls: distinct, concurrency: top, threads: 1, summarizer: target.summarizer, maxChars: MAX_CHARS }, true)
+    }
+    for (const plan of planRows(workload, options.runs, options.strategies, python)) {
+      if (io.signal?.aborted === true) return { rows: measured, interrupted: true }
+      const label = `${workload.name} ${plan.strategy}${plan.strategy === 'pool' ? ` threads ${plan.threads}` : ''} concurrency ${plan.concurrency}, ${plan.pages} pages`
+      const row = await measureRow(
+        plan,
+        target,
+        (run, sample) => {
+          const failed = sample.failed === 0 ? '' : `, ${sample.failed} failed (${Object.entries(sample.errors).map(([code, n]) => `${code} ${n}`).join(', ')})`
+          log(`${label}: run ${run}/${plan.runs} ${formatMs(sample.wallMs)}${failed}`)
+        },
+        io.signal,
+      )
+      if (row !== undefined) measured.push(row)
+    }
+  } finally {
+    await emulator?.child.stop()
+  }
+  return { rows: measured, interrupted: false }
+}
+
+/** The stdout report: what ran where, the table, the targets, and the notes. */
+export function formatBench(result: BenchResult): string {
+  const lines: string[] = []
+  lines.push(`summarize-urls bench: ${machineLine(result.machine)}`)
+  lines.push(`corpus: ${result.corpus.label}`)
+  lines.push(`${result.options.quick ? 'quick; ' : ''}time scale ${result.options.timeScale}; ${result.options.runs} run${result.options.runs === 1 ? '' : 's'} a setting (serial rows on model workloads: 1); wall = median, spread = min–max`)
+  for (const workload of result.workloads) lines.push(`  ${workload.name}: ${workload.description}`)
+  lines.push('')
+  lines.push(textTable(result.rows))
+  lines.push('')
+  if (result.targets.length > 0) {
+    lines.push('targets:')
+    for (const t of result.targets) lines.push(`  [${t.met === null ? 'n/a' : t.met ? 'met' : 'MISSED'}] ${t.statement}: ${t.detail}`)
+    lines.push('')
+  }
+  for (const note of result.notes) lines.push(`note: ${note}`)
+  if (result.interrupted) lines.push('note: interrupted: the table has the rows that finished.')
+  return `${lines.join('\n')}\n`
+}

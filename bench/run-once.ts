@@ -1,0 +1,106 @@
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
+import { Readable } from 'node:stream'
+import { readUrlList } from '../src/input.js'
+import { resolveOptions } from '../src/options.js'
+import { runSummaries } from '../src/run.js'
+import type { SummarizerConfig } from '../src/summarizers/config.js'
+import { runPLimitPeer, type PageOutcome } from './peers/p-limit.js'
+
+/** Who schedules the pages in a Node run: the project's strategies, or the hand-written p-limit loop. */
+export type NodeRunner = 'sequential' | 'async' | 'pool' | 'p-limit'
+
+/** One run of one setting, as plain data (it crosses a process boundary). */
+export interface RunJob {
+  runner: NodeRunner
+  urls: string[]
+  concurrency: number
+  threads: number
+  summarizer: SummarizerConfig
+  maxChars: number
+}
+
+/** What one run measured. Per-page times are in completion order. */
+export interface RunSample {
+  wallMs: number
+  /** User + system CPU of the whole process during the run: the main thread and every worker thread. */
+  cpuMs: number
+  /** CPU time of the whole process since it started (loading modules included), to tell its share of the machine from other programs'. */
+  processCpuMs: number
+  /** Peak resident set of the process that made the run (a fresh process per run), in MiB. */
+  peakRssMb: number
+  /**
+   * Time the main thread was busy (event-loop utilization, active part): for the inline
+   * strategies, the page work itself, without V8's GC and compiler threads that process CPU
+   * time also counts. Null for Python.
+   */
+  mainBusyMs: number | null
+  /** p99 of the main thread's event-loop delay; null where there is no event loop to measure (Python). */
+  eventLoopP99Ms: number | null
+  /** `timingsMs.total` of each page: from its start to its record (queueing for a worker thread included). */
+  pageMs: number[]
+  fetchMs: number[]
+  summarizeMs: number[]
+  ok: number
+  failed: number
+  /** Failed pages by error code. */
+  errors: Record<string, number>
+}
+
+/**
+ * Sampling interval of the event-loop monitor. The histogram records the time between
+ * two ticks of a timer with this interval, so an idle loop reads about this much: it is
+ * subtracted, and what is reported is how late the timer ran.
+ */
+export const LOOP_RESOLUTION_MS = 10
+
+/**
+ * Runs `job` once in this process and measures it. Everything outside the run (module
+ * loading, server start-up) is left out; the pool's thread start-up is in, as in a real run.
+ */
+export async function runOnce(job: RunJob): Promise<RunSample> {
+  const records: PageOutcome[] = []
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
+  loop.enable()
+  const eluBefore = performance.eventLoopUtilization()
+  const cpuBefore = process.cpuUsage()
+  const started = performance.now()
+  if (job.runner === 'p-limit') {
+    records.push(...(await runPLimitPeer(job.urls, job.concurrency, job.summarizer, job.maxChars)))
+  } else {
+    const options = resolveOptions({
+      strategy: job.runner,
+      concurrency: job.runner === 'sequential' ? 1 : job.concurrency,
+      threads: job.threads,
+      maxChars: job.maxChars,
+      // Records in completion order: the benchmark measures scheduling, not the reorder buffer.
+      unordered: true,
+    })
+    await runSummaries(readUrlList(Readable.from([job.urls.join('\n')])), { write: (record) => void records.push({ ok: record.status === 'ok', timingsMs: record.timingsMs, errorCode: record.error?.code ?? null }) }, options, job.summarizer)
+  }
+  const wallMs = performance.now() - started
+  const cpu = process.cpuUsage(cpuBefore)
+  const elu = performance.eventLoopUtilization(eluBefore)
+  loop.disable()
+  const errors: Record<string, number> = {}
+  for (const record of records) {
+    if (record.errorCode !== null) errors[record.errorCode] = (errors[record.errorCode] ?? 0) + 1
+  }
+  const ok = records.filter((r) => r.ok).length
+  return {
+    wallMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    mainBusyMs: elu.active,
+    processCpuMs: (() => {
+      const total = process.cpuUsage()
+      return (total.user + total.system) / 1000
+    })(),
+    peakRssMb: (process.resourceUsage().maxRSS * 1024) / (1024 * 1024),
+    eventLoopP99Ms: Math.max(0, loop.percentile(99) / 1e6 - LOOP_RESOLUTION_MS),
+    pageMs: records.map((r) => r.timingsMs.total),
+    fetchMs: records.map((r) => r.timingsMs.fetch),
+    summarizeMs: records.filter((r) => r.ok).map((r) => r.timingsMs.summarize),
+    ok,
+    failed: records.length - ok,
+    errors,
+  }
+}
