@@ -8,6 +8,7 @@ import { markFatal, outcomeOf, type CallGate } from '../control/rate.js'
 import { limitRetries, withRetry } from '../control/retry.js'
 import type { RetryPolicy } from '../control/retry.js'
 import { ERROR_CODES, PageError } from '../errors.js'
+import { estimateTokens, isDenseChar } from '../tokens.js'
 import { buildPrompt } from './prompt.js'
 import type { Summarizer, SummaryRequest, SummaryResult } from './summarizer.js'
 
@@ -159,23 +160,15 @@ function maxTokensFor(req: SummaryRequest, cap: number = DEFAULT_MAX_OUTPUT_TOKE
   return Math.max(1, Math.min(cap, Math.ceil(req.maxChars * perChar) + OUTPUT_TOKEN_SLACK))
 }
 
-const DENSE_CHAR_ONE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/u
-
-/** About 4 characters a token in Latin scripts and one per CJK or Thai character: close enough to plan a quota with. */
-export function estimateTokens(text: string): number {
-  let dense = 0
-  for (const char of text) if (DENSE_CHAR_ONE.test(char)) dense += 1
-  return Math.ceil(dense + (text.length - dense) / 4)
-}
-
 const DENSE_LANGS = new Set(['ja', 'zh', 'ko', 'yue', 'th', 'lo', 'km', 'my'])
-const DENSE_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/gu
 
 function isDenseScript(req: SummaryRequest): boolean {
   const primary = req.lang.toLowerCase().split(/[-_]/)[0] ?? ''
   if (primary !== '') return DENSE_LANGS.has(primary)
   const sample = req.text.slice(0, 2000)
-  return sample.length > 0 && (sample.match(DENSE_CHAR)?.length ?? 0) / sample.length > 0.3
+  let dense = 0
+  for (const char of sample) if (isDenseChar(char)) dense += 1
+  return sample.length > 0 && dense / sample.length > 0.3
 }
 
 /** Optional context that makes ACCESS_DENIED and MODEL_NOT_FOUND messages say what to fix. */
