@@ -5,7 +5,8 @@ import type { RetryPolicy } from '../src/control/retry.js'
 import { startEmulator } from '../src/emulator/server.js'
 import type { EmulatorOptions, RunningEmulator } from '../src/emulator/server.js'
 import { ERROR_CODES, PageError } from '../src/errors.js'
-import { BedrockSummarizer, classifyBedrockError } from '../src/summarizers/bedrock.js'
+import { BedrockSummarizer } from '../src/summarizers/bedrock.js'
+import { classifyBedrockError } from '../src/summarizers/bedrock-errors.js'
 import type { BedrockSettings } from '../src/summarizers/bedrock.js'
 import type { SummaryRequest } from '../src/summarizers/summarizer.js'
 
@@ -306,5 +307,42 @@ describe('classifyBedrockError', () => {
     expect(classifyBedrockError(Object.assign(new Error('no creds'), { name: 'CredentialsProviderError' })).code).toBe(ERROR_CODES.ACCESS_DENIED)
     expect(classifyBedrockError(Object.assign(new Error('x'), { name: 'AbortError' })).code).toBe(ERROR_CODES.ABORTED)
     expect(classifyBedrockError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })).code).toBe(ERROR_CODES.MODEL_ERROR)
+  })
+
+  const sdk = (name: string, status?: number, message = 'm', headers: Record<string, string> = {}): unknown =>
+    Object.assign(new Error(message), { name, $fault: 'server', $metadata: { httpStatusCode: status }, $response: { headers } })
+  const network = (code: string): unknown => Object.assign(new Error(code), { code })
+
+  it('retries throttling and transient failures, never validation, access, not-found or aborted errors', () => {
+    for (const error of [sdk('ThrottlingException', 429), sdk('ServiceUnavailableException', 503), sdk('ModelTimeoutException', 408), network('ECONNRESET')]) {
+      expect(classifyBedrockError(error)).toMatchObject({ retryable: true, fatal: false })
+    }
+    for (const error of [sdk('ValidationException', 400), sdk('AccessDeniedException', 403), sdk('ResourceNotFoundException', 404), Object.assign(new Error('x'), { name: 'AbortError' })]) {
+      expect(classifyBedrockError(error).retryable).toBe(false)
+    }
+  })
+
+  it('feeds the breaker with errors that repeat for every page, and network errors only until a call has worked', () => {
+    expect(classifyBedrockError(sdk('AccessDeniedException', 403)).fatal).toBe('always')
+    expect(classifyBedrockError(sdk('ExpiredTokenException', 403)).fatal).toBe('always')
+    expect(classifyBedrockError(sdk('ResourceNotFoundException', 404)).fatal).toBe('always')
+    expect(classifyBedrockError(sdk('ValidationException', 400, 'The provided model identifier is invalid.'))).toMatchObject({ code: 'MODEL_VALIDATION', fatal: 'always', retryable: false })
+    expect(classifyBedrockError(sdk('ValidationException', 400, 'Input is too long for requested model.')).fatal).toBe(false)
+    expect(classifyBedrockError(network('ENOTFOUND'))).toMatchObject({ fatal: 'untilSuccess', retryable: true, maxRetries: 1 })
+    expect(classifyBedrockError(network('ECONNREFUSED'))).toMatchObject({ fatal: 'untilSuccess', retryable: true })
+    expect(classifyBedrockError(network('SELF_SIGNED_CERT_IN_CHAIN'))).toMatchObject({ fatal: 'untilSuccess', retryable: false })
+    expect(classifyBedrockError(sdk('ThrottlingException', 429)).fatal).toBe(false)
+  })
+
+  it('retries an unparsable body once only, and carries a Retry-After in seconds or as a date', () => {
+    expect(classifyBedrockError(Object.assign(new Error('Unexpected token <'), { name: 'SyntaxError' }))).toMatchObject({ retryable: true, maxRetries: 1 })
+    expect(classifyBedrockError(sdk('ThrottlingException', 429, 'slow down', { 'retry-after': '2' })).retryAfterMs).toBe(2000)
+    const inAMinute = new Date(Date.now() + 60_000).toUTCString()
+    expect(classifyBedrockError(sdk('ServiceUnavailableException', 503, 'busy', { 'retry-after': inAMinute })).retryAfterMs).toBeGreaterThan(50_000)
+  })
+
+  it('returns plain data that survives structured clone', () => {
+    const verdict = classifyBedrockError(sdk('AccessDeniedException', 403, 'no access'), { modelId: 'm', region: 'us-east-1' })
+    expect(structuredClone(verdict)).toEqual(verdict)
   })
 })
