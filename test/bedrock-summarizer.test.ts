@@ -1,16 +1,14 @@
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import type { RetryPolicy } from '../src/control/retry.js'
-import { startEmulator } from '../src/emulator/server.js'
 import type { EmulatorOptions, RunningEmulator } from '../src/emulator/server.js'
 import { ERROR_CODES, PageError } from '../src/errors.js'
 import { BedrockSummarizer } from '../src/summarizers/bedrock.js'
-import { classifyBedrockError } from '../src/summarizers/bedrock-errors.js'
 import type { BedrockSettings } from '../src/summarizers/bedrock.js'
+import { classifyBedrockError } from '../src/summarizers/bedrock-errors.js'
 import type { SummaryRequest } from '../src/summarizers/summarizer.js'
+import { bedrockSettings, HAIKU, quietEmulator, useFakeAwsCredentials } from './helpers/bedrock.js'
+import { jsonReply, scriptedServer, type Received, type Reply } from './helpers/scripted-server.js'
 
-const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0'
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY'
 const SESSION_TOKEN = 'IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN'
 const TINY_RETRY: RetryPolicy = { retries: 3, baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 5000 }
@@ -22,15 +20,7 @@ const REQUEST: SummaryRequest = {
   text: Array.from({ length: 30 }, (_, i) => `Paragraph ${i + 1} describes how harbour ${i * 3 + 1} moved ${i * 11 + 4} tonnes of grain last year.`).join(' '),
 }
 
-beforeAll(() => {
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLETEST')
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', SECRET)
-  vi.stubEnv('AWS_SESSION_TOKEN', SESSION_TOKEN)
-  vi.stubEnv('AWS_REGION', 'us-east-1')
-})
-afterAll(() => {
-  vi.unstubAllEnvs()
-})
+useFakeAwsCredentials({ accessKeyId: 'AKIDEXAMPLETEST', secretAccessKey: SECRET, sessionToken: SESSION_TOKEN, region: 'us-east-1' })
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -38,80 +28,40 @@ afterEach(async () => {
 })
 
 function summarizer(endpoint: string, overrides: Partial<BedrockSettings> = {}): BedrockSummarizer {
-  const instance = new BedrockSummarizer({
-    modelId: HAIKU,
-    region: 'us-east-1',
-    endpoint,
-    maxSockets: 4,
-    requestTimeoutMs: 10_000,
-    retry: TINY_RETRY,
-    ...overrides,
-  })
+  const instance = new BedrockSummarizer(bedrockSettings(endpoint, { maxSockets: 4, requestTimeoutMs: 10_000, retry: TINY_RETRY, ...overrides }))
   cleanups.push(() => instance.close())
   return instance
 }
 
 async function emulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  const started = await startEmulator({ latencyMs: 0, jitterMs: 0, overshootRate: 0, ...options })
+  const started = await quietEmulator(options)
   cleanups.push(() => started.close())
   return started
 }
 
-interface Received {
-  at: number
-  body: string
-  headers: http.IncomingHttpHeaders
-}
-
-type Reply = (res: http.ServerResponse) => void
-
-/** A server that answers the n-th request with the n-th reply (the last one repeats). */
 async function scripted(replies: Reply[]): Promise<{ url: string; received: Received[] }> {
-  const received: Received[] = []
-  const server = http.createServer((req, res) => {
-    let body = ''
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()))
-    req.on('end', () => {
-      received.push({ at: performance.now(), body, headers: req.headers })
-      const reply = replies[Math.min(received.length, replies.length) - 1]
-      reply?.(res)
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
-  )
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received }
+  const server = await scriptedServer(replies)
+  cleanups.push(() => server.close())
+  return server
 }
 
 function bedrockError(status: number, name: string, message: string, headers: Record<string, string> = {}): Reply {
-  return (res) => {
-    res.writeHead(status, {
-      'content-type': 'application/json',
-      'x-amzn-errortype': `${name}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
-      ...headers,
-    })
-    res.end(JSON.stringify({ message }))
-  }
+  return jsonReply(status, { message }, { 'x-amzn-errortype': `${name}:http://internal.amazon.com/coral/com.amazon.bedrock/`, ...headers })
 }
 
 function converseReply(text: string, body?: string): Reply {
-  return (res) => {
-    res.writeHead(200, { 'content-type': 'application/json' })
-    res.end(
-      body ??
-        JSON.stringify({
-          output: { message: { role: 'assistant', content: [{ text }] } },
-          stopReason: 'end_turn',
-          usage: { inputTokens: 120, outputTokens: 30, totalTokens: 150 },
-          metrics: { latencyMs: 5 },
-        }),
-    )
+  if (body !== undefined) {
+    return (res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(body)
+    }
   }
+  return jsonReply(200, {
+    output: { message: { role: 'assistant', content: [{ text }] } },
+    stopReason: 'end_turn',
+    usage: { inputTokens: 120, outputTokens: 30, totalTokens: 150 },
+    metrics: { latencyMs: 5 },
+  })
 }
 
 const throttle = bedrockError(429, 'ThrottlingException', 'Too many requests, please wait before trying again.')
