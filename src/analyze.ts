@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks'
-import type { CallGate } from './control/rate.js'
+import type { CallGate } from './control/gate.js'
 import { decodePage, unreadableReason } from './decode.js'
 import { ERROR_CODES, PageError, toErrorData, type ErrorData } from './errors.js'
 import { extractPage } from './extract.js'

@@ -63,8 +63,6 @@ export interface ErrorData {
 export interface PageErrorOptions {
   cause?: unknown
   attempts?: number
-  /** For retryable provider errors: the wait the server asked for (Retry-After), in ms. */
-  retryAfterMs?: number
 }
 
 /** The one error class for per-page failures. */
@@ -72,13 +70,11 @@ export class PageError extends Error {
   override name = 'PageError'
   readonly code: ErrorCode
   attempts: number
-  readonly retryAfterMs: number | undefined
 
   constructor(code: ErrorCode, message: string, options: PageErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.attempts = options.attempts ?? 1
-    this.retryAfterMs = options.retryAfterMs
   }
 }
 

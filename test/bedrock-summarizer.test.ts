@@ -1,15 +1,14 @@
-import http from 'node:http'
-import { listen } from '../src/net/listen.js'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import type { RetryPolicy } from '../src/control/retry.js'
-import { startEmulator } from '../src/emulator/server.js'
 import type { EmulatorOptions, RunningEmulator } from '../src/emulator/server.js'
 import { ERROR_CODES, PageError } from '../src/errors.js'
-import { BedrockSummarizer, classifyBedrockError } from '../src/summarizers/bedrock.js'
+import { BedrockSummarizer } from '../src/summarizers/bedrock.js'
 import type { BedrockSettings } from '../src/summarizers/bedrock.js'
+import { classifyBedrockError } from '../src/summarizers/bedrock-errors.js'
 import type { SummaryRequest } from '../src/summarizers/summarizer.js'
+import { bedrockSettings, HAIKU, quietEmulator, useFakeAwsCredentials } from './helpers/bedrock.js'
+import { jsonReply, scriptedServer, type Received, type Reply } from './helpers/scripted-server.js'
 
-const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0'
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY'
 const SESSION_TOKEN = 'IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN'
 const TINY_RETRY: RetryPolicy = { retries: 3, baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 5000 }
@@ -21,15 +20,7 @@ const REQUEST: SummaryRequest = {
   text: Array.from({ length: 30 }, (_, i) => `Paragraph ${i + 1} describes how harbour ${i * 3 + 1} moved ${i * 11 + 4} tonnes of grain last year.`).join(' '),
 }
 
-beforeAll(() => {
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLETEST')
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', SECRET)
-  vi.stubEnv('AWS_SESSION_TOKEN', SESSION_TOKEN)
-  vi.stubEnv('AWS_REGION', 'us-east-1')
-})
-afterAll(() => {
-  vi.unstubAllEnvs()
-})
+useFakeAwsCredentials({ accessKeyId: 'AKIDEXAMPLETEST', secretAccessKey: SECRET, sessionToken: SESSION_TOKEN, region: 'us-east-1' })
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -37,74 +28,40 @@ afterEach(async () => {
 })
 
 function summarizer(endpoint: string, overrides: Partial<BedrockSettings> = {}): BedrockSummarizer {
-  const instance = new BedrockSummarizer({
-    modelId: HAIKU,
-    region: 'us-east-1',
-    endpoint,
-    maxSockets: 4,
-    requestTimeoutMs: 10_000,
-    retry: TINY_RETRY,
-    ...overrides,
-  })
+  const instance = new BedrockSummarizer(bedrockSettings(endpoint, { maxSockets: 4, requestTimeoutMs: 10_000, retry: TINY_RETRY, ...overrides }))
   cleanups.push(() => instance.close())
   return instance
 }
 
 async function emulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  const started = await startEmulator({ latencyMs: 0, jitterMs: 0, overshootRate: 0, ...options })
+  const started = await quietEmulator(options)
   cleanups.push(() => started.close())
   return started
 }
 
-interface Received {
-  at: number
-  body: string
-  headers: http.IncomingHttpHeaders
-}
-
-type Reply = (res: http.ServerResponse) => void
-
-/** A server that answers the n-th request with the n-th reply (the last one repeats). */
 async function scripted(replies: Reply[]): Promise<{ url: string; received: Received[] }> {
-  const received: Received[] = []
-  const server = http.createServer((req, res) => {
-    let body = ''
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()))
-    req.on('end', () => {
-      received.push({ at: performance.now(), body, headers: req.headers })
-      const reply = replies[Math.min(received.length, replies.length) - 1]
-      reply?.(res)
-    })
-  })
-  const { url, close } = await listen(server)
-  cleanups.push(close)
-  return { url, received }
+  const server = await scriptedServer(replies)
+  cleanups.push(() => server.close())
+  return server
 }
 
 function bedrockError(status: number, name: string, message: string, headers: Record<string, string> = {}): Reply {
-  return (res) => {
-    res.writeHead(status, {
-      'content-type': 'application/json',
-      'x-amzn-errortype': `${name}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
-      ...headers,
-    })
-    res.end(JSON.stringify({ message }))
-  }
+  return jsonReply(status, { message }, { 'x-amzn-errortype': `${name}:http://internal.amazon.com/coral/com.amazon.bedrock/`, ...headers })
 }
 
 function converseReply(text: string, body?: string): Reply {
-  return (res) => {
-    res.writeHead(200, { 'content-type': 'application/json' })
-    res.end(
-      body ??
-        JSON.stringify({
-          output: { message: { role: 'assistant', content: [{ text }] } },
-          stopReason: 'end_turn',
-          usage: { inputTokens: 120, outputTokens: 30, totalTokens: 150 },
-          metrics: { latencyMs: 5 },
-        }),
-    )
+  if (body !== undefined) {
+    return (res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(body)
+    }
   }
+  return jsonReply(200, {
+    output: { message: { role: 'assistant', content: [{ text }] } },
+    stopReason: 'end_turn',
+    usage: { inputTokens: 120, outputTokens: 30, totalTokens: 150 },
+    metrics: { latencyMs: 5 },
+  })
 }
 
 const throttle = bedrockError(429, 'ThrottlingException', 'Too many requests, please wait before trying again.')
@@ -300,5 +257,42 @@ describe('classifyBedrockError', () => {
     expect(classifyBedrockError(Object.assign(new Error('no creds'), { name: 'CredentialsProviderError' })).code).toBe(ERROR_CODES.ACCESS_DENIED)
     expect(classifyBedrockError(Object.assign(new Error('x'), { name: 'AbortError' })).code).toBe(ERROR_CODES.ABORTED)
     expect(classifyBedrockError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })).code).toBe(ERROR_CODES.MODEL_ERROR)
+  })
+
+  const sdk = (name: string, status?: number, message = 'm', headers: Record<string, string> = {}): unknown =>
+    Object.assign(new Error(message), { name, $fault: 'server', $metadata: { httpStatusCode: status }, $response: { headers } })
+  const network = (code: string): unknown => Object.assign(new Error(code), { code })
+
+  it('retries throttling and transient failures, never validation, access, not-found or aborted errors', () => {
+    for (const error of [sdk('ThrottlingException', 429), sdk('ServiceUnavailableException', 503), sdk('ModelTimeoutException', 408), network('ECONNRESET')]) {
+      expect(classifyBedrockError(error)).toMatchObject({ retryable: true, fatal: false })
+    }
+    for (const error of [sdk('ValidationException', 400), sdk('AccessDeniedException', 403), sdk('ResourceNotFoundException', 404), Object.assign(new Error('x'), { name: 'AbortError' })]) {
+      expect(classifyBedrockError(error).retryable).toBe(false)
+    }
+  })
+
+  it('feeds the breaker with errors that repeat for every page, and network errors only until a call has worked', () => {
+    expect(classifyBedrockError(sdk('AccessDeniedException', 403)).fatal).toBe('always')
+    expect(classifyBedrockError(sdk('ExpiredTokenException', 403)).fatal).toBe('always')
+    expect(classifyBedrockError(sdk('ResourceNotFoundException', 404)).fatal).toBe('always')
+    expect(classifyBedrockError(sdk('ValidationException', 400, 'The provided model identifier is invalid.'))).toMatchObject({ code: 'MODEL_VALIDATION', fatal: 'always', retryable: false })
+    expect(classifyBedrockError(sdk('ValidationException', 400, 'Input is too long for requested model.')).fatal).toBe(false)
+    expect(classifyBedrockError(network('ENOTFOUND'))).toMatchObject({ fatal: 'untilSuccess', retryable: true, maxRetries: 1 })
+    expect(classifyBedrockError(network('ECONNREFUSED'))).toMatchObject({ fatal: 'untilSuccess', retryable: true })
+    expect(classifyBedrockError(network('SELF_SIGNED_CERT_IN_CHAIN'))).toMatchObject({ fatal: 'untilSuccess', retryable: false })
+    expect(classifyBedrockError(sdk('ThrottlingException', 429)).fatal).toBe(false)
+  })
+
+  it('retries an unparsable body once only, and carries a Retry-After in seconds or as a date', () => {
+    expect(classifyBedrockError(Object.assign(new Error('Unexpected token <'), { name: 'SyntaxError' }))).toMatchObject({ retryable: true, maxRetries: 1 })
+    expect(classifyBedrockError(sdk('ThrottlingException', 429, 'slow down', { 'retry-after': '2' })).retryAfterMs).toBe(2000)
+    const inAMinute = new Date(Date.now() + 60_000).toUTCString()
+    expect(classifyBedrockError(sdk('ServiceUnavailableException', 503, 'busy', { 'retry-after': inAMinute })).retryAfterMs).toBeGreaterThan(50_000)
+  })
+
+  it('returns plain data that survives structured clone', () => {
+    const verdict = classifyBedrockError(sdk('AccessDeniedException', 403, 'no access'), { modelId: 'm', region: 'us-east-1' })
+    expect(structuredClone(verdict)).toEqual(verdict)
   })
 })

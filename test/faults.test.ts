@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEFAULT_RETRY_POLICY } from '../src/control/retry.js'
 import { startEmulator, type RunningEmulator } from '../src/emulator/server.js'
 import type { SummarizerConfig } from '../src/summarizers/config.js'
+import { bedrockConfig, HAIKU, useFakeAwsCredentials } from './helpers/bedrock.js'
 import { parseJsonl, runCli } from './helpers/cli.js'
 import { runLines } from './helpers/run.js'
 import { articlePage, startServer, type TestServer } from './helpers/servers.js'
 
+useFakeAwsCredentials()
+
 let pages: TestServer
 beforeAll(async () => {
-  process.env['AWS_ACCESS_KEY_ID'] = 'test'
-  process.env['AWS_SECRET_ACCESS_KEY'] = 'test'
   pages = await startServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname
     switch (path) {
@@ -34,11 +34,8 @@ beforeAll(async () => {
 })
 afterAll(() => pages.close())
 
-function bedrock(emulator: RunningEmulator, modelId = 'anthropic.claude-3-haiku-20240307-v1:0'): SummarizerConfig {
-  return {
-    provider: 'bedrock',
-    settings: { modelId, region: 'us-east-1', endpoint: emulator.url, maxSockets: 8, requestTimeoutMs: 5_000, retry: { ...DEFAULT_RETRY_POLICY, retries: 8, baseDelayMs: 5, maxDelayMs: 50 } },
-  }
+function bedrock(emulator: RunningEmulator, modelId = HAIKU): SummarizerConfig {
+  return bedrockConfig(emulator.url, { modelId })
 }
 
 describe('failures stay with their page', () => {

@@ -1,47 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { AimdLimit, outcomeOf, RateController, TokenBucket, markFatal, type Permit } from '../src/control/rate.js'
-import { ERROR_CODES, PageError } from '../src/errors.js'
-
-describe('TokenBucket', () => {
-  it('starts full, refills continuously at rate/60 per second, and never holds more than its capacity', () => {
-    const bucket = new TokenBucket(600, 5, 0) // 10 a second
-    expect(bucket.level(0)).toBe(5)
-    bucket.take(5, 0)
-    expect(bucket.level(0)).toBe(0)
-    expect(bucket.level(100)).toBeCloseTo(1, 10)
-    expect(bucket.level(250)).toBeCloseTo(2.5, 10)
-    expect(bucket.level(10_000)).toBe(5)
-  })
-
-  it('says how long until an amount is there, to the millisecond', () => {
-    const bucket = new TokenBucket(600, 5, 0)
-    bucket.take(5, 0)
-    expect(bucket.waitMs(1, 0)).toBe(100)
-    expect(bucket.waitMs(3, 0)).toBe(300)
-    expect(bucket.waitMs(1, 100)).toBe(0)
-    expect(bucket.waitMs(2, 150)).toBe(50)
-  })
-
-  it('lets a request bigger than the bucket through when full, and the debt holds the average rate', () => {
-    const bucket = new TokenBucket(60_000, 1000, 0) // 1000 tokens a second
-    expect(bucket.waitMs(5000, 0)).toBe(0)
-    bucket.take(5000, 0)
-    expect(bucket.level(0)).toBe(-4000)
-    // The next small request waits for the debt to be repaid: 4.001 s at 1000 a second.
-    expect(bucket.waitMs(1, 0)).toBe(4001)
-  })
-
-  it('corrects an estimate once the real cost is known, within the capacity', () => {
-    const bucket = new TokenBucket(60_000, 1000, 0)
-    bucket.take(800, 0)
-    bucket.adjust(800 - 300, 0) // estimated 800, used 300
-    expect(bucket.level(0)).toBe(700)
-    bucket.adjust(10_000, 0)
-    expect(bucket.level(0)).toBe(1000)
-    bucket.adjust(-1500, 0) // used more than estimated
-    expect(bucket.level(0)).toBe(-500)
-  })
-})
+import { AimdLimit } from '../src/control/aimd.js'
+import { Breaker } from '../src/control/breaker.js'
+import { outcomeOf, type Permit } from '../src/control/gate.js'
+import { RateController } from '../src/control/rate.js'
+import type { ErrorVerdict } from '../src/control/verdict.js'
+import { ERROR_CODES, PageError, type ErrorCode } from '../src/errors.js'
 
 describe('AimdLimit', () => {
   it('cuts multiplicatively on throttling, once for the calls sent before the cut', () => {
@@ -201,14 +164,45 @@ describe('RateController', () => {
   })
 })
 
+describe('Breaker', () => {
+  it('trips on the threshold-th fatal error in a row, keeps the first message, and stays tripped', () => {
+    const breaker = new Breaker(3)
+    expect(breaker.onFatal({ code: ERROR_CODES.ACCESS_DENIED, message: 'first' })).toBeUndefined()
+    expect(breaker.onFatal({ code: ERROR_CODES.ACCESS_DENIED, message: 'second' })).toBeUndefined()
+    expect(breaker.onFatal({ code: ERROR_CODES.ACCESS_DENIED, message: 'third' })).toEqual({ code: 'ACCESS_DENIED', message: 'first' })
+    // Reported once: later failures do not trip it again.
+    expect(breaker.onFatal({ code: ERROR_CODES.ACCESS_DENIED, message: 'fourth' })).toBeUndefined()
+    breaker.onSuccess()
+    expect(breaker.tripped).toEqual({ code: 'ACCESS_DENIED', message: 'first' })
+  })
+
+  it('forgets a streak broken by a success, and ignores untilSuccess failures once a call worked', () => {
+    const breaker = new Breaker(2)
+    breaker.onFatal({ code: ERROR_CODES.MODEL_NOT_FOUND, message: 'x' })
+    breaker.onSuccess()
+    expect(breaker.onFatal({ code: ERROR_CODES.MODEL_NOT_FOUND, message: 'x' })).toBeUndefined()
+    breaker.onSuccess()
+    for (let i = 0; i < 5; i++) expect(breaker.onFatal({ code: ERROR_CODES.MODEL_ERROR, message: 'ENOTFOUND', untilSuccess: true })).toBeUndefined()
+    expect(breaker.tripped).toBeUndefined()
+  })
+})
+
 describe('outcomeOf', () => {
-  it('tells the gate which errors will repeat for every page', () => {
-    expect(outcomeOf(new PageError(ERROR_CODES.ACCESS_DENIED, 'x'))).toMatchObject({ kind: 'fatal', code: 'ACCESS_DENIED' })
-    expect(outcomeOf(new PageError(ERROR_CODES.MODEL_NOT_FOUND, 'x'))).toMatchObject({ kind: 'fatal' })
-    expect(outcomeOf(markFatal(new PageError(ERROR_CODES.MODEL_VALIDATION, 'The provided model identifier is invalid.')))).toMatchObject({ kind: 'fatal' })
-    expect(outcomeOf(new PageError(ERROR_CODES.MODEL_VALIDATION, 'Input is too long'))).toEqual({ kind: 'failed' })
-    expect(outcomeOf(new PageError(ERROR_CODES.THROTTLED, 'x', { retryAfterMs: 500 }))).toEqual({ kind: 'throttled', retryAfterMs: 500 })
-    expect(outcomeOf(new PageError(ERROR_CODES.MODEL_ERROR, '503'))).toEqual({ kind: 'failed' })
-    expect(outcomeOf(new PageError(ERROR_CODES.ABORTED, 'x'))).toEqual({ kind: 'cancelled' })
+  const verdict = (code: ErrorCode, fatal: ErrorVerdict['fatal'], extra: Partial<ErrorVerdict> = {}): ErrorVerdict => ({ code, message: 'x', retryable: false, fatal, ...extra })
+
+  it('tells the gate what the classifier said: throttling, cancellation, and errors that will repeat for every page', () => {
+    expect(outcomeOf(verdict(ERROR_CODES.ACCESS_DENIED, 'always'))).toEqual({ kind: 'fatal', code: 'ACCESS_DENIED', message: 'x' })
+    expect(outcomeOf(verdict(ERROR_CODES.MODEL_NOT_FOUND, 'always'))).toMatchObject({ kind: 'fatal' })
+    expect(outcomeOf(verdict(ERROR_CODES.MODEL_VALIDATION, 'always', { message: 'The provided model identifier is invalid.' }))).toMatchObject({ kind: 'fatal' })
+    expect(outcomeOf(verdict(ERROR_CODES.MODEL_ERROR, 'untilSuccess'))).toEqual({ kind: 'fatal', code: 'MODEL_ERROR', message: 'x', untilSuccess: true })
+    expect(outcomeOf(verdict(ERROR_CODES.MODEL_VALIDATION, false, { message: 'Input is too long' }))).toEqual({ kind: 'failed' })
+    expect(outcomeOf(verdict(ERROR_CODES.THROTTLED, false, { retryable: true, retryAfterMs: 500 }))).toEqual({ kind: 'throttled', retryAfterMs: 500 })
+    expect(outcomeOf(verdict(ERROR_CODES.THROTTLED, false, { retryable: true }))).toEqual({ kind: 'throttled' })
+    expect(outcomeOf(verdict(ERROR_CODES.MODEL_ERROR, false, { retryable: true }))).toEqual({ kind: 'failed' })
+    expect(outcomeOf(verdict(ERROR_CODES.ABORTED, false))).toEqual({ kind: 'cancelled' })
+  })
+
+  it('reads only the verdict: a code alone makes nothing fatal', () => {
+    expect(outcomeOf(verdict(ERROR_CODES.ACCESS_DENIED, false))).toEqual({ kind: 'failed' })
   })
 })

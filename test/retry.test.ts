@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_RETRY_POLICY, isRetryable, limitRetries, retryDelayMs, sleep, withRetry } from '../src/control/retry.js'
-import type { RetryPolicy } from '../src/control/retry.js'
+import { DEFAULT_RETRY_POLICY, retryDelayMs, sleep, withRetry } from '../src/control/retry.js'
+import type { Attempt, RetryPolicy } from '../src/control/retry.js'
+import type { ErrorVerdict } from '../src/control/verdict.js'
 import { ERROR_CODES, PageError } from '../src/errors.js'
 import type { ErrorCode } from '../src/errors.js'
 
 const policy: RetryPolicy = { retries: 5, baseDelayMs: 500, maxDelayMs: 20_000, maxRetryAfterMs: 60_000 }
-const throttled = (options: { retryAfterMs?: number } = {}): PageError => new PageError(ERROR_CODES.THROTTLED, 'ThrottlingException', options)
+const throttled = (options: { retryAfterMs?: number } = {}): ErrorVerdict => ({ code: ERROR_CODES.THROTTLED, message: 'ThrottlingException', retryable: true, fatal: false, ...options })
+const failure = (verdict: ErrorVerdict): Attempt<never> => ({ ok: false, verdict })
 const almostOne = (): number => 0.999_999
 
 describe('retryDelayMs', () => {
@@ -37,22 +39,27 @@ describe('retryDelayMs', () => {
     expect(retryDelayMs({ ...policy, retries: 0 }, 1, throttled(), () => 0.5)).toBeNull()
   })
 
-  it('never retries validation, access, not-found or aborted errors', () => {
-    const codes: ErrorCode[] = [ERROR_CODES.MODEL_VALIDATION, ERROR_CODES.ACCESS_DENIED, ERROR_CODES.MODEL_NOT_FOUND, ERROR_CODES.ABORTED]
+  it('never retries what the classifier calls not retryable, whatever the code or Retry-After', () => {
+    const codes: ErrorCode[] = [ERROR_CODES.MODEL_VALIDATION, ERROR_CODES.ACCESS_DENIED, ERROR_CODES.MODEL_NOT_FOUND, ERROR_CODES.ABORTED, ERROR_CODES.THROTTLED, ERROR_CODES.MODEL_ERROR]
     for (const code of codes) {
-      const error = new PageError(code, 'no', { retryAfterMs: 10 })
-      expect(isRetryable(error)).toBe(false)
-      expect(retryDelayMs(policy, 1, error, () => 0.5)).toBeNull()
+      expect(retryDelayMs(policy, 1, { code, message: 'no', retryable: false, fatal: false, retryAfterMs: 10 }, () => 0.5)).toBeNull()
     }
   })
 
-  it('retries a model error only as often as its classifier allows', () => {
-    const once = limitRetries(new PageError(ERROR_CODES.MODEL_ERROR, 'empty reply'), 1)
-    expect(retryDelayMs(policy, 1, once, () => 0.5)).toBe(250)
-    expect(retryDelayMs(policy, 2, once, () => 0.5)).toBeNull()
-    const never = limitRetries(new PageError(ERROR_CODES.MODEL_ERROR, 'filtered'), 0)
-    expect(isRetryable(never)).toBe(false)
-    expect(isRetryable(new PageError(ERROR_CODES.MODEL_ERROR, '503'))).toBe(true)
+  it('retries only as often as the classifier allows', () => {
+    const modelError = (maxRetries?: number): ErrorVerdict => ({ code: ERROR_CODES.MODEL_ERROR, message: 'empty reply', retryable: true, fatal: false, ...(maxRetries === undefined ? {} : { maxRetries }) })
+    expect(retryDelayMs(policy, 1, modelError(1), () => 0.5)).toBe(250)
+    expect(retryDelayMs(policy, 2, modelError(1), () => 0.5)).toBeNull()
+    expect(retryDelayMs(policy, 1, modelError(0), () => 0.5)).toBeNull()
+    expect(retryDelayMs(policy, 5, modelError(), () => 0.5)).not.toBeNull()
+    // The policy's retries cap a classifier that allows more.
+    expect(retryDelayMs({ ...policy, retries: 2 }, 3, modelError(10), () => 0.5)).toBeNull()
+  })
+
+  it('reads a verdict that crossed a thread boundary exactly as the original', () => {
+    const verdict = throttled({ retryAfterMs: 1500 })
+    expect(structuredClone(verdict)).toEqual(verdict)
+    expect(retryDelayMs(policy, 1, structuredClone(verdict))).toBe(1500)
   })
 
   it('has the documented defaults', () => {
@@ -82,8 +89,7 @@ describe('withRetry', () => {
     const seen: number[] = []
     const result = await withRetry(async (attempt) => {
       seen.push(attempt)
-      if (attempt < 3) throw throttled()
-      return 'done'
+      return attempt < 3 ? failure(throttled()) : { ok: true, value: 'done' }
     }, quick)
     expect(result).toBe('done')
     expect(seen).toEqual([1, 2, 3])
@@ -93,19 +99,37 @@ describe('withRetry', () => {
     let calls = 0
     const error = await withRetry(async () => {
       calls++
-      throw throttled()
+      return failure(throttled())
     }, quick).catch((e: unknown) => e)
     expect(calls).toBe(4)
     expect(error).toBeInstanceOf(PageError)
     expect((error as PageError).code).toBe(ERROR_CODES.THROTTLED)
     expect((error as PageError).attempts).toBe(4)
+    expect((error as PageError).message).toBe('ThrottlingException')
+  })
+
+  it('keeps what the provider threw as the cause of the final error', async () => {
+    const thrown = new Error('socket hang up')
+    const error = await withRetry(async () => ({ ok: false, verdict: { code: ERROR_CODES.MODEL_ERROR, message: 'reset', retryable: false, fatal: false }, cause: thrown }), quick).catch((e: unknown) => e)
+    expect((error as PageError).cause).toBe(thrown)
+  })
+
+  it('rethrows at once what the attempt itself throws: a bug, not a model failure', async () => {
+    let calls = 0
+    const bug = new TypeError('x is undefined')
+    const error = await withRetry(async () => {
+      calls++
+      throw bug
+    }, quick).catch((e: unknown) => e)
+    expect(error).toBe(bug)
+    expect(calls).toBe(1)
   })
 
   it('does not retry a non-retryable error', async () => {
     let calls = 0
     const error = await withRetry(async () => {
       calls++
-      throw new PageError(ERROR_CODES.MODEL_VALIDATION, 'bad request')
+      return failure({ code: ERROR_CODES.MODEL_VALIDATION, message: 'bad request', retryable: false, fatal: false })
     }, quick).catch((e: unknown) => e)
     expect(calls).toBe(1)
     expect((error as PageError).attempts).toBe(1)
@@ -118,7 +142,7 @@ describe('withRetry', () => {
       async () => {
         calls++
         setTimeout(() => controller.abort(), 10)
-        throw throttled({ retryAfterMs: 10_000 })
+        return failure(throttled({ retryAfterMs: 10_000 }))
       },
       { ...quick, maxRetryAfterMs: 10_000 },
       controller.signal,

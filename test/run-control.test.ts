@@ -3,20 +3,20 @@ import { once } from 'node:events'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEFAULT_RETRY_POLICY } from '../src/control/retry.js'
 import { startEmulator, type RunningEmulator } from '../src/emulator/server.js'
 import { readUrlList } from '../src/input.js'
 import { resolveOptions } from '../src/options.js'
 import type { PageRecord } from '../src/record.js'
 import { runSummaries } from '../src/run.js'
 import type { SummarizerConfig } from '../src/summarizers/config.js'
+import { bedrockConfig, FAST_RETRY, HAIKU, useFakeAwsCredentials } from './helpers/bedrock.js'
 import { runLines } from './helpers/run.js'
 import { articlePage, startServer, type TestServer } from './helpers/servers.js'
 
+useFakeAwsCredentials()
+
 let pages: TestServer
 beforeAll(async () => {
-  process.env['AWS_ACCESS_KEY_ID'] = 'test'
-  process.env['AWS_SECRET_ACCESS_KEY'] = 'test'
   pages = await startServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x')
     const delay = Number(url.searchParams.get('delay') ?? 0)
@@ -25,11 +25,9 @@ beforeAll(async () => {
 })
 afterAll(() => pages.close())
 
-function bedrock(emulator: RunningEmulator, modelId = 'anthropic.claude-3-haiku-20240307-v1:0', retries = 8): SummarizerConfig {
-  return {
-    provider: 'bedrock',
-    settings: { modelId, region: 'us-east-1', endpoint: emulator.url, maxSockets: 16, requestTimeoutMs: 5_000, retry: { ...DEFAULT_RETRY_POLICY, retries, baseDelayMs: 5, maxDelayMs: 50 } },
-  }
+/** `retries`: the run's --retries; 16 sockets, so no test's concurrency queues on the agent. */
+function bedrock(emulator: RunningEmulator, modelId = HAIKU, retries = FAST_RETRY.retries): SummarizerConfig {
+  return bedrockConfig(emulator.url, { modelId, maxSockets: 16, retry: { ...FAST_RETRY, retries } })
 }
 
 const codeOf = (record: PageRecord): string => (record.status === 'ok' ? 'ok' : record.error.code)

@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads'
 import { PageError, isErrorData } from '../errors.js'
-import type { CallGate, CallOutcome, Permit } from './rate.js'
+import type { CallGate, CallOutcome, Permit } from './gate.js'
 
 /**
  * The rate controller lives on the main thread; a worker thread reaches it through a

@@ -1,5 +1,5 @@
 import { ERROR_CODES, PageError } from '../errors.js'
-import type { ErrorCode } from '../errors.js'
+import type { ErrorVerdict } from './verdict.js'
 
 /** When and how long to retry a failed provider call. Plain data: workers receive it by structured clone. */
 export interface RetryPolicy {
@@ -20,47 +20,19 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   maxRetryAfterMs: 60 * 1000, // 60 s
 })
 
-/** Codes worth another attempt: the same request may well succeed a moment later. */
-const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set([ERROR_CODES.THROTTLED, ERROR_CODES.MODEL_ERROR])
-
-/**
- * MODEL_ERROR covers both transient failures (5xx, model timeouts, resets) and replies that
- * a retry is unlikely to fix (an empty or filtered reply). The classifier marks the latter
- * here, so that the decision stays in this module instead of leaking into call sites.
- */
-const retryLimits = new WeakMap<PageError, number>()
-
-/**
- * Marks `error` as retryable at most `retries` more times in total, whatever the policy
- * allows (0: never). Returns the same error, for `throw limitRetries(new PageError(…), 1)`.
- */
-export function limitRetries(error: PageError, retries: number): PageError {
-  retryLimits.set(error, Math.max(0, Math.floor(retries)))
-  return error
-}
-
-/** Whether another attempt could succeed. THROTTLED and MODEL_ERROR are; validation, access, not-found and aborts never are. */
-export function isRetryable(error: PageError): boolean {
-  return RETRYABLE_CODES.has(error.code) && retryLimits.get(error) !== 0
-}
-
 /**
  * How long to wait before the next attempt, or null to give up. `attempt` is the 1-based
- * attempt that just failed. Full jitter (AWS Architecture Blog, "Exponential Backoff And
- * Jitter"): spreads clients that were throttled together, so they do not come back together.
- * A server's `Retry-After` wins over the computed backoff, capped at `maxRetryAfterMs`.
+ * attempt that just failed; `verdict` is its classifier's. Full jitter (AWS Architecture
+ * Blog, "Exponential Backoff And Jitter"): spreads clients that were throttled together, so
+ * they do not come back together. A server's `Retry-After` wins over the computed backoff,
+ * capped at `maxRetryAfterMs`.
  */
-export function retryDelayMs(
-  policy: RetryPolicy,
-  attempt: number,
-  error: PageError,
-  random: () => number = Math.random,
-): number | null {
-  if (!isRetryable(error)) return null
-  const limit = Math.min(policy.retries, retryLimits.get(error) ?? Infinity)
+export function retryDelayMs(policy: RetryPolicy, attempt: number, verdict: ErrorVerdict, random: () => number = Math.random): number | null {
+  if (!verdict.retryable) return null
+  const limit = Math.min(policy.retries, verdict.maxRetries ?? Infinity)
   if (attempt > limit) return null
-  if (error.retryAfterMs !== undefined && error.retryAfterMs >= 0) {
-    return Math.min(error.retryAfterMs, policy.maxRetryAfterMs)
+  if (verdict.retryAfterMs !== undefined && verdict.retryAfterMs >= 0) {
+    return Math.min(verdict.retryAfterMs, policy.maxRetryAfterMs)
   }
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1))
   return Math.floor(random() * ceiling)
@@ -85,31 +57,33 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   })
 }
 
+/** One attempt's result: errors are data here; `cause` is what the provider's client threw, kept on the final error. */
+export type Attempt<T> = { ok: true; value: T } | { ok: false; verdict: ErrorVerdict; cause?: unknown }
+
 /**
- * Calls `fn` until it succeeds or `retryDelayMs` gives up, sleeping in between. Only
- * `PageError`s are retried; anything else is a bug and is rethrown at once. The final
- * `PageError` carries the number of attempts made.
+ * Runs `attempt` until it succeeds or `retryDelayMs` gives up, sleeping in between. A failed
+ * attempt is a verdict, not an exception: the final one becomes a `PageError` carrying its
+ * code, message and the number of attempts made. Anything `attempt` throws is a bug and is
+ * rethrown at once.
  */
 export async function withRetry<T>(
-  fn: (attempt: number) => Promise<T>,
+  attempt: (attempt: number) => Promise<Attempt<T>>,
   policy: RetryPolicy,
   signal?: AbortSignal,
   random: () => number = Math.random,
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    if (signal?.aborted && attempt === 1) throw aborted(signal, 1)
+  for (let n = 1; ; n++) {
+    if (signal?.aborted && n === 1) throw aborted(signal, 1)
+    const result = await attempt(n)
+    if (result.ok) return result.value
+    const { verdict } = result
+    const last = new PageError(verdict.code, verdict.message, { cause: result.cause, attempts: n })
+    const delay = retryDelayMs(policy, n, verdict, random)
+    if (delay === null) throw last
     try {
-      return await fn(attempt)
-    } catch (error) {
-      if (!(error instanceof PageError)) throw error
-      error.attempts = attempt
-      const delay = retryDelayMs(policy, attempt, error, random)
-      if (delay === null) throw error
-      try {
-        await sleep(delay, signal)
-      } catch {
-        throw aborted(signal, attempt, error)
-      }
+      await sleep(delay, signal)
+    } catch {
+      throw aborted(signal, n, last)
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { CallGate } from '../control/rate.js'
+import type { CallGate } from '../control/gate.js'
 import type { ResolvedOptions } from '../options.js'
 import type { SummarizerConfig } from '../summarizers/config.js'
 import type { Executor } from './executor.js'

@@ -1,4 +1,4 @@
-import type { CallGate } from '../control/rate.js'
+import type { CallGate } from '../control/gate.js'
 import { analyzePage, type AnalyzeOutcome, type AnalyzeTask } from '../analyze.js'
 import { createSummarizer, type SummarizerConfig } from '../summarizers/config.js'
 import type { Summarizer } from '../summarizers/summarizer.js'

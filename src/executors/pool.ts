@@ -1,7 +1,7 @@
 import { MessageChannel, type MessagePort, type Transferable } from 'node:worker_threads'
 import { Piscina } from 'piscina'
 import { serveGate } from '../control/gate-port.js'
-import type { CallGate } from '../control/rate.js'
+import type { CallGate } from '../control/gate.js'
 import type { AnalyzeOutcome, AnalyzeTask } from '../analyze.js'
 import { ERROR_CODES, type ErrorData } from '../errors.js'
 import type { SummarizerConfig } from '../summarizers/config.js'

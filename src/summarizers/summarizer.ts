@@ -1,4 +1,4 @@
-import type { CallGate } from '../control/rate.js'
+import type { CallGate } from '../control/gate.js'
 
 /** What a summarizer is given: the extracted page, already cut to the input budget. */
 export interface SummaryRequest {
