@@ -1,0 +1,21 @@
+import { stat } from 'node:fs/promises'
+import type { Readable } from 'node:stream'
+import { UsageError } from '../errors.js'
+import { openInput } from '../input.js'
+
+/** The URL list of a job: a path, `-` for `stdin`, or a stream the caller already has. */
+export type JobInput = string | Readable
+
+export async function openJobInput(input: JobInput, stdin: Readable | undefined): Promise<Readable> {
+  if (typeof input !== 'string') return input
+  return openInput(input, stdin ?? process.stdin)
+}
+
+/** Opening `out` truncates it: if it is the URL list itself, the list would be gone before it is read. */
+export async function refuseOverwritingInput(input: JobInput, out: string): Promise<void> {
+  if (typeof input !== 'string' || input === '-') return
+  const [a, b] = await Promise.all([stat(input).catch(() => undefined), stat(out).catch(() => undefined)])
+  if (a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino) {
+    throw new UsageError(`--out \`${out}\` is the input file: writing it would erase the URL list; choose another path`)
+  }
+}
