@@ -6,9 +6,20 @@ import { openInput } from '../input.js'
 /** The URL list of a job: a path, `-` for `stdin`, or a stream the caller already has. */
 export type JobInput = string | Readable
 
-export async function openJobInput(input: JobInput, stdin: Readable | undefined): Promise<Readable> {
-  if (typeof input !== 'string') return input
-  return openInput(input, stdin ?? process.stdin)
+/**
+ * Opens the list. `discard()` closes a file opened here when the job is refused before it
+ * reads it (stdin and the caller's stream are left alone): a handle left to the garbage
+ * collector is a warning today and an error in a later Node.
+ */
+export async function openJobInput(input: JobInput, stdin: Readable | undefined): Promise<{ stream: Readable; discard: () => void }> {
+  if (typeof input !== 'string') return { stream: input, discard: () => {} }
+  const stream = await openInput(input, stdin ?? process.stdin)
+  return {
+    stream,
+    discard: () => {
+      if (input !== '-') stream.destroy()
+    },
+  }
 }
 
 /** Opening `out` truncates it: if it is the URL list itself, the list would be gone before it is read. */

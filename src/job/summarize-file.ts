@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream'
 import { readUrlList } from '../input.js'
-import { resolveOptions, type OutputFormat, type SummarizeOptions } from '../options.js'
+import { resolveOptions, type OutputFormat, type ResolvedOptions, type SummarizeOptions } from '../options.js'
 import { compactJournal } from '../output/journal.js'
 import type { PageRecord } from '../record.js'
 import { runSummaries, type RunStats } from '../run.js'
@@ -68,17 +68,16 @@ export async function summarizeFile(input: JobInput, output: JobOutput, options:
   const resolved = resolveOptions(options)
   const { out, format = 'jsonl', resume = false } = output
   if (resume) checkResumable(out, format)
-  const stream = await openJobInput(input, hooks.stdin)
-  if (out !== undefined) await refuseOverwritingInput(input, out)
-  const { config, notice } = await resolveSummarizer(resolved)
-  const journal = await writesJournal(out, format)
-  const resumed = resume && out !== undefined ? await Resume.open(out, journal) : undefined
-  const target = await openOutputTarget(out, format, { journal, fresh: resumed === undefined, stdout: hooks.stdout ?? process.stdout })
+  const list = await openJobInput(input, hooks.stdin)
+  const { summarizer, journal, resumed, target } = await openJob(input, out, format, resume, resolved, hooks.stdout ?? process.stdout).catch((error: unknown) => {
+    list.discard()
+    throw error
+  })
   let stats: RunStats
   try {
-    await hooks.onStart?.({ summarizer: notice, resumed: resumed === undefined ? undefined : { done: resumed.done, tornBytes: resumed.tornBytes } })
+    await hooks.onStart?.({ summarizer: summarizer.notice, resumed: resumed === undefined ? undefined : { done: resumed.done, tornBytes: resumed.tornBytes } })
     // A journal takes records as they finish; it is put in order below.
-    stats = await runSummaries(readUrlList(stream), target.sink, journal ? { ...resolved, unordered: true } : resolved, config, {
+    stats = await runSummaries(readUrlList(list.stream), target.sink, journal ? { ...resolved, unordered: true } : resolved, summarizer.config, {
       ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
       ...(hooks.stopSignal === undefined ? {} : { stopSignal: hooks.stopSignal }),
       ...(hooks.onRecord === undefined ? {} : { onRecord: hooks.onRecord }),
@@ -99,4 +98,14 @@ export async function summarizeFile(input: JobInput, output: JobOutput, options:
     stats,
     resumable: out !== undefined && format === 'jsonl',
   }
+}
+
+/** Everything that can still refuse the job, in the order users see the refusals; `out` is opened last. */
+async function openJob(input: JobInput, out: string | undefined, format: OutputFormat, resume: boolean, resolved: ResolvedOptions, stdout: Writable) {
+  if (out !== undefined) await refuseOverwritingInput(input, out)
+  const summarizer = await resolveSummarizer(resolved)
+  const journal = await writesJournal(out, format)
+  const resumed = resume && out !== undefined ? await Resume.open(out, journal) : undefined
+  const target = await openOutputTarget(out, format, { journal, fresh: resumed === undefined, stdout })
+  return { summarizer, journal, resumed, target }
 }
