@@ -7,6 +7,7 @@ import { ERROR_CODES, PageError } from './errors.js'
 import { nonPublicAddressClass, refusedLiteral, type AddressPolicy } from './net/address-policy.js'
 import { guardedLookup } from './net/guarded-lookup.js'
 import { redactUrlsInText, withoutCredentials } from './redact.js'
+import { urlKey } from './url.js'
 
 /**
  * How one page is fetched. Every field but `denyPrivate` is required: defaults are applied where
@@ -176,7 +177,7 @@ export class PageFetcher {
 
   async #follow(url: string, start: URL, signal: AbortSignal): Promise<FetchedPage> {
     const { maxRedirects } = this.#settings
-    const visited = new Set([withoutHash(start)])
+    const visited = new Set([urlKey(start)])
     let current = start
     for (let redirects = 0; ; redirects++) {
       // Always GET: that is what 301/302/303 switch to, and 307/308 keep the method we used.
@@ -190,7 +191,7 @@ export class PageFetcher {
         throw new PageError(ERROR_CODES.TOO_MANY_REDIRECTS, `more than ${maxRedirects} redirects (next was ${redactUrl(target)})`)
       }
       // Without cookies or other state a revisited URL redirects the same way again.
-      const key = withoutHash(target)
+      const key = urlKey(target)
       if (visited.has(key)) {
         throw new PageError(ERROR_CODES.TOO_MANY_REDIRECTS, `redirect loop back to ${redactUrl(target)}`)
       }
@@ -399,12 +400,6 @@ function parseContentType(header: string | undefined): ContentType | undefined {
 
 function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
-}
-
-function withoutHash(url: URL): string {
-  const copy = new URL(url)
-  copy.hash = ''
-  return copy.href
 }
 
 function toFetchError(error: unknown, settings: FetchSettings): unknown {

@@ -1,22 +1,22 @@
 import { setMaxListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
-import { ERROR_CODES, UsageError, type ErrorCode } from './errors.js'
-import { notAttemptedMessage, type BreakerTrip } from './control/breaker.js'
+import type { BreakerTrip } from './control/breaker.js'
 import { RateController, type RateStats } from './control/rate.js'
-import { createExecutor } from './executors/create.js'
-import { PageFetcher } from './fetch.js'
+import type { ErrorCode } from './errors.js'
 import type { InputItem } from './input.js'
 import type { ResolvedOptions } from './options.js'
-import { ReorderBuffer } from './output/reorder.js'
-import { processPage, type PageContext } from './process-page.js'
-import { errorRecord, ZERO_TIMINGS, type PageRecord } from './record.js'
-import { modelName, type SummarizerConfig } from './summarizers/config.js'
-
-/** Where finished records go. `write` is called in output order, one record at a time. */
-export interface RecordSink {
-  /** `signal` aborts a write that waits on a full stream (stdout nobody reads) at Ctrl-C. */
-  write(record: PageRecord, signal?: AbortSignal): void | Promise<void>
-}
+import type { RecordSink } from './output/sink.js'
+import { AdmissionWindow } from './pipeline/admission.js'
+import { abortedError, internalError, notAttemptedError, unstartedRecord } from './pipeline/line-records.js'
+import { LineReader } from './pipeline/line-reader.js'
+import { OrderedWrites } from './pipeline/ordered-writes.js'
+import { openPageContext } from './pipeline/page-context.js'
+import { RunSignals } from './pipeline/run-signals.js'
+import { duplicateRecord, SeenUrls } from './pipeline/seen-urls.js'
+import { processPage } from './process-page.js'
+import type { PageRecord } from './record.js'
+import type { SummarizerConfig } from './summarizers/config.js'
+import { urlKey } from './url.js'
 
 export interface RunStats {
   pages: number
@@ -54,10 +54,13 @@ export interface RunHooks {
 }
 
 /**
- * Runs the whole pipeline over a stream of input lines: at most `concurrency` pages in
- * flight, records written as soon as they and every earlier line are done (or as they
- * finish, with `unordered`). Memory is bounded by the reorder window, not the input size.
- * Resolves with the run's counts; a failed page is a record, never a rejection.
+ * Runs the whole pipeline over a stream of input lines: read a line → skip it if done →
+ * answer a duplicate from its first line → account for it if the breaker tripped → wait
+ * for the admission window → process the page → put records back in input order → write
+ * them to the sink. At most `concurrency` pages are in flight, and records are written as
+ * soon as they and every earlier line are done (or as they finish, with `unordered`), so
+ * memory is bounded by the reorder window, not the input size. Resolves with the run's
+ * counts; a failed page is a record, never a rejection.
  */
 export async function runSummaries(
   input: AsyncIterable<InputItem>,
@@ -67,22 +70,8 @@ export async function runSummaries(
   hooks: RunHooks = {},
 ): Promise<RunStats> {
   const started = performance.now()
-  // The run's own signal: aborted by the caller (Ctrl-C), or by us when the sink fails and
-  // there is no point finishing pages whose records cannot be kept.
-  const controller = new AbortController()
-  const { signal } = controller
-  const onAbort = (): void => controller.abort(hooks.signal?.reason)
-  if (hooks.signal?.aborted) onAbort()
-  hooks.signal?.addEventListener('abort', onAbort, { once: true })
-  // Stops reading lines: a graceful stop, or the breaker. Pages in flight go on.
-  const stopReading = new AbortController()
-  let drainTimer: NodeJS.Timeout | undefined
-  const onStop = (): void => {
-    stopReading.abort()
-    drainTimer ??= setTimeout(() => controller.abort(new Error('stopped: pages in flight ran past the drain deadline')), hooks.drainMs ?? DEFAULT_DRAIN_MS)
-  }
-  if (hooks.stopSignal?.aborted) onStop()
-  hooks.stopSignal?.addEventListener('abort', onStop, { once: true })
+  const signals = new RunSignals(hooks)
+  const { signal } = signals
   // Every page in flight listens to this signal (fetch, pool task, model call): a few
   // listeners per page by design, not a leak.
   setMaxListeners(options.concurrency * 4 + 16, signal)
@@ -93,255 +82,107 @@ export async function runSummaries(
   // The breaker does not stop reading: every remaining line still gets its NOT_ATTEMPTED
   // record (cheaply: nothing is fetched), so the output accounts for the whole input.
   rate?.onTrip((trip) => (breaker = trip))
-  const executor = createExecutor(options, summarizer, rate)
-  const fetcher = new PageFetcher({
-    userAgent: options.userAgent,
-    connectTimeoutMs: Math.min(10 * 1000, options.fetchTimeoutMs), // 10 s
-    headersTimeoutMs: Math.min(15 * 1000, options.fetchTimeoutMs), // 15 s
-    bodyTimeoutMs: Math.min(15 * 1000, options.fetchTimeoutMs), // 15 s between body chunks
-    deadlineMs: options.fetchTimeoutMs,
-    maxRedirects: options.maxRedirects,
-    maxBytes: options.maxPageBytes,
-    connections: options.concurrency,
-    denyPrivate: options.denyPrivate,
-  })
-  const ctx: PageContext = {
-    fetcher,
-    executor,
-    provider: summarizer.provider,
-    model: modelName(summarizer),
-    maxChars: options.maxChars,
-    maxInputChars: options.maxInputChars,
-  }
+  const pages = openPageContext(options, summarizer, rate)
+  const { ctx } = pages
   const stats: RunStats = { pages: 0, ok: 0, failed: 0, errors: {}, duplicates: 0, skipped: 0, rate: null, breaker: null, interrupted: false, elapsedMs: 0 }
-  const reorder = new ReorderBuffer<PageRecord | null>()
-  let writing: Promise<void> = Promise.resolve()
-  let inFlight = 0
-  let wake: (() => void) | undefined
-  /** Each URL is fetched and summarized once; later lines asking for it get its record. */
+  const writes = new OrderedWrites(sink, {
+    unordered: options.unordered,
+    signal,
+    onRelease: (record) => count(stats, record),
+    onWritten: hooks.onRecord,
+    onWriteError: (error) => signals.abort(error),
+  })
+  const window = new AdmissionWindow(ctx.executor.concurrency, (seq) => !options.unordered && seq - writes.next >= options.reorderWindow)
   const seen = new SeenUrls()
-
-  // Writes are chained so records reach the sink one at a time, in the order released.
-  const emit = (records: Array<PageRecord | null>): void => {
-    for (const record of records) {
-      if (record === null) continue // a skipped line: its record is already written
-      stats.pages += 1
-      if (record.status === 'ok') stats.ok += 1
-      else {
-        stats.failed += 1
-        stats.errors[record.error.code] = (stats.errors[record.error.code] ?? 0) + 1
-      }
-      writing = writing.then(() => sink.write(record, signal)).then(() => hooks.onRecord?.(record))
-      // A failed write stops the run at once (pages in flight are cancelled, not awaited);
-      // the error itself is rethrown where the loop awaits `writing`. Handling it here also
-      // keeps it from being an unhandled rejection while the loop waits for a slot.
-      writing.catch((error: unknown) => controller.abort(error))
-    }
-  }
-  const complete = (seq: number, record: PageRecord | null): void => {
-    if (options.unordered) emit([record])
-    else emit(reorder.push(seq, record))
-  }
-  const settled = (): void => {
-    inFlight -= 1
-    wake?.()
-  }
-  const windowFull = (seq: number): boolean => !options.unordered && seq - reorder.next >= options.reorderWindow
-  // Bad lines finish at once but still wait for the window, so a stuck first page followed by
-  // a million bad lines cannot grow the reorder buffer.
-  const waitFor = async (seq: number, needsSlot: boolean): Promise<void> => {
-    while ((needsSlot && inFlight >= executor.concurrency) || (windowFull(seq) && inFlight > 0)) {
-      await new Promise<void>((resolve) => (wake = resolve))
-    }
-  }
   const finish = (key: string, seq: number, record: PageRecord): void => {
-    complete(seq, record)
-    for (const duplicate of seen.finish(key, record)) complete(duplicate.seq, copyFor(duplicate, record))
+    writes.complete(seq, record)
+    for (const duplicate of seen.finish(key, record)) writes.complete(duplicate.seq, duplicateRecord(duplicate, record))
+  }
+  const startPage = (item: InputItem, key: string, seq: number): void => {
+    window.enter()
+    seen.start(key)
+    void processPage(item, ctx, signal).then(
+      (record) => {
+        finish(key, seq, record)
+        window.leave()
+      },
+      (error: unknown) => {
+        finish(key, seq, unstartedRecord(item, ctx, internalError(error)))
+        window.leave()
+      },
+    )
   }
 
-  const lines = input[Symbol.asyncIterator]()
-  let seq = 0
+  const lines = new LineReader(input, signals.reading, signal)
   try {
-    for (;;) {
-      // Waiting for the next line (a slow pipe, `tail -f`) must not outlast a Ctrl-C.
-      const next = await untilAborted(lines.next().catch(inputError), stopReading.signal, signal)
-      if (next === ABORTED || next.done === true) break
-      const item = next.value
+    for (let seq = 0; ; seq += 1) {
+      const item = await lines.next()
+      if (item === undefined) break
       if (hooks.skip?.(item) === true) {
         stats.skipped += 1
-        complete(seq++, null)
+        writes.complete(seq, null)
         continue
       }
-      const mySeq = seq++
       if (item.error !== undefined) {
-        await waitFor(mySeq, false)
-        complete(mySeq, errorRecord(contextOf(item, ctx), item.error, ZERO_TIMINGS))
+        await window.waitFor(seq, false)
+        writes.complete(seq, unstartedRecord(item, ctx, item.error))
         continue
       }
       const key = urlKey(item.url)
       const earlier = seen.lookup(key)
       if (earlier !== undefined) {
         stats.duplicates += 1
-        await waitFor(mySeq, false)
-        if (earlier.record !== undefined) complete(mySeq, copyFor({ line: item.line, url: item.url }, JSON.parse(earlier.record) as PageRecord))
-        else earlier.waiting.push({ seq: mySeq, line: item.line, url: item.url })
+        await window.waitFor(seq, false)
+        if (earlier.record !== undefined) writes.complete(seq, duplicateRecord(item, JSON.parse(earlier.record) as PageRecord))
+        else earlier.waiting.push({ seq, line: item.line, url: item.url })
         continue
       }
       if (breaker !== null) {
-        // Errors that repeat for every page stopped the run: the rest is accounted for, not sent.
-        await waitFor(mySeq, false)
-        complete(mySeq, errorRecord(contextOf(item, ctx), notAttemptedError(breaker), ZERO_TIMINGS))
+        await window.waitFor(seq, false)
+        writes.complete(seq, unstartedRecord(item, ctx, notAttemptedError(breaker)))
         continue
       }
-      await waitFor(mySeq, true)
-      if (signal.aborted || stopReading.signal.aborted) {
-        // Read but never started: still accounted for, once.
-        complete(mySeq, errorRecord(contextOf(item, ctx), abortedError(), ZERO_TIMINGS))
+      await window.waitFor(seq, true)
+      if (signal.aborted || signals.reading.aborted) {
+        writes.complete(seq, unstartedRecord(item, ctx, abortedError()))
         break
       }
+      // The breaker may have tripped while this line waited for a slot.
       if (breaker !== null) {
-        complete(mySeq, errorRecord(contextOf(item, ctx), notAttemptedError(breaker), ZERO_TIMINGS))
+        writes.complete(seq, unstartedRecord(item, ctx, notAttemptedError(breaker)))
         continue
       }
-      inFlight += 1
-      seen.start(key)
-      void processPage(item, ctx, signal).then(
-        (record) => {
-          finish(key, mySeq, record)
-          settled()
-        },
-        (error: unknown) => {
-          // processPage never rejects; if it ever does, the page still gets its record.
-          finish(key, mySeq, errorRecord(contextOf(item, ctx), { code: ERROR_CODES.INTERNAL, message: String(error), attempts: 1 }, ZERO_TIMINGS))
-          settled()
-        },
-      )
+      startPage(item, key, seq)
       // Let the sink drain between pages so a slow stdout applies backpressure.
-      await writing
+      await writes.written()
     }
-    while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve))
-    await writing
+    await window.idle()
+    await writes.written()
   } catch (error) {
     // The sink or the input failed: stop the pages in flight and let them settle.
-    controller.abort(error)
-    while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve))
+    signals.abort(error)
+    await window.idle()
     // A write cut short by Ctrl-C, or by the drain deadline after a stop (stdout blocked), is
     // the interruption itself, not a failure.
-    const interrupted = hooks.signal?.aborted === true || hooks.stopSignal?.aborted === true
-    if (!(interrupted && error instanceof Error && error.name === 'AbortError')) throw error
+    if (!(signals.interrupted && error instanceof Error && error.name === 'AbortError')) throw error
   } finally {
-    clearTimeout(drainTimer)
-    hooks.signal?.removeEventListener('abort', onAbort)
-    hooks.stopSignal?.removeEventListener('abort', onStop)
-    // Not awaited: a generator blocked on a silent stdin would only answer once it gets a line.
-    void lines.return?.()
+    signals.dispose()
+    lines.close()
     rate?.close()
-    await Promise.allSettled([executor.close(), fetcher.close()])
+    await pages.close()
   }
   stats.rate = rate?.stats() ?? null
   stats.breaker = breaker
-  stats.interrupted = hooks.signal?.aborted === true || hooks.stopSignal?.aborted === true
+  stats.interrupted = signals.interrupted
   stats.elapsedMs = Math.round(performance.now() - started)
   return stats
 }
 
-/** Pages in flight at a graceful stop get this long to finish before they are cancelled. */
-export const DEFAULT_DRAIN_MS = 10 * 1000 // 10 s
-/**
- * Finished pages remembered for duplicate lines; past it the least recently asked-for are
- * forgotten (a later duplicate of one is fetched again), so memory stays about flat
- * on a 100,000-line list.
- */
-const SEEN_URLS_LIMIT = 10_000
-
-interface Duplicate {
-  seq: number
-  line: number
-  url: string
-}
-
-/**
- * The URLs of this run, each with its record once it is done, or the later lines waiting for
- * it while it is in flight. Pages in flight are always kept (at most `concurrency` of them);
- * finished ones are an LRU bounded by SEEN_URLS_LIMIT.
- */
-class SeenUrls {
-  /** `record` is kept as JSON: a flat string, where the record's own strings may be slices that hold a whole page's text. */
-  readonly #entries = new Map<string, { record: string | undefined; waiting: Duplicate[] }>()
-  #finished = 0
-
-  lookup(key: string): { record: string | undefined; waiting: Duplicate[] } | undefined {
-    const entry = this.#entries.get(key)
-    if (entry?.record !== undefined) {
-      // Most recently used goes last: Map keeps insertion order.
-      this.#entries.delete(key)
-      this.#entries.set(key, entry)
-    }
-    return entry
+function count(stats: RunStats, record: PageRecord): void {
+  stats.pages += 1
+  if (record.status === 'ok') stats.ok += 1
+  else {
+    stats.failed += 1
+    stats.errors[record.error.code] = (stats.errors[record.error.code] ?? 0) + 1
   }
-
-  start(key: string): void {
-    this.#entries.set(key, { record: undefined, waiting: [] })
-  }
-
-  /** Stores the record and returns the lines that were waiting for it. */
-  finish(key: string, record: PageRecord): Duplicate[] {
-    const entry = this.#entries.get(key)
-    if (entry === undefined) return []
-    entry.record = JSON.stringify({ ...record, timingsMs: ZERO_TIMINGS })
-    this.#finished += 1
-    if (this.#finished > SEEN_URLS_LIMIT) {
-      for (const [oldest, candidate] of this.#entries) {
-        if (candidate.record === undefined) continue // in flight: its duplicates wait on it
-        this.#entries.delete(oldest)
-        this.#finished -= 1
-        break
-      }
-    }
-    return entry.waiting.splice(0)
-  }
-}
-
-/** A duplicate line's record: the first line's outcome, this line's number and URL; no time spent. */
-function copyFor(line: { line: number; url: string }, record: PageRecord): PageRecord {
-  return { ...record, line: line.line, url: line.url, timingsMs: ZERO_TIMINGS }
-}
-
-/** Two lines name the same page when their URLs are equal once normalised; the fragment never reaches the server. */
-function urlKey(url: string): string {
-  const parsed = new URL(url)
-  parsed.hash = ''
-  return parsed.href
-}
-
-function notAttemptedError(trip: BreakerTrip) {
-  return { code: ERROR_CODES.NOT_ATTEMPTED, message: notAttemptedMessage(trip), attempts: 1 }
-}
-
-const ABORTED = Symbol('aborted')
-
-/** Resolves with `promise`, or with ABORTED as soon as one of `signals` aborts. */
-function untilAborted<T>(promise: Promise<T>, ...signals: AbortSignal[]): Promise<T | typeof ABORTED> {
-  if (signals.some((s) => s.aborted)) return Promise.resolve(ABORTED)
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => resolve(ABORTED)
-    for (const s of signals) s.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => {
-      for (const s of signals) s.removeEventListener('abort', onAbort)
-    })
-  })
-}
-
-/** A failing input stream (EIO, a deleted FIFO) is the user's input, not a bug. */
-function inputError(error: unknown): never {
-  const code = (error as NodeJS.ErrnoException | null)?.code ?? (error instanceof Error ? error.message : String(error))
-  throw new UsageError(`cannot read the URL list: ${code}`, { cause: error })
-}
-
-function contextOf(item: InputItem, ctx: PageContext) {
-  return { line: item.line, url: item.url, provider: ctx.provider, model: ctx.model }
-}
-
-function abortedError() {
-  return { code: ERROR_CODES.ABORTED, message: 'the run was cancelled before this page started', attempts: 1 }
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -81,14 +81,29 @@ describe('terminal control characters from pages never reach the output raw', ()
 describe('passwords in URLs', () => {
   it('are removed from the record url, the final URL and INVALID_URL messages', async () => {
     const withPassword = pages.url.replace('http://', 'http://alice:s3cr3t-pw@')
-    const { stdout, stderr } = await runBin(['--format', 'jsonl'], `${withPassword}/a\nftp://bob:hunter22-pw@example.com/x\nhttp://carol:pa55-pw@[::1\n`)
+    const { stdout, stderr } = await runBin(['--format', 'jsonl'], `${withPassword}/a\nftp://bob:hunter22-pw@example.com/x\nhttp://carol:pa55-pw@[::1\n${withPassword}/a#again\n`)
     const records = parseJsonl(stdout)
-    expect(records.map((r) => r['status'])).toEqual(['ok', 'error', 'error'])
+    expect(records.map((r) => r['status'])).toEqual(['ok', 'error', 'error', 'ok'])
     expect(records[0]?.['url']).toBe(`${pages.url}/a`)
+    // A duplicate line is answered from the first one's record, with its own URL, redacted too.
+    expect(records[3]?.['url']).toBe(`${pages.url}/a#again`)
     expect(records[1]?.['error']).toMatchObject({ code: 'INVALID_URL' })
     for (const secret of ['s3cr3t-pw', 'hunter22-pw', 'pa55-pw', 'alice', 'bob:', 'carol']) {
       expect(stdout).not.toContain(secret)
       expect(stderr).not.toContain(secret)
     }
+  })
+
+  it('--resume recognises finished lines whose URL has a password, and does not fetch them again', async () => {
+    const withPassword = pages.url.replace('http://', 'http://dave:resume-pw@')
+    const out = join(dir, 'resume.jsonl')
+    const list = `${withPassword}/resume\n`
+    await runBin(['--out', out], list)
+    const fetched = pages.requests.length
+    await runBin(['--out', out, '--resume'], list)
+    expect(pages.requests.length).toBe(fetched)
+    const text = await readFile(out, 'utf8')
+    expect(parseJsonl(text).map((r) => r['status'])).toEqual(['ok'])
+    expect(text).not.toContain('resume-pw')
   })
 })

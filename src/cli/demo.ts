@@ -2,7 +2,8 @@ import { existsSync, readdirSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import type { SummarizeOptions } from '../options.js'
-import { summarize, type CliIO, type OutputChoice } from './main.js'
+import type { CliIO } from './io.js'
+import { runJob, type OutputChoice } from './job.js'
 import { serveDirectory } from './static-server.js'
 
 /** samples/pages from src/cli (running from source) or dist/src/cli (built). */
@@ -27,7 +28,7 @@ export async function runDemo(options: SummarizeOptions, choice: OutputChoice, i
     if (!choice.quiet) io.stderr.write(`demo: serving ${pages.length} sample pages at ${server.url}/\n`)
     const list = pages.map((name) => `${server.url}/${name}`).join('\n')
     // Offline unless asked otherwise: a demo should never bill anyone's AWS account.
-    return await summarize('demo', { provider: 'extractive', ...options }, choice, io, Readable.from([list]))
+    return await runJob(Readable.from([list]), { provider: 'extractive', ...options }, choice, io)
   } finally {
     await server.close()
   }

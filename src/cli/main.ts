@@ -1,21 +1,15 @@
-import { createWriteStream, type WriteStream } from 'node:fs'
-import { lstat, stat } from 'node:fs/promises'
-import { once } from 'node:events'
 import { extname } from 'node:path'
-import type { Readable, Writable } from 'node:stream'
 import yargs from 'yargs'
 import { emulatorOptionsFromArgs, runEmulatorCommand } from '../emulator/command.js'
 import { OutputError, UsageError } from '../errors.js'
-import { countUrls, openInput, readUrlList } from '../input.js'
-import { asUsageError, OUTPUT_FORMATS, resolveOptions, type OutputFormat, type SummarizeOptions } from '../options.js'
-import { createProgress } from '../output/progress.js'
-import { RecordWriter } from '../output/writer.js'
-import { runSummaries, type RecordSink, type RunStats } from '../run.js'
-import { compactJournal, JournalSink, loadJournal } from '../output/journal.js'
-import { resolveSummarizer } from '../summarizers/resolve.js'
+import { safeLine } from '../output/control-chars.js'
+import { asUsageError, OUTPUT_FORMATS, type OutputFormat, type SummarizeOptions } from '../options.js'
 import { VERSION } from '../version.js'
 import { emulatorArgs, jobOptions, summarizeArgs } from './args.js'
 import { runDemo } from './demo.js'
+import { EXIT } from './exit-codes.js'
+import type { CliIO } from './io.js'
+import { runJob, type OutputChoice } from './job.js'
 
 /**
  * The benchmark harness (tinybench, vega, child processes): loaded only when `bench` or
@@ -23,21 +17,6 @@ import { runDemo } from './demo.js'
  * of bench/ from src/ (test/bench-lazy-load.test.ts checks it stays the only one).
  */
 const loadHarness = () => import('../../bench/command.js')
-
-export interface CliIO {
-  stdin: Readable
-  stdout: Writable
-  stderr: Writable
-  /** Whether stderr is a terminal (draws the live progress bar). */
-  stderrIsTTY: boolean
-  /** Aborted on a second Ctrl-C by the bin entry: cancels pages in flight at once. */
-  signal: AbortSignal
-  /** Aborted on the first Ctrl-C or SIGTERM: no new pages; pages in flight finish (for a short while). */
-  stopSignal?: AbortSignal
-}
-
-/** Exit codes, as documented in the README. */
-export const EXIT = { OK: 0, PAGES_FAILED: 1, USAGE: 2, INTERRUPTED: 130, OUTPUT_CLOSED: 141 } as const
 
 /**
  * The whole CLI as a function: parses `argv`, runs the command, and returns the exit code.
@@ -52,12 +31,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       // A reader that closes the pipe (`| head`) has all it wanted: stop quietly, with the
       // status a shell reports for SIGPIPE. Any other write failure loses records: say so.
       if (error.errno === 'EPIPE') return EXIT.OUTPUT_CLOSED
-      io.stderr.write(`summarize-urls: ${error.message}\n`)
+      io.stderr.write(`summarize-urls: ${safeLine(error.message)}\n`)
       return EXIT.USAGE
     }
     const usage = error instanceof UsageError ? error : asUsageError(error)
     if (usage !== undefined) {
-      io.stderr.write(`summarize-urls: ${usage.message}\n`)
+      io.stderr.write(`summarize-urls: ${safeLine(usage.message)}\n`)
       return EXIT.USAGE
     }
     io.stderr.write(`summarize-urls: unexpected error (please report it):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
@@ -155,16 +134,8 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
     case 'tune':
       return (await loadHarness()).runTuneCommand(parsed.args, { stdout: io.stdout, stderr: io.stderr, signal: io.stopSignal ?? io.signal })
     case 'summarize':
-      return summarize(parsed.args['input'] as string, toOptions(parsed.args), output(parsed.args), io)
+      return runJob(parsed.args['input'] as string, toOptions(parsed.args), output(parsed.args), io)
   }
-}
-
-export interface OutputChoice {
-  out: string | undefined
-  format: OutputFormat
-  quiet: boolean
-  /** Keep the ok records already in `out` and do the rest (`--resume`). */
-  resume: boolean
 }
 
 function output(args: Record<string, unknown>): OutputChoice {
@@ -212,123 +183,4 @@ function toOptions(args: Record<string, unknown>): SummarizeOptions {
   }
   // Unset options stay unset, so resolveOptions() applies the one set of defaults.
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as SummarizeOptions
-}
-
-/** The main job: read the list, run the pipeline, write records, report, and pick the exit code. */
-export async function summarize(input: string, options: SummarizeOptions, choice: OutputChoice, io: CliIO, inputStream?: Readable): Promise<number> {
-  const resolved = resolveOptions(options)
-  if (choice.resume && (choice.out === undefined || choice.format !== 'jsonl')) {
-    throw new UsageError(choice.out === undefined ? '--resume needs --out FILE: the file to resume' : `--resume works on JSONL output; \`${choice.out}\` is ${choice.format}`)
-  }
-  const stream = inputStream ?? (await openInput(input, io.stdin))
-  // Everything that can refuse the run is checked before --out is opened, so a bad flag or
-  // missing credentials never truncates an earlier output file.
-  if (choice.out !== undefined && inputStream === undefined) await refuseOverwritingInput(input, choice.out)
-  const { config, notice } = await resolveSummarizer(resolved)
-  // A JSONL file is written as a journal: records land as they finish, so a crash keeps all
-  // finished work, and the file is put in input order when the run ends.
-  // Only a regular file can be appended to, read back and renamed: `--out /dev/stdout` or a
-  // FIFO gets the ordered stream writer instead.
-  const journal = choice.out !== undefined && choice.format === 'jsonl' && (await isRegularFileOrMissing(choice.out))
-  if (choice.resume && !journal) throw new UsageError(`--resume needs --out to be a regular file, not a device or a symlink: \`${choice.out}\``)
-  const resumed = choice.resume ? await loadJournal(choice.out as string) : undefined
-  let sink: RecordSink & { error?: OutputError | undefined }
-  let finish: () => Promise<void>
-  let release: () => Promise<void>
-  if (journal) {
-    const file = new JournalSink(choice.out as string, { fresh: resumed === undefined })
-    sink = file
-    finish = async () => {}
-    release = async () => file.close()
-  } else {
-    const out = choice.out === undefined ? io.stdout : await openOutput(choice.out)
-    const writer = new RecordWriter(out, choice.format, choice.out === undefined ? 'stdout' : `\`${choice.out}\``)
-    sink = writer
-    finish = () => writer.finish()
-    // After a write error the file is already destroyed; closing it again only repeats that error.
-    release = async () => {
-      if (out !== io.stdout && writer.error === undefined) await closeFile(out as WriteStream)
-    }
-  }
-  if (!choice.quiet) {
-    io.stderr.write(`summarize-urls: ${notice}\n`)
-    if (resumed !== undefined) {
-      io.stderr.write(`summarize-urls: resuming \`${choice.out}\`: ${resumed.done.size} ok ${resumed.done.size === 1 ? 'record' : 'records'} found` + (resumed.tornBytes > 0 ? `, a torn last line (${resumed.tornBytes} bytes) dropped` : '') + '\n')
-    }
-  }
-  const live = io.stderrIsTTY && !choice.quiet
-  const progress = createProgress(io.stderr, { quiet: choice.quiet, live })
-  progress.start(live && inputStream === undefined ? await countUrls(input) : undefined)
-  let stats: RunStats
-  // On --resume, the input's lines: records the file holds for other URLs or for lines the
-  // input no longer has (a changed list) are dropped when the file is put in order.
-  const inputLines = new Map<number, string>()
-  try {
-    stats = await runSummaries(readUrlList(stream), sink, journal ? { ...resolved, unordered: true } : resolved, config, {
-      signal: io.signal,
-      ...(io.stopSignal === undefined ? {} : { stopSignal: io.stopSignal }),
-      onRecord: (record) => progress.update(record),
-      ...(resumed === undefined
-        ? {}
-        : {
-            skip: (item: { line: number; url: string }) => {
-              inputLines.set(item.line, item.url)
-              return resumed.done.get(item.line) === item.url
-            },
-          }),
-    })
-    await finish()
-  } finally {
-    progress.close()
-    await release()
-  }
-  // Input order once the run is over (the records are all on disk already, so a crash while
-  // compacting loses nothing); `--unordered` keeps completion order unless lines were retried.
-  if (journal && sink.error === undefined && (!resolved.unordered || resumed !== undefined)) {
-    const wholeInput = resumed !== undefined && !stats.interrupted
-    await compactJournal(choice.out as string, wholeInput ? (line, url) => inputLines.get(line) === url : undefined)
-  }
-  progress.stop(stats)
-  if (!choice.quiet && stats.breaker !== null) {
-    io.stderr.write(`summarize-urls: stopped: every model call failed with ${stats.breaker.code}: ${stats.breaker.message}\n`)
-  }
-  if (!choice.quiet && (stats.breaker !== null || stats.interrupted)) {
-    io.stderr.write(
-      choice.out !== undefined && choice.format === 'jsonl'
-        ? `summarize-urls: finished pages are in \`${choice.out}\`; to do the rest, run the same command with --resume\n`
-        : 'summarize-urls: to make a run resumable, write JSONL to a file: --out FILE.jsonl, then --resume\n',
-    )
-  }
-  if (io.signal.aborted || io.stopSignal?.aborted === true) return EXIT.INTERRUPTED
-  return stats.failed === 0 ? EXIT.OK : EXIT.PAGES_FAILED
-}
-
-/** A regular file itself, not a symlink to one: `/dev/stdout` links to whatever fd 1 is, and a rename would replace the link. */
-async function isRegularFileOrMissing(path: string): Promise<boolean> {
-  const info = await lstat(path).catch(() => undefined)
-  return info === undefined || info.isFile()
-}
-
-/** Opening --out truncates it: if it is the URL list itself, the list would be gone before it is read. */
-async function refuseOverwritingInput(input: string, out: string): Promise<void> {
-  if (input === '-') return
-  const [a, b] = await Promise.all([stat(input).catch(() => undefined), stat(out).catch(() => undefined)])
-  if (a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino) {
-    throw new UsageError(`--out \`${out}\` is the input file: writing it would erase the URL list; choose another path`)
-  }
-}
-
-async function openOutput(path: string): Promise<WriteStream> {
-  const file = createWriteStream(path, { flags: 'w' })
-  try {
-    await once(file, 'open')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error'
-    throw new UsageError(`cannot write --out \`${path}\`: ${code === 'ENOENT' ? 'no such directory' : code}`)
-  }
-  return file
-}
-
-async function closeFile(file: WriteStream): Promise<void> {
-  await new Promise<void>((resolve, reject) => file.end((error?: Error | null) => (error ? reject(error) : resolve())))
 }

@@ -2,7 +2,7 @@ import { closeSync, createReadStream, fdatasync, fdatasyncSync, fstatSync, ftrun
 import { createInterface } from 'node:readline'
 import { OutputError, UsageError } from '../errors.js'
 import type { PageRecord } from '../record.js'
-import type { RecordSink } from '../run.js'
+import type { RecordSink } from './sink.js'
 import { jsonlLine } from './jsonl.js'
 
 /**

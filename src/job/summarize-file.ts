@@ -1,0 +1,111 @@
+import type { Readable, Writable } from 'node:stream'
+import { readUrlList } from '../input.js'
+import { resolveOptions, type OutputFormat, type ResolvedOptions, type SummarizeOptions } from '../options.js'
+import { compactJournal } from '../output/journal.js'
+import type { PageRecord } from '../record.js'
+import { runSummaries, type RunStats } from '../run.js'
+import { resolveSummarizer } from '../summarizers/resolve.js'
+import { openJobInput, refuseOverwritingInput, type JobInput } from './input-list.js'
+import { openOutputTarget, writesJournal } from './output-target.js'
+import { checkResumable, Resume } from './resume.js'
+
+/** Where a job writes its records. */
+export interface JobOutput {
+  /**
+   * The file to write. A JSONL regular file is written as a journal: each record is appended
+   * as it finishes, and the file is put in input order at the end. Default: `stdout`.
+   */
+  out?: string | undefined
+  /** Default `'jsonl'`. */
+  format?: OutputFormat | undefined
+  /** Keep the ok records already in `out` (a JSONL file) and do only the rest. Default `false`. */
+  resume?: boolean | undefined
+}
+
+export interface JobHooks {
+  /** Read when the input is `-`. Default `process.stdin`. */
+  stdin?: Readable | undefined
+  /** Where records go without `out`. Default `process.stdout`. */
+  stdout?: Writable | undefined
+  /** Cancels everything at once: pages in flight end as ABORTED records (a second Ctrl-C). */
+  signal?: AbortSignal | undefined
+  /** Stops starting new pages; pages in flight may finish for a while (a first Ctrl-C, SIGTERM). */
+  stopSignal?: AbortSignal | undefined
+  /**
+   * Called once nothing can refuse the job any more (options, input, output, credentials),
+   * just before the first page: the place to say which summarizer runs.
+   */
+  onStart?: ((start: JobStart) => void | Promise<void>) | undefined
+  /** Called as each record is written. */
+  onRecord?: ((record: PageRecord) => void) | undefined
+}
+
+export interface JobStart {
+  /** Which summarizer runs, and why, as a line for the user. */
+  summarizer: string
+  /** With `resume`: what the file already held. */
+  resumed: { done: number; tornBytes: number } | undefined
+}
+
+/** `ok`: every page ok; `pages-failed`: at least one error record; `interrupted`: a signal stopped the job. */
+export type JobOutcome = 'ok' | 'pages-failed' | 'interrupted'
+
+export interface JobResult {
+  outcome: JobOutcome
+  stats: RunStats
+  /** The records went to a JSONL `out` file: a later job with `resume` can do the rest. */
+  resumable: boolean
+}
+
+/**
+ * The whole job: read the URL list, summarize every page, write the records to `out` (or
+ * stdout), and put a JSONL file in input order at the end. Everything that can refuse the
+ * job is checked before `out` is opened, so a bad option or missing credentials never
+ * truncates an earlier output file; those refusals throw a `UsageError`, a failing output an
+ * `OutputError`. Pages that fail are records, and make the outcome `pages-failed`.
+ */
+export async function summarizeFile(input: JobInput, output: JobOutput, options: SummarizeOptions = {}, hooks: JobHooks = {}): Promise<JobResult> {
+  const resolved = resolveOptions(options)
+  const { out, format = 'jsonl', resume = false } = output
+  if (resume) checkResumable(out, format)
+  const list = await openJobInput(input, hooks.stdin)
+  const { summarizer, journal, resumed, target } = await openJob(input, out, format, resume, resolved, hooks.stdout ?? process.stdout).catch((error: unknown) => {
+    list.discard()
+    throw error
+  })
+  let stats: RunStats
+  try {
+    await hooks.onStart?.({ summarizer: summarizer.notice, resumed: resumed === undefined ? undefined : { done: resumed.done, tornBytes: resumed.tornBytes } })
+    // A journal takes records as they finish; it is put in order below.
+    stats = await runSummaries(readUrlList(list.stream), target.sink, journal ? { ...resolved, unordered: true } : resolved, summarizer.config, {
+      ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
+      ...(hooks.stopSignal === undefined ? {} : { stopSignal: hooks.stopSignal }),
+      ...(hooks.onRecord === undefined ? {} : { onRecord: hooks.onRecord }),
+      ...(resumed === undefined ? {} : { skip: resumed.skip }),
+    })
+    await target.finish()
+  } finally {
+    await target.release()
+  }
+  // Input order once the run is over (the records are all on disk already, so a crash while
+  // compacting loses nothing); `unordered` keeps completion order unless lines were retried.
+  if (journal && out !== undefined && target.error === undefined && (!resolved.unordered || resumed !== undefined)) {
+    await compactJournal(out, resumed?.keep(stats.interrupted))
+  }
+  const interrupted = hooks.signal?.aborted === true || hooks.stopSignal?.aborted === true
+  return {
+    outcome: interrupted ? 'interrupted' : stats.failed === 0 ? 'ok' : 'pages-failed',
+    stats,
+    resumable: out !== undefined && format === 'jsonl',
+  }
+}
+
+/** Everything that can still refuse the job, in the order users see the refusals; `out` is opened last. */
+async function openJob(input: JobInput, out: string | undefined, format: OutputFormat, resume: boolean, resolved: ResolvedOptions, stdout: Writable) {
+  if (out !== undefined) await refuseOverwritingInput(input, out)
+  const summarizer = await resolveSummarizer(resolved)
+  const journal = await writesJournal(out, format)
+  const resumed = resume && out !== undefined ? await Resume.open(out, journal) : undefined
+  const target = await openOutputTarget(out, format, { journal, fresh: resumed === undefined, stdout })
+  return { summarizer, journal, resumed, target }
+}

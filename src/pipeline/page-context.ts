@@ -1,0 +1,39 @@
+import type { CallGate } from '../control/gate.js'
+import { createExecutor } from '../executors/create.js'
+import { PageFetcher } from '../fetch.js'
+import type { ResolvedOptions } from '../options.js'
+import type { PageContext } from '../process-page.js'
+import { modelName, type SummarizerConfig } from '../summarizers/config.js'
+
+/**
+ * What every page of a run shares: one fetcher (its connection pool sized to the run's
+ * concurrency) and one executor (the strategy). `close()` waits for both; it never rejects.
+ */
+export function openPageContext(options: ResolvedOptions, summarizer: SummarizerConfig, gate?: CallGate): { ctx: PageContext; close: () => Promise<void> } {
+  const executor = createExecutor(options, summarizer, gate)
+  const fetcher = new PageFetcher({
+    userAgent: options.userAgent,
+    connectTimeoutMs: Math.min(10 * 1000, options.fetchTimeoutMs), // 10 s
+    headersTimeoutMs: Math.min(15 * 1000, options.fetchTimeoutMs), // 15 s
+    bodyTimeoutMs: Math.min(15 * 1000, options.fetchTimeoutMs), // 15 s between body chunks
+    deadlineMs: options.fetchTimeoutMs,
+    maxRedirects: options.maxRedirects,
+    maxBytes: options.maxPageBytes,
+    connections: options.concurrency,
+    denyPrivate: options.denyPrivate,
+  })
+  const ctx: PageContext = {
+    fetcher,
+    executor,
+    provider: summarizer.provider,
+    model: modelName(summarizer),
+    maxChars: options.maxChars,
+    maxInputChars: options.maxInputChars,
+  }
+  return {
+    ctx,
+    close: async () => {
+      await Promise.allSettled([executor.close(), fetcher.close()])
+    },
+  }
+}
