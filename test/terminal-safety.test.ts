@@ -7,6 +7,7 @@ import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseJsonl } from './helpers/cli.js'
+import { jsonReply, scriptedServer } from './helpers/scripted-server.js'
 import { startServer, type TestServer } from './helpers/servers.js'
 
 const run = promisify(execFile)
@@ -47,11 +48,11 @@ afterAll(async () => {
   await new Promise<void>((resolve) => rawStatus.close(() => resolve()))
 })
 
-async function runBin(args: string[], input: string): Promise<{ stdout: string; stderr: string }> {
+async function runBin(args: string[], input: string, env: NodeJS.ProcessEnv = process.env): Promise<{ stdout: string; stderr: string }> {
   const list = join(dir, `urls-${Math.random().toString(36).slice(2)}.txt`)
   await writeFile(list, input)
   try {
-    return await run(process.execPath, [bin, list, '--provider', 'extractive', '--strategy', 'async', ...args], { cwd: root, maxBuffer: 16 * 1024 * 1024 })
+    return await run(process.execPath, [bin, list, '--provider', 'extractive', '--strategy', 'async', ...args], { cwd: root, env, maxBuffer: 16 * 1024 * 1024 })
   } catch (error) {
     // Exit code 1 (a page failed) still gives the records on stdout.
     const e = error as { code?: number; stdout?: string; stderr?: string }
@@ -75,6 +76,24 @@ describe('terminal control characters from pages never reach the output raw', ()
     const { stdout } = await runBin(['--format', 'jsonl'], `${pages.url}/a\n`)
     const [record] = parseJsonl(stdout)
     expect(record?.['title']).toContain('\u009b31m')
+  })
+})
+
+describe('terminal control characters from a model endpoint never reach stderr raw', () => {
+  it('the breaker notice quotes an AccessDenied message with its escapes replaced', async () => {
+    const denied = jsonReply(403, { message: `User is not authorized ${ESCAPES}` }, { 'x-amzn-errortype': 'AccessDeniedException:http://internal.amazon.com/coral/com.amazon.bedrock/' })
+    const endpoint = await scriptedServer([denied])
+    try {
+      const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' }
+      const lines = Array.from({ length: 5 }, (_, i) => `${pages.url}/p${i}`).join('\n')
+      const { stdout, stderr } = await runBin(['--provider', 'bedrock', '--endpoint-url', endpoint.url, '--format', 'csv'], lines, env)
+      expect(stderr).toContain('ACCESS_DENIED')
+      expect(stderr).toContain('User is not authorized')
+      expect(stderr).not.toMatch(RUNNABLE)
+      expect(stdout).not.toMatch(RUNNABLE)
+    } finally {
+      await endpoint.close()
+    }
   })
 })
 
