@@ -138,6 +138,12 @@ export function buildDocument(source: string, url: string, budget: ExtractBudget
         else if (name === 'title' && titleElement === undefined) titleElement = element
       },
       ontext(data) {
+        if (stack.at(-1)?.node?.localName === 'title') {
+          // Only a title's start is ever used: the rest of a huge one is dropped, not an error.
+          if (textLength < MAX_TITLE_SOURCE_CHARS) text.push(data.slice(0, MAX_TITLE_SOURCE_CHARS - textLength))
+          textLength += data.length
+          return
+        }
         textLength += data.length
         if (textLength > EXTRACT_LIMITS.maxTextRunChars) throw pageTooComplex(`a run of more than ${formatCount(EXTRACT_LIMITS.maxTextRunChars)} characters of text without markup`)
         text.push(data)
