@@ -5,10 +5,14 @@
  * (recall), and whether the title is the expected one.
  *
  *   npx tsx bench/extract.ts [--json] [--repeats N] [--save-baseline]
+ *   npx tsx bench/extract.ts --explosive [--json]
  *
  * Every page runs once to warm up, then N times (default 5); its CPU figure is the median of
  * those. Recall is compared page by page with bench/results/extract-baseline.json, which
  * --save-baseline writes from this run.
+ *
+ * --explosive runs the acceptance workload of issue 10 instead (see extract-explosive.ts): the corpus
+ * pages alone, then with the explosive pages among them, in every strategy.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -19,6 +23,7 @@ import { analyzePage } from '../src/analyze.js'
 import { collapseWhitespace, extractPage } from '../src/extract.js'
 import { ExtractiveSummarizer } from '../src/summarizers/extractive.js'
 import { CORPUS_DIR, corpusPageNames } from '../test/helpers/corpus.js'
+import { runExplosive } from './extract-explosive.js'
 
 const BASELINE_FILE = fileURLToPath(new URL('./results/extract-baseline.json', import.meta.url))
 /** The URL Readability's own test suite gives these pages. */
@@ -45,12 +50,18 @@ interface Baseline {
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
+    explosive: { type: 'boolean', default: false },
     repeats: { type: 'string', default: '5' },
     'save-baseline': { type: 'boolean', default: false },
   },
 })
 const repeats = Number(values.repeats)
 if (!Number.isInteger(repeats) || repeats < 1) throw new TypeError(`--repeats must be a positive integer, got ${values.repeats}`)
+
+if (values.explosive) {
+  await runExplosive(values.json)
+  process.exit(0)
+}
 
 const summarizer = new ExtractiveSummarizer()
 const results: PageResult[] = []

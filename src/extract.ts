@@ -55,7 +55,7 @@ export function extractPage(source: string, options: ExtractOptions): ExtractedP
   }
 
   const titles = [article?.title, metadata.title, metadata.ogTitle]
-  const title = truncate(titles.map((t) => collapseWhitespace(t ?? '')).find((t) => t !== '') ?? '', MAX_TITLE_CHARS)
+  const title = truncate(titles.map((t) => collapseWhitespace(t ?? '')).find((t) => t !== '') ?? '', MAX_TITLE_CHARS).trimEnd()
   const lang = metadata.langCandidates.map(normalizeLangTag).find((l) => l !== '') ?? ''
   return { title, lang: lang || detectLanguage(text || title), langDeclared: lang !== '', text }
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PageRecord } from '../src/record.js'
 import { CORPUS_DIR } from './helpers/corpus.js'
+import { EXPLOSIVE_PAGES } from './helpers/explosive-pages.js'
 import { runLines } from './helpers/run.js'
 import { startServer, type TestServer } from './helpers/servers.js'
 
@@ -10,26 +11,14 @@ import { startServer, type TestServer } from './helpers/servers.js'
  * Pages inside the 5 MiB size cap whose markup explodes a DOM (issue 10): each must end as one
  * PAGE_TOO_COMPLEX record while the ordinary pages around it are summarized, in every
  * strategy, including those that extract on the main thread. Before the limits, the flat page
- * killed the process out of memory and the nested one held a thread for minutes. The bodies
- * are generated here; bench/extract-limits.ts measures their memory and time.
+ * killed the process out of memory and the nested one held a thread for minutes.
+ * `npx tsx bench/extract.ts --explosive` measures their peak RSS and wall time.
  */
 
 const MiB = 1024 * 1024
 const CORPUS_PAGES = ['001', 'ars-1', 'hukumusume', 'nytimes-1']
 
-const EXPLOSIVE: Record<string, { body: string; reason: RegExp }> = {
-  // About 1.2 million void elements in 4.8 MB.
-  '/flat': { body: `<html><body>${'<br>'.repeat(1_200_000)}</body></html>`, reason: /more than 200,000 elements$/ },
-  // 260,000 unclosed tags, each inside the one before: 1.3 MB.
-  '/nested': { body: `<html><body>${'<div>'.repeat(260_000)}text</body></html>`, reason: /more than 25,000 elements open at once/ },
-  // 40,000 elements of 12 attributes each: 3.2 MB.
-  '/attributes': {
-    body: `<html><body>${`<i ${Array.from({ length: 12 }, (_, i) => `a${i}=1`).join(' ')}>x</i>`.repeat(40_000)}</body></html>`,
-    reason: /more than 400,000 attributes$/,
-  },
-  // 4 MB of prose with no markup at all.
-  '/text': { body: `<html><body><p>${'All work and no play makes a dull page. '.repeat(100_000)}</p></body></html>`, reason: /characters of text without markup$/ },
-}
+const EXPLOSIVE = EXPLOSIVE_PAGES
 
 let server: TestServer
 let lines: string[]
