@@ -226,6 +226,11 @@ describe('what a page may cost', () => {
     expect(page.title).toBe('word '.repeat(MAX_TITLE_CHARS / 5).trimEnd())
   })
 
+  it('drops a 2 MB inline script without counting it as text', () => {
+    const html = `<html><head><script>var data = "${'x'.repeat(2_000_000)}"</script></head><body><p>The article itself.</p></body></html>`
+    expect(extractPage(html, options).text).toBe('The article itself.')
+  })
+
   it('is PAGE_TOO_COMPLEX, naming the budget, when extraction runs past it', () => {
     const source = readFileSync(join(CORPUS_DIR, 'yahoo-2', 'source.html'), 'utf8')
     let error: unknown

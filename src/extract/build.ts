@@ -138,7 +138,10 @@ export function buildDocument(source: string, url: string, budget: ExtractBudget
         else if (name === 'title' && titleElement === undefined) titleElement = element
       },
       ontext(data) {
-        if (stack.at(-1)?.node?.localName === 'title') {
+        const open = stack.at(-1)
+        // A script's or style's text is never kept, so it costs nothing and counts for nothing.
+        if (open !== undefined && open.node === null) return
+        if (open?.node?.localName === 'title') {
           // Only a title's start is ever used: the rest of a huge one is dropped, not an error.
           if (textLength < MAX_TITLE_SOURCE_CHARS) text.push(data.slice(0, MAX_TITLE_SOURCE_CHARS - textLength))
           textLength += data.length
