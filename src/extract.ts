@@ -2,7 +2,7 @@ import { Readability } from '@mozilla/readability'
 import { detectLanguage, normalizeLangTag } from './language.js'
 import { PageError } from './errors.js'
 import { ExtractBudget, READABILITY_LIMITS } from './extract/budget.js'
-import { buildDocument } from './extract/build.js'
+import { buildDocument, type MarkupMetadata } from './extract/build.js'
 import { withBudget, type DomDocument, type DomElement } from './extract/dom.js'
 import { collapseWhitespace, visibleText } from './extract/visible-text.js'
 
@@ -42,17 +42,11 @@ export function extractPage(source: string, options: ExtractOptions): ExtractedP
   if (options.contentType === 'text/plain') return extractPlainText(source)
 
   const budget = new ExtractBudget(options.budgetMs)
-  const built = buildDocument(source, options.url, budget)
-  const { metadata } = built
-  // Deep or huge documents are never real articles, and Readability would take minutes on them.
-  const fits = built.maxDepth <= READABILITY_LIMITS.maxDepth && built.elements <= READABILITY_LIMITS.maxElements
-  const article = fits ? runReadability(built.document, budget) : undefined
+  const { article, metadata, body } = readArticle(source, options.url, budget)
   let text = article === undefined ? '' : visibleText(article.content)
-  if (text === '') {
-    // Readability rewrote (or never got) the document: the fallback reads a fresh one, built
-    // only now, so the first is garbage by the time the second exists.
-    text = visibleText(fits ? buildDocument(source, options.url, budget).document.body : built.document.body)
-  }
+  // Readability rewrote the document it ran on, which is garbage by now: the fallback reads
+  // a fresh one, so two DOMs of the page never exist at once.
+  if (text === '') text = visibleText(body ?? buildDocument(source, options.url, budget).document.body)
 
   const titles = [article?.title, metadata.title, metadata.ogTitle]
   const title = truncate(titles.map((t) => collapseWhitespace(t ?? '')).find((t) => t !== '') ?? '', MAX_TITLE_CHARS).trimEnd()
@@ -69,6 +63,14 @@ function extractPlainText(source: string): ExtractedPage {
 interface Article {
   title: string
   content: DomElement
+}
+
+/** Readability's article, or the body when the document is too deep or large to give it Readability. */
+function readArticle(source: string, url: string, budget: ExtractBudget): { article?: Article | undefined; metadata: MarkupMetadata; body?: DomElement } {
+  const { document, metadata, elements, maxDepth } = buildDocument(source, url, budget)
+  // Deep or huge documents are never real articles, and Readability would take minutes on them.
+  if (maxDepth > READABILITY_LIMITS.maxDepth || elements > READABILITY_LIMITS.maxElements) return { metadata, body: document.body }
+  return { article: runReadability(document, budget), metadata }
 }
 
 function runReadability(document: DomDocument, budget: ExtractBudget): Article | undefined {
