@@ -61,11 +61,14 @@ export async function analyzePage(task: AnalyzeTask, summarizer: Summarizer, sig
     if (!LETTER_OR_DIGIT.test(page.text)) {
       throw new PageError(ERROR_CODES.NO_TEXT, 'the page has no readable text')
     }
-    // One huge page must not blow the model's context window or the bill.
-    const input = cutToBudget(page.text, task.maxInputChars, lang)
+    // One huge page must not blow the model's context window or the bill: everything taken
+    // from the page (title and text) counts against the input budget. The title gets at most
+    // half of it, so a small budget still leaves room for the text.
+    const promptTitle = cutToBudget(title, Math.floor(task.maxInputChars / 2), lang)
+    const input = cutToBudget(page.text, task.maxInputChars - promptTitle.length, lang)
 
     summarizing = performance.now()
-    const result = await summarizer.summarize({ text: input, title, lang, langDeclared: page.langDeclared, maxChars: task.maxChars }, signal, gate)
+    const result = await summarizer.summarize({ text: input, title: promptTitle, lang, langDeclared: page.langDeclared, maxChars: task.maxChars }, signal, gate)
     timingsMs.summarize = elapsed(summarizing)
     // Models overshoot length limits, so the limit is enforced here, once, for every provider.
     const fitted = fitToLength(result.summary.trim(), task.maxChars, lang)

@@ -24,6 +24,13 @@ export const ERROR_CODES = {
   TOO_LARGE: 'TOO_LARGE',
   /** The Content-Type is neither text/html nor text/plain (nor a close relative). */
   UNSUPPORTED_CONTENT_TYPE: 'UNSUPPORTED_CONTENT_TYPE',
+  /**
+   * The page is inside the size cap but its markup would cost unbounded memory or time to
+   * extract (hundreds of thousands of elements or attributes, tens of thousands of unclosed
+   * nested tags, a megabyte of text without markup), or extraction ran past its 10 s budget.
+   * The message says which limit. Not retried: the same page fails the same way.
+   */
+  PAGE_TOO_COMPLEX: 'PAGE_TOO_COMPLEX',
   /** The page has no readable text to summarize. */
   NO_TEXT: 'NO_TEXT',
   /** The model provider kept throttling after every retry. */

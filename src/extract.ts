@@ -1,9 +1,16 @@
 import { Readability } from '@mozilla/readability'
-import { parseHTML } from 'linkedom'
 import { detectLanguage, normalizeLangTag } from './language.js'
+import { PageError } from './errors.js'
+import { ExtractBudget, READABILITY_LIMITS } from './extract/budget.js'
+import { buildDocument, type MarkupMetadata } from './extract/build.js'
+import { withBudget, type DomDocument, type DomElement } from './extract/dom.js'
+import { collapseWhitespace, visibleText } from './extract/visible-text.js'
+
+export { collapseWhitespace } from './extract/visible-text.js'
+export { EXTRACT_LIMITS } from './extract/budget.js'
 
 export interface ExtractedPage {
-  /** Page title, whitespace collapsed, or '' when the page has none. */
+  /** Page title, whitespace collapsed, at most MAX_TITLE_CHARS; '' when the page has none. */
   title: string
   /** BCP 47 language tag from the markup, else detected from the text, else ''. */
   lang: string
@@ -17,39 +24,34 @@ export interface ExtractOptions {
   /** The page's final URL (after redirects): relative links in the page resolve against it. */
   url: string
   contentType: 'text/html' | 'text/plain'
+  /** Wall time the extraction may take before the page is PAGE_TOO_COMPLEX. Default EXTRACT_LIMITS.budgetMs (10 s). */
+  budgetMs?: number
 }
 
+/** Longest title a page gets, in UTF-16 code units: a whole headline, never a multi-megabyte <title>. */
+export const MAX_TITLE_CHARS = 300
 /** Longest title taken from the first line of a text/plain page, in UTF-16 code units. */
 const MAX_PLAIN_TITLE_CHARS = 200
 
-/** Every Unicode white space (`\s`: includes NBSP, U+3000 ideographic space, U+FEFF). */
-const WHITESPACE = /\s+/g
-
-/** Turns every run of white space into one ASCII space and trims the ends. */
-export function collapseWhitespace(text: string): string {
-  return text.replace(WHITESPACE, ' ').trim()
-}
-
 /**
- * Main text, title and language of a page. HTML goes through Readability (on linkedom);
- * when Readability finds no article, the whole visible body text is used instead.
+ * Main text, title and language of a page. HTML goes through Readability; when Readability
+ * finds no article, the whole visible body text is used instead. Throws PAGE_TOO_COMPLEX
+ * (a PageError) for a page past EXTRACT_LIMITS; never costs more than they allow.
  */
 export function extractPage(source: string, options: ExtractOptions): ExtractedPage {
   if (options.contentType === 'text/plain') return extractPlainText(source)
 
-  const document = parseDocument(source, options.url)
-  // Read before Readability runs: it rewrites the document and can even detach <html>.
-  const markup = readMarkupMetadata(document)
-
-  // Readability's cost grows much faster than the page on deep nesting (depth 1,000 takes
-  // seconds, 20,000 hours); such pages, never real articles, get the plain body text.
-  const article = fitsReadability(document) ? runReadability(document) : undefined
+  const budget = new ExtractBudget(options.budgetMs)
+  const { article, metadata, body } = readArticle(source, options.url, budget)
   let text = article === undefined ? '' : visibleText(article.content)
-  if (text === '') text = visibleText(parseDocument(source, options.url).body)
+  // Readability rewrote the document it ran on, which is garbage by now: the fallback reads
+  // a fresh one, so two DOMs of the page never exist at once.
+  if (text === '') text = visibleText(body ?? buildDocument(source, options.url, budget).document.body)
 
-  const title = [article?.title, markup.title, markup.ogTitle].map((t) => collapseWhitespace(t ?? '')).find((t) => t !== '') ?? ''
-  const lang = markup.lang || detectLanguage(text || title)
-  return { title, lang, langDeclared: markup.lang !== '', text }
+  const titles = [article?.title, metadata.title, metadata.ogTitle]
+  const title = truncate(titles.map((t) => collapseWhitespace(t ?? '')).find((t) => t !== '') ?? '', MAX_TITLE_CHARS).trimEnd()
+  const lang = metadata.langCandidates.map(normalizeLangTag).find((l) => l !== '') ?? ''
+  return { title, lang: lang || detectLanguage(text || title), langDeclared: lang !== '', text }
 }
 
 function extractPlainText(source: string): ExtractedPage {
@@ -58,205 +60,34 @@ function extractPlainText(source: string): ExtractedPage {
   return { title: truncate(collapseWhitespace(firstLine), MAX_PLAIN_TITLE_CHARS), lang: detectLanguage(text), langDeclared: false, text }
 }
 
-/**
- * The few DOM members this module uses. linkedom's declarations are typed against the DOM
- * lib, which this Node project does not load, so its documents arrive as `any`.
- */
-interface DomNode {
-  readonly nodeType: number
-  readonly childNodes: ArrayLike<DomNode>
-  readonly localName?: string
-  readonly data?: string
-  remove(): void
-}
-interface DomElement extends DomNode {
-  readonly localName: string
-  readonly textContent: string | null
-  getAttribute(name: string): string | null
-  prepend(...nodes: DomNode[]): void
-  append(...nodes: DomNode[]): void
-  getElementsByTagName(name: string): ArrayLike<DomElement>
-}
-interface DomDocument {
-  readonly documentElement: DomElement | null
-  readonly head: DomElement
-  readonly body: DomElement
-  createElement(name: string): DomElement
-  getElementsByTagName(name: string): ArrayLike<DomElement>
-}
-
-const ELEMENT_NODE = 1
-const TEXT_NODE = 3
-
-function parseDocument(source: string, url: string): DomDocument {
-  // linkedom reads `location` from these globals for `document.baseURI`.
-  const globals = { location: { href: url } }
-  let document = parseHTML(source, globals).document as DomDocument
-  if (document.documentElement?.localName !== 'html') {
-    // A fragment, or junk before <html>: linkedom would make the first element (or
-    // nothing) the root, and Readability refuses a document without a root.
-    const withoutDoctype = source.replace(/^\s*<!doctype[^>]*>/i, '')
-    document = parseHTML(`<html>${withoutDoctype}</html>`, globals).document as DomDocument
-  }
-  // Readability leaves #fragment links alone only when these two are equal.
-  Object.defineProperty(document, 'documentURI', { value: url })
-  repairBody(document)
-  return document
-}
-
-/**
- * linkedom does not build the implied <body> an HTML parser would: content outside a
- * <body> tag, or an element between </head> and <body>, makes `document.body` an empty
- * element created on access, and Readability then sees an empty page. Gather every child
- * of <html> into the one <head> and <body>, in document order.
- */
-function repairBody(document: DomDocument): void {
-  const html = document.documentElement
-  if (html === null) return
-  // Creates and prepends a <head> when <html> does not start with one.
-  const head = document.head
-  const children = Array.from(html.childNodes)
-  const body = children.find((node): node is DomElement => node.localName === 'body')
-  if (children.length === (body === undefined ? 1 : 2)) {
-    if (body === undefined) html.append(document.createElement('body'))
-    return
-  }
-  const before: DomNode[] = []
-  const after: DomNode[] = []
-  let seenBody = false
-  for (const child of children) {
-    if (child === head) continue
-    if (child === body) {
-      seenBody = true
-    } else if (child.localName === 'head') {
-      // A second <head>, or one linkedom did not take because an element came first.
-      head.append(...Array.from(child.childNodes))
-      child.remove()
-    } else if (seenBody) {
-      after.push(child)
-    } else {
-      before.push(child)
-    }
-  }
-  const target = body ?? document.createElement('body')
-  target.prepend(...before)
-  target.append(...after)
-  if (body === undefined) html.append(target)
-}
-
-interface MarkupMetadata {
-  title: string
-  ogTitle: string
-  lang: string
-}
-
-function readMarkupMetadata(document: DomDocument): MarkupMetadata {
-  const html = document.documentElement
-  let lang = normalizeLangTag(html?.getAttribute('lang')) || normalizeLangTag(html?.getAttribute('xml:lang'))
-  let contentLanguage = ''
-  let ogLocale = ''
-  let ogTitle = ''
-  const metas = document.getElementsByTagName('meta')
-  for (let i = 0; i < metas.length; i++) {
-    const meta = metas[i]
-    if (meta === undefined) continue
-    const content = meta.getAttribute('content') ?? ''
-    const property = (meta.getAttribute('property') ?? meta.getAttribute('name') ?? '').trim().toLowerCase()
-    if (meta.getAttribute('http-equiv')?.trim().toLowerCase() === 'content-language') contentLanguage ||= content
-    else if (property === 'og:locale') ogLocale ||= content
-    else if (property === 'og:title') ogTitle ||= content
-  }
-  lang ||= normalizeLangTag(contentLanguage) || normalizeLangTag(ogLocale)
-  const titleElement = document.getElementsByTagName('title')[0]
-  return { title: titleElement?.textContent ?? '', ogTitle, lang }
-}
-
-/** Deepest and largest documents handed to Readability; the 90-page corpus peaks at 38 and 9,888. */
-const MAX_READABILITY_DEPTH = 256
-const MAX_READABILITY_ELEMENTS = 50_000
-
-function fitsReadability(document: DomDocument): boolean {
-  const root = document.documentElement
-  if (root === null) return false
-  let elements = 0
-  const stack: Array<[DomNode, number]> = [[root, 1]]
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop() as [DomNode, number]
-    elements += 1
-    if (depth > MAX_READABILITY_DEPTH || elements > MAX_READABILITY_ELEMENTS) return false
-    const children = node.childNodes
-    for (let i = 0; i < children.length; i++) {
-      const child = children[i]
-      if (child !== undefined && child.nodeType === ELEMENT_NODE) stack.push([child, depth + 1])
-    }
-  }
-  return true
-}
-
 interface Article {
   title: string
   content: DomElement
 }
 
-function runReadability(document: DomDocument): Article | undefined {
-  try {
-    const article = new Readability<DomElement>(document, {
-      // The article element itself: its text is taken with block boundaries kept.
-      serializer: (node) => node as DomElement,
-    }).parse()
-    if (!article?.content) return undefined
-    return { title: article.title ?? '', content: article.content }
-  } catch {
-    // Readability assumes a browser DOM; a page that trips it over in linkedom still has
-    // its body text.
-    return undefined
-  }
+/** Readability's article, or the body when the document is too deep or large to give it Readability. */
+function readArticle(source: string, url: string, budget: ExtractBudget): { article?: Article | undefined; metadata: MarkupMetadata; body?: DomElement } {
+  const { document, metadata, elements, maxDepth } = buildDocument(source, url, budget)
+  // Deep or huge documents are never real articles, and Readability would take minutes on them.
+  if (maxDepth > READABILITY_LIMITS.maxDepth || elements > READABILITY_LIMITS.maxElements) return { metadata, body: document.body }
+  return { article: runReadability(document, budget), metadata }
 }
 
-/** Elements whose boundaries separate words even when the markup has no space there. */
-const BLOCK_ELEMENTS = new Set([
-  'address', 'article', 'aside', 'blockquote', 'br', 'caption', 'dd', 'details', 'dialog', 'div',
-  'dl', 'dt', 'fieldset', 'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5',
-  'h6', 'header', 'hr', 'li', 'main', 'nav', 'ol', 'option', 'p', 'pre', 'section', 'summary',
-  'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr', 'ul',
-])
-/** Elements whose text is never shown as page text. */
-const INVISIBLE_ELEMENTS = new Set(['script', 'style', 'noscript', 'template', 'svg', 'head', 'title'])
-
-/**
- * Collapsed text of a subtree, like `textContent` but with a space at block boundaries, so
- * `<li>one</li><li>two</li>` reads "one two" and not "onetwo". Iterative: pages nest
- * deeply enough to overflow a recursive walk.
- */
-function visibleText(root: DomNode): string {
-  const parts: string[] = []
-  const stack: Array<DomNode | ' '> = [root]
-  while (stack.length > 0) {
-    const item = stack.pop()
-    if (item === undefined) break
-    if (item === ' ') {
-      parts.push(' ')
-      continue
-    }
-    if (item.nodeType === TEXT_NODE) {
-      parts.push(item.data ?? '')
-      continue
-    }
-    if (item !== root && item.nodeType !== ELEMENT_NODE) continue
-    const name = item.localName?.toLowerCase() ?? ''
-    if (INVISIBLE_ELEMENTS.has(name)) continue
-    const block = BLOCK_ELEMENTS.has(name)
-    if (block) {
-      parts.push(' ')
-      stack.push(' ')
-    }
-    const children = item.childNodes
-    for (let i = children.length - 1; i >= 0; i--) {
-      const child = children[i]
-      if (child !== undefined) stack.push(child)
-    }
+function runReadability(document: DomDocument, budget: ExtractBudget): Article | undefined {
+  try {
+    const article = withBudget(budget, () =>
+      new Readability<DomElement>(document as never, {
+        // The article element itself: its text is taken with block boundaries kept.
+        serializer: (node) => node as unknown as DomElement,
+      }).parse(),
+    )
+    if (!article?.content) return undefined
+    return { title: article.title ?? '', content: article.content }
+  } catch (error) {
+    if (error instanceof PageError) throw error
+    // Readability assumes a browser DOM; a page that trips it over still has its body text.
+    return undefined
   }
-  return collapseWhitespace(parts.join(''))
 }
 
 function truncate(text: string, max: number): string {

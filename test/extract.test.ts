@@ -3,7 +3,8 @@ import { join } from 'node:path'
 import { Readability } from '@mozilla/readability'
 import { parseHTML } from 'linkedom'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { collapseWhitespace, extractPage, type ExtractedPage } from '../src/extract.js'
+import { PageError } from '../src/errors.js'
+import { collapseWhitespace, extractPage, MAX_TITLE_CHARS, type ExtractedPage } from '../src/extract.js'
 import { CORPUS_DIR, corpusPageNames } from './helpers/corpus.js'
 
 /** The URL Readability's own test suite gives these pages. */
@@ -196,6 +197,50 @@ describe('pathological markup', () => {
     const html = `<html><body>${'<div>'.repeat(depth)}<p>Deep inside the page. A second sentence.</p>${'</div>'.repeat(depth)}</body></html>`
     const page = extractPage(html, { url: 'http://127.0.0.1/deep', contentType: 'text/html' })
     expect(page.text).toBe('Deep inside the page. A second sentence.')
+  })
+})
+
+describe('markup that is HTML but not XHTML', () => {
+  const options = { url: 'https://example.com/', contentType: 'text/html' } as const
+
+  it("reads void elements without a slash, unclosed <p> and <li>, unquoted attributes, named entities and '<' in scripts", () => {
+    const html = `<!DOCTYPE html><html lang=fr><head><meta charset=utf-8><title>Caf&eacute; &amp; th&eacute;</title>
+      <script>if (a < b && c > d) document.write('<p>not text</p>')</script></head><body>
+      <article class=main><p>Premi&egrave;re ligne<br>deuxi&egrave;me&nbsp;ligne<img src=x.png alt=photo>
+      <p>Un autre paragraphe, assez long pour que Readability le garde comme article.
+      <ul><li>un<li>deux</ul></article></body></html>`
+    expect(extractPage(html, options)).toEqual({
+      title: 'Café & thé',
+      lang: 'fr',
+      langDeclared: true,
+      text: 'Première ligne deuxième ligne Un autre paragraphe, assez long pour que Readability le garde comme article. un deux',
+    })
+  })
+})
+
+describe('what a page may cost', () => {
+  const options = { url: 'https://example.com/', contentType: 'text/html' } as const
+
+  it(`cuts the title to ${MAX_TITLE_CHARS} characters`, () => {
+    const page = extractPage(`<html><head><title>${'word '.repeat(1000)}</title></head><body><p>Text.</p></body></html>`, options)
+    expect(page.title).toBe('word '.repeat(MAX_TITLE_CHARS / 5).trimEnd())
+  })
+
+  it('drops a 2 MB inline script without counting it as text', () => {
+    const html = `<html><head><script>var data = "${'x'.repeat(2_000_000)}"</script></head><body><p>The article itself.</p></body></html>`
+    expect(extractPage(html, options).text).toBe('The article itself.')
+  })
+
+  it('is PAGE_TOO_COMPLEX, naming the budget, when extraction runs past it', () => {
+    const source = readFileSync(join(CORPUS_DIR, 'yahoo-2', 'source.html'), 'utf8')
+    let error: unknown
+    try {
+      extractPage(source, { ...options, budgetMs: 0 })
+    } catch (thrown) {
+      error = thrown
+    }
+    expect(error).toBeInstanceOf(PageError)
+    expect(error).toMatchObject({ code: 'PAGE_TOO_COMPLEX', message: 'the page is too complex to extract: extraction took longer than 0 s' })
   })
 })
 
