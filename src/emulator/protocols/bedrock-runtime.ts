@@ -9,13 +9,13 @@ import type { Exchange, Protocol } from '../http.js'
 import { invoke } from '../invocation.js'
 import type { Backend, Invocation } from '../invocation.js'
 import { estimateTokens } from '../model.js'
-import type { Conversation, ModelReply } from '../model.js'
+import type { Conversation } from '../model.js'
 import type { Outcome } from '../stats.js'
 import { BedrockError, sendBedrockError, stampRequestId, TOO_MANY_REQUESTS, TOO_MANY_TOKENS } from './bedrock-errors.js'
 import { invalid, isObject, readConverse, readModelRequest } from './bedrock-requests.js'
 import type { ModelRequest } from './bedrock-requests.js'
 import { streamRoutes } from './bedrock-streams.js'
-import { NATIVE_BODIES, readNativeBody } from './native-bodies.js'
+import { NATIVE_BODIES, readNativeBody, STOP_REASON } from './native-bodies.js'
 
 type Operation = 'converse' | 'invoke'
 
@@ -97,7 +97,6 @@ function parseBase64Json(base64: string): unknown {
 
 type Answered = Extract<Invocation, { kind: 'answered' }>
 
-const STOP_REASON: Record<ModelReply['stop'], string> = { complete: 'end_turn', 'max-tokens': 'max_tokens' }
 
 function replyConverse(res: http.ServerResponse, { reply, inputTokens, latencyMs }: Answered): number {
   const { text, outputTokens } = reply

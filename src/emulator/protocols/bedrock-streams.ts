@@ -16,7 +16,7 @@ import { readConverse, readModelRequest } from './bedrock-requests.js'
 import type { ModelRequest } from './bedrock-requests.js'
 import { endWithException, sendEvent, startEventStream } from './event-stream.js'
 import type { StreamExceptionName } from './event-stream.js'
-import { NATIVE_BODIES, readNativeBody } from './native-bodies.js'
+import { NATIVE_BODIES, readNativeBody, STOP_REASON } from './native-bodies.js'
 import type { Finished } from './native-bodies.js'
 
 interface Timing {
@@ -34,7 +34,6 @@ interface StreamShape {
 
 type Send = (eventType: string, payload: unknown) => void
 
-const STOP_REASON: Record<Finished['stop'], string> = { complete: 'end_turn', 'max-tokens': 'max_tokens' }
 
 const converseStream = (): StreamShape => ({
   headers: {},

@@ -189,7 +189,8 @@ export function readNativeBody(family: ModelFamily, modelId: string, json: unkno
   return body.read(json, fail)
 }
 
-const STOP_REASON: Record<ModelReply['stop'], string> = { complete: 'end_turn', 'max-tokens': 'max_tokens' }
+/** Converse's stop reasons, which the Anthropic and Nova bodies share. */
+export const STOP_REASON: Record<ModelReply['stop'], string> = { complete: 'end_turn', 'max-tokens': 'max_tokens' }
 const LENGTH_STOP: Record<ModelReply['stop'], string> = { complete: 'stop', 'max-tokens': 'length' }
 const COHERE_FINISH: Record<ModelReply['stop'], string> = { complete: 'COMPLETE', 'max-tokens': 'MAX_TOKENS' }
 
