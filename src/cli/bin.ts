@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { emulatorStopNotice } from '../emulator/command.js'
 import { main } from './main.js'
 
 // The pinned AWS SDK supports Node 20; its notice about future SDK releases needing Node 22
@@ -14,7 +15,9 @@ let interrupts = 0
 const onSignal = (signal: NodeJS.Signals): void => {
   interrupts += 1
   if (interrupts === 1) {
-    process.stderr.write(`\nsummarize-urls: ${signal}: finishing the pages in flight (Ctrl-C again to cancel them)\n`)
+    // The emulator has no pages in flight: it says what stopping means for it.
+    const notice = process.argv[2] === 'emulator' ? emulatorStopNotice(signal) : `\nsummarize-urls: ${signal}: finishing the pages in flight (Ctrl-C again to cancel them)\n`
+    process.stderr.write(notice)
     stop.abort(new Error('stopped'))
   } else if (interrupts === 2) {
     abort.abort(new Error('interrupted'))

@@ -1,4 +1,3 @@
-import { startEmulator } from './server.js'
 import type { EmulatorOptions } from './options.js'
 
 /** The parsed `summarize-urls emulator` flags (yargs camelCase keys) as emulator options; unset flags stay unset. */
@@ -21,17 +20,28 @@ export function emulatorOptionsFromArgs(args: Record<string, unknown>): Emulator
   }
 }
 
+/** The emulator's words for the first Ctrl-C or SIGTERM: it has no pages in flight, it just stops. */
+export function emulatorStopNotice(signal: string): string {
+  return `\nemulator: ${signal}: stopping\n`
+}
+
+/** How often the emulator looks for the process that started it. */
+const PARENT_POLL_MS = 250
+
 export interface EmulatorIo {
   stdout: NodeJS.WritableStream
   stderr: NodeJS.WritableStream
 }
 
 /**
- * `summarize-urls emulator`: serves until `signal` aborts (Ctrl-C), then closes and prints
- * the request counts on stderr. The first stdout line is `listening on <url>`, always: scripts
- * and tests read the port from it.
+ * `summarize-urls emulator`: serves until `signal` aborts (Ctrl-C) or the process that
+ * started it exits, then closes and prints the request counts on stderr. The first stdout
+ * line is `listening on <url>`, always: scripts and tests read the port from it.
  */
 export async function runEmulatorCommand(options: EmulatorOptions, io: EmulatorIo, signal: AbortSignal): Promise<number> {
+  // Loaded here, not at the top: every other command imports this file through the CLI, and
+  // should not pay for the emulator's modules (the event-stream codec among them).
+  const { startEmulator } = await import('./server.js')
   let emulator
   try {
     emulator = await startEmulator(options)
@@ -45,10 +55,18 @@ export async function runEmulatorCommand(options: EmulatorOptions, io: EmulatorI
   }
   io.stdout.write(`listening on ${emulator.url}\n`)
 
-  await new Promise<void>((resolve) => {
-    if (signal.aborted) resolve()
-    else signal.addEventListener('abort', () => resolve(), { once: true })
+  // `npx summarize-urls emulator &` runs the emulator as a grandchild of the shell: `kill $!`
+  // ends npx, which does not pass the signal on, and the emulator would serve on as an orphan.
+  // An orphan is adopted by another process, so a changed ppid means its starter is gone.
+  const parent = process.ppid
+  let poll: NodeJS.Timeout | undefined
+  const parentGone = await new Promise<boolean>((resolve) => {
+    if (signal.aborted) return resolve(false)
+    signal.addEventListener('abort', () => resolve(false), { once: true })
+    poll = setInterval(() => process.ppid !== parent && resolve(true), PARENT_POLL_MS)
   })
+  clearInterval(poll)
+  if (parentGone) io.stderr.write(`emulator: the process that started it (pid ${parent}) exited: stopping\n`)
   await emulator.close()
   const s = emulator.stats()
   io.stderr.write(

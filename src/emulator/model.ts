@@ -1,36 +1,11 @@
 /**
- * The fake model behind every protocol: which model ids exist, and how a conversation is
- * answered (an extractive summary of the page, at the requested length, sometimes longer,
+ * The fake model behind every protocol (catalogue.ts says which model ids exist): how a
+ * conversation is answered (an extractive summary of the page, at the requested length, sometimes longer,
  * cut at the token limit). Protocols flatten their wire bodies into a `Conversation` and
  * dress the `ModelReply` in their own reply shape.
  */
 import { createHash } from 'node:crypto'
 import { extractiveSummary } from '../summarizers/extractive.js'
-
-const BASE_MODELS = [
-  'anthropic.claude-3-haiku-20240307-v1:0',
-  'anthropic.claude-3-5-haiku-20241022-v1:0',
-  'anthropic.claude-3-5-sonnet-20240620-v1:0',
-  'amazon.nova-micro-v1:0',
-  'amazon.nova-lite-v1:0',
-]
-
-/** Model ids the emulator knows: base ids and their cross-region inference profiles. */
-export const EMULATOR_MODELS: readonly string[] = Object.freeze([
-  ...BASE_MODELS,
-  ...['us', 'eu', 'apac'].flatMap((prefix) => BASE_MODELS.map((model) => `${prefix}.${model}`)),
-])
-
-/** Foundation-model and inference-profile ARNs name the same models as their ids. */
-export function normaliseModelId(id: string): string {
-  return id.startsWith('arn:') ? id.slice(id.lastIndexOf('/') + 1) : id
-}
-
-/** Whether a call to `modelId` may run: unknown ids and models without access are refused. */
-export function modelAccess(modelId: string, deniedModels: ReadonlySet<string>): 'granted' | 'unknown' | 'denied' {
-  if (!EMULATOR_MODELS.includes(modelId)) return 'unknown'
-  return deniedModels.has(modelId) ? 'denied' : 'granted'
-}
 
 /** A request the emulator can answer: the prompt flattened, whatever the wire format. */
 export interface Conversation {
@@ -74,6 +49,24 @@ export function answer(conversation: Conversation, overshoot: boolean): ModelRep
     stop = 'max-tokens'
   }
   return { text, stop, outputTokens: estimateTokens(text) }
+}
+
+/** About what one streamed delta of a real model carries: a few tokens. */
+const DELTA_CHARS = 12
+
+/** The reply's text as a streaming model emits it: pieces of a few words that join back into the text. */
+export function deltas(text: string): string[] {
+  const pieces: string[] = []
+  let piece = ''
+  for (const word of text.match(/\s*\S+/g) ?? []) {
+    piece += word
+    if (piece.length >= DELTA_CHARS) {
+      pieces.push(piece)
+      piece = ''
+    }
+  }
+  if (piece !== '') pieces.push(piece)
+  return pieces
 }
 
 /** What a model would summarize: the fenced page when the prompt fences it, else the whole message. */

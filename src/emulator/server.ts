@@ -12,7 +12,7 @@ import { bedrockRuntime } from './protocols/bedrock-runtime.js'
 import { StatsRecorder } from './stats.js'
 import type { EmulatorStats } from './stats.js'
 
-export { EMULATOR_MODELS } from './model.js'
+export { EMULATOR_MODELS } from './catalogue.js'
 export { EMULATOR_DEFAULTS } from './options.js'
 export type { EmulatorOptions } from './options.js'
 export type { EmulatorSecond, EmulatorStats } from './stats.js'

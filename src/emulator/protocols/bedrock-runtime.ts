@@ -1,20 +1,21 @@
 /**
- * Bedrock Runtime's Converse and InvokeModel (Anthropic Messages body), as the AWS SDK
- * sends and reads them: the routes, body parsing and validation with Bedrock's messages,
- * and the two reply shapes around the shared model call.
+ * Bedrock Runtime as the AWS SDKs send and read it: Converse, InvokeModel (each model
+ * family's native body, see native-bodies.ts), CountTokens, and the two streaming
+ * operations (bedrock-streams.ts), around the shared model call.
  */
-import { randomBytes } from 'node:crypto'
 import type http from 'node:http'
-import { readBody, sendJson } from '../http.js'
+import { sendJson } from '../http.js'
 import type { Exchange, Protocol } from '../http.js'
 import { invoke } from '../invocation.js'
 import type { Backend, Invocation } from '../invocation.js'
-import { conversationOf, modelAccess, normaliseModelId } from '../model.js'
-import type { Conversation, ModelReply, Turn } from '../model.js'
+import { estimateTokens } from '../model.js'
+import type { Conversation } from '../model.js'
 import type { Outcome } from '../stats.js'
 import { BedrockError, sendBedrockError, stampRequestId, TOO_MANY_REQUESTS, TOO_MANY_TOKENS } from './bedrock-errors.js'
-
-const ANTHROPIC_VERSION = 'bedrock-2023-05-31'
+import { invalid, isObject, readConverse, readModelRequest } from './bedrock-requests.js'
+import type { ModelRequest } from './bedrock-requests.js'
+import { streamRoutes } from './bedrock-streams.js'
+import { NATIVE_BODIES, readNativeBody, STOP_REASON } from './native-bodies.js'
 
 type Operation = 'converse' | 'invoke'
 
@@ -23,6 +24,8 @@ export function bedrockRuntime(backend: Backend): Protocol {
     routes: [
       { method: 'POST', path: /^\/model\/([^/]+)\/converse$/, handle: (exchange) => call(backend, exchange, 'converse') },
       { method: 'POST', path: /^\/model\/([^/]+)\/invoke$/, handle: (exchange) => call(backend, exchange, 'invoke') },
+      { method: 'POST', path: /^\/model\/([^/]+)\/count-tokens$/, handle: (exchange) => countTokens(backend, exchange) },
+      ...streamRoutes(backend),
     ],
     begin: stampRequestId,
     notFound: ({ req, res }) => sendBedrockError(res, new BedrockError('UnknownOperationException', `No operation matches ${req.method ?? ''} ${req.url ?? ''}`)),
@@ -31,24 +34,13 @@ export function bedrockRuntime(backend: Backend): Protocol {
 }
 
 async function call(backend: Backend, exchange: Exchange, operation: Operation): Promise<Outcome> {
-  const { req, res } = exchange
-  // Bedrock authenticates before anything else; the emulator cannot verify a signature, only
-  // insist that there is one, which catches clients that forgot to sign at all.
-  if (!(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256')) {
-    return sendBedrockError(res, new BedrockError('AccessDeniedException', 'Missing Authentication Token: the request must be signed with AWS Signature Version 4.'))
-  }
-  const body = await readBody(req)
-  if (body.kind === 'gone') return 0
-  if (body.kind === 'too-large') return sendBedrockError(res, new BedrockError('ValidationException', `Input is too long: the request body exceeds ${body.maxBytes} bytes.`))
-
-  const modelId = normaliseModelId(exchange.params[0] ?? '')
+  const { res } = exchange
+  let request: ModelRequest | undefined
   let conversation: Conversation
   try {
-    const access = modelAccess(modelId, backend.settings.deniedModels)
-    if (access === 'unknown') throw new BedrockError('ValidationException', 'The provided model identifier is invalid.')
-    if (access === 'denied') throw new BedrockError('AccessDeniedException', "You don't have access to the model with the specified model ID.")
-    const json = parseJson(body.body)
-    conversation = operation === 'converse' ? readConverse(json) : readAnthropic(json, modelId)
+    request = await readModelRequest(exchange, backend.settings.deniedModels)
+    if (request === undefined) return 0
+    conversation = operation === 'converse' ? readConverse(request.json) : readNativeBody(request.family, request.modelId, request.json)
   } catch (error) {
     if (error instanceof BedrockError) return sendBedrockError(res, error)
     throw error
@@ -68,13 +60,43 @@ async function call(backend: Backend, exchange: Exchange, operation: Operation):
           : new BedrockError('InternalServerException', 'The server encountered an internal error while processing the request.'),
       )
     case 'answered':
-      return operation === 'converse' ? replyConverse(res, result) : replyInvoke(res, modelId, result)
+      return operation === 'converse' ? replyConverse(res, result) : replyInvoke(res, request, result)
+  }
+}
+
+/**
+ * CountTokens reads the body it is given as the operation it names would, and counts what
+ * the model would read. Like Bedrock, it is not charged against the quotas and meets no faults.
+ */
+async function countTokens(backend: Backend, exchange: Exchange): Promise<Outcome> {
+  const { res } = exchange
+  try {
+    const request = await readModelRequest(exchange, backend.settings.deniedModels)
+    if (request === undefined) return 0
+    const input = isObject(request.json) ? request.json['input'] : undefined
+    let conversation: Conversation
+    if (isObject(input) && input['converse'] !== undefined) conversation = readConverse(input['converse'])
+    else if (isObject(input) && isObject(input['invokeModel']) && typeof input['invokeModel']['body'] === 'string') {
+      conversation = readNativeBody(request.family, request.modelId, parseBase64Json(input['invokeModel']['body']))
+    } else invalid("1 validation error detected: Value at 'input' failed to satisfy constraint: Member must be one of {converse: {messages, system?}, invokeModel: {body}}")
+    return sendJson(res, 200, { inputTokens: estimateTokens(conversation.inputText) })
+  } catch (error) {
+    if (error instanceof BedrockError) return sendBedrockError(res, error)
+    throw error
+  }
+}
+
+/** A blob member of a JSON request arrives base64-encoded. */
+function parseBase64Json(base64: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(base64, 'base64').toString('utf8'))
+  } catch {
+    invalid('Malformed input request: input.invokeModel.body is not a base64-encoded JSON body, please reformat your input and try again.')
   }
 }
 
 type Answered = Extract<Invocation, { kind: 'answered' }>
 
-const STOP_REASON: Record<ModelReply['stop'], string> = { complete: 'end_turn', 'max-tokens': 'max_tokens' }
 
 function replyConverse(res: http.ServerResponse, { reply, inputTokens, latencyMs }: Answered): number {
   const { text, outputTokens } = reply
@@ -86,99 +108,11 @@ function replyConverse(res: http.ServerResponse, { reply, inputTokens, latencyMs
   })
 }
 
-/** The Anthropic Messages reply, with the token counts and latency in Bedrock's headers, as InvokeModel sends them. */
-function replyInvoke(res: http.ServerResponse, modelId: string, { reply, inputTokens, latencyMs }: Answered): number {
+/** The family's native reply, with the token counts and latency in Bedrock's headers, as InvokeModel sends them. */
+function replyInvoke(res: http.ServerResponse, { family, modelId }: ModelRequest, { reply, inputTokens, latencyMs }: Answered): number {
   const { text, outputTokens } = reply
   res.setHeader('x-amzn-bedrock-input-token-count', String(inputTokens))
   res.setHeader('x-amzn-bedrock-output-token-count', String(outputTokens))
   res.setHeader('x-amzn-bedrock-invocation-latency', String(latencyMs))
-  return sendJson(res, 200, {
-    id: `msg_bdrk_${randomBytes(12).toString('hex')}`,
-    type: 'message',
-    role: 'assistant',
-    model: modelId,
-    content: [{ type: 'text', text }],
-    stop_reason: STOP_REASON[reply.stop],
-    stop_sequence: null,
-    usage: { input_tokens: inputTokens, output_tokens: outputTokens },
-  })
-}
-
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'))
-  } catch {
-    throw new BedrockError('ValidationException', 'Malformed input request, please reformat your input and try again.')
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function invalid(message: string): never {
-  throw new BedrockError('ValidationException', message)
-}
-
-function readConverse(json: unknown): Conversation {
-  if (!isObject(json)) invalid('Malformed input request, please reformat your input and try again.')
-  const messages = json['messages']
-  if (!Array.isArray(messages) || messages.length === 0) {
-    invalid("1 validation error detected: Value at 'messages' failed to satisfy constraint: Member must have length greater than or equal to 1")
-  }
-  const turns = messages.map((message, i): Turn => {
-    if (!isObject(message) || (message['role'] !== 'user' && message['role'] !== 'assistant')) {
-      invalid(`1 validation error detected: Value at 'messages.${i + 1}.member.role' failed to satisfy constraint: Member must satisfy enum value set: [user, assistant]`)
-    }
-    const content = message['content']
-    if (!Array.isArray(content) || content.length === 0) {
-      invalid(`1 validation error detected: Value at 'messages.${i + 1}.member.content' failed to satisfy constraint: Member must have length greater than or equal to 1`)
-    }
-    return { role: message['role'], text: content.map((block) => (isObject(block) && typeof block['text'] === 'string' ? block['text'] : '')).join('\n') }
-  })
-  if (turns[0]?.role !== 'user') invalid('A conversation must start with a user message. Try again with a conversation that starts with a user message.')
-  const system = Array.isArray(json['system'])
-    ? json['system'].map((block) => (isObject(block) && typeof block['text'] === 'string' ? block['text'] : '')).join('\n')
-    : ''
-  const config = json['inferenceConfig']
-  const maxTokens = isObject(config) ? config['maxTokens'] : undefined
-  if (maxTokens !== undefined && !(Number.isInteger(maxTokens) && (maxTokens as number) >= 1)) {
-    invalid("1 validation error detected: Value at 'inferenceConfig.maxTokens' failed to satisfy constraint: Member must have value greater than or equal to 1")
-  }
-  return nonBlankConversation(system, turns, maxTokens as number | undefined)
-}
-
-function readAnthropic(json: unknown, modelId: string): Conversation {
-  if (!/^(?:[a-z]+\.)?anthropic\./.test(modelId)) {
-    invalid(`Malformed input request: the emulator's InvokeModel speaks the Anthropic Messages body only; use Converse for ${modelId}.`)
-  }
-  if (!isObject(json)) invalid('Malformed input request, please reformat your input and try again.')
-  if (json['anthropic_version'] === undefined) invalid('Malformed input request: #: required key [anthropic_version] not found, please reformat your input and try again.')
-  if (json['anthropic_version'] !== ANTHROPIC_VERSION) invalid(`Malformed input request: anthropic_version must be ${ANTHROPIC_VERSION}, please reformat your input and try again.`)
-  const maxTokens = json['max_tokens']
-  if (maxTokens === undefined) invalid('Malformed input request: #: required key [max_tokens] not found, please reformat your input and try again.')
-  if (!(Number.isInteger(maxTokens) && (maxTokens as number) >= 1)) invalid('Malformed input request: #/max_tokens: must be an integer of at least 1, please reformat your input and try again.')
-  const messages = json['messages']
-  if (!Array.isArray(messages) || messages.length === 0) invalid('messages: at least one message is required')
-  const turns = messages.map((message, i): Turn => {
-    if (!isObject(message) || (message['role'] !== 'user' && message['role'] !== 'assistant')) invalid(`messages.${i}.role: Input should be 'user' or 'assistant'`)
-    return { role: message['role'], text: anthropicText(message['content'], `messages.${i}.content`) }
-  })
-  if (turns[0]?.role !== 'user') invalid('messages: first message must use the "user" role')
-  const system = json['system'] === undefined ? '' : anthropicText(json['system'], 'system')
-  return nonBlankConversation(system, turns, maxTokens as number)
-}
-
-function anthropicText(content: unknown, where: string): string {
-  if (typeof content === 'string') return content
-  if (!Array.isArray(content)) invalid(`${where}: Input should be a valid string or list of content blocks`)
-  return content.map((block) => (isObject(block) && block['type'] === 'text' && typeof block['text'] === 'string' ? block['text'] : '')).join('\n')
-}
-
-function nonBlankConversation(system: string, turns: Turn[], maxTokens: number | undefined): Conversation {
-  // Bedrock refuses blank text blocks (and image-only turns, which this emulator does not read).
-  turns.forEach((t, i) => {
-    if (t.text.trim() === '') invalid(`The text field in the ContentBlock object at messages.${i}.content is blank. Add text to the text field, and try again.`)
-  })
-  return conversationOf(system, turns, maxTokens)
+  return sendJson(res, 200, NATIVE_BODIES[family].reply({ text, stop: reply.stop, inputTokens, outputTokens }, modelId))
 }

@@ -1,0 +1,78 @@
+import { execFile, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { rm } from 'node:fs/promises'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const run = promisify(execFile)
+const root = fileURLToPath(new URL('..', import.meta.url))
+// Its own build, beside dist/src: bin.test.ts rebuilds dist/src at the same time.
+const outDir = `dist/.emulator-bin-test-${process.pid}`
+const bin = fileURLToPath(new URL(`../${outDir}/src/cli/bin.js`, import.meta.url))
+
+beforeAll(async () => {
+  await run(process.execPath, [fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url)), '-p', 'tsconfig.build.json', '--outDir', outDir], { cwd: root })
+}, 120_000)
+/** Emulators started through an intermediate: a failing test must not leave them serving. */
+const orphans: number[] = []
+afterAll(async () => {
+  for (const pid of orphans) if (alive(pid)) process.kill(pid, 'SIGKILL')
+  await rm(fileURLToPath(new URL(`../${outDir}`, import.meta.url)), { recursive: true, force: true })
+})
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe('the built emulator bin', () => {
+  it('says that it is stopping on SIGTERM, not that it finishes pages, and exits 0', async () => {
+    const child = spawn(process.execPath, [bin, 'emulator'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const [first] = (await once(createInterface({ input: child.stdout }), 'line')) as [string]
+    expect(first).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+$/)
+    child.kill('SIGTERM')
+    const [code] = (await once(child, 'exit')) as [number | null]
+    expect(code).toBe(0)
+    expect(stderr).toMatch(/^\nemulator: SIGTERM: stopping\nemulator: 0 requests: /)
+    expect(stderr).not.toContain('pages')
+  })
+
+  it('stops when the process that started it is killed, as `kill $!` does after `npx summarize-urls emulator &`', async () => {
+    // The intermediate stands for npx: it starts the real bin as its child and passes no signal on.
+    const starter = spawn(
+      process.execPath,
+      ['-e', `const c = require('node:child_process').spawn(process.execPath, [${JSON.stringify(bin)}, 'emulator'], { stdio: 'inherit' }); console.log('pid ' + c.pid)`],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let stderr = ''
+    starter.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const lines = createInterface({ input: starter.stdout })
+    let pid = 0
+    let url = ''
+    for await (const line of lines) {
+      if (line.startsWith('pid ')) pid = Number(line.slice(4))
+      if (line.startsWith('listening on ')) url = line.slice('listening on '.length)
+      if (pid !== 0 && url !== '') break
+    }
+    orphans.push(pid)
+    expect(alive(pid)).toBe(true)
+    expect((await fetch(`${url}/nothing-here`)).status).toBe(404)
+
+    // Its stderr ends when the last process writing to it, the emulator, has exited (a zombie
+    // left unreaped in a container without init would still answer kill(pid, 0)).
+    const ended = once(starter.stderr, 'end')
+    starter.kill('SIGTERM')
+    await once(starter, 'exit')
+    await ended
+    expect(stderr).toMatch(/emulator: the process that started it \(pid \d+\) exited: stopping\nemulator: 1 requests: /)
+    await expect(fetch(`${url}/nothing-here`)).rejects.toThrow()
+  }, 30_000)
+})
