@@ -46,11 +46,12 @@ describe('the built emulator bin', () => {
   })
 
   it('stops when the process that started it is killed, as `kill $!` does after `npx summarize-urls emulator &`', async () => {
-    // The intermediate stands for npx: it starts the real bin as its child and passes no signal on.
+    // The intermediate stands for npx: it starts the real bin as its child (with the variable
+    // npm exec sets) and passes no signal on.
     const starter = spawn(
       process.execPath,
       ['-e', `const c = require('node:child_process').spawn(process.execPath, [${JSON.stringify(bin)}, 'emulator'], { stdio: 'inherit' }); console.log('pid ' + c.pid)`],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_command: 'exec' } },
     )
     let stderr = ''
     starter.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
@@ -74,5 +75,31 @@ describe('the built emulator bin', () => {
     await ended
     expect(stderr).toMatch(/emulator: the process that started it \(pid \d+\) exited: stopping\nemulator: 1 requests: /)
     await expect(fetch(`${url}/nothing-here`)).rejects.toThrow()
+  }, 30_000)
+
+  it('started directly (not through npx), it keeps serving after the script that started it exits', async () => {
+    const env = { ...process.env }
+    delete env['npm_command']
+    const starter = spawn(
+      process.execPath,
+      ['-e', `const c = require('node:child_process').spawn(process.execPath, [${JSON.stringify(bin)}, 'emulator'], { stdio: ['ignore', 'pipe', 'inherit'] }); c.stdout.once('data', (d) => { console.log('pid ' + c.pid); process.stdout.write(d); process.exit(0) })`],
+      { stdio: ['ignore', 'pipe', 'ignore'], env },
+    )
+    const lines = createInterface({ input: starter.stdout })
+    let pid = 0
+    let url = ''
+    for await (const line of lines) {
+      if (line.startsWith('pid ')) pid = Number(line.slice(4))
+      if (line.startsWith('listening on ')) url = line.slice('listening on '.length)
+      if (pid !== 0 && url !== '') break
+    }
+    orphans.push(pid)
+    await once(starter, 'exit')
+    // Past several of the parent polls an npx-started emulator would make.
+    for (let i = 0; i < 4; i++) {
+      expect((await fetch(`${url}/nothing-here`)).status).toBe(404)
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+    expect(alive(pid)).toBe(true)
   }, 30_000)
 })

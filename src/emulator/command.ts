@@ -58,12 +58,15 @@ export async function runEmulatorCommand(options: EmulatorOptions, io: EmulatorI
   // `npx summarize-urls emulator &` runs the emulator as a grandchild of the shell: `kill $!`
   // ends npx, which does not pass the signal on, and the emulator would serve on as an orphan.
   // An orphan is adopted by another process, so a changed ppid means its starter is gone.
+  // Only under npm exec (npx): started directly, `kill $!` reaches the emulator itself, and a
+  // script that starts it in the background and exits (a CI setup step) wants it to stay.
   const parent = process.ppid
+  const watchParent = process.env['npm_command'] === 'exec'
   let poll: NodeJS.Timeout | undefined
   const parentGone = await new Promise<boolean>((resolve) => {
     if (signal.aborted) return resolve(false)
     signal.addEventListener('abort', () => resolve(false), { once: true })
-    poll = setInterval(() => process.ppid !== parent && resolve(true), PARENT_POLL_MS)
+    if (watchParent) poll = setInterval(() => process.ppid !== parent && resolve(true), PARENT_POLL_MS)
   })
   clearInterval(poll)
   if (parentGone) io.stderr.write(`emulator: the process that started it (pid ${parent}) exited: stopping\n`)
