@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { extractiveSummary } from '../summarizers/extractive.js'
+import { cutToTokens, estimateTokens } from '../tokens.js'
 
 /** A request the emulator can answer: the prompt flattened, whatever the wire format. */
 export interface Conversation {
@@ -100,29 +101,5 @@ function summarize(text: string, maxChars: number): string {
   return summary
 }
 
-// Tokens: the emulator's own estimator, kept in this one section so it can be pointed at a
-// shared one without touching the rest of the model.
-
-const DENSE_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff00-\uffef]/u
-
-/** Close to real tokenizers on average: about 4 characters per token in Latin scripts, 1 per CJK character. */
-function tokenCost(char: string): number {
-  return DENSE_CHAR.test(char) ? 1 : 0.25
-}
-
-export function estimateTokens(text: string): number {
-  let tokens = 0
-  for (const char of text) tokens += tokenCost(char)
-  return Math.ceil(tokens)
-}
-
-function cutToTokens(text: string, maxTokens: number): string {
-  let tokens = 0
-  let end = 0
-  for (const char of text) {
-    tokens += tokenCost(char)
-    if (tokens > maxTokens) break
-    end += char.length
-  }
-  return text.slice(0, end).trimEnd()
-}
+// The client plans its quota with the same estimate the emulator bills with.
+export { estimateTokens } from '../tokens.js'
