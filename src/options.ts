@@ -1,6 +1,6 @@
 import { UsageError } from './errors.js'
 import { JOB_OPTIONS, type JobTable } from './options/job.js'
-import { defaultsOf, type OptionsOf, type ResolvedOf } from './options/table.js'
+import { defaultsOf, type DefaultsOf, type OptionsOf, type ResolvedOf } from './options/table.js'
 import { resolveTable } from './options/validate.js'
 
 export { DEFAULT_MODEL, OUTPUT_FORMATS, PROVIDERS, STRATEGIES, type OutputFormat, type Provider, type Strategy } from './options/job.js'
@@ -20,7 +20,7 @@ interface JobDerived {
 
 export type ResolvedOptions = ResolvedOf<JobTable> & JobDerived
 
-export const DEFAULTS = defaultsOf(JOB_OPTIONS)
+export const DEFAULTS: DefaultsOf<JobTable> = defaultsOf(JOB_OPTIONS)
 
 /** The only place defaults are applied and options validated; nothing downstream re-checks. */
 export function resolveOptions(options: SummarizeOptions = {}): ResolvedOptions {
