@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULTS, resolveOptions } from '../src/options.js'
+import { JOB_OPTIONS } from '../src/options/job.js'
+import { runCli } from './helpers/cli.js'
 
 describe('resolveOptions', () => {
   it('fills every default once, with 16 in flight for every strategy but sequential', () => {
@@ -26,5 +28,32 @@ describe('resolveOptions', () => {
   it('bounds the reorder window by the concurrency, with a floor', () => {
     expect(resolveOptions({ concurrency: 4 }).reorderWindow).toBe(256)
     expect(resolveOptions({ concurrency: 100 }).reorderWindow).toBe(800)
+  })
+})
+
+describe('the job option table', () => {
+  it('gives every row a typed field of SummarizeOptions, checked at run time too', () => {
+    // @ts-expect-error concurrency is a number
+    expect(() => resolveOptions({ concurrency: '3' })).toThrow('--concurrency must be an integer from 1 to 10000, got `3`')
+    // @ts-expect-error no such strategy
+    expect(() => resolveOptions({ strategy: 'threads' })).toThrow('--strategy must be one of')
+  })
+
+  it('keeps the CLI-only flags out of the library options', () => {
+    // @ts-expect-error --out is the command's, not the library's
+    const resolved = resolveOptions({ out: 'x.jsonl' })
+    expect(resolved).not.toHaveProperty('out')
+  })
+
+  it('lists every row in --help, with its default where it has one', async () => {
+    const { stdout } = await runCli(['--help'])
+    for (const row of Object.values(JOB_OPTIONS)) expect(stdout).toContain(`--${row.flag} `)
+    expect(stdout).toMatch(/--fetch-timeout .*\[default: 30\]/s)
+    expect(stdout).toMatch(/--threads .*\[default: number of cores\]/s)
+    expect(stdout).toMatch(/--strategy .*\[choices: sequential \| async \| pool\]/s)
+  })
+
+  it('checks the CLI-only flags with the same message style', async () => {
+    expect(await runCli(['urls.txt', '--format', 'xml'])).toMatchObject({ code: 2, stderr: 'summarize-urls: --format must be one of jsonl, csv, md, got `xml`\n' })
   })
 })

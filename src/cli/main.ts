@@ -3,7 +3,9 @@ import yargs from 'yargs'
 import { emulatorOptionsFromArgs, runEmulatorCommand } from '../emulator/command.js'
 import { OutputError, UsageError } from '../errors.js'
 import { safeLine } from '../output/control-chars.js'
-import { asUsageError, OUTPUT_FORMATS, type OutputFormat, type SummarizeOptions } from '../options.js'
+import { asUsageError, type OutputFormat, type SummarizeOptions } from '../options.js'
+import { JOB_OPTIONS } from '../options/job.js'
+import { fromArgs } from '../options/yargs.js'
 import { VERSION } from '../version.js'
 import { emulatorArgs, jobOptions, summarizeArgs } from './args.js'
 import { runDemo } from './demo.js'
@@ -139,48 +141,17 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
 }
 
 function output(args: Record<string, unknown>): OutputChoice {
-  const out = args['out'] as string | undefined
-  const explicit = args['format'] as OutputFormat | undefined
-  if (explicit !== undefined && !OUTPUT_FORMATS.includes(explicit)) {
-    throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}, got \`${String(explicit)}\``)
-  }
+  const { out, format, quiet, resume } = fromArgs(JOB_OPTIONS, args).cli
   const byExtension: Record<string, OutputFormat> = { '.csv': 'csv', '.md': 'md', '.markdown': 'md', '.jsonl': 'jsonl', '.ndjson': 'jsonl' }
-  const format = explicit ?? (out === undefined ? undefined : byExtension[extname(out).toLowerCase()]) ?? 'jsonl'
-  return { out, format, quiet: args['quiet'] === true, resume: args['resume'] === true }
+  return {
+    out,
+    format: format ?? (out === undefined ? undefined : byExtension[extname(out).toLowerCase()]) ?? 'jsonl',
+    quiet: quiet === true,
+    resume: resume === true,
+  }
 }
 
+/** The job's flags as library options, in the library's units; resolveOptions() checks the rest. */
 function toOptions(args: Record<string, unknown>): SummarizeOptions {
-  // Seconds on the command line, milliseconds in the library: checked here, in the unit
-  // the user typed, so the message quotes their value.
-  const seconds = (flag: string, value: unknown): number | undefined => {
-    if (value === undefined) return undefined
-    if (typeof value !== 'number' || !(value >= 0.001 && value <= 3600)) {
-      throw new UsageError(`${flag} must be a number of seconds from 0.001 to 3600, got \`${String(value)}\``)
-    }
-    return Math.round(value * 1000)
-  }
-  const options: SummarizeOptions = {
-    provider: args['provider'] as SummarizeOptions['provider'],
-    model: args['model'] as string,
-    region: args['region'] as string | undefined,
-    profile: args['profile'] as string | undefined,
-    endpointUrl: args['endpointUrl'] as string | undefined,
-    strategy: args['strategy'] as SummarizeOptions['strategy'],
-    concurrency: args['concurrency'] as number | undefined,
-    threads: args['threads'] as number | undefined,
-    maxChars: args['maxChars'] as number,
-    maxInputChars: args['maxInputChars'] as number,
-    unordered: args['unordered'] as boolean,
-    retries: args['retries'] as number,
-    fetchTimeoutMs: seconds('--fetch-timeout', args['fetchTimeout']),
-    modelTimeoutMs: seconds('--model-timeout', args['modelTimeout']),
-    maxPageBytes: args['maxPageBytes'] as number,
-    maxRedirects: args['maxRedirects'] as number,
-    userAgent: args['userAgent'] as string,
-    rpm: args['rpm'] as number | undefined,
-    tpm: args['tpm'] as number | undefined,
-    denyPrivate: args['denyPrivate'] as boolean | undefined,
-  }
-  // Unset options stay unset, so resolveOptions() applies the one set of defaults.
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as SummarizeOptions
+  return fromArgs(JOB_OPTIONS, args).options
 }

@@ -1,0 +1,79 @@
+import { availableParallelism } from 'node:os'
+import { VERSION } from '../version.js'
+import { computed, SECONDS_AS_MS, type Table } from './table.js'
+
+export const PROVIDERS = ['auto', 'bedrock', 'extractive'] as const
+export const STRATEGIES = ['sequential', 'async', 'pool'] as const
+export const OUTPUT_FORMATS = ['jsonl', 'csv', 'md'] as const
+
+export type Provider = (typeof PROVIDERS)[number]
+export type Strategy = (typeof STRATEGIES)[number]
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number]
+
+export const DEFAULT_MODEL = 'anthropic.claude-3-haiku-20240307-v1:0'
+
+/** The main command's positional argument, for --help and the README. */
+export const INPUT = { name: 'input', help: 'file with one URL a line; `-` reads stdin' } as const
+
+/**
+ * The job's options: the main command's and `demo`'s flags, and `SummarizeOptions` for the
+ * library (every row but the CLI-only ones). --help lists them in this order, by group. The
+ * library's option name carries its unit (`fetchTimeoutMs`); the flag takes what a person
+ * would type (`--fetch-timeout 30`, in seconds).
+ */
+export const JOB_OPTIONS = {
+  provider: { flag: 'provider', kind: 'enum', values: PROVIDERS, default: 'auto', group: 'Summarizer:', help: 'who writes summaries: `auto` uses `bedrock` when AWS credentials resolve, else `extractive`' },
+  model: { flag: 'model', kind: 'string', arg: 'ID', default: DEFAULT_MODEL, group: 'Summarizer:', help: 'Bedrock model id or inference profile' },
+  region: { flag: 'region', kind: 'string', arg: 'R', defaultText: '`AWS_REGION`, then the profile', group: 'Summarizer:', help: 'AWS region' },
+  profile: { flag: 'profile', kind: 'string', arg: 'P', defaultText: '`AWS_PROFILE`, then `default`', group: 'Summarizer:', help: 'AWS named profile' },
+  endpointUrl: { flag: 'endpoint-url', kind: 'string', arg: 'URL', defaultText: "the SDK's (`AWS_ENDPOINT_URL_BEDROCK_RUNTIME`)", group: 'Summarizer:', help: 'Bedrock Runtime endpoint, e.g. the local emulator' },
+  maxChars: {
+    flag: 'max-chars', kind: 'integer', min: 1, max: 100_000, default: 150, group: 'Summarizer:',
+    help: 'longest summary, in characters', details: 'UTF-16 code units, as JavaScript counts them: never fewer than Unicode characters',
+  },
+  maxInputChars: {
+    flag: 'max-input-chars', kind: 'integer', min: 100, max: 10_000_000, default: 12_000, group: 'Summarizer:',
+    help: 'most characters of the page (title and text together) sent to the model', details: 'longer text is cut at a sentence boundary, and the title takes at most half',
+  },
+  retries: { flag: 'retries', kind: 'integer', min: 0, max: 100, default: 5, group: 'Summarizer:', help: 'retries for throttled or failed model calls' },
+  modelTimeoutMs: {
+    flag: 'model-timeout', kind: 'integer', min: 1, max: 3_600_000, cliUnit: SECONDS_AS_MS, arg: 'S', default: 60 * 1000, // 60 s
+    group: 'Summarizer:', help: 'seconds allowed for one model call',
+  },
+  rpm: { flag: 'rpm', kind: 'integer', min: 1, max: 100_000_000, defaultText: 'no limit', group: 'Rate control:', help: 'model requests per minute for the whole run, every thread included: your Bedrock quota' },
+  tpm: { flag: 'tpm', kind: 'integer', min: 1, max: 10_000_000_000, defaultText: 'no limit', group: 'Rate control:', help: 'model tokens (input + output) per minute for the whole run, every thread included' },
+  strategy: { flag: 'strategy', kind: 'enum', values: STRATEGIES, default: 'pool', group: 'Scheduling:', help: 'how pages are scheduled: one page at a time, async on the main thread, or a worker-thread pool' },
+  concurrency: {
+    // The 1 for sequential is a cross-option rule: resolveOptions() applies it.
+    flag: 'concurrency', kind: 'integer', min: 1, max: 10_000, default: 16, defaultNote: '`1` for `sequential`', group: 'Scheduling:',
+    help: 'pages in flight at once, in total', details: '`sequential` accepts only 1',
+  },
+  threads: {
+    flag: 'threads', kind: 'integer', min: 1, max: 256, default: computed(availableParallelism, 'number of cores'), group: 'Scheduling:',
+    help: 'worker threads for `--strategy pool`', details: 'the other strategies have none and ignore it',
+  },
+  fetchTimeoutMs: {
+    flag: 'fetch-timeout', kind: 'integer', min: 1, max: 3_600_000, cliUnit: SECONDS_AS_MS, arg: 'S', default: 30 * 1000, // 30 s
+    group: 'Fetching:', help: 'seconds allowed to fetch one page, redirects included', details: 'connect 10 s, headers 15 s and 15 s between body chunks within it',
+  },
+  maxPageBytes: {
+    flag: 'max-page-bytes', kind: 'integer', min: 1024, max: 1024 * 1024 * 1024, default: 5 * 1024 * 1024, defaultNote: '5 MiB', group: 'Fetching:',
+    help: 'largest page accepted, after decompression, in bytes',
+  },
+  maxRedirects: { flag: 'max-redirects', kind: 'integer', min: 0, max: 20, default: 5, group: 'Fetching:', help: 'redirects followed per page', details: 'only to `http:`/`https:`' },
+  denyPrivate: {
+    flag: 'deny-private', kind: 'boolean', default: false, group: 'Fetching:',
+    help: 'refuse pages on loopback, private, link-local, CGNAT, multicast or reserved addresses (checked after DNS and again on every redirect)',
+  },
+  userAgent: {
+    flag: 'user-agent', kind: 'string', arg: 'UA', default: `summarize-urls/${VERSION} (Node.js ${process.version})`, defaultText: '`summarize-urls/<version> (Node.js <version>)`',
+    group: 'Fetching:', help: 'User-Agent header sent with page requests',
+  },
+  out: { flag: 'out', alias: 'o', kind: 'path', arg: 'FILE', cliOnly: true, defaultText: 'stdout', group: 'Output:', help: 'write records to this file' },
+  format: { flag: 'format', alias: 'f', kind: 'enum', values: OUTPUT_FORMATS, cliOnly: true, defaultText: 'from the `--out` extension, else `jsonl`', group: 'Output:', help: 'record format' },
+  resume: { flag: 'resume', kind: 'boolean', cliOnly: true, group: 'Output:', help: 'with `--out FILE.jsonl`: keep its `ok` records, redo the failed lines, do the rest' },
+  unordered: { flag: 'unordered', kind: 'boolean', default: false, group: 'Output:', help: 'write records as pages finish instead of in input order' },
+  quiet: { flag: 'quiet', alias: 'q', kind: 'boolean', cliOnly: true, group: 'Output:', help: 'no progress or notices on stderr, only errors' },
+} as const satisfies Table
+
+export type JobTable = typeof JOB_OPTIONS
