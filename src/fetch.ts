@@ -1,6 +1,4 @@
 import { STATUS_CODES } from 'node:http'
-import { pipeline, type Readable, type Transform } from 'node:stream'
-import { constants as zlib, createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
 import { Agent, type Dispatcher } from 'undici'
 
 import { ERROR_CODES, PageError } from './errors.js'
@@ -8,6 +6,9 @@ import { nonPublicAddressClass, refusedLiteral, type AddressPolicy } from './net
 import { guardedLookup } from './net/guarded-lookup.js'
 import { redactUrlsInText, withoutCredentials } from './redact.js'
 import { urlKey } from './url.js'
+import { decode, discard, readCapped } from './fetch/body.js'
+import { toFetchError } from './fetch/errors.js'
+import { formatBytes, formatDuration, redactUrl, truncate } from './fetch/messages.js'
 
 /**
  * How one page is fetched. Every field but `denyPrivate` is required: defaults are applied where
@@ -71,27 +72,6 @@ const SUPPORTED_TYPES = new Map<string, FetchedPage['contentType']>([
  * What is left of a redirect or error body is read (so undici can reuse the socket) up to this
  * size; a larger remainder closes the socket instead.
  */
-const DISCARD_LIMIT = 64 * 1024 // 64 KiB
-
-/** Bytes looked at to decide whether a response without Content-Type is HTML. */
-const SNIFF_BYTES = 512
-
-/** More codings than this is an attack or a broken server (undici's fetch has the same limit). */
-const MAX_CONTENT_CODINGS = 5
-
-/** Node's and undici's codes for a bad call (or a fetch after close) rather than a failed connection: these are bugs. */
-const PROGRAMMING_ERROR_CODES = new Set([
-  'UND_ERR_INVALID_ARG',
-  'UND_ERR_CLOSED',
-  'UND_ERR_DESTROYED',
-  'ERR_INVALID_ARG_TYPE',
-  'ERR_INVALID_ARG_VALUE',
-  'ERR_INVALID_URL',
-])
-
-/** gzip/deflate (`Z_DATA_ERROR`, …) and brotli (`ERR__ERROR_FORMAT_PADDING_2`, …) failures. */
-const ZLIB_ERROR_CODE = /^(?:Z_|ERR__ERROR_)/
-
 /**
  * Fetches pages over one keep-alive undici Agent. Redirects, decompression and the size cap are
  * handled here rather than by undici interceptors, so that each hop's target can be vetted, the
@@ -294,88 +274,6 @@ function abortedError(signal: AbortSignal | undefined): PageError {
   return new PageError(ERROR_CODES.ABORTED, 'cancelled before the page finished', { cause: signal?.reason })
 }
 
-/** Reading the rest lets undici reuse a keep-alive socket; errors no longer matter to anyone. */
-function discard(body: Dispatcher.ResponseData['body']): void {
-  body.dump({ limit: DISCARD_LIMIT }).catch(() => {})
-}
-
-// Lenient flushing accepts a truncated stream the way browsers and curl do (as undici's fetch).
-const DECODERS = new Map<string, () => Transform>([
-  ['gzip', () => createGunzip({ flush: zlib.Z_SYNC_FLUSH, finishFlush: zlib.Z_SYNC_FLUSH })],
-  ['x-gzip', () => createGunzip({ flush: zlib.Z_SYNC_FLUSH, finishFlush: zlib.Z_SYNC_FLUSH })],
-  ['deflate', () => createInflate({ flush: zlib.Z_SYNC_FLUSH, finishFlush: zlib.Z_SYNC_FLUSH })],
-  ['br', () => createBrotliDecompress({ flush: zlib.BROTLI_OPERATION_FLUSH, finishFlush: zlib.BROTLI_OPERATION_FLUSH })],
-])
-
-/** The decoded byte stream for a Content-Encoding, decoding in reverse order of application. */
-function decode(body: Readable, contentEncoding: string | undefined): Readable {
-  const codings = (contentEncoding ?? '')
-    .split(',')
-    .map((coding) => coding.trim().toLowerCase())
-    .filter((coding) => coding !== '' && coding !== 'identity')
-  if (codings.length === 0) return body
-  const unknown = codings.find((coding) => !DECODERS.has(coding))
-  if (unknown !== undefined || codings.length > MAX_CONTENT_CODINGS) {
-    body.destroy()
-    const message = unknown === undefined ? `too many content codings (${codings.length})` : `unsupported Content-Encoding ${truncate(unknown)}`
-    throw new PageError(ERROR_CODES.UNSUPPORTED_CONTENT_TYPE, message)
-  }
-  const decoders = codings.reverse().map((coding) => (DECODERS.get(coding) as () => Transform)())
-  // The pipeline destroys every stage when one fails or when the reader stops early, so a
-  // TOO_LARGE thrown while reading also aborts the request.
-  pipeline([body, ...decoders], () => {})
-  return decoders.at(-1) ?? body
-}
-
-/**
- * Reads the whole stream into one fresh buffer, failing as soon as it passes `maxBytes`. zlib
- * streams respect backpressure, so a compression bomb is only inflated as far as it is read.
- */
-async function readCapped(stream: Readable, maxBytes: number, sniff: boolean): Promise<Uint8Array<ArrayBuffer>> {
-  const chunks: Uint8Array[] = []
-  let total = 0
-  let sniffed = !sniff
-  for await (const chunk of stream as AsyncIterable<Uint8Array>) {
-    total += chunk.byteLength
-    if (total > maxBytes) {
-      throw new PageError(ERROR_CODES.TOO_LARGE, `body larger than the ${formatBytes(maxBytes)} limit`)
-    }
-    chunks.push(chunk)
-    if (!sniffed && total >= SNIFF_BYTES) {
-      assertLooksLikeHtml(concat(chunks, total))
-      sniffed = true
-    }
-  }
-  const body = concat(chunks, total)
-  if (!sniffed) assertLooksLikeHtml(body)
-  return body
-}
-
-/** Buffer.concat may hand back a view into Node's shared pool; a worker transfer needs its own buffer. */
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return out
-}
-
-/** The HTML signatures of https://mimesniff.spec.whatwg.org/#identifying-a-resource-with-an-unknown-mime-type */
-const HTML_SIGNATURE = /^<(?:!doctype\s+html|html|head|script|iframe|h1|div|font|table|a|style|title|b|body|br|p|!--)[\t\n\f\r >]/i
-const LEADING_WHITESPACE = /^[\t\n\f\r ]*/
-
-function assertLooksLikeHtml(bytes: Uint8Array): void {
-  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0
-  const head = Buffer.from(bytes.buffer, bytes.byteOffset + bom, Math.min(bytes.byteLength - bom, SNIFF_BYTES))
-    .toString('latin1')
-    .replace(LEADING_WHITESPACE, '')
-  if (!HTML_SIGNATURE.test(head)) {
-    throw new PageError(ERROR_CODES.UNSUPPORTED_CONTENT_TYPE, 'no Content-Type and the body does not look like HTML')
-  }
-}
-
 interface ContentType {
   /** Lower-case `type/subtype`. */
   type: string
@@ -402,68 +300,3 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
 
-function toFetchError(error: unknown, settings: FetchSettings): unknown {
-  if (error instanceof PageError) return error
-  const code = errorCode(error)
-  switch (code) {
-    case 'UND_ERR_CONNECT_TIMEOUT':
-      return new PageError(ERROR_CODES.FETCH_TIMEOUT, `could not connect within ${formatDuration(settings.connectTimeoutMs)}`, { cause: error })
-    case 'UND_ERR_HEADERS_TIMEOUT':
-      return new PageError(ERROR_CODES.FETCH_TIMEOUT, `no response headers within ${formatDuration(settings.headersTimeoutMs)}`, { cause: error })
-    case 'UND_ERR_BODY_TIMEOUT':
-      return new PageError(ERROR_CODES.FETCH_TIMEOUT, `no body data for ${formatDuration(settings.bodyTimeoutMs)}`, { cause: error })
-  }
-  // Anything without a code is not from the network: let it surface as the bug it is.
-  if (code === undefined || PROGRAMMING_ERROR_CODES.has(code)) return error
-  const message = errorMessage(error) ?? 'connection failed'
-  const described = message.includes(code) ? message : `${message} (${code})`
-  const prefix = ZLIB_ERROR_CODE.test(code) ? 'could not decompress the body: ' : ''
-  return new PageError(ERROR_CODES.FETCH_FAILED, prefix + truncate(redactUrlsInText(described)), { cause: error })
-}
-
-/**
- * The first `code` on the error, its cause chain, or the first of an AggregateError's errors
- * (Node's happy-eyeballs connect reports ECONNREFUSED that way).
- */
-function errorCode(error: unknown): string | undefined {
-  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
-    const code = (current as Error & { code?: unknown }).code
-    if (typeof code === 'string' && code !== '') return code
-    current = current instanceof AggregateError && current.errors.length > 0 ? current.errors[0] : current.cause
-  }
-  return undefined
-}
-
-function errorMessage(error: unknown): string | undefined {
-  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
-    if (current.message !== '') return current.message
-    current = current instanceof AggregateError && current.errors.length > 0 ? current.errors[0] : current.cause
-  }
-  return undefined
-}
-
-/** Credentials in a URL (`user:pass@`) must never reach a message, log or record. */
-function redactUrl(url: URL): string {
-  if (url.username === '' && url.password === '') return truncate(url.href)
-  const copy = new URL(url)
-  copy.username = 'redacted'
-  copy.password = ''
-  return truncate(copy.href)
-}
-
-
-const MAX_MESSAGE_PART = 200
-
-function truncate(text: string): string {
-  return text.length > MAX_MESSAGE_PART ? `${text.slice(0, MAX_MESSAGE_PART)}…` : text
-}
-
-function formatDuration(ms: number): string {
-  return ms >= 1000 ? `${Number((ms / 1000).toFixed(1))} s` : `${ms} ms`
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${Number((bytes / (1024 * 1024)).toFixed(1))} MiB`
-  if (bytes >= 1024) return `${Number((bytes / 1024).toFixed(1))} KiB`
-  return `${bytes} bytes`
-}

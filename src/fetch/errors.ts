@@ -1,0 +1,64 @@
+import { ERROR_CODES, PageError } from '../errors.js'
+import { redactUrlsInText } from '../redact.js'
+import { formatDuration, truncate } from './messages.js'
+
+/** The timeouts a failure message names; the page fetcher's settings satisfy it. */
+export interface FetchTimeouts {
+  connectTimeoutMs: number
+  headersTimeoutMs: number
+  bodyTimeoutMs: number
+}
+
+/** Node's and undici's codes for a bad call (or a fetch after close) rather than a failed connection: these are bugs. */
+const PROGRAMMING_ERROR_CODES = new Set([
+  'UND_ERR_INVALID_ARG',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+  'ERR_INVALID_ARG_TYPE',
+  'ERR_INVALID_ARG_VALUE',
+  'ERR_INVALID_URL',
+])
+
+/** gzip/deflate (`Z_DATA_ERROR`, …) and brotli (`ERR__ERROR_FORMAT_PADDING_2`, …) failures. */
+const ZLIB_ERROR_CODE = /^(?:Z_|ERR__ERROR_)/
+
+/** What went wrong while fetching, as a stable code: timeouts, connection and decoding failures. */
+export function toFetchError(error: unknown, settings: FetchTimeouts): unknown {
+  if (error instanceof PageError) return error
+  const code = errorCode(error)
+  switch (code) {
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return new PageError(ERROR_CODES.FETCH_TIMEOUT, `could not connect within ${formatDuration(settings.connectTimeoutMs)}`, { cause: error })
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return new PageError(ERROR_CODES.FETCH_TIMEOUT, `no response headers within ${formatDuration(settings.headersTimeoutMs)}`, { cause: error })
+    case 'UND_ERR_BODY_TIMEOUT':
+      return new PageError(ERROR_CODES.FETCH_TIMEOUT, `no body data for ${formatDuration(settings.bodyTimeoutMs)}`, { cause: error })
+  }
+  // Anything without a code is not from the network: let it surface as the bug it is.
+  if (code === undefined || PROGRAMMING_ERROR_CODES.has(code)) return error
+  const message = errorMessage(error) ?? 'connection failed'
+  const described = message.includes(code) ? message : `${message} (${code})`
+  const prefix = ZLIB_ERROR_CODE.test(code) ? 'could not decompress the body: ' : ''
+  return new PageError(ERROR_CODES.FETCH_FAILED, prefix + truncate(redactUrlsInText(described)), { cause: error })
+}
+
+/**
+ * The first `code` on the error, its cause chain, or the first of an AggregateError's errors
+ * (Node's happy-eyeballs connect reports ECONNREFUSED that way).
+ */
+function errorCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    const code = (current as Error & { code?: unknown }).code
+    if (typeof code === 'string' && code !== '') return code
+    current = current instanceof AggregateError && current.errors.length > 0 ? current.errors[0] : current.cause
+  }
+  return undefined
+}
+
+function errorMessage(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    if (current.message !== '') return current.message
+    current = current instanceof AggregateError && current.errors.length > 0 ? current.errors[0] : current.cause
+  }
+  return undefined
+}
