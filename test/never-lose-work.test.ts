@@ -36,7 +36,7 @@ beforeAll(async () => {
 afterAll(() => pages.close())
 
 /** The bin with its exit code and stderr, however it ends. */
-async function bin_(args: string[]): Promise<{ code: number; stderr: string }> {
+async function runBin(args: string[]): Promise<{ code: number; stderr: string }> {
   return run(process.execPath, [bin, ...args]).then(
     ({ stderr }) => ({ code: 0, stderr }),
     (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
@@ -72,7 +72,7 @@ describe('two runs on one --out', () => {
     const first = start([input, '--out', out, ...offline, '--quiet'])
     await until(() => held.length === 1 && existsSync(`${out}.lock`), 'the first run to hold its page and its lock')
 
-    const second = await bin_([input, '--out', out, ...offline])
+    const second = await runBin([input, '--out', out, ...offline])
 
     expect(second.code).toBe(2)
     expect(second.stderr).toContain(`another run (PID ${first.child.pid} on `)
@@ -95,7 +95,7 @@ describe('two runs on one --out', () => {
     expect(existsSync(`${out}.lock`)).toBe(true)
     const before = pages.requests.length
 
-    const resumed = await bin_([input, '--out', out, '--resume', ...offline])
+    const resumed = await runBin([input, '--out', out, '--resume', ...offline])
 
     expect(resumed.code).toBe(0)
     expect(resumed.stderr).toContain(`took over \`${out}.lock\` from run PID ${killed.child.pid}`)
@@ -113,14 +113,14 @@ describe('--resume with a changed list', () => {
     const url = (name: string): string => `${pages.url}/changed-${name}`
     const original = ['u1', 'u2', 'u3', 'u4', 'u5'].map(url)
     await writeFile(input, original.join('\n'))
-    expect((await bin_([input, '--out', out, ...offline, '--quiet'])).code).toBe(0)
+    expect((await runBin([input, '--out', out, ...offline, '--quiet'])).code).toBe(0)
     const first = new Map((await lines(out)).map((r) => [r['url'], r]))
     const before = pages.requests.length
 
     // A line inserted at the top, lines swapped, a URL twice, two URLs gone, one new at the end.
     const changed = [url('new0'), url('u3'), url('u1'), url('u1'), url('u5'), url('new6')]
     await writeFile(input, changed.join('\n'))
-    const resumed = await bin_([input, '--out', out, '--resume', ...offline])
+    const resumed = await runBin([input, '--out', out, '--resume', ...offline])
 
     expect(resumed.code).toBe(0)
     expect(pages.requests.slice(before).sort()).toEqual(['/changed-new0', '/changed-new6'])
@@ -134,7 +134,7 @@ describe('--resume with a changed list', () => {
 
     // Back to the original list: the kept records come back, and nothing is fetched.
     await writeFile(input, original.join('\n'))
-    const restored = await bin_([input, '--out', out, '--resume', ...offline, '--quiet'])
+    const restored = await runBin([input, '--out', out, '--resume', ...offline, '--quiet'])
     expect(restored.code).toBe(0)
     expect(pages.requests.length - before).toBe(2)
     expect((await lines(out)).map((r) => [r['line'], r['url']])).toEqual(original.map((u, i) => [i + 1, u]))
@@ -152,7 +152,7 @@ describe('--resume with a changed list', () => {
     const before = pages.requests.length
     const started = Date.now()
 
-    const resumed = await bin_([input, '--out', out, '--resume', ...offline, '--quiet'])
+    const resumed = await runBin([input, '--out', out, '--resume', ...offline, '--quiet'])
 
     expect(resumed.code).toBe(0)
     expect(Date.now() - started).toBeLessThan(15_000)
@@ -188,7 +188,7 @@ describe('a SIGKILL while the file is put in order', () => {
     await killed.exit
     expect(existsSync(join(dir, temporary))).toBe(true)
 
-    const finished = await bin_([input, '--out', out, '--resume', ...offline, '--quiet'])
+    const finished = await runBin([input, '--out', out, '--resume', ...offline, '--quiet'])
 
     expect(finished.code).toBe(0)
     expect((await readdir(dir)).filter((name) => name.startsWith('big.jsonl.'))).toEqual([])
