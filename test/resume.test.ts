@@ -57,11 +57,13 @@ describe('--resume', () => {
     expect(records.map((r) => r['line'])).toEqual([1, 2, 3, 4, 5, 6, 7])
     expect(records.map((r) => r['url'])).toEqual(urls)
     expect(records.map((r) => r['status'])).toEqual(['ok', 'ok', 'error', 'ok', 'ok', 'ok', 'ok'])
-    // Line 1 and 4 were kept as they were; 2 (failed), 5 (torn), 6 and 7 (never written) were done.
+    // Line 1 and 4 were kept as they were, and line 7 got line 1's record (the same URL); 2
+    // (failed), 5 (torn) and 6 (never written) were done.
     expect(records[0]).toEqual(firstRecords[0])
     expect(records[3]).toEqual(firstRecords[3])
-    expect(pages.requests.slice(pagesBefore).sort()).toEqual(['/a', '/d', '/e', '/flaky-b'])
-    expect(emulator.stats().requests - callsBefore).toBe(4)
+    expect(records[6]).toEqual({ ...firstRecords[0], line: 7 })
+    expect(pages.requests.slice(pagesBefore).sort()).toEqual(['/d', '/e', '/flaky-b'])
+    expect(emulator.stats().requests - callsBefore).toBe(3)
     expect(resumed.code).toBe(1) // line 3 is still not a URL
 
     // Everything done: a re-run costs no fetch and no model call, and changes nothing.
@@ -123,17 +125,20 @@ describe('--resume', () => {
     }
   })
 
-  it('drops the records of lines the input no longer has when the list changed', async () => {
+  it('keeps the records of URLs the input no longer has in <out>.orphaned.jsonl, and says so even with --quiet', async () => {
     const input = join(dir, 'shrink.txt')
     const out = join(dir, 'shrink.jsonl')
     await writeFile(input, [1, 2, 3, 4].map((i) => `${pages.url}/s${i}`).join('\n'))
     await runCli([input, '--out', out, '--provider', 'extractive', '--quiet'])
+    const first = parseJsonl(await readFile(out, 'utf8'))
     await writeFile(input, [`${pages.url}/s1`, `${pages.url}/other`].join('\n'))
-    await runCli([input, '--out', out, '--resume', '--provider', 'extractive', '--quiet'])
+    const resumed = await runCli([input, '--out', out, '--resume', '--provider', 'extractive', '--quiet'])
     expect(parseJsonl(await readFile(out, 'utf8')).map((r) => [r['line'], r['url']])).toEqual([
       [1, `${pages.url}/s1`],
       [2, `${pages.url}/other`],
     ])
+    expect(parseJsonl(await readFile(`${out}.orphaned.jsonl`, 'utf8'))).toEqual(first.slice(1))
+    expect(resumed.stderr).toBe(`summarize-urls: 3 finished records are for URLs this input no longer has: kept in \`${out}.orphaned.jsonl\`, not in \`${out}\` (a later --resume whose input has them uses them)\n`)
   })
 
   it('writes through a symlinked --out (such as /dev/stdout) without replacing the link, and will not resume it', async () => {

@@ -36,7 +36,10 @@ export async function runJob(input: JobInput, options: SummarizeOptions, choice:
       stdout: io.stdout,
       signal: io.signal,
       stopSignal: io.stopSignal,
-      onStart: async ({ summarizer, resumed }) => {
+      onStart: async ({ summarizer, resumed, lockTakenOver }) => {
+        if (lockTakenOver !== undefined) {
+          say(`took over \`${choice.out}.lock\` from run PID ${lockTakenOver.pid} (since ${lockTakenOver.since}), which is no longer running`)
+        }
         say(summarizer)
         if (resumed !== undefined) {
           say(`resuming \`${choice.out}\`: ${resumed.done} ok ${resumed.done === 1 ? 'record' : 'records'} found` + (resumed.tornBytes > 0 ? `, a torn last line (${resumed.tornBytes} bytes) dropped` : ''))
@@ -50,6 +53,13 @@ export async function runJob(input: JobInput, options: SummarizeOptions, choice:
   }
   const { stats } = result
   progress.stop(stats)
+  if (result.orphaned !== undefined) {
+    // Printed even with --quiet: these records left `--out`, and the user must be able to find them.
+    const { records, file } = result.orphaned
+    io.stderr.write(
+      `summarize-urls: ${safeLine(`${records} finished ${records === 1 ? 'record is' : 'records are'} for URLs this input no longer has: kept in \`${file}\`, not in \`${choice.out}\` (a later --resume whose input has them uses them)`)}\n`,
+    )
+  }
   if (stats.breaker !== null) say(`stopped: every model call failed with ${stats.breaker.code}: ${stats.breaker.message}`)
   if (stats.breaker !== null || stats.interrupted) {
     say(

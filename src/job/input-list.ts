@@ -7,9 +7,10 @@ import { openInput } from '../input.js'
 export type JobInput = string | Readable
 
 /**
- * Opens the list. `discard()` closes a file opened here when the job is refused before it
- * reads it (stdin and the caller's stream are left alone): a handle left to the garbage
- * collector is a warning today and an error in a later Node.
+ * Opens the list. `discard()` closes a file opened here once the job is over, however it
+ * ended: refused, failed, stopped before the list was read (stdin and the caller's stream
+ * are left alone). A handle left to the garbage collector is a warning today and an error in
+ * a later Node.
  */
 export async function openJobInput(input: JobInput, stdin: Readable | undefined): Promise<{ stream: Readable; discard: () => void }> {
   if (typeof input !== 'string') return { stream: input, discard: () => {} }

@@ -61,7 +61,7 @@ export async function openOutputTarget(out: string | undefined, format: OutputFo
 }
 
 /** A regular file itself, not a symlink to one: `/dev/stdout` links to whatever fd 1 is, and a rename would replace the link. */
-async function isRegularFileOrMissing(path: string): Promise<boolean> {
+export async function isRegularFileOrMissing(path: string): Promise<boolean> {
   const info = await lstat(path).catch(() => undefined)
   return info === undefined || info.isFile()
 }

@@ -1,6 +1,8 @@
+import { rm } from 'node:fs/promises'
 import { UsageError } from '../errors.js'
 import type { OutputFormat } from '../options.js'
-import { loadJournal } from '../output/journal.js'
+import { appendRecords, putInOrder, writeRecords, type RecordCopy } from '../output/journal-compact.js'
+import { journalEntries, loadJournal, type JournalEntry } from '../output/journal.js'
 import { displayUrl } from '../redact.js'
 
 /**
@@ -12,46 +14,106 @@ export function checkResumable(out: string | undefined, format: OutputFormat): v
   if (format !== 'jsonl') throw new UsageError(`--resume works on JSONL output; \`${out}\` is ${format}`)
 }
 
+/** `<out>.orphaned.jsonl`: finished records whose URL a resumed input no longer has. */
+export function orphansPath(out: string): string {
+  return `${out}.orphaned.jsonl`
+}
+
+/** An ok record found on resume, and the file it is in (the journal or the orphans file). */
+type Found = JournalEntry & { file: string }
+
 /**
- * A run that keeps the ok records already in its journal and does the rest: those lines are
- * skipped (no fetch, no model call, no record), and when the file is put in order it keeps
- * only records for the lines and URLs the input has now.
+ * A run that keeps the ok records already in its journal and does the rest. Finished work is
+ * matched by URL, not line number: a list that was reordered, grew a line at the top, or lost
+ * some lines redoes nothing that is done, and every line with a done URL (duplicates too)
+ * gets its record, renumbered. Records of URLs the new list no longer has are moved to
+ * `<out>.orphaned.jsonl`, never dropped, and a later resume whose list has them uses them.
  */
 export class Resume {
-  /** Ok records found in the file. */
+  /** URLs with an ok record, in the journal or the orphans file. */
   readonly done: number
   /** Bytes of a torn last line (a crash mid-write) that were cut off. */
   readonly tornBytes: number
-  readonly #done: Map<number, string>
-  /** The input's lines as read, to drop records the file holds for lines or URLs the input no longer has (a changed list). */
-  readonly #inputLines = new Map<number, string>()
+  readonly #out: string
+  /** The journal's size when the run began: the records after it are this run's. */
+  readonly #start: number
+  readonly #done: Map<string, Found>
+  /** The lines skipped because their URL is done: each gets that URL's record. */
+  readonly #taken: Array<{ line: number; url: string }> = []
+  readonly #inputUrls = new Set<string>()
+  /** URLs the orphans file has records for. */
+  readonly #orphanUrls: ReadonlySet<string>
 
-  private constructor(done: Map<number, string>, tornBytes: number) {
+  private constructor(out: string, start: number, done: Map<string, Found>, orphanUrls: ReadonlySet<string>, tornBytes: number) {
+    this.#out = out
+    this.#orphanUrls = orphanUrls
+    this.#start = start
     this.#done = done
     this.done = done.size
     this.tornBytes = tornBytes
   }
 
-  /** Reads the journal at `out`; `journal` says whether `out` can be one (a regular file). */
+  /** Reads the journal at `out` and its orphans file; `journal` says whether `out` can be one (a regular file). */
   static async open(out: string, journal: boolean): Promise<Resume> {
     if (!journal) throw new UsageError(`--resume needs --out to be a regular file, not a device or a symlink: \`${out}\``)
+    const orphans = await loadJournal(orphansPath(out))
     const state = await loadJournal(out)
-    return new Resume(state.done, state.tornBytes)
+    const done = new Map<string, Found>()
+    // The journal's record wins over an orphaned one for the same URL: it is the later.
+    for (const entry of orphans.ok.values()) done.set(entry.url, { ...entry, file: orphansPath(out) })
+    for (const entry of state.ok.values()) done.set(entry.url, { ...entry, file: out })
+    return new Resume(out, state.size, done, new Set(orphans.ok.keys()), state.tornBytes)
   }
 
-  /** The run's `skip` hook: true for a line the file already has an ok record for. */
+  /** The run's `skip` hook: true for a line whose URL already has an ok record. */
   readonly skip = (item: { line: number; url: string }): boolean => {
     // Records hold the URL as displayed (no `user:password@`): compare in that form.
     const url = displayUrl(item.url)
-    this.#inputLines.set(item.line, url)
-    return this.#done.get(item.line) === url
+    this.#inputUrls.add(url)
+    if (!this.#done.has(url)) return false
+    this.#taken.push({ line: item.line, url })
+    return true
   }
 
   /**
-   * Which records to keep when the file is put in order. Only a run that read the whole
-   * input knows every line it has: after an interruption every record is kept.
+   * After a run that read its whole input: writes the journal as one record per input line,
+   * in order, and keeps the records of URLs the input no longer has in the orphans file.
+   * Nothing is lost if the process dies at any step: new orphans are appended to the orphans
+   * file (where the records already there keep their place) before the journal is replaced,
+   * and only then does the orphans file lose the records the journal took from it.
    */
-  keep(interrupted: boolean): ((line: number, url: string) => boolean) | undefined {
-    return interrupted ? undefined : (line, url) => this.#inputLines.get(line) === url
+  async finish(): Promise<{ orphaned: number; file: string }> {
+    const out = this.#out
+    const file = orphansPath(out)
+    const fresh = new Map<number, JournalEntry>()
+    for await (const entry of journalEntries(out, this.#start)) fresh.set(entry.line, entry)
+    const copies: RecordCopy[] = [...fresh.values()].map((entry) => copyOf({ ...entry, file: out }, entry.line))
+    for (const { line, url } of this.#taken) copies.push(copyOf(this.#done.get(url)!, line))
+
+    const found = [...this.#done.values()]
+    const orphaned = found.filter((entry) => !this.#inputUrls.has(entry.url))
+    const leaving = orphaned.filter((entry) => entry.file === out)
+    if (leaving.length > 0) {
+      appendRecords(file, leaving.map((entry) => copyOf(entry, entry.line)), (errno) => `cannot keep the records of URLs the input no longer has in \`${file}\`: ${errno}; \`${out}\` is as it was`)
+    }
+    putInOrder(out, copies)
+    if ([...this.#orphanUrls].some((url) => this.#inputUrls.has(url))) {
+      if (orphaned.length === 0) await rm(file, { force: true })
+      else await this.#rewriteOrphans(file)
+    }
+    return { orphaned: orphaned.length, file }
   }
+
+  /** The orphans file without the records the journal now holds. */
+  async #rewriteOrphans(file: string): Promise<void> {
+    const keep = new Map<string, RecordCopy>()
+    for await (const entry of journalEntries(file)) {
+      if (entry.status === 'ok' && !this.#inputUrls.has(entry.url)) keep.set(entry.url, copyOf({ ...entry, file }, entry.line))
+    }
+    writeRecords(file, [...keep.values()], (errno) => `cannot rewrite \`${file}\`: ${errno}; its records are also in \`${this.#out}\``)
+  }
+}
+
+function copyOf(entry: Found, to: number): RecordCopy {
+  return { file: entry.file, offset: entry.offset, length: entry.length, line: entry.line, to }
 }

@@ -1,13 +1,14 @@
 import type { Readable, Writable } from 'node:stream'
 import { readUrlList } from '../input.js'
 import { resolveOptions, type OutputFormat, type ResolvedOptions, type SummarizeOptions } from '../options.js'
-import { compactJournal } from '../output/journal.js'
+import { compactJournal, removeStaleCompactions } from '../output/journal-compact.js'
 import type { PageRecord } from '../record.js'
 import { runSummaries, type RunStats } from '../run.js'
 import { resolveSummarizer } from '../summarizers/resolve.js'
 import { openJobInput, refuseOverwritingInput, type JobInput } from './input-list.js'
-import { openOutputTarget, writesJournal } from './output-target.js'
-import { checkResumable, Resume } from './resume.js'
+import { lockOut, processRunning, type LockHolder, type OutLock } from './out-lock.js'
+import { isRegularFileOrMissing, openOutputTarget, writesJournal } from './output-target.js'
+import { checkResumable, orphansPath, Resume } from './resume.js'
 
 /** Where a job writes its records. */
 export interface JobOutput {
@@ -43,8 +44,10 @@ export interface JobHooks {
 export interface JobStart {
   /** Which summarizer runs, and why, as a line for the user. */
   summarizer: string
-  /** With `resume`: what the file already held. */
+  /** With `resume`: what the file already held (`done`: URLs with an ok record, the orphans file's included). */
   resumed: { done: number; tornBytes: number } | undefined
+  /** The run whose lock on `out` this job took over: it was gone (killed, crashed) without releasing it. */
+  lockTakenOver: LockHolder | undefined
 }
 
 /** `ok`: every page ok; `pages-failed`: at least one error record; `interrupted`: a signal stopped the job. */
@@ -55,6 +58,11 @@ export interface JobResult {
   stats: RunStats
   /** The records went to a JSONL `out` file: a later job with `resume` can do the rest. */
   resumable: boolean
+  /**
+   * After a resumed job: the ok records of URLs the input no longer has, kept in `file`
+   * (`<out>.orphaned.jsonl`) rather than dropped. Undefined when there are none.
+   */
+  orphaned: { records: number; file: string } | undefined
 }
 
 /**
@@ -69,15 +77,33 @@ export async function summarizeFile(input: JobInput, output: JobOutput, options:
   const { out, format = 'jsonl', resume = false } = output
   if (resume) checkResumable(out, format)
   const list = await openJobInput(input, hooks.stdin)
-  const { summarizer, journal, resumed, target } = await openJob(input, out, format, resume, resolved, hooks.stdout ?? process.stdout).catch((error: unknown) => {
+  // Closed on every path, refusals and failures included: a list file left to the garbage
+  // collector is a warning today and an error in a later Node.
+  try {
+    const job = await openJob(input, out, format, resume, resolved, hooks.stdout ?? process.stdout)
+    try {
+      return await runJob(list.stream, job, out, format, resolved, hooks)
+    } finally {
+      job.lock?.release()
+    }
+  } finally {
     list.discard()
-    throw error
-  })
+  }
+}
+
+type OpenJob = Awaited<ReturnType<typeof openJob>>
+
+async function runJob(list: Readable, job: OpenJob, out: string | undefined, format: OutputFormat, resolved: ResolvedOptions, hooks: JobHooks): Promise<JobResult> {
+  const { summarizer, journal, resumed, target, lock } = job
   let stats: RunStats
   try {
-    await hooks.onStart?.({ summarizer: summarizer.notice, resumed: resumed === undefined ? undefined : { done: resumed.done, tornBytes: resumed.tornBytes } })
+    await hooks.onStart?.({
+      summarizer: summarizer.notice,
+      resumed: resumed === undefined ? undefined : { done: resumed.done, tornBytes: resumed.tornBytes },
+      lockTakenOver: lock?.tookOver,
+    })
     // A journal takes records as they finish; it is put in order below.
-    stats = await runSummaries(readUrlList(list.stream), target.sink, journal ? { ...resolved, unordered: true } : resolved, summarizer.config, {
+    stats = await runSummaries(readUrlList(list), target.sink, journal ? { ...resolved, unordered: true } : resolved, summarizer.config, {
       ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
       ...(hooks.stopSignal === undefined ? {} : { stopSignal: hooks.stopSignal }),
       ...(hooks.onRecord === undefined ? {} : { onRecord: hooks.onRecord }),
@@ -87,25 +113,48 @@ export async function summarizeFile(input: JobInput, output: JobOutput, options:
   } finally {
     await target.release()
   }
+  let orphaned: JobResult['orphaned']
   // Input order once the run is over (the records are all on disk already, so a crash while
-  // compacting loses nothing); `unordered` keeps completion order unless lines were retried.
-  if (journal && out !== undefined && target.error === undefined && (!resolved.unordered || resumed !== undefined)) {
-    await compactJournal(out, resumed?.keep(stats.interrupted))
+  // compacting loses nothing); `unordered` keeps completion order. A resumed job that was
+  // interrupted stays in completion order: its old records are matched to lines by URL, and
+  // the lines it did not read are unknown. The next `resume` finishes it.
+  if (journal && out !== undefined && target.error === undefined) {
+    if (resumed === undefined) {
+      if (!resolved.unordered) await compactJournal(out)
+    } else if (!stats.interrupted) {
+      const kept = await resumed.finish()
+      if (kept.orphaned > 0) orphaned = { records: kept.orphaned, file: kept.file }
+    }
   }
   const interrupted = hooks.signal?.aborted === true || hooks.stopSignal?.aborted === true
   return {
     outcome: interrupted ? 'interrupted' : stats.failed === 0 ? 'ok' : 'pages-failed',
     stats,
     resumable: out !== undefined && format === 'jsonl',
+    orphaned,
   }
 }
 
-/** Everything that can still refuse the job, in the order users see the refusals; `out` is opened last. */
+/**
+ * Everything that can still refuse the job, in the order users see the refusals; `out` is
+ * locked, then opened, last. The lock is released here if anything after it refuses.
+ */
 async function openJob(input: JobInput, out: string | undefined, format: OutputFormat, resume: boolean, resolved: ResolvedOptions, stdout: Writable) {
   if (out !== undefined) await refuseOverwritingInput(input, out)
   const summarizer = await resolveSummarizer(resolved)
   const journal = await writesJournal(out, format)
-  const resumed = resume && out !== undefined ? await Resume.open(out, journal) : undefined
-  const target = await openOutputTarget(out, format, { journal, fresh: resumed === undefined, stdout })
-  return { summarizer, journal, resumed, target }
+  // Devices and symlinks (`/dev/stdout`) are not ours to lock: only a file we write.
+  const lock: OutLock | undefined = out !== undefined && (await isRegularFileOrMissing(out)) ? await lockOut(out) : undefined
+  try {
+    if (out !== undefined && lock !== undefined) {
+      await removeStaleCompactions(out, processRunning)
+      await removeStaleCompactions(orphansPath(out), processRunning)
+    }
+    const resumed = resume && out !== undefined ? await Resume.open(out, journal) : undefined
+    const target = await openOutputTarget(out, format, { journal, fresh: resumed === undefined, stdout })
+    return { summarizer, journal, resumed, target, lock }
+  } catch (error) {
+    lock?.release()
+    throw error
+  }
 }

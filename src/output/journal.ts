@@ -1,5 +1,4 @@
-import { closeSync, createReadStream, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs'
-import { createInterface } from 'node:readline'
+import { closeSync, createReadStream, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs'
 import { OutputError, UsageError } from '../errors.js'
 import type { PageRecord } from '../record.js'
 import type { RecordSink } from './sink.js'
@@ -9,7 +8,7 @@ import { jsonlLine } from './jsonl.js'
  * A JSONL `--out` file written as a journal: each record is appended, as it finishes, with one
  * synchronous `write(2)` of the whole line, so a crash (even SIGKILL) loses no finished page
  * and leaves at most one torn last line. `--resume` reads it back; `compactJournal` puts it in
- * input order at the end of the run.
+ * input order at the end of the run (`journal-compact.ts`).
  */
 export class JournalSink implements RecordSink {
   readonly #fd: number
@@ -68,22 +67,35 @@ export class JournalSink implements RecordSink {
 
 const JOURNAL_SYNC_MS = 1000
 
+/** One record of a journal, and where its bytes are: enough to copy it without holding it. */
+export interface JournalEntry {
+  line: number
+  url: string
+  status: 'ok' | 'error'
+  /** Byte offset of the record in its file. */
+  offset: number
+  /** Its bytes, with the newline when it has one. */
+  length: number
+}
+
 export interface JournalState {
-  /** Lines whose record is `ok`, with the URL it was for: those lines are done. */
-  done: Map<number, string>
+  /** For each URL (as records hold it) with an `ok` record, the latest one: that URL is done. */
+  ok: Map<string, JournalEntry>
   /** Records read (every status). */
   records: number
   /** Bytes of a torn last line that were cut off. */
   tornBytes: number
+  /** The file's size once a torn line is cut: records written after this are a later run's. */
+  size: number
 }
 
 /**
- * Reads an existing journal for `--resume`: which lines are done, ignoring (and cutting off)
+ * Reads an existing journal for `--resume`: which URLs are done, ignoring (and cutting off)
  * a torn last line left by a crash. A missing file is an empty journal. A line in the middle
  * that is not a record means the file is not ours: refuse rather than overwrite it.
  */
 export async function loadJournal(path: string): Promise<JournalState> {
-  const state: JournalState = { done: new Map(), records: 0, tornBytes: 0 }
+  const state: JournalState = { ok: new Map(), records: 0, tornBytes: 0, size: 0 }
   let fd: number
   try {
     fd = openSync(path, 'r+')
@@ -95,19 +107,14 @@ export async function loadJournal(path: string): Promise<JournalState> {
     // Every complete line is checked before anything is cut: a file that is not ours is
     // refused as it is.
     const complete = completeLength(fd)
-    let lineNumber = 0
-    const lines = complete === 0 ? [] : createInterface({ input: createReadStream(path, { end: complete - 1 }), crlfDelay: Infinity })
-    for await (const text of lines) {
-      lineNumber += 1
-      if (text.trim() === '') continue
-      const record = parseRecord(text)
+    for await (const { number, record } of journalLines(path, 0, complete)) {
       if (record === undefined) {
-        throw new UsageError(`cannot resume from --out \`${path}\`: line ${lineNumber} is not a summarize-urls JSONL record`)
+        throw new UsageError(`cannot resume from --out \`${path}\`: line ${number} is not a summarize-urls JSONL record`)
       }
       state.records += 1
-      // A later record for the same line wins: the journal is appended to, never edited.
-      if (record.status === 'ok') state.done.set(record.line, record.url)
-      else state.done.delete(record.line)
+      // The URL keeps its latest ok record even if a later record for it failed (a file
+      // joined by hand): paid-for work is never given up for an error.
+      if (record.status === 'ok') state.ok.set(record.url, record)
     }
     const size = fstatSync(fd).size
     if (complete < size) {
@@ -120,10 +127,58 @@ export async function loadJournal(path: string): Promise<JournalState> {
       ftruncateSync(fd, complete)
       state.tornBytes = size - complete
     }
+    state.size = complete
   } finally {
     closeSync(fd)
   }
   return state
+}
+
+/** The records of a journal from byte `start` on, with where each is; lines that are not records are passed over. */
+export async function* journalEntries(path: string, start = 0): AsyncGenerator<JournalEntry> {
+  for await (const { record } of journalLines(path, start)) if (record !== undefined) yield record
+}
+
+/**
+ * The non-blank lines of a file from `start` to `end` (exclusive), numbered from 1, each
+ * parsed as a record if it is one. Split on bytes, not by readline, so every offset is
+ * exact whatever the line endings.
+ */
+async function* journalLines(path: string, start: number, end?: number): AsyncGenerator<{ number: number; record: JournalEntry | undefined }> {
+  if (end !== undefined && end <= start) return
+  let number = 0
+  let pending: Buffer[] = []
+  let pendingBytes = 0
+  let offset = start
+  const line = (bytes: Buffer): { number: number; record: JournalEntry | undefined } | undefined => {
+    const at = offset
+    offset += bytes.length
+    const text = bytes.toString('utf8')
+    number += 1
+    if (text.trim() === '') return undefined
+    const record = parseRecord(text)
+    return { number, record: record === undefined ? undefined : { ...record, offset: at, length: bytes.length } }
+  }
+  for await (const chunk of createReadStream(path, { start, ...(end === undefined ? {} : { end: end - 1 }) }) as AsyncIterable<Buffer>) {
+    let from = 0
+    for (let at = chunk.indexOf(0x0a); at >= 0; at = chunk.indexOf(0x0a, from)) {
+      const piece = chunk.subarray(from, at + 1)
+      const bytes = pendingBytes === 0 ? piece : Buffer.concat([...pending, piece])
+      pending = []
+      pendingBytes = 0
+      from = at + 1
+      const found = line(bytes)
+      if (found !== undefined) yield found
+    }
+    if (from < chunk.length) {
+      pending.push(chunk.subarray(from))
+      pendingBytes += chunk.length - from
+    }
+  }
+  if (pendingBytes > 0) {
+    const found = line(Buffer.concat(pending))
+    if (found !== undefined) yield found
+  }
 }
 
 /** Bytes up to and including the last newline (0 when there is none). */
@@ -141,77 +196,15 @@ function completeLength(fd: number): number {
   return 0
 }
 
-function parseRecord(text: string): Pick<PageRecord, 'line' | 'url' | 'status'> | undefined {
+/** The fields that say whose record it is, if the text is a record. */
+export function parseRecord(text: string): Pick<PageRecord, 'line' | 'url' | 'status'> | undefined {
   try {
     const value = JSON.parse(text) as Record<string, unknown>
     if (typeof value['line'] === 'number' && typeof value['url'] === 'string' && (value['status'] === 'ok' || value['status'] === 'error')) {
-      return value as unknown as PageRecord
+      return { line: value['line'], url: value['url'], status: value['status'] }
     }
   } catch {
     // not JSON
   }
   return undefined
-}
-
-/**
- * Rewrites the journal in input order with one record per line, the latest for each: a
- * resumed file has the earlier failed records and their retries. Written to a temporary file
- * and renamed over the journal, so a crash here leaves the journal as it was.
- */
-export async function compactJournal(path: string, keep: (line: number, url: string) => boolean = () => true): Promise<{ records: number }> {
-  // Pass 1 notes where each line's latest record is (offset and length), not the record
-  // itself: memory stays small on a 100,000-line journal. Pass 2 copies them in line order.
-  const offsets: number[] = []
-  const lengths: number[] = []
-  let position = 0
-  for await (const text of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
-    const bytes = Buffer.byteLength(text) + 1
-    const record = text.trim() === '' ? undefined : parseRecord(text)
-    if (record !== undefined && Number.isSafeInteger(record.line) && record.line >= 1 && keep(record.line, record.url)) {
-      offsets[record.line] = position
-      lengths[record.line] = bytes
-    }
-    position += bytes
-  }
-  const temporary = `${path}.compacting-${process.pid}`
-  let records = 0
-  try {
-    const source = openSync(path, 'r')
-    const target = openSync(temporary, 'w')
-    try {
-      let batch: Buffer[] = []
-      let batchBytes = 0
-      const flush = (): void => {
-        const joined = Buffer.concat(batch)
-        let written = 0
-        while (written < joined.length) written += writeSync(target, joined, written)
-        batch = []
-        batchBytes = 0
-      }
-      for (let line = 1; line < offsets.length; line++) {
-        const offset = offsets[line]
-        const length = lengths[line]
-        if (offset === undefined || length === undefined) continue
-        const record = Buffer.alloc(length)
-        readSync(source, record, 0, length, offset)
-        // The last record of a file may lack its newline only if the file was cut by hand.
-        record[length - 1] = 0x0a
-        batch.push(record)
-        batchBytes += length
-        records += 1
-        if (batchBytes > 1 << 20) flush()
-      }
-      flush()
-      fdatasyncSync(target)
-    } finally {
-      closeSync(source)
-      closeSync(target)
-    }
-    renameSync(temporary, path)
-  } catch (error) {
-    rmSync(temporary, { force: true })
-    const errno = (error as NodeJS.ErrnoException).code ?? 'EIO'
-    throw new OutputError(errno, `cannot put \`${path}\` in input order: ${errno}; its records are all there, in completion order`, { cause: error })
-  }
-  return { records }
 }
