@@ -159,8 +159,7 @@ export function describeDefault(row: Row): string | undefined {
   if (row.defaultText !== undefined) return row.defaultText
   const value = row.default
   if (value === undefined) return undefined
-  if (isComputed(value)) return value.text
   if (typeof value === 'boolean') return value ? 'on' : 'off'
-  const shown = `\`${typeof value === 'number' ? inCliUnit(row, value) : Array.isArray(value) ? value.join(',') : value}\``
+  const shown = isComputed(value) ? value.text : `\`${typeof value === 'number' ? inCliUnit(row, value) : Array.isArray(value) ? value.join(',') : value}\``
   return row.defaultNote === undefined ? shown : `${shown} (${row.defaultNote})`
 }
