@@ -6,6 +6,7 @@ import { inCliUnit, isComputed, type CliUnit, type ListRow, type NumberRow, type
 
 export function describeValue(value: unknown): string {
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return `\`${String(value)}\``
+  if (Array.isArray(value) && value.length === 0) return 'an empty list'
   return `a value of type ${value === null ? 'null' : typeof value}`
 }
 
