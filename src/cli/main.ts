@@ -80,6 +80,10 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
   let command: Command = 'summarize'
   // The table of the command yargs matched: its builder runs before the checks that can fail.
   let table: Table = JOB_OPTIONS
+  const using = <Y>(matched: Table, y: Y): Y => {
+    table = matched
+    return y
+  }
   let output = ''
   const rawArgs = argv.map((arg) => (arg === '-' ? STDIN_ARG : arg))
   // yargs only matches a command by its exact word, so this loads the harness whenever it can be needed.
@@ -88,16 +92,16 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
     .scriptName('summarize-urls')
     .usage('Summarize every web page in a list of URLs, offline or with Amazon Bedrock.')
     .command('$0 <input>', 'summarize the pages listed in <input> (one URL a line; - for stdin)', (y) => summarizeArgs(y))
-    .command('emulator', 'run a local Bedrock Runtime-compatible server for offline development and load tests', (y) => ((table = EMULATOR_OPTIONS), emulatorArgs(y)), () => {
+    .command('emulator', 'run a local Bedrock Runtime-compatible server for offline development and load tests', (y) => emulatorArgs(using(EMULATOR_OPTIONS, y)), () => {
       command = 'emulator'
     })
-    .command('demo', 'serve the bundled sample pages on 127.0.0.1 and summarize them (offline by default)', (y) => ((table = DEMO_OPTIONS), demoArgs(y)), () => {
+    .command('demo', 'serve the bundled sample pages on 127.0.0.1 and summarize them (offline by default)', (y) => demoArgs(using(DEMO_OPTIONS, y)), () => {
       command = 'demo'
     })
-    .command('bench', 'benchmark every strategy and its peers (p-limit, Python) on local workloads; prints a table', (y) => (harness === undefined ? y : ((table = harness.BENCH_OPTIONS), harness.benchArgs(y))), () => {
+    .command('bench', 'benchmark every strategy and its peers (p-limit, Python) on local workloads; prints a table', (y) => (harness === undefined ? y : harness.benchArgs(using(harness.BENCH_OPTIONS, y))), () => {
       command = 'bench'
     })
-    .command('tune', 'sweep --threads and --concurrency, print the best setting and why (Little\'s law, throttling)', (y) => (harness === undefined ? y : ((table = harness.TUNE_OPTIONS), harness.tuneArgs(y))), () => {
+    .command('tune', 'sweep --threads and --concurrency, print the best setting and why (Little\'s law, throttling)', (y) => (harness === undefined ? y : harness.tuneArgs(using(harness.TUNE_OPTIONS, y))), () => {
       command = 'tune'
     })
     .example('$0 demo', 'summarize the bundled sample pages, offline: a first run')
