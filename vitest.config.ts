@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    globalSetup: ['test/global-setup.ts'],
     // Tests start real servers and worker threads; keep them off the network and from
     // resolving real AWS credentials or the instance metadata service.
     env: {

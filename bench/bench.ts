@@ -200,7 +200,11 @@ export function formatBench(result: BenchResult): string {
   lines.push('')
   if (result.targets.length > 0) {
     lines.push('targets:')
-    for (const t of result.targets) lines.push(`  [${t.met === null ? 'n/a' : t.met ? 'met' : 'MISSED'}] ${t.statement}: ${t.detail}`)
+    for (const t of result.targets) {
+      // A target's findings each on a line of their own: the peers' comparison alone ran to 2,000 characters.
+      lines.push(`  [${t.met === null ? 'n/a' : t.met ? 'met' : 'MISSED'}] ${t.statement}:`)
+      for (const finding of t.detail.split('; ')) lines.push(`      ${finding}`)
+    }
     lines.push('')
   }
   for (const note of result.notes) lines.push(`note: ${note}`)

@@ -77,6 +77,20 @@ export function runPlanOnce(plan: RowPlan, target: RowTarget): Promise<RunSample
 }
 
 /**
+ * A signal for one row, aborted with `signal`. tinybench never removes the abort listeners a
+ * Bench and its task add to the signal they are given: handed the run's own signal, every row
+ * left two more on it (MaxListenersExceededWarning from the sixth row of `bench --quick`).
+ * The row's signal takes them with it; `unlink` removes the one listener it adds.
+ */
+function rowSignal(signal: AbortSignal | undefined): { signal: AbortSignal; unlink: () => void } {
+  const row = new AbortController()
+  const forward = (): void => row.abort(signal?.reason)
+  if (signal?.aborted === true) forward()
+  else signal?.addEventListener('abort', forward, { once: true })
+  return { signal: row.signal, unlink: () => signal?.removeEventListener('abort', forward) }
+}
+
+/**
  * Runs a row `plan.runs` times with tinybench. Each run reports its own wall time (the run
  * alone, without the child process starting) as tinybench's sample, so tinybench's median
  * and spread are those of the runs themselves. An abort (Ctrl-C) lets the run in progress
@@ -85,7 +99,8 @@ export function runPlanOnce(plan: RowPlan, target: RowTarget): Promise<RunSample
 export async function measureRow(plan: RowPlan, target: RowTarget, onRun?: (run: number, sample: RunSample) => void, signal?: AbortSignal): Promise<Measured | undefined> {
   const samples: RunSample[] = []
   const otherCores: number[] = []
-  const bench = new Bench({ name: `${plan.workload} ${plan.strategy}`, time: 0, iterations: plan.runs, warmup: false, throws: true, ...(signal === undefined ? {} : { signal }) })
+  const row = rowSignal(signal)
+  const bench = new Bench({ name: `${plan.workload} ${plan.strategy}`, time: 0, iterations: plan.runs, warmup: false, throws: true, signal: row.signal })
   bench.add(plan.strategy, async (): Promise<FnReturnedObject> => {
     const { sample, otherCores: other } = await runWithLoad(plan, target)
     samples.push(sample)
@@ -93,7 +108,11 @@ export async function measureRow(plan: RowPlan, target: RowTarget, onRun?: (run:
     onRun?.(samples.length, sample)
     return { overriddenDuration: sample.wallMs }
   })
-  await bench.run()
+  try {
+    await bench.run()
+  } finally {
+    row.unlink()
+  }
   const result = bench.tasks[0]?.result
   // Interrupted before a run finished: nothing to report for this row.
   if (signal?.aborted === true && samples.length === 0) return undefined

@@ -1,109 +1,50 @@
-import { STRATEGY_FAMILIES, WORKLOADS, type StrategyFamily, type WorkloadName } from './workloads.js'
+import { defaultsOf, type DefaultsOf, type OptionsOf, type ResolvedOf, type Table } from '../src/options/table.js'
+import { resolveTable } from '../src/options/validate.js'
+import { CHECKOUT_CORPUS } from './corpus.js'
+import { STRATEGY_FAMILIES, WORKLOADS } from './workloads.js'
+
+/** What `--quick` changes when the option is left unset. */
+export const BENCH_QUICK = { timeScale: 0.25, runs: 1 } as const
+
+/**
+ * `summarize-urls bench`'s options: its flags, and `BenchOptions` for `runBench()`. Checked
+ * and worded by the same module as the job's (src/options/).
+ */
+export const BENCH_OPTIONS = {
+  workloads: { flag: 'workload', kind: 'list', item: { kind: 'enum', values: WORKLOADS }, default: WORKLOADS, help: 'workloads to run, in this order; several allowed' },
+  quick: { flag: 'quick', kind: 'boolean', default: false, help: `shrink every workload to finish in about a minute (time scale ${BENCH_QUICK.timeScale}, ${BENCH_QUICK.runs} run)` },
+  timeScale: { flag: 'time-scale', kind: 'number', min: 0.001, max: 100, default: 1, defaultNote: `\`${BENCH_QUICK.timeScale}\` with \`--quick\``, help: 'multiply every model latency by this' },
+  runs: {
+    flag: 'runs', kind: 'integer', min: 1, max: 100, default: 3, defaultNote: `\`${BENCH_QUICK.runs}\` with \`--quick\``,
+    help: 'runs of each setting (median and spread)', details: 'serial rows on model-bound workloads run once',
+  },
+  corpus: { flag: 'corpus', kind: 'path', arg: 'DIR', defaultText: `\`${CHECKOUT_CORPUS}\` in a checkout, else \`samples/pages\``, help: 'folder of pages to serve' },
+  pages: { flag: 'pages', kind: 'integer', min: 1, max: 100_000, defaultText: "each workload's", help: 'pages of every workload' },
+  concurrency: { flag: 'concurrency', kind: 'list', item: { kind: 'integer', min: 1, max: 10_000 }, defaultText: "each workload's grid", help: 'in-flight pages for async, pool and the peers (list)' },
+  threads: { flag: 'threads', kind: 'list', item: { kind: 'integer', min: 1, max: 256 }, defaultText: 'number of cores (cpu: 1 and cores)', help: 'pool threads (list)' },
+  strategies: { flag: 'strategy', kind: 'list', item: { kind: 'enum', values: STRATEGY_FAMILIES }, default: STRATEGY_FAMILIES, help: 'rows to run; several allowed' },
+  python: {
+    flag: 'python', kind: 'string', arg: 'CMD', default: 'python3', expected: 'a command',
+    help: 'Python 3 command for the Python rows', details: 'the rows are skipped, with a note, when it does not run',
+  },
+  json: { flag: 'json', kind: 'path', arg: 'FILE', help: 'write the rows as JSON to this file' },
+  report: { flag: 'report', kind: 'path', arg: 'DIR', help: 'write a Markdown report with charts into this folder' },
+} as const satisfies Table
+
+export type BenchTable = typeof BENCH_OPTIONS
 
 /** Everything `summarize-urls bench` can be told. Every field is optional; `resolveBenchOptions()` fills the rest. */
-export interface BenchOptions {
-  /** Workloads to run, in this order. Default all four: seed, io, cpu, mixed. */
-  workloads?: WorkloadName[]
-  /** Shrink every workload (and the time scale, and the runs) to finish in about a minute. Default `false`. */
-  quick?: boolean
-  /** Multiplies every model latency. Default 1, or 0.25 with `quick`. */
-  timeScale?: number
-  /** Runs of each setting; serial rows on model-bound workloads run once. Default 3, or 1 with `quick`. */
-  runs?: number
-  /** Folder of pages. Default: the 90-page corpus beside a checkout, else the bundled samples. */
-  corpus?: string
-  /** Pages of every workload, replacing each one's own count. Default: each workload's. */
-  pages?: number
-  /** In-flight pages for async, pool and the peers, replacing each workload's grid. Default: each workload's. */
-  concurrency?: number[]
-  /** Pool thread counts, replacing each workload's. Default: the number of cores (cpu: also 1). */
-  threads?: number[]
-  /** Which rows to run. Default all: sequential, async, pool, p-limit, python. */
-  strategies?: StrategyFamily[]
-  /** The Python 3 command for the Python rows. Default `python3`; rows are skipped, with a note, when it does not run. */
-  python?: string
-  /** Write the rows as a JSON array to this file. Default: none. */
-  json?: string
-  /** Write a Markdown report with charts into this folder. Default: none. */
-  report?: string
-}
+export type BenchOptions = OptionsOf<BenchTable>
+export type ResolvedBenchOptions = ResolvedOf<BenchTable>
 
-export interface ResolvedBenchOptions {
-  workloads: WorkloadName[]
-  quick: boolean
-  timeScale: number
-  runs: number
-  corpus: string | undefined
-  pages: number | undefined
-  concurrency: number[] | undefined
-  threads: number[] | undefined
-  strategies: StrategyFamily[]
-  python: string
-  json: string | undefined
-  report: string | undefined
-}
-
-export const BENCH_DEFAULTS = {
-  timeScale: 1,
-  quickTimeScale: 0.25,
-  runs: 3,
-  quickRuns: 1,
-  python: 'python3',
-} as const
-
-function describe(value: unknown): string {
-  return typeof value === 'string' || typeof value === 'number' ? `\`${String(value)}\`` : `a value of type ${value === null ? 'null' : typeof value}`
-}
-
-function integer(flag: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new TypeError(`${flag} must be an integer from ${min} to ${max}, got ${describe(value)}`)
-  }
-  return value
-}
-
-function integers(flag: string, values: unknown, min: number, max: number): number[] | undefined {
-  if (values === undefined) return undefined
-  if (!Array.isArray(values) || values.length === 0) throw new TypeError(`${flag} must be a list of integers from ${min} to ${max}, got ${describe(values)}`)
-  return [...new Set(values.map((v) => integer(flag, v, min, max)))]
-}
-
-function oneOfEach<T extends string>(flag: string, values: unknown, allowed: readonly T[]): T[] | undefined {
-  if (values === undefined) return undefined
-  if (!Array.isArray(values) || values.length === 0) throw new TypeError(`${flag} must be one or more of ${allowed.join(', ')}, got ${describe(values)}`)
-  for (const value of values) {
-    if (!(allowed as readonly unknown[]).includes(value)) throw new TypeError(`${flag} must be one or more of ${allowed.join(', ')}, got ${describe(value)}`)
-  }
-  return [...new Set(values as T[])]
-}
-
-function optionalPath(flag: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined
-  if (typeof value !== 'string' || value.trim() === '') throw new TypeError(`${flag} must be a path, got ${describe(value)}`)
-  return value
-}
+export const BENCH_DEFAULTS: DefaultsOf<BenchTable> = defaultsOf(BENCH_OPTIONS)
 
 /** The only place bench defaults are applied and bench options validated. */
 export function resolveBenchOptions(options: BenchOptions = {}): ResolvedBenchOptions {
-  const quick = options.quick === true
-  const timeScale = options.timeScale ?? (quick ? BENCH_DEFAULTS.quickTimeScale : BENCH_DEFAULTS.timeScale)
-  if (typeof timeScale !== 'number' || !(timeScale >= 0.001 && timeScale <= 100)) {
-    throw new TypeError(`--time-scale must be a number from 0.001 to 100, got ${describe(timeScale)}`)
+  const resolved = resolveTable(BENCH_OPTIONS, options)
+  if (resolved.quick) {
+    if (options.timeScale === undefined) resolved.timeScale = BENCH_QUICK.timeScale
+    if (options.runs === undefined) resolved.runs = BENCH_QUICK.runs
   }
-  const python = options.python ?? BENCH_DEFAULTS.python
-  if (typeof python !== 'string' || python.trim() === '') throw new TypeError(`--python must be a command, got ${describe(python)}`)
-  return {
-    workloads: oneOfEach('--workload', options.workloads, WORKLOADS) ?? [...WORKLOADS],
-    quick,
-    timeScale,
-    runs: options.runs === undefined ? (quick ? BENCH_DEFAULTS.quickRuns : BENCH_DEFAULTS.runs) : integer('--runs', options.runs, 1, 100),
-    corpus: optionalPath('--corpus', options.corpus),
-    pages: options.pages === undefined ? undefined : integer('--pages', options.pages, 1, 100_000),
-    concurrency: integers('--concurrency', options.concurrency, 1, 10_000),
-    threads: integers('--threads', options.threads, 1, 256),
-    strategies: oneOfEach('--strategy', options.strategies, STRATEGY_FAMILIES) ?? [...STRATEGY_FAMILIES],
-    python,
-    json: optionalPath('--json', options.json),
-    report: optionalPath('--report', options.report),
-  }
+  return resolved
 }

@@ -1,97 +1,75 @@
 import { availableParallelism } from 'node:os'
 import { isHttpUrl } from '../src/options.js'
+import { computed, defaultsOf, type DefaultsOf, type OptionsOf, type ResolvedOf, type Table } from '../src/options/table.js'
+import { resolveTable } from '../src/options/validate.js'
+import { CHECKOUT_CORPUS } from './corpus.js'
+
+/** Requests a real endpoint may get without `--yes`: enough to check that it answers. */
+const FREE_REQUESTS = 20
+
+/** What `--quick` changes when the option is left unset (threads: 1 and the cores). */
+export const TUNE_QUICK = { concurrency: [1, 4, 16, 64], rounds: 2 } as const
+
+const EMULATOR = 'Emulator:'
+const REAL = 'Real endpoint:'
+
+function threadGrid(quick: boolean): number[] {
+  const cores = availableParallelism()
+  return [...new Set(quick ? [1, cores] : [1, 2, cores])].sort((a, b) => a - b)
+}
+
+/**
+ * `summarize-urls tune`'s options: its flags, and `TuneOptions` for `runTune()`. Checked and
+ * worded by the same module as the job's (src/options/). Grids are swept in ascending order.
+ */
+export const TUNE_OPTIONS = {
+  threads: {
+    flag: 'threads', kind: 'list', item: { kind: 'integer', min: 1, max: 256 }, sorted: true,
+    default: computed(() => threadGrid(false), '1, 2 and the number of cores'), defaultNote: '1 and the cores with `--quick`', help: 'pool thread counts to try (list)',
+  },
+  concurrency: {
+    flag: 'concurrency', kind: 'list', item: { kind: 'integer', min: 1, max: 10_000 }, sorted: true,
+    default: [1, 2, 4, 8, 16, 32, 64], defaultNote: `\`${TUNE_QUICK.concurrency.join(',')}\` with \`--quick\``, help: 'in-flight pages to try (list)',
+  },
+  quick: { flag: 'quick', kind: 'boolean', default: false, help: `a smaller grid (concurrency ${TUNE_QUICK.concurrency.join(',')}, threads 1 and cores) and fewer rounds` },
+  rounds: {
+    flag: 'rounds', kind: 'integer', min: 1, max: 1000, default: 4, defaultNote: `\`${TUNE_QUICK.rounds}\` with \`--quick\``,
+    help: 'rounds of model calls per setting: pages = rounds × concurrency',
+  },
+  corpus: { flag: 'corpus', kind: 'path', arg: 'DIR', defaultText: `\`${CHECKOUT_CORPUS}\` in a checkout, else \`samples/pages\``, help: 'folder of pages to serve' },
+  latencyMs: { flag: 'latency-ms', kind: 'number', min: 0, max: 600_000, unit: 'milliseconds', default: 800, group: EMULATOR, help: 'emulator model latency per call' },
+  // At most --latency-ms: a cross-option rule of resolveTuneOptions().
+  jitterMs: { flag: 'jitter-ms', kind: 'number', min: 0, max: 600_000, unit: 'milliseconds', defaultText: '10% of `--latency-ms`', group: EMULATOR, help: 'emulator latency spread' },
+  emulatorRpm: { flag: 'emulator-rpm', kind: 'integer', min: 1, max: 100_000_000, defaultText: 'no limit', group: EMULATOR, help: 'simulate a requests-per-minute quota (429 past it)' },
+  emulatorTpm: { flag: 'emulator-tpm', kind: 'integer', min: 1, max: 10_000_000_000, defaultText: 'no limit', group: EMULATOR, help: 'simulate a tokens-per-minute quota' },
+  emulatorMaxConcurrency: { flag: 'emulator-max-concurrency', kind: 'integer', min: 1, max: 100_000, defaultText: 'no limit', group: EMULATOR, help: 'simulate a cap on calls in flight' },
+  throttleRate: { flag: 'throttle-rate', kind: 'number', min: 0, max: 1, arg: 'P', defaultText: '`0`', group: EMULATOR, help: 'fraction of calls the emulator throttles at random' },
+  endpointUrl: { flag: 'endpoint-url', kind: 'string', arg: 'URL', group: REAL, help: 'tune against this Bedrock Runtime endpoint instead of a spawned emulator' },
+  provider: {
+    flag: 'provider', kind: 'enum', values: ['bedrock'], expected: 'bedrock (or left out for the emulator)', defaultText: 'the emulator', group: REAL,
+    help: '`bedrock`: tune against Amazon Bedrock itself (costs money)',
+  },
+  model: { flag: 'model', kind: 'string', arg: 'ID', group: REAL, help: 'model id for a real endpoint' },
+  region: { flag: 'region', kind: 'string', arg: 'R', group: REAL, help: 'AWS region for a real endpoint' },
+  profile: { flag: 'profile', kind: 'string', arg: 'P', group: REAL, help: 'AWS profile for a real endpoint' },
+  yes: { flag: 'yes', kind: 'boolean', default: false, group: REAL, help: `allow more than ${FREE_REQUESTS} requests to a real (billed) endpoint` },
+  json: { flag: 'json', kind: 'path', arg: 'FILE', help: 'write the sweep as JSON to this file' },
+} as const satisfies Table
+
+export type TuneTable = typeof TUNE_OPTIONS
 
 /** Everything `summarize-urls tune` can be told. Every field is optional; `resolveTuneOptions()` fills the rest. */
-export interface TuneOptions {
-  /** Pool thread counts to try. Default 1, 2 and the number of cores. */
-  threads?: number[]
-  /** In-flight pages to try. Default 1, 2, 4, … 64 (1, 4, 16, 64 with `quick`). */
-  concurrency?: number[]
-  /** A smaller grid and fewer rounds. Default `false`. */
-  quick?: boolean
-  /** Rounds of model calls per setting: each runs rounds × concurrency pages. Default 4 (2 with `quick`). */
-  rounds?: number
-  /** Folder of pages. Default: the 90-page corpus beside a checkout, else the bundled samples. */
-  corpus?: string
-  /** Emulator: mean model latency per call, in ms. Default 800. */
-  latencyMs?: number
-  /** Emulator: latency spread, in ms. Default 10% of `latencyMs`. */
-  jitterMs?: number
-  /** Emulator: a requests-per-minute quota to find. Default none. */
-  emulatorRpm?: number
-  /** Emulator: a tokens-per-minute quota to find. Default none. */
-  emulatorTpm?: number
-  /** Emulator: a cap on calls in flight. Default none. */
-  emulatorMaxConcurrency?: number
-  /** Emulator: share of calls throttled at random, 0 to 1. Default 0. */
-  throttleRate?: number
-  /** Tune against this Bedrock Runtime endpoint instead of a spawned emulator. Default: the emulator. */
-  endpointUrl?: string
-  /** `bedrock`: tune against Amazon Bedrock itself. Default: the emulator. */
-  provider?: string
-  model?: string
-  region?: string
-  profile?: string
-  /** Allow more than `TUNE_DEFAULTS.freeRequests` requests to a billed endpoint. Default `false`. */
-  yes?: boolean
-  /** Write the sweep as JSON to this file. Default none. */
-  json?: string
-}
+export type TuneOptions = OptionsOf<TuneTable>
 
-export interface ResolvedTuneOptions {
-  threads: number[]
-  concurrency: number[]
-  quick: boolean
-  rounds: number
-  corpus: string | undefined
-  latencyMs: number
+type EndpointKey = 'endpointUrl' | 'provider' | 'model' | 'region' | 'profile'
+
+export type ResolvedTuneOptions = Omit<ResolvedOf<TuneTable>, EndpointKey | 'jitterMs'> & {
   jitterMs: number
-  emulatorRpm: number | undefined
-  emulatorTpm: number | undefined
-  emulatorMaxConcurrency: number | undefined
-  throttleRate: number | undefined
   /** Where model calls go: the spawned emulator, or a real endpoint (billed unless it is on this machine). */
   target: { kind: 'emulator' } | { kind: 'endpoint'; endpointUrl: string | undefined; model: string | undefined; region: string | undefined; profile: string | undefined; billed: boolean }
-  yes: boolean
-  json: string | undefined
 }
 
-export const TUNE_DEFAULTS = {
-  concurrency: [1, 2, 4, 8, 16, 32, 64],
-  quickConcurrency: [1, 4, 16, 64],
-  rounds: 4,
-  quickRounds: 2,
-  latencyMs: 800,
-  /** Requests a real endpoint may get without `--yes`: enough to check that it answers. */
-  freeRequests: 20,
-} as const
-
-function describe(value: unknown): string {
-  return typeof value === 'string' || typeof value === 'number' ? `\`${String(value)}\`` : `a value of type ${value === null ? 'null' : typeof value}`
-}
-
-function integer(flag: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new TypeError(`${flag} must be an integer from ${min} to ${max}, got ${describe(value)}`)
-  }
-  return value
-}
-
-function optionalInteger(flag: string, value: unknown, min: number, max: number): number | undefined {
-  return value === undefined ? undefined : integer(flag, value, min, max)
-}
-
-function integers(flag: string, values: unknown, min: number, max: number): number[] | undefined {
-  if (values === undefined) return undefined
-  if (!Array.isArray(values) || values.length === 0) throw new TypeError(`${flag} must be a list of integers from ${min} to ${max}, got ${describe(values)}`)
-  return [...new Set(values.map((v) => integer(flag, v, min, max)))].sort((a, b) => a - b)
-}
-
-function optionalString(flag: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined
-  if (typeof value !== 'string' || value.trim() === '') throw new TypeError(`${flag} must be a non-empty string, got ${describe(value)}`)
-  return value.trim()
-}
+export const TUNE_DEFAULTS: DefaultsOf<TuneTable> & { freeRequests: number } = { ...defaultsOf(TUNE_OPTIONS), freeRequests: FREE_REQUESTS }
 
 /** 127.0.0.0/8, ::1 and localhost: an endpoint on this machine bills nobody. */
 export function isLoopbackUrl(url: string): boolean {
@@ -101,48 +79,24 @@ export function isLoopbackUrl(url: string): boolean {
 
 /** The only place tune defaults are applied and tune options validated. */
 export function resolveTuneOptions(options: TuneOptions = {}): ResolvedTuneOptions {
-  const quick = options.quick === true
-  const cores = availableParallelism()
-  const latencyMs = options.latencyMs ?? TUNE_DEFAULTS.latencyMs
-  if (typeof latencyMs !== 'number' || !(latencyMs >= 0 && latencyMs <= 600_000)) throw new TypeError(`--latency-ms must be a number of milliseconds from 0 to 600000, got ${describe(latencyMs)}`)
-  const jitterMs = options.jitterMs ?? Math.round(latencyMs / 10)
-  if (typeof jitterMs !== 'number' || !(jitterMs >= 0 && jitterMs <= latencyMs)) throw new TypeError(`--jitter-ms must be a number of milliseconds from 0 to --latency-ms, got ${describe(jitterMs)}`)
-  const throttleRate = options.throttleRate
-  if (throttleRate !== undefined && !(typeof throttleRate === 'number' && throttleRate >= 0 && throttleRate <= 1)) {
-    throw new TypeError(`--throttle-rate must be a number from 0 to 1, got ${describe(throttleRate)}`)
+  const { endpointUrl, provider, model, region, profile, ...resolved } = resolveTable(TUNE_OPTIONS, options)
+  if (resolved.quick) {
+    if (options.threads === undefined) resolved.threads = threadGrid(true)
+    if (options.concurrency === undefined) resolved.concurrency = [...TUNE_QUICK.concurrency]
+    if (options.rounds === undefined) resolved.rounds = TUNE_QUICK.rounds
   }
-  const endpointUrl = optionalString('--endpoint-url', options.endpointUrl)
+  const jitterMs = resolved.jitterMs ?? Math.round(resolved.latencyMs / 10)
+  if (jitterMs > resolved.latencyMs) throw new TypeError(`--jitter-ms must be a number of milliseconds from 0 to --latency-ms, got \`${jitterMs}\``)
   if (endpointUrl !== undefined && !isHttpUrl(endpointUrl)) throw new TypeError(`--endpoint-url must be an http: or https: URL, got \`${endpointUrl}\``)
-  const provider = optionalString('--provider', options.provider)
-  if (provider !== undefined && provider !== 'bedrock') throw new TypeError(`--provider must be bedrock (or left out for the emulator), got \`${provider}\``)
   const real = endpointUrl !== undefined || provider === 'bedrock'
-  const emulatorOnly = { '--emulator-rpm': options.emulatorRpm, '--emulator-tpm': options.emulatorTpm, '--emulator-max-concurrency': options.emulatorMaxConcurrency, '--throttle-rate': options.throttleRate }
-  for (const [flag, value] of Object.entries(emulatorOnly)) {
-    if (real && value !== undefined) throw new RangeError(`${flag} shapes the spawned emulator; it cannot be used with --endpoint-url or --provider bedrock`)
+  for (const key of ['emulatorRpm', 'emulatorTpm', 'emulatorMaxConcurrency', 'throttleRate'] as const) {
+    if (real && options[key] !== undefined) {
+      throw new RangeError(`--${TUNE_OPTIONS[key].flag} shapes the spawned emulator; it cannot be used with --${TUNE_OPTIONS.endpointUrl.flag} or --${TUNE_OPTIONS.provider.flag} bedrock`)
+    }
   }
   return {
-    threads: integers('--threads', options.threads, 1, 256) ?? [...new Set(quick ? [1, cores] : [1, 2, cores])].sort((a, b) => a - b),
-    concurrency: integers('--concurrency', options.concurrency, 1, 10_000) ?? [...(quick ? TUNE_DEFAULTS.quickConcurrency : TUNE_DEFAULTS.concurrency)],
-    quick,
-    rounds: options.rounds === undefined ? (quick ? TUNE_DEFAULTS.quickRounds : TUNE_DEFAULTS.rounds) : integer('--rounds', options.rounds, 1, 1000),
-    corpus: optionalString('--corpus', options.corpus),
-    latencyMs,
+    ...resolved,
     jitterMs,
-    emulatorRpm: optionalInteger('--emulator-rpm', options.emulatorRpm, 1, 100_000_000),
-    emulatorTpm: optionalInteger('--emulator-tpm', options.emulatorTpm, 1, 10_000_000_000),
-    emulatorMaxConcurrency: optionalInteger('--emulator-max-concurrency', options.emulatorMaxConcurrency, 1, 100_000),
-    throttleRate,
-    target: real
-      ? {
-          kind: 'endpoint',
-          endpointUrl,
-          model: optionalString('--model', options.model),
-          region: optionalString('--region', options.region),
-          profile: optionalString('--profile', options.profile),
-          billed: endpointUrl === undefined || !isLoopbackUrl(endpointUrl),
-        }
-      : { kind: 'emulator' },
-    yes: options.yes === true,
-    json: optionalString('--json', options.json),
+    target: real ? { kind: 'endpoint', endpointUrl, model, region, profile, billed: endpointUrl === undefined || !isLoopbackUrl(endpointUrl) } : { kind: 'emulator' },
   }
 }

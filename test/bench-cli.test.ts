@@ -1,5 +1,13 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { runCli } from './helpers/cli.js'
+
+const run = promisify(execFile)
+// Built once for every test file by test/global-setup.ts.
+const bin = fileURLToPath(new URL('../dist/src/cli/bin.js', import.meta.url))
+const root = fileURLToPath(new URL('..', import.meta.url))
 
 describe('summarize-urls bench and tune on the command line', () => {
   it('bench rejects an unknown workload with one line naming the flag (exit 2)', async () => {
@@ -37,4 +45,14 @@ describe('summarize-urls bench and tune on the command line', () => {
     expect(tune.code).toBe(0)
     expect(tune.stdout).toMatch(/--emulator-rpm +simulate a requests-per-minute quota/)
   })
+
+  it('the built bin runs nine rows with no listener warning, and prints each finding of a target on a line of its own', async () => {
+    // Nine rows: one row's listeners used to stay on the run's signal, and the eleventh warned.
+    const args = ['bench', '--workload', 'io', '--pages', '8', '--time-scale', '0.02', '--runs', '1', '--concurrency', '2,4', '--threads', '1,2', '--strategy', 'sequential,async,pool,p-limit']
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: root })
+    expect(stderr).not.toContain('MaxListenersExceededWarning')
+    const targets = stdout.slice(stdout.indexOf('\ntargets:\n'), stdout.indexOf('\n\n', stdout.indexOf('\ntargets:\n') + 1))
+    expect(targets).toMatch(/\n {2}\[(met|MISSED|n\/a)\] Node strategies at least as fast as the p-limit and Python rows[^\n]*:\n {6}io c=\d+: /)
+    for (const line of targets.split('\n')) expect(line.length).toBeLessThan(400)
+  }, 60_000)
 })

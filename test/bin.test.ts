@@ -15,15 +15,15 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const bin = fileURLToPath(new URL('../dist/src/cli/bin.js', import.meta.url))
 
 let pages: TestServer
-// The built bin is what users run: compiled JavaScript, with the compiled worker file.
+// The built bin is what users run: compiled JavaScript, with the compiled worker file
+// (test/global-setup.ts builds it once for every test file).
 beforeAll(async () => {
-  await run('npm', ['run', 'build'], { cwd: root })
   pages = await startServer((req, res) => {
     const slow = /^\/slow(\d+)?/.exec(req.url ?? '')
     if (slow !== null) return void setTimeout(() => res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage('slow')), Number(slow[1] ?? 10_000))
     res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage(`page ${req.url ?? ''}`))
   })
-}, 120_000)
+})
 afterAll(() => pages.close())
 
 /** Waits `afterMs`, sends `signal`, and resolves with the exit code and how long the exit took. */

@@ -1,25 +1,16 @@
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { rm } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 
-const run = promisify(execFile)
-const root = fileURLToPath(new URL('..', import.meta.url))
-// Its own build, beside dist/src: bin.test.ts rebuilds dist/src at the same time.
-const outDir = `dist/.emulator-bin-test-${process.pid}`
-const bin = fileURLToPath(new URL(`../${outDir}/src/cli/bin.js`, import.meta.url))
+// Built once for every test file by test/global-setup.ts.
+const bin = fileURLToPath(new URL('../dist/src/cli/bin.js', import.meta.url))
 
-beforeAll(async () => {
-  await run(process.execPath, [fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url)), '-p', 'tsconfig.build.json', '--outDir', outDir], { cwd: root })
-}, 120_000)
 /** Emulators started through an intermediate: a failing test must not leave them serving. */
 const orphans: number[] = []
-afterAll(async () => {
+afterAll(() => {
   for (const pid of orphans) if (alive(pid)) process.kill(pid, 'SIGKILL')
-  await rm(fileURLToPath(new URL(`../${outDir}`, import.meta.url)), { recursive: true, force: true })
 })
 
 function alive(pid: number): boolean {

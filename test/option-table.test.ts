@@ -1,10 +1,16 @@
 import yargs from 'yargs'
 import { describe, expect, it } from 'vitest'
-import { resolveJobOptions } from '../src/options.js'
+import { resolveBenchOptions } from '../bench/options.js'
+import { resolveTuneOptions } from '../bench/tune-options.js'
+import { resolveEmulatorOptions } from '../src/emulator/options.js'
+import { resolveJobOptions, resolveOptions } from '../src/options.js'
+import { DEMO_OPTIONS } from '../src/options/demo.js'
+import { EMULATOR_OPTIONS } from '../src/options/emulator.js'
 import { JOB_OPTIONS } from '../src/options/job.js'
 import { optionsTable } from '../src/options/markdown.js'
 import { SECONDS_AS_MS, type OptionsOf, type Table } from '../src/options/table.js'
 import { fromArgs, yargsOptions } from '../src/options/yargs.js'
+import { runCli } from './helpers/cli.js'
 
 // The job's real table plus three rows that exist only here: each is declared once, below,
 // and nothing else is edited, yet each reaches --help, validation, its default, the CLI
@@ -76,5 +82,51 @@ describe('an option added once to a table', () => {
   it('keeps the cross-option rules of the job', () => {
     expect(() => resolveArgv(['--strategy', 'sequential', '--concurrency', '4'])).toThrow(new RangeError('--concurrency must be 1 with --strategy sequential, got `4`'))
     expect(resolveArgv(['--strategy', 'sequential']).concurrency).toBe(1)
+  })
+})
+
+describe('every command on the one table module', () => {
+  it('words open-ended and exclusive ranges the same way as closed ones', () => {
+    expect(() => resolveEmulatorOptions({ rpm: 0 })).toThrow(new TypeError('--rpm must be an integer of 1 or more, got `0`'))
+    expect(() => resolveEmulatorOptions({ latencyMs: Number.POSITIVE_INFINITY })).toThrow(new TypeError('--latency-ms must be a number of milliseconds, 0 or more, got `Infinity`'))
+    expect(() => resolveEmulatorOptions({ burstSeconds: 0 })).toThrow(new TypeError('--burst-seconds must be a number of seconds greater than 0, got `0`'))
+    expect(resolveEmulatorOptions({ burstSeconds: 0.5, rpm: 10 })).toMatchObject({ burstSeconds: 0.5, rpm: 10, tpm: undefined, port: 0, host: '127.0.0.1' })
+  })
+
+  it('accepts the values of every enum row of every command in any case, kept as declared', () => {
+    expect(resolveOptions({ strategy: 'ASYNC' as never, provider: 'Extractive' as never })).toMatchObject({ strategy: 'async', provider: 'extractive' })
+    expect(resolveBenchOptions({ workloads: ['IO', 'Cpu'] as never, strategies: ['P-Limit'] as never })).toMatchObject({ workloads: ['io', 'cpu'], strategies: ['p-limit'] })
+    expect(resolveTuneOptions({ provider: 'Bedrock' as never }).target).toMatchObject({ kind: 'endpoint' })
+  })
+
+  it('checks a list value by value, keeps each once, and sorts a sweep', () => {
+    expect(resolveTuneOptions({ concurrency: [8, 2, 8] }).concurrency).toEqual([2, 8])
+    expect(resolveBenchOptions({ concurrency: [8, 2, 8] }).concurrency).toEqual([8, 2])
+    expect(() => resolveBenchOptions({ threads: [] })).toThrow(new TypeError('--threads must be a list of integers from 1 to 256, got an empty list'))
+    expect(() => resolveBenchOptions({ workloads: [] })).toThrow('--workload must be one or more of seed, io, cpu, mixed')
+    expect(resolveEmulatorOptions({ deniedModels: [] }).deniedModels.size).toBe(0)
+    expect(() => resolveEmulatorOptions({ deniedModels: [' '] })).toThrow(new TypeError('--deny-model must be a list of non-empty strings, got ` `'))
+  })
+
+  it("says what a row's kind cannot: a command, or the one provider tune takes", () => {
+    expect(() => resolveBenchOptions({ python: ' ' })).toThrow(new TypeError('--python must be a command, got ` `'))
+    expect(() => resolveTuneOptions({ provider: 'openai' as never })).toThrow(new TypeError('--provider must be bedrock (or left out for the emulator), got `openai`'))
+  })
+
+  it('applies the --quick defaults only to the options left unset', () => {
+    expect(resolveBenchOptions({ quick: true, runs: 2 })).toMatchObject({ timeScale: 0.25, runs: 2 })
+    expect(resolveTuneOptions({ quick: true })).toMatchObject({ concurrency: [1, 4, 16, 64], rounds: 2 })
+  })
+
+  it('lists the emulator flags in its --help from its table, with their defaults', async () => {
+    const { stdout } = await runCli(['emulator', '--help'])
+    for (const row of Object.values(EMULATOR_OPTIONS)) expect(stdout).toContain(`--${row.flag} `)
+    expect(stdout).toMatch(/--port .*\[default: 0 \(a free port\)\]/s)
+    expect(stdout).toMatch(/--rpm .*\[default: no limit\]/s)
+  })
+
+  it('gives the demo its offline default as a row, shown in its --help', async () => {
+    expect(DEMO_OPTIONS.provider.default).toBe('extractive')
+    expect((await runCli(['demo', '--help'])).stdout).toMatch(/--provider .*\[default: extractive \(the demo never bills AWS unless asked\)\]/s)
   })
 })

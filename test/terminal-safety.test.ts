@@ -30,8 +30,8 @@ let rawStatus: Server
 let rawStatusUrl: string
 let dir: string
 
+// dist/ is built once for every test file by test/global-setup.ts.
 beforeAll(async () => {
-  await run('npm', ['run', 'build'], { cwd: root })
   pages = await startServer((_req, res) => void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(hostilePage()))
   // Node's http server refuses control characters in a reason phrase; a real server may not.
   rawStatus = createServer((socket) => {
@@ -41,7 +41,7 @@ beforeAll(async () => {
   const address = rawStatus.address()
   rawStatusUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`
   dir = await mkdtemp(join(tmpdir(), 'terminal-safety-'))
-}, 120_000)
+})
 
 afterAll(async () => {
   await pages.close()

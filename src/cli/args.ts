@@ -1,37 +1,27 @@
 import type { Argv } from 'yargs'
-import { EMULATOR_DEFAULTS } from '../emulator/server.js'
+import { DEMO_OPTIONS } from '../options/demo.js'
+import { EMULATOR_OPTIONS } from '../options/emulator.js'
 import { INPUT, JOB_OPTIONS } from '../options/job.js'
 import { terminalText, yargsOptions } from '../options/yargs.js'
 
-// The job's flags are derived from its option table (src/options/job.ts); the emulator's are
-// still declared here, with no yargs `default` and no `choices` for the same reason: an unset
-// option stays unset, so its resolver applies the one set of defaults and words the message.
+// Every command's flags are derived from its option table (src/options/, bench/options.ts,
+// bench/tune-options.ts); see src/options/yargs.ts for why they carry no yargs defaults.
 
 /** The main command: the input, and the job's options. */
 export function summarizeArgs<T>(y: Argv<T>) {
   return jobOptions(y.positional(INPUT.name, { type: 'string', describe: terminalText(INPUT.help), demandOption: true }))
 }
 
-/** The job's options, shared by the main command and `demo`, which runs the same job. */
+/** The job's options. */
 export function jobOptions<T>(y: Argv<T>) {
   return y.options(yargsOptions(JOB_OPTIONS))
 }
 
+/** `demo` runs the same job, offline by default. */
+export function demoArgs<T>(y: Argv<T>) {
+  return y.options(yargsOptions(DEMO_OPTIONS))
+}
+
 export function emulatorArgs<T>(y: Argv<T>) {
-  return y.options({
-    port: { type: 'number', requiresArg: true, defaultDescription: `${EMULATOR_DEFAULTS.port} (a free port)`, describe: 'port to listen on' },
-    host: { type: 'string', requiresArg: true, defaultDescription: EMULATOR_DEFAULTS.host, describe: 'address to bind' },
-    'latency-ms': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.latencyMs), describe: 'mean model latency per call' },
-    'jitter-ms': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.jitterMs), describe: 'latency varies uniformly by up to this much' },
-    'throttle-rate': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.throttleRate), describe: 'fraction of calls answered with ThrottlingException (429)' },
-    'error-rate': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.errorRate), describe: 'fraction of calls answered with a 500/503' },
-    'overshoot-rate': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.overshootRate), describe: 'fraction of replies that run past the requested length' },
-    'deny-model': { type: 'string', array: true, requiresArg: true, defaultDescription: 'none', describe: 'model ids answered with AccessDeniedException (not enabled); repeatable' },
-    rpm: { type: 'number', requiresArg: true, defaultDescription: 'no limit', describe: 'requests per minute (a Bedrock quota); calls over it get ThrottlingException (429)' },
-    tpm: { type: 'number', requiresArg: true, defaultDescription: 'no limit', describe: 'tokens per minute (a Bedrock quota): input + maxTokens charged per call, the unused part refunded' },
-    'burst-seconds': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.burstSeconds), describe: 'seconds of --rpm and --tpm quota that may be spent at once' },
-    'max-concurrency': { type: 'number', requiresArg: true, defaultDescription: 'no limit', describe: 'calls in flight at once; one more gets ThrottlingException (429)' },
-    'reset-rate': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.resetRate), describe: 'fraction of calls whose connection is reset with no reply' },
-    'stall-rate': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.stallRate), describe: 'fraction of calls never answered (held until the client gives up)' },
-  })
+  return y.options(yargsOptions(EMULATOR_OPTIONS))
 }

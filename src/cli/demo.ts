@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import type { SummarizeOptions } from '../options.js'
+import { DEMO_OPTIONS } from '../options/demo.js'
 import type { CliIO } from './io.js'
 import { runJob, type OutputChoice } from './job.js'
 import { serveDirectory } from './static-server.js'
@@ -28,7 +29,7 @@ export async function runDemo(options: SummarizeOptions, choice: OutputChoice, i
     if (!choice.quiet) io.stderr.write(`demo: serving ${pages.length} sample pages at ${server.url}/\n`)
     const list = pages.map((name) => `${server.url}/${name}`).join('\n')
     // Offline unless asked otherwise: a demo should never bill anyone's AWS account.
-    return await runJob(Readable.from([list]), { provider: 'extractive', ...options }, choice, io)
+    return await runJob(Readable.from([list]), { provider: DEMO_OPTIONS.provider.default, ...options }, choice, io)
   } finally {
     await server.close()
   }

@@ -1,17 +1,22 @@
+import { existsSync } from 'node:fs'
 import { extname } from 'node:path'
 import yargs from 'yargs'
 import { emulatorOptionsFromArgs, runEmulatorCommand } from '../emulator/command.js'
 import { OutputError, UsageError } from '../errors.js'
 import { safeLine } from '../output/control-chars.js'
 import { asUsageError, type OutputFormat, type SummarizeOptions } from '../options.js'
+import { DEMO_OPTIONS } from '../options/demo.js'
+import { EMULATOR_OPTIONS } from '../options/emulator.js'
 import { JOB_OPTIONS } from '../options/job.js'
-import { fromArgs } from '../options/yargs.js'
+import type { Table } from '../options/table.js'
+import { fromArgs, rejectNonNumbers } from '../options/yargs.js'
 import { VERSION } from '../version.js'
-import { emulatorArgs, jobOptions, summarizeArgs } from './args.js'
+import { demoArgs, emulatorArgs, summarizeArgs } from './args.js'
 import { runDemo } from './demo.js'
 import { EXIT } from './exit-codes.js'
 import type { CliIO } from './io.js'
 import { runJob, type OutputChoice } from './job.js'
+import { closest } from './suggest.js'
 
 /**
  * The benchmark harness (tinybench, vega, child processes): loaded only when `bench` or
@@ -39,6 +44,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     const usage = error instanceof UsageError ? error : asUsageError(error)
     if (usage !== undefined) {
       io.stderr.write(`summarize-urls: ${safeLine(usage.message)}\n`)
+      if (usage instanceof UsageWithHelp) io.stderr.write(usage.help.map((line) => `${line}\n`).join(''))
       return EXIT.USAGE
     }
     io.stderr.write(`summarize-urls: unexpected error (please report it):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
@@ -46,10 +52,38 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-type Parsed = { command: 'summarize' | 'emulator' | 'demo' | 'bench' | 'tune'; args: Record<string, unknown> } | { command: 'done' }
+type Command = 'summarize' | 'emulator' | 'demo' | 'bench' | 'tune'
+type Parsed = { command: Command; args: Record<string, unknown> } | { command: 'done' }
+
+/** The words that name a command rather than an input file. */
+const COMMANDS = ['emulator', 'demo', 'bench', 'tune'] as const
+
+/** What to type first, for someone who typed nothing (the README's two newcomer commands). */
+const NO_INPUT = [
+  'To start:',
+  '  summarize-urls demo                         summarize the bundled sample pages, offline',
+  '  summarize-urls urls.txt > summaries.jsonl   summarize the pages listed in urls.txt (one URL a line)',
+  'summarize-urls --help lists every command and option.',
+]
+
+/** A usage error followed by lines of help the CLI wrote itself (so they keep their line breaks). */
+class UsageWithHelp extends UsageError {
+  constructor(
+    message: string,
+    readonly help: readonly string[],
+  ) {
+    super(message)
+  }
+}
 
 async function parse(argv: string[], io: CliIO): Promise<Parsed> {
-  let command: 'summarize' | 'emulator' | 'demo' | 'bench' | 'tune' = 'summarize'
+  let command: Command = 'summarize'
+  // The table of the command yargs matched: its builder runs before the checks that can fail.
+  let table: Table = JOB_OPTIONS
+  const using = <Y>(matched: Table, y: Y): Y => {
+    table = matched
+    return y
+  }
   let output = ''
   const rawArgs = argv.map((arg) => (arg === '-' ? STDIN_ARG : arg))
   // yargs only matches a command by its exact word, so this loads the harness whenever it can be needed.
@@ -58,21 +92,19 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
     .scriptName('summarize-urls')
     .usage('Summarize every web page in a list of URLs, offline or with Amazon Bedrock.')
     .command('$0 <input>', 'summarize the pages listed in <input> (one URL a line; - for stdin)', (y) => summarizeArgs(y))
-    .command('emulator', 'run a local Bedrock Runtime-compatible server for offline development and load tests', (y) => emulatorArgs(y), () => {
+    .command('emulator', 'run a local Bedrock Runtime-compatible server for offline development and load tests', (y) => emulatorArgs(using(EMULATOR_OPTIONS, y)), () => {
       command = 'emulator'
     })
-    .command('demo', 'serve the bundled sample pages on 127.0.0.1 and summarize them (offline by default)', (y) =>
-      jobOptions(y).option('provider', { defaultDescription: 'extractive (the demo never bills AWS unless asked)' }),
-      () => {
-        command = 'demo'
-      },
-    )
-    .command('bench', 'benchmark every strategy and its peers (p-limit, Python) on local workloads; prints a table', (y) => (harness === undefined ? y : harness.benchArgs(y)), () => {
+    .command('demo', 'serve the bundled sample pages on 127.0.0.1 and summarize them (offline by default)', (y) => demoArgs(using(DEMO_OPTIONS, y)), () => {
+      command = 'demo'
+    })
+    .command('bench', 'benchmark every strategy and its peers (p-limit, Python) on local workloads; prints a table', (y) => (harness === undefined ? y : harness.benchArgs(using(harness.BENCH_OPTIONS, y))), () => {
       command = 'bench'
     })
-    .command('tune', 'sweep --threads and --concurrency, print the best setting and why (Little\'s law, throttling)', (y) => (harness === undefined ? y : harness.tuneArgs(y)), () => {
+    .command('tune', 'sweep --threads and --concurrency, print the best setting and why (Little\'s law, throttling)', (y) => (harness === undefined ? y : harness.tuneArgs(using(harness.TUNE_OPTIONS, y))), () => {
       command = 'tune'
     })
+    .example('$0 demo', 'summarize the bundled sample pages, offline: a first run')
     .example('$0 urls.txt > summaries.jsonl', 'offline unless AWS credentials are configured')
     .example('$0 urls.txt --provider bedrock --region us-east-1 --out summaries.csv', 'CSV with Claude 3 Haiku on Bedrock')
     .example('cat urls.txt | $0 - --strategy async --concurrency 32', 'read stdin, async strategy')
@@ -89,7 +121,11 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
       // yargs' own messages span lines ("Invalid values:\n  Argument: …"); ours are one line.
       // Argument errors arrive as a YError or a bare message; anything else is ours to report.
       if (error !== undefined && error !== null && error.name !== 'YError') throw error
-      throw new UsageError((message ?? error?.message ?? 'invalid arguments').replace(/\s*\n\s*/g, ' '))
+      const text = (message ?? error?.message ?? 'invalid arguments').replace(/\s*\n\s*/g, ' ')
+      if (table === JOB_OPTIONS && text.startsWith('Not enough non-option arguments')) {
+        throw new UsageWithHelp(`no input: give a file with one URL a line, or - to read them from stdin`, NO_INPUT)
+      }
+      throw new UsageError(withSuggestions(text, table, rawArgs))
     })
   // With a parse callback, yargs hands --help and --version text to us instead of printing and exiting.
   const args = (await parser.parseAsync(rawArgs, {}, (_err, _argv, text) => {
@@ -100,26 +136,39 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
     return { command: 'done' }
   }
   if (args['input'] === STDIN_ARG) args['input'] = '-'
-  rejectNonNumbers(args, rawArgs)
+  rejectNonNumbers(table, args, rawArgs)
   return { command, args }
 }
 
 /**
- * yargs turns `--max-chars abc` into NaN; the message should quote what was typed. Keys
- * with a dash are the flags as written (yargs also adds their camelCase twins).
+ * yargs' "Unknown argument: threds", with what was most likely meant: a flag of the command
+ * for a flag (`--threads`), a command for a word (`emulator`).
  */
-function rejectNonNumbers(args: Record<string, unknown>, argv: string[]): void {
-  for (const [key, value] of Object.entries(args)) {
-    if (typeof value !== 'number' || !Number.isNaN(value) || (key.length > 1 && !/^[a-z]+(-[a-z]+)*$/.test(key))) continue
-    const flag = `--${key}`
-    const at = argv.findIndex((arg) => arg === flag || arg.startsWith(`${flag}=`))
-    const raw = at === -1 ? 'NaN' : (argv[at]?.startsWith(`${flag}=`) ? argv[at].slice(flag.length + 1) : argv[at + 1]) ?? ''
-    throw new UsageError(`${flag} must be a number, got \`${raw}\``)
-  }
+function withSuggestions(message: string, table: Table, argv: readonly string[]): string {
+  const unknown = /^Unknown arguments?: (.*)$/.exec(message)?.[1]
+  if (unknown === undefined) return message
+  const flags = Object.values(table).flatMap((row) => [row.flag, ...(row.alias === undefined ? [] : [row.alias])])
+  const meant = unknown.split(', ').flatMap((name) => {
+    const word = argv.includes(name)
+    const match = closest(name, word ? [...COMMANDS] : [...flags, 'help', 'version'])
+    if (match === undefined) return []
+    return [word ? `the command \`summarize-urls ${match}\`` : `${match.length === 1 ? '-' : '--'}${match}`]
+  })
+  return meant.length === 0 ? message : `${message}; did you mean ${meant.join(', ')}?`
 }
 
 // yargs-parser turns a lone `-` positional into ''; it is swapped for this and back.
 const STDIN_ARG = '\u0000stdin'
+
+/**
+ * An input file that is not there but reads like a command (`emulatr`: no path separator,
+ * no extension, close to a command's name) was most likely meant as the command.
+ */
+function checkInput(input: string): void {
+  if (input === '-' || existsSync(input) || /[/\\.]/.test(input)) return
+  const meant = closest(input, COMMANDS)
+  if (meant !== undefined) throw new UsageError(`cannot read input \`${input}\`: no such file; did you mean the command \`summarize-urls ${meant}\`?`)
+}
 
 async function dispatch(argv: string[], io: CliIO): Promise<number> {
   const parsed = await parse(argv, io)
@@ -130,13 +179,16 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
       // The emulator has nothing to drain: the first Ctrl-C or SIGTERM stops it.
       return runEmulatorCommand(emulatorOptionsFromArgs(parsed.args), { stdout: io.stdout, stderr: io.stderr }, io.stopSignal === undefined ? io.signal : AbortSignal.any([io.signal, io.stopSignal]))
     case 'demo':
-      return runDemo(toOptions(parsed.args), output(parsed.args), io)
+      return runDemo(fromArgs(DEMO_OPTIONS, parsed.args).options, output(parsed.args), io)
     case 'bench':
       return (await loadHarness()).runBenchCommand(parsed.args, { stdout: io.stdout, stderr: io.stderr, signal: io.stopSignal ?? io.signal })
     case 'tune':
       return (await loadHarness()).runTuneCommand(parsed.args, { stdout: io.stdout, stderr: io.stderr, signal: io.stopSignal ?? io.signal })
-    case 'summarize':
-      return runJob(parsed.args['input'] as string, toOptions(parsed.args), output(parsed.args), io)
+    case 'summarize': {
+      const input = parsed.args['input'] as string
+      checkInput(input)
+      return runJob(input, toOptions(parsed.args), output(parsed.args), io)
+    }
   }
 }
 

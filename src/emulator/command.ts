@@ -1,23 +1,10 @@
+import { EMULATOR_OPTIONS } from '../options/emulator.js'
+import { fromArgs } from '../options/yargs.js'
 import type { EmulatorOptions } from './options.js'
 
-/** The parsed `summarize-urls emulator` flags (yargs camelCase keys) as emulator options; unset flags stay unset. */
+/** The parsed `summarize-urls emulator` flags as emulator options; unset flags stay unset. */
 export function emulatorOptionsFromArgs(args: Record<string, unknown>): EmulatorOptions {
-  return {
-    port: args['port'] as number | undefined,
-    host: args['host'] as string | undefined,
-    latencyMs: args['latencyMs'] as number | undefined,
-    jitterMs: args['jitterMs'] as number | undefined,
-    throttleRate: args['throttleRate'] as number | undefined,
-    errorRate: args['errorRate'] as number | undefined,
-    overshootRate: args['overshootRate'] as number | undefined,
-    resetRate: args['resetRate'] as number | undefined,
-    stallRate: args['stallRate'] as number | undefined,
-    rpm: args['rpm'] as number | undefined,
-    tpm: args['tpm'] as number | undefined,
-    burstSeconds: args['burstSeconds'] as number | undefined,
-    maxConcurrency: args['maxConcurrency'] as number | undefined,
-    deniedModels: args['denyModel'] as string[] | undefined,
-  }
+  return fromArgs(EMULATOR_OPTIONS, args).options
 }
 
 /** The emulator's words for the first Ctrl-C or SIGTERM: it has no pages in flight, it just stops. */

@@ -24,11 +24,13 @@ function flagCell(row: Row): string {
     case 'string':
     case 'path':
       return `${name} ${row.arg ?? 'VALUE'}`
+    case 'list':
+      return `${name} ${row.arg ?? (row.item.kind === 'enum' ? row.item.values.join(',') : row.item.kind === 'integer' ? 'N,N' : 'VALUE')}`
   }
 }
 
 /** The table as a Markdown table: option, default, meaning; `extra` rows go before and after. */
-export function optionsTable(table: Table, extra: { before?: ExtraRow[]; after?: ExtraRow[] } = {}): string {
+export function optionsTable(table: Table, extra: { before?: ExtraRow[]; after?: ExtraRow[]; header?: string } = {}): string {
   const rows: ExtraRow[] = [
     ...(extra.before ?? []),
     ...Object.values(table).map((row) => ({
@@ -38,7 +40,7 @@ export function optionsTable(table: Table, extra: { before?: ExtraRow[]; after?:
     })),
     ...(extra.after ?? []),
   ]
-  return ['| option | default | meaning |', '| --- | --- | --- |', ...rows.map((r) => `| ${cell(r.option)} | ${cell(r.default)} | ${cell(r.meaning)} |`)].join('\n')
+  return [`| ${extra.header ?? 'option'} | default | meaning |`, '| --- | --- | --- |', ...rows.map((r) => `| ${cell(r.option)} | ${cell(r.default)} | ${cell(r.meaning)} |`)].join('\n')
 }
 
 /**

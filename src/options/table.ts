@@ -45,6 +45,8 @@ interface Common {
   readonly defaultNote?: string
   /** A flag of the command only (where to write, how loud), not an option of the library. */
   readonly cliOnly?: boolean
+  /** What a bad value is told it must be, when the kind's own words would not say it: `a command`. */
+  readonly expected?: string
 }
 
 export interface TextRow extends Common {
@@ -56,7 +58,10 @@ export interface TextRow extends Common {
 export interface NumberRow extends Common {
   readonly kind: 'integer' | 'number'
   readonly min: number
-  readonly max: number
+  /** Left out for no upper bound: "an integer of 1 or more". */
+  readonly max?: number
+  /** `min` itself is refused: "a number of seconds greater than 0". */
+  readonly exclusiveMin?: boolean
   /** Named in the message: "a number of milliseconds from 0 to 1". */
   readonly unit?: string
   readonly cliUnit?: CliUnit
@@ -74,18 +79,40 @@ export interface EnumRow extends Common {
   readonly default?: string
 }
 
-export type Row = TextRow | NumberRow | BooleanRow | EnumRow
+/** What each value of a list must be, checked and worded as a row of that kind. */
+export type ListItem =
+  | { readonly kind: 'integer'; readonly min: number; readonly max: number }
+  | { readonly kind: 'enum'; readonly values: readonly string[] }
+  | { readonly kind: 'string' }
+
+/**
+ * Several values: `--concurrency 8,16 32` (integers and enum values also split on commas) or
+ * a repeated flag. Values are checked one by one, and a repeated value is kept once.
+ */
+export interface ListRow extends Common {
+  readonly kind: 'list'
+  readonly item: ListItem
+  /** Ascending, for numbers: a sweep runs in this order whatever order it was typed in. */
+  readonly sorted?: boolean
+  /** An empty list means "none" rather than "nothing to do". */
+  readonly allowEmpty?: boolean
+  readonly default?: readonly (string | number)[] | Computed<(string | number)[]>
+}
+
+export type Row = TextRow | NumberRow | BooleanRow | EnumRow | ListRow
 
 /** Rows keyed by the library's option name. Declare one `as const satisfies Table` so its types can be derived. */
 export type Table = { readonly [key: string]: Row }
 
-type ValueOf<R> = R extends { readonly kind: 'enum'; readonly values: readonly (infer V)[] }
+type ScalarOf<R> = R extends { readonly kind: 'enum'; readonly values: readonly (infer V)[] }
   ? V
   : R extends { readonly kind: 'integer' | 'number' }
     ? number
     : R extends { readonly kind: 'boolean' }
       ? boolean
       : string
+
+type ValueOf<R> = R extends { readonly kind: 'list'; readonly item: infer I } ? ScalarOf<I>[] : ScalarOf<R>
 
 // Homomorphic mapped types (`K in keyof T as …`), so a row added to a table is a typed field
 // of each of these with no other edit.
@@ -132,8 +159,7 @@ export function describeDefault(row: Row): string | undefined {
   if (row.defaultText !== undefined) return row.defaultText
   const value = row.default
   if (value === undefined) return undefined
-  if (isComputed(value)) return value.text
   if (typeof value === 'boolean') return value ? 'on' : 'off'
-  const shown = `\`${typeof value === 'number' ? inCliUnit(row, value) : value}\``
+  const shown = isComputed(value) ? value.text : `\`${typeof value === 'number' ? inCliUnit(row, value) : Array.isArray(value) ? value.join(',') : value}\``
   return row.defaultNote === undefined ? shown : `${shown} (${row.defaultNote})`
 }

@@ -1,0 +1,44 @@
+import type { Table } from './table.js'
+
+/**
+ * The emulator's options: `summarize-urls emulator`'s flags, and `EmulatorOptions` for
+ * `startEmulator()`. --help and the README's emulator table list them in this order. Rates
+ * are shares of valid requests, 0 to 1; each fault's dice are rolled after the quotas.
+ */
+export const EMULATOR_OPTIONS = {
+  port: { flag: 'port', kind: 'integer', min: 0, max: 65535, default: 0, defaultNote: 'a free port', help: 'port to listen on; `0` picks a free one' },
+  host: { flag: 'host', kind: 'string', arg: 'H', default: '127.0.0.1', help: 'address to bind' },
+  latencyMs: { flag: 'latency-ms', kind: 'number', min: 0, unit: 'milliseconds', default: 800, help: 'mean latency of a model call, in ms' },
+  jitterMs: {
+    flag: 'jitter-ms', kind: 'number', min: 0, unit: 'milliseconds', default: 200,
+    help: 'latency varies uniformly by up to ± this much, in ms', details: 'never below 0',
+  },
+  throttleRate: { flag: 'throttle-rate', kind: 'number', min: 0, max: 1, arg: 'P', default: 0, help: 'fraction of calls answered `429 ThrottlingException`' },
+  errorRate: { flag: 'error-rate', kind: 'number', min: 0, max: 1, arg: 'P', default: 0, help: 'fraction of calls answered `500 InternalServerException` / `503 ServiceUnavailableException`' },
+  overshootRate: {
+    flag: 'overshoot-rate', kind: 'number', min: 0, max: 1, arg: 'P', default: 0.25,
+    help: 'fraction of replies longer than the requested length', details: 'about 1.6×, as real models do',
+  },
+  deniedModels: {
+    flag: 'deny-model', kind: 'list', item: { kind: 'string' }, allowEmpty: true, arg: 'ID', defaultText: 'none',
+    help: 'model ids answered `403 AccessDeniedException` (model not enabled); repeatable',
+  },
+  rpm: {
+    // A token bucket refilled continuously, holding `burstSeconds` of quota (quota.ts).
+    flag: 'rpm', kind: 'integer', min: 1, defaultText: 'no limit',
+    help: 'requests per minute, as a Bedrock quota: a call over it gets `429 ThrottlingException` at once',
+  },
+  tpm: {
+    flag: 'tpm', kind: 'integer', min: 1, defaultText: 'no limit',
+    help: 'tokens per minute: a call is charged its input tokens plus `maxTokens` (512 when it sets none) on arrival, and the unused part is refunded with the reply',
+  },
+  burstSeconds: {
+    flag: 'burst-seconds', kind: 'number', min: 0, exclusiveMin: true, unit: 'seconds', arg: 'S', default: 1,
+    help: 'seconds of `--rpm`/`--tpm` quota that may be spent at once', details: 'at least 1 request or token',
+  },
+  maxConcurrency: { flag: 'max-concurrency', kind: 'integer', min: 1, defaultText: 'no limit', help: 'calls in flight at once; one more gets `429 ThrottlingException`' },
+  resetRate: { flag: 'reset-rate', kind: 'number', min: 0, max: 1, arg: 'P', default: 0, help: 'fraction of calls whose connection is reset with no reply' },
+  stallRate: { flag: 'stall-rate', kind: 'number', min: 0, max: 1, arg: 'P', default: 0, help: 'fraction of calls never answered: held until the client gives up' },
+} as const satisfies Table
+
+export type EmulatorTable = typeof EMULATOR_OPTIONS
