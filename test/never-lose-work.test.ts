@@ -11,7 +11,6 @@ import { parseJsonl } from './helpers/cli.js'
 import { articlePage, startServer, type TestServer } from './helpers/servers.js'
 
 const run = promisify(execFile)
-const root = fileURLToPath(new URL('..', import.meta.url))
 const bin = fileURLToPath(new URL('../dist/src/cli/bin.js', import.meta.url))
 
 let pages: TestServer
@@ -20,9 +19,8 @@ let dir: string
 let held: Array<() => void> = []
 const heldOnce = new Set<string>()
 
-// The built bin is what users run; these are its exit codes and its stderr.
+// The built bin (built once for every file: test/global-setup.ts) is what users run; these are its exit codes and its stderr.
 beforeAll(async () => {
-  await run('npm', ['run', 'build'], { cwd: root })
   dir = await mkdtemp(join(tmpdir(), 'su-never-lose-'))
   pages = await startServer((req, res) => {
     const answer = (): void => void res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage(`page ${req.url ?? ''}`))
