@@ -6,12 +6,15 @@
  *            throttled after the first 10 s, with no --rpm on the client, then with --rpm 600
  *   faults   emulator with 20% throttling, 5% 5xx and 2% dropped connections: every line
  *            accounted for exactly once, and the share ok with default retries
+ *   storm    the same faults on top of a quota of 120 a minute (--rpm, then --tpm), 200 pages
+ *            at default settings and no client --rpm: the share ok, and the most requests the
+ *            emulator received in any 60 s (throttled ones included) against its quota
  *   kill     20 runs of the real CLI killed with SIGKILL at a random moment, then resumed:
  *            one record per input line, none duplicated, and model calls across both at most
  *            pages + calls in flight at the kill
  *   memory   peak RSS of the CLI on a 10,000-line and a 100,000-line list (Linux: VmHWM)
  *
- *   npm run bench:resilience -- [--only quota,faults,kill,memory] [--quick] [--json FILE]
+ *   npm run bench:resilience -- [--only quota,faults,storm,kill,memory] [--quick] [--json FILE]
  *
  * --quick shortens every part (20 s quota runs, fewer pages, 5 kills) to check the harness;
  * the figures the README reports come from a full run.
@@ -27,16 +30,17 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { DEFAULT_RETRY_POLICY } from '../src/control/retry.js'
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../src/emulator/server.js'
+import type { EmulatorSecond } from '../src/emulator/stats.js'
 import { readUrlList } from '../src/input.js'
 import { listen, type Listening } from '../src/net/listen.js'
 import { resolveOptions, type SummarizeOptions } from '../src/options.js'
 import type { PageRecord } from '../src/record.js'
-import { runSummaries } from '../src/run.js'
+import { runSummaries, type RunStats } from '../src/run.js'
 import type { SummarizerConfig } from '../src/summarizers/config.js'
 
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'quota,faults,kill,memory' },
+    only: { type: 'string', default: 'quota,faults,storm,kill,memory' },
     quick: { type: 'boolean', default: false },
     json: { type: 'string' },
   },
@@ -79,6 +83,10 @@ function bedrock(emulator: RunningEmulator): SummarizerConfig {
 }
 
 async function run(lines: string[], options: SummarizeOptions, summarizer: SummarizerConfig, stopAfterMs?: number): Promise<PageRecord[]> {
+  return (await runWithStats(lines, options, summarizer, stopAfterMs)).records
+}
+
+async function runWithStats(lines: string[], options: SummarizeOptions, summarizer: SummarizerConfig, stopAfterMs?: number): Promise<{ records: PageRecord[]; stats: RunStats }> {
   const records: PageRecord[] = []
   const stop = new AbortController()
   const timer = stopAfterMs === undefined ? undefined : setTimeout(() => stop.abort(), stopAfterMs)
@@ -86,9 +94,9 @@ async function run(lines: string[], options: SummarizeOptions, summarizer: Summa
   clearTimeout(timer)
   if (stats.rate !== null) {
     const r = stats.rate
-    console.log(`  rate control: ${r.calls} calls, ${r.throttled} throttled, in-flight limit cut ${r.cuts} times, ${r.limit} at the end (most in flight ${r.maxInFlight})`)
+    console.log(`  rate control: ${r.calls} calls, ${r.throttled} throttled, in-flight limit cut ${r.cuts} times, ${r.limit} at the end (most in flight ${r.maxInFlight}), learned ${r.learnedRpm ?? 'no'} rpm`)
   }
-  return records
+  return { records, stats }
 }
 
 async function quotaPart(pages: { url: string }): Promise<void> {
@@ -141,6 +149,56 @@ async function faultsPart(pages: { url: string }): Promise<void> {
     })
   } finally {
     await emulator.close()
+  }
+}
+
+/** Most requests the emulator received in any `seconds` consecutive seconds, throttled ones included. */
+function maxWindow(timeline: EmulatorSecond[], seconds: number): number {
+  let most = 0
+  for (let end = 0; end < timeline.length; end++) {
+    let sum = 0
+    for (let s = Math.max(0, end - seconds + 1); s <= end; s++) sum += timeline[s]!.requests
+    most = Math.max(most, sum)
+  }
+  return most
+}
+
+/**
+ * Issue 10's storm: random 429s, 5xx and resets on top of a quota of 120 requests a minute,
+ * 200 pages at default settings, no client --rpm. Then the same quota as tokens: --tpm set to
+ * 120 calls' worth of what a call of this workload uses, measured first.
+ */
+async function stormPart(pages: { url: string }): Promise<void> {
+  const n = quick ? 60 : 200
+  const faults = { throttleRate: 0.2, errorRate: 0.05, resetRate: 0.02 }
+  const probe = await startEmulator({ latencyMs: 0, jitterMs: 0 })
+  let tokensPerCall: number
+  try {
+    await run(Array.from({ length: 16 }, (_, i) => `${pages.url}/probe${i}`), {}, bedrock(probe))
+    const s = probe.stats()
+    tokensPerCall = s.tokens / s.ok
+  } finally {
+    await probe.close()
+  }
+  const rpm = 120
+  for (const quota of [{ rpm }, { tpm: Math.round(rpm * tokensPerCall) }]) {
+    const label = 'rpm' in quota ? `emulator --rpm ${rpm}` : `emulator --tpm ${quota.tpm} (${rpm} calls of ${Math.round(tokensPerCall)} tokens)`
+    const emulator = await startEmulator({ ...quota, ...faults })
+    try {
+      const lines = Array.from({ length: n }, (_, i) => `${pages.url}/storm-${Object.keys(quota)[0]}-${i}`)
+      const t0 = performance.now()
+      const { records, stats } = await runWithStats(lines, {}, bedrock(emulator))
+      const wallS = Math.round((performance.now() - t0) / 1000)
+      const s = emulator.stats()
+      const ok = records.filter((r) => r.status === 'ok').length / n
+      const most = maxWindow(s.timeline, 60)
+      const share = most / rpm
+      const detail = `${s.requests} requests in ${wallS} s, ${round(s.throttled / s.requests)} of them throttled; learned ${stats.rate?.learnedRpm ?? 'no'} rpm`
+      report({ part: 'storm', name: `${label}, 20% random 429s, 5% 5xx, 2% resets, ${n} pages, no client --rpm: ok`, value: round(ok), target: '≥ 0.99', met: ok >= 0.99, detail })
+      report({ part: 'storm', name: `${label}: most requests in any 60 s, share of the quota`, value: round(share), target: '≤ 1.1', met: share <= 1.1, detail: `${most} requests against ${rpm}` })
+    } finally {
+      await emulator.close()
+    }
   }
 }
 
@@ -248,6 +306,7 @@ try {
   console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}${quick ? ' (--quick)' : ''}`)
   if (parts.has('quota')) await quotaPart(pages)
   if (parts.has('faults')) await faultsPart(pages)
+  if (parts.has('storm')) await stormPart(pages)
   if (parts.has('kill')) await killPart(pages)
   if (parts.has('memory')) await memoryPart(pages)
 } finally {

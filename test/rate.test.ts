@@ -84,8 +84,28 @@ describe('RateController', () => {
     for (const permit of permits.splice(0, 4)) permit.done({ kind: 'throttled' })
     await advance(0)
     expect(gate.stats()).toMatchObject({ throttled: 4, cuts: 1, limit: 7 })
-    // 6 still in flight under a limit of 7: exactly one more was let in.
+    // 6 still in flight under a limit of 7: exactly one more is let in, once the rate learned
+    // from the throttles allows (its bucket starts empty: the burst spent the server's).
+    await advance(1000)
     expect(permits).toHaveLength(7)
+    gate.close()
+  })
+
+  it('paces every later attempt at the rate learned from throttling, and none before it', async () => {
+    const gate = new RateController({ maxConcurrency: 16, now })
+    const burst = await Promise.all(Array.from({ length: 16 }, () => gate.acquire(0)))
+    expect(gate.stats().learnedRpm).toBeNull()
+    // The server let 2 through and throttled 14 at once: W = 2 a second, cut to 1.4.
+    for (const permit of burst.slice(2)) permit.done({ kind: 'throttled' })
+    expect(gate.stats().learnedRpm).toBe(120)
+    // The 14 retries (and any new page) queue at the learned rate, not at their backoff's.
+    const granted: number[] = []
+    for (let i = 0; i < 14; i++) void gate.acquire(0).then((p) => (granted.push(now()), p.done({ kind: 'ok' })), ignore)
+    await advance(5000)
+    expect(granted.length).toBeGreaterThanOrEqual(5)
+    expect(granted.length).toBeLessThanOrEqual(10) // ≤ 2 a second over 5 s: the quota, not 14 at once
+    expect(granted[0]).toBeGreaterThan(500) // the learned bucket starts empty: the burst spent it
+    for (const permit of burst.slice(0, 2)) permit.done({ kind: 'ok' })
     gate.close()
   })
 

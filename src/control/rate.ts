@@ -1,17 +1,19 @@
 import { ERROR_CODES, PageError } from '../errors.js'
 import { AimdLimit } from './aimd.js'
 import { Breaker, notAttemptedMessage, type BreakerTrip } from './breaker.js'
+import { CubicRate } from './cubic.js'
 import type { CallGate, CallOutcome, Permit } from './gate.js'
 import { TokenBucket } from './token-bucket.js'
 
 /**
  * The run's rate controller: every model call of the run, on every thread, waits here for
  * leave (workers reach it over a MessagePort, see gate-port.ts), so quotas are shared, not
- * multiplied per thread. It schedules waiters in arrival order under three mechanisms, each
+ * multiplied per thread. It schedules waiters in arrival order under four mechanisms, each
  * answering a different failure users hit:
  * - token buckets for `--rpm` and `--tpm` (the quota, when the user knows it);
- * - an AIMD in-flight limit (when they don't): a run settles near the real quota instead of
- *   retrying into a wall of 429s;
+ * - a learned send rate (when they don't, see cubic.ts), paced by a token bucket too, so
+ *   that retries of throttled calls cannot outrun the quota: the tightest bucket wins;
+ * - an AIMD in-flight limit, for a provider that limits calls in flight rather than per minute;
  * - a breaker for errors that repeat for every page: after a few, the run stops with one message.
  */
 
@@ -42,6 +44,11 @@ export interface RateStats {
   /** The in-flight limit now. */
   limit: number
   maxInFlight: number
+  /**
+   * The send rate learned from throttling, per minute: the rate at which the last throttle
+   * came (CUBIC's W), the run's estimate of its quota. Null when nothing throttled the run.
+   */
+  learnedRpm: number | null
 }
 
 interface Waiter {
@@ -57,6 +64,9 @@ export class RateController implements CallGate {
   readonly #limit: AimdLimit
   readonly #rpm: TokenBucket | undefined
   readonly #tpm: TokenBucket | undefined
+  readonly #cubic = new CubicRate()
+  /** Paces the learned rate; made at the first throttle. */
+  #learned: TokenBucket | undefined
   readonly #breaker: Breaker
   readonly #queue: Waiter[] = []
   readonly #tripListeners: Array<(trip: BreakerTrip) => void> = []
@@ -84,7 +94,8 @@ export class RateController implements CallGate {
   }
 
   stats(): RateStats {
-    return { ...this.#stats, limit: this.#limit.value }
+    const ceiling = this.#cubic.ceilingPerSecond
+    return { ...this.#stats, limit: this.#limit.value, learnedRpm: ceiling === undefined ? null : Math.round(ceiling * 60) }
   }
 
   acquire(estimatedTokens: number, signal?: AbortSignal): Promise<Permit> {
@@ -123,7 +134,8 @@ export class RateController implements CallGate {
       if (waiter === undefined) return
       if (this.#inFlight >= this.#limit.value) return // a finishing call schedules again
       const now = this.#now()
-      const waitMs = Math.max(this.#holdUntil - now, this.#rpm?.waitMs(1, now) ?? 0, this.#tpm?.waitMs(waiter.tokens, now) ?? 0)
+      const learned = this.#learnedBucket(now)
+      const waitMs = Math.max(this.#holdUntil - now, this.#rpm?.waitMs(1, now) ?? 0, this.#tpm?.waitMs(waiter.tokens, now) ?? 0, learned?.waitMs(1, now) ?? 0)
       if (waitMs > 0) {
         // Not unref'd: with the inline strategies nothing else may keep the process alive
         // while every page waits here. close() clears it.
@@ -133,6 +145,8 @@ export class RateController implements CallGate {
       this.#queue.shift()
       this.#rpm?.take(1, now)
       this.#tpm?.take(waiter.tokens, now)
+      learned?.take(1, now)
+      this.#cubic.onSend(now)
       this.#inFlight += 1
       this.#stats.calls += 1
       this.#stats.maxInFlight = Math.max(this.#stats.maxInFlight, this.#inFlight)
@@ -171,6 +185,7 @@ export class RateController implements CallGate {
       case 'throttled': {
         this.#stats.throttled += 1
         if (this.#limit.onThrottle(startedAt, now)) this.#stats.cuts += 1
+        this.#cubic.onThrottle(startedAt, now)
         if (outcome.retryAfterMs !== undefined && outcome.retryAfterMs > 0) {
           this.#holdUntil = Math.max(this.#holdUntil, now + Math.min(outcome.retryAfterMs, MAX_HOLD_MS))
         }
@@ -187,6 +202,17 @@ export class RateController implements CallGate {
         // charged, as a provider charges a request it rejected late.
         return
     }
+  }
+
+  /** The learned rate's bucket, following the curve to `now`; undefined before the first throttle. */
+  #learnedBucket(now: number): TokenBucket | undefined {
+    const perSecond = this.#cubic.perSecond(now)
+    if (perSecond === undefined) return undefined
+    const capacity = Math.max(1, perSecond * CLIENT_BURST_SECONDS)
+    // Empty at first: the burst that drew the throttle has just spent whatever the server had.
+    if (this.#learned === undefined) this.#learned = new TokenBucket({ perMinute: perSecond * 60, capacity, nowMs: now, level: 0 })
+    else this.#learned.setRate(perSecond * 60, capacity, now)
+    return this.#learned
   }
 
   #refuseAll(trip: BreakerTrip): void {

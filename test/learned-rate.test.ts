@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { EmulatorSecond } from '../src/emulator/stats.js'
+import { bedrockConfig, FAST_RETRY, quietEmulator, useFakeAwsCredentials } from './helpers/bedrock.js'
+import { runLines } from './helpers/run.js'
+import { articlePage, startServer, type TestServer } from './helpers/servers.js'
+
+useFakeAwsCredentials()
+
+let pages: TestServer
+beforeAll(async () => {
+  pages = await startServer((req, res) => void res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage(`page ${req.url ?? '/'}`)))
+})
+afterAll(() => pages.close())
+
+/** A seeded source for the emulator's dice (a linear congruential generator): the same storm every run. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0
+    return state / 2 ** 32
+  }
+}
+
+/** Most requests the emulator received in any `seconds` consecutive seconds, throttled ones included. */
+function maxWindow(timeline: EmulatorSecond[], seconds: number): number {
+  let most = 0
+  for (let end = 0; end < timeline.length; end++) {
+    let sum = 0
+    for (let s = Math.max(0, end - seconds + 1); s <= end; s++) sum += timeline[s]!.requests
+    most = Math.max(most, sum)
+  }
+  return most
+}
+
+describe('a throttling storm without --rpm', () => {
+  it('settles under the real quota: no window over 110% of it, and every page ok', async () => {
+    // The issue's storm (random 429s, 5xx and resets on top of a per-minute quota, 16 pages at
+    // once), scaled to finish in seconds: 600 a minute with half a second of burst, 20 ms
+    // calls, and the test retry policy, whose 5–50 ms backoffs bring retries back far faster
+    // than the default's, so an unpaced run would storm harder than the real one. The issue's
+    // bound is 110% of the quota in any 60 s of a run of a few minutes; here, in any 5 s of a
+    // run of about 10: the same share of the quota over a window of similar length relative
+    // to the run, and a shorter window is the stricter test of the opening burst, which takes
+    // a larger share of its budget (16 of 55 here, 16 of 132 there).
+    const rpm = 600
+    const emulator = await quietEmulator({ rpm, burstSeconds: 0.5, latencyMs: 20, jitterMs: 5, throttleRate: 0.05, errorRate: 0.05, resetRate: 0.02, random: seeded(7) })
+    try {
+      const urls = Array.from({ length: 40 }, (_, i) => `${pages.url}/storm${i}`)
+      const { records, stats } = await runLines(urls, { strategy: 'async', concurrency: 16 }, bedrockConfig(emulator.url, { maxSockets: 16, retry: FAST_RETRY }))
+      const ok = records.filter((r) => r.status === 'ok').length
+      expect(ok / urls.length).toBeGreaterThanOrEqual(0.99)
+      const windowSeconds = 5
+      expect(maxWindow(emulator.stats().timeline, windowSeconds)).toBeLessThanOrEqual(1.1 * (rpm / 60) * windowSeconds)
+      expect(stats.rate?.learnedRpm).toBeGreaterThan(0)
+    } finally {
+      await emulator.close()
+    }
+  })
+})
