@@ -1,15 +1,13 @@
 import { extname } from 'node:path'
 import yargs from 'yargs'
-import { emulatorOptionsFromArgs, runEmulatorCommand } from '../emulator/command.js'
 import { OutputError, UsageError } from '../errors.js'
 import { safeLine } from '../output/control-chars.js'
 import { asUsageError, OUTPUT_FORMATS, type OutputFormat, type SummarizeOptions } from '../options.js'
 import { VERSION } from '../version.js'
 import { emulatorArgs, jobOptions, summarizeArgs } from './args.js'
-import { runDemo } from './demo.js'
 import { EXIT } from './exit-codes.js'
 import type { CliIO } from './io.js'
-import { runJob, type OutputChoice } from './job.js'
+import type { OutputChoice } from './job.js'
 
 /**
  * The benchmark harness (tinybench, vega, child processes): loaded only when `bench` or
@@ -119,22 +117,30 @@ function rejectNonNumbers(args: Record<string, unknown>, argv: string[]): void {
 // yargs-parser turns a lone `-` positional into ''; it is swapped for this and back.
 const STDIN_ARG = '\u0000stdin'
 
+// Each command loads its own modules when it runs (the job: undici, the DOM, Readability;
+// the emulator: its servers), so `--version` and `--help` pay for none of them.
 async function dispatch(argv: string[], io: CliIO): Promise<number> {
   const parsed = await parse(argv, io)
   switch (parsed.command) {
     case 'done':
       return EXIT.OK
-    case 'emulator':
+    case 'emulator': {
+      const { emulatorOptionsFromArgs, runEmulatorCommand } = await import('../emulator/command.js')
       // The emulator has nothing to drain: the first Ctrl-C or SIGTERM stops it.
       return runEmulatorCommand(emulatorOptionsFromArgs(parsed.args), { stdout: io.stdout, stderr: io.stderr }, io.stopSignal === undefined ? io.signal : AbortSignal.any([io.signal, io.stopSignal]))
-    case 'demo':
+    }
+    case 'demo': {
+      const { runDemo } = await import('./demo.js')
       return runDemo(toOptions(parsed.args), output(parsed.args), io)
+    }
     case 'bench':
       return (await loadHarness()).runBenchCommand(parsed.args, { stdout: io.stdout, stderr: io.stderr, signal: io.stopSignal ?? io.signal })
     case 'tune':
       return (await loadHarness()).runTuneCommand(parsed.args, { stdout: io.stdout, stderr: io.stderr, signal: io.stopSignal ?? io.signal })
-    case 'summarize':
+    case 'summarize': {
+      const { runJob } = await import('./job.js')
       return runJob(parsed.args['input'] as string, toOptions(parsed.args), output(parsed.args), io)
+    }
   }
 }
 
