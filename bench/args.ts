@@ -2,14 +2,14 @@ import type { Argv } from 'yargs'
 import { CHECKOUT_CORPUS } from './corpus.js'
 import { BENCH_DEFAULTS } from './options.js'
 import { TUNE_DEFAULTS } from './tune-options.js'
-import { STRATEGY_FAMILIES, WORKLOADS } from './workloads.js'
+import { PROBES, STRATEGY_FAMILIES, WORKLOADS } from './workloads.js'
 
 // As in src/cli/args.ts: no yargs defaults or choices, so the option resolvers apply the one
 // set of defaults and word every message the same way. Lists take `a,b` or `a b`.
 
 export function benchArgs<T>(y: Argv<T>) {
   return y.options({
-    workload: { type: 'string', array: true, requiresArg: true, defaultDescription: WORKLOADS.join(','), describe: `workloads to run (${WORKLOADS.join(' | ')}), several allowed` },
+    workload: { type: 'string', array: true, requiresArg: true, defaultDescription: [...WORKLOADS, ...PROBES].join(','), describe: `workloads to run (${[...WORKLOADS, ...PROBES].join(' | ')}), several allowed` },
     quick: { type: 'boolean', describe: 'shrink every workload to finish in about a minute (time scale 0.25, 1 run)' },
     'time-scale': { type: 'number', requiresArg: true, defaultDescription: `${BENCH_DEFAULTS.timeScale} (${BENCH_DEFAULTS.quickTimeScale} with --quick)`, describe: 'multiply every model latency by this' },
     runs: { type: 'number', requiresArg: true, defaultDescription: `${BENCH_DEFAULTS.runs} (${BENCH_DEFAULTS.quickRuns} with --quick)`, describe: 'runs of each setting (median and spread)' },

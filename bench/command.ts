@@ -4,7 +4,7 @@ import { runBench } from './bench.js'
 import type { BenchOptions } from './options.js'
 import { runTune } from './tune.js'
 import type { TuneOptions } from './tune-options.js'
-import type { StrategyFamily, WorkloadName } from './workloads.js'
+import type { ProbeName, StrategyFamily, WorkloadName } from './workloads.js'
 
 // The CLI's one way into the harness (src/cli/main.ts imports this module lazily): the
 // options of `bench` and `tune` for yargs, and the commands themselves.
@@ -39,7 +39,7 @@ function defined<T extends object>(value: T): T {
 /** The parsed `summarize-urls bench` flags (yargs camelCase keys) as bench options. */
 export function benchOptionsFromArgs(args: Record<string, unknown>): BenchOptions {
   return defined<BenchOptions>({
-    workloads: list(args['workload']) as WorkloadName[] | undefined,
+    workloads: list(args['workload']) as Array<WorkloadName | ProbeName> | undefined,
     quick: args['quick'] as boolean | undefined,
     timeScale: args['timeScale'] as number | undefined,
     runs: args['runs'] as number | undefined,

@@ -1,9 +1,9 @@
-import { STRATEGY_FAMILIES, WORKLOADS, type StrategyFamily, type WorkloadName } from './workloads.js'
+import { PROBES, STRATEGY_FAMILIES, WORKLOADS, type ProbeName, type StrategyFamily, type WorkloadName } from './workloads.js'
 
 /** Everything `summarize-urls bench` can be told. Every field is optional; `resolveBenchOptions()` fills the rest. */
 export interface BenchOptions {
-  /** Workloads to run, in this order. Default all four: seed, io, cpu, mixed. */
-  workloads?: WorkloadName[]
+  /** Workloads to run, in this order, and the fixed-cost probes (startup, extract). Default all: seed, io, cpu, mixed, startup, extract. */
+  workloads?: Array<WorkloadName | ProbeName>
   /** Shrink every workload (and the time scale, and the runs) to finish in about a minute. Default `false`. */
   quick?: boolean
   /** Multiplies every model latency. Default 1, or 0.25 with `quick`. */
@@ -30,6 +30,7 @@ export interface BenchOptions {
 
 export interface ResolvedBenchOptions {
   workloads: WorkloadName[]
+  probes: ProbeName[]
   quick: boolean
   timeScale: number
   runs: number
@@ -92,8 +93,10 @@ export function resolveBenchOptions(options: BenchOptions = {}): ResolvedBenchOp
   }
   const python = options.python ?? BENCH_DEFAULTS.python
   if (typeof python !== 'string' || python.trim() === '') throw new TypeError(`--python must be a command, got ${describe(python)}`)
+  const chosen = oneOfEach<WorkloadName | ProbeName>('--workload', options.workloads, [...WORKLOADS, ...PROBES]) ?? [...WORKLOADS, ...PROBES]
   return {
-    workloads: oneOfEach('--workload', options.workloads, WORKLOADS) ?? [...WORKLOADS],
+    workloads: chosen.filter((name): name is WorkloadName => (WORKLOADS as readonly string[]).includes(name)),
+    probes: chosen.filter((name): name is ProbeName => (PROBES as readonly string[]).includes(name)),
     quick,
     timeScale,
     runs: options.runs === undefined ? (quick ? BENCH_DEFAULTS.quickRuns : BENCH_DEFAULTS.runs) : integer('--runs', options.runs, 1, 100),
