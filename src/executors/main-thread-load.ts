@@ -11,14 +11,16 @@ export const LOAD_WINDOW_MS = 100
 export class MainThreadLoad {
   #since: EventLoopUtilization = performance.eventLoopUtilization()
   #at = performance.now()
+  #last: number | undefined
 
-  /** The busy share (0–1) of the window that just closed, or undefined while it is still open. */
-  sample(): number | undefined {
+  /** The busy share (0–1) of the last window that closed; undefined until one has. */
+  busy(): number | undefined {
     const now = performance.now()
-    if (now - this.#at < LOAD_WINDOW_MS) return undefined
-    const window = performance.eventLoopUtilization(this.#since)
-    this.#since = performance.eventLoopUtilization()
-    this.#at = now
-    return window.utilization
+    if (now - this.#at >= LOAD_WINDOW_MS) {
+      this.#last = performance.eventLoopUtilization(this.#since).utilization
+      this.#since = performance.eventLoopUtilization()
+      this.#at = now
+    }
+    return this.#last
   }
 }
