@@ -110,6 +110,11 @@ export class PoolExecutor implements Executor {
     }
   }
 
+  /** Whether this run has started its threads (the main thread was found busy, or `startThreads: 'at-once'`). */
+  get threadsStarted(): boolean {
+    return this.#pool !== undefined
+  }
+
   async analyze(task: AnalyzeTask, signal?: AbortSignal): Promise<AnalyzeOutcome> {
     if (signal?.aborted) return aborted()
     if (this.#runsInline()) return analyzePage(task, this.#summarizer, signal, this.#gate)
@@ -197,7 +202,9 @@ export class PoolExecutor implements Executor {
 
   /** One attempt on `pool`: a copy of the bytes is transferred, so the page can be tried again if the thread dies. */
   #run(pool: Piscina<WorkerTask, WorkerResult>, task: AnalyzeTask): Promise<WorkerResult> {
-    const body = task.body.slice()
+    // A copy with a buffer of its own: a Node Buffer's slice() is a view, often into a pool
+    // shared with other Buffers, and transferring that would detach them all.
+    const body = new Uint8Array(task.body)
     const transferList: Transferable[] = [body.buffer as ArrayBuffer]
     return pool.run({ task: { ...task, body } }, { transferList })
   }
