@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { availableParallelism } from 'node:os'
 import type { Writable } from 'node:stream'
 import { DEFAULT_RETRY_POLICY } from '../src/control/retry.js'
@@ -6,13 +7,17 @@ import type { EmulatorOptions } from '../src/emulator/server.js'
 import { DEFAULT_MODEL, DEFAULTS } from '../src/options.js'
 import type { SummarizerConfig } from '../src/summarizers/config.js'
 import { resolveCorpus, type Corpus } from './corpus.js'
+import { measureExtractionCpu } from './extract-cpu.js'
 import { describeMachine, machineLine, type Machine } from './machine.js'
 import { measureRow, runNodeJob, type RowTarget } from './measure.js'
 import { resolveBenchOptions, type BenchOptions, type ResolvedBenchOptions } from './options.js'
 import { pythonVersion } from './peers/python.js'
 import { childEnv, forkChild, type Child, type ListeningMessage } from './processes.js'
 import { deriveRows, jsonRow, type Measured, type RowResult } from './results.js'
+import { median, percentile, round } from './stats.js'
 import { formatMs, textTable } from './table.js'
+import { probeLines, type Probes } from './probes.js'
+import { measureStartup } from './startup.js'
 import { checkTargets, type TargetCheck } from './targets.js'
 import { buildWorkload, planRows, type Workload } from './workloads.js'
 
@@ -29,6 +34,8 @@ export interface BenchResult {
   corpus: Corpus
   workloads: Workload[]
   rows: RowResult[]
+  /** The fixed-cost probes that ran (`startup`, `extract`). */
+  probes: Probes
   targets: TargetCheck[]
   /** Rows skipped and why (no python3, …). */
   notes: string[]
@@ -38,6 +45,11 @@ export interface BenchResult {
 
 /** Cores of other programs' load past which a row's figures are called out as skewed. */
 const OTHER_LOAD_NOTE = 0.25
+
+/** Fresh processes and threads per start-up figure (median), and runs per page for the extract figure. */
+const PROBE_RUNS = 10
+const QUICK_PROBE_RUNS = 3
+const EXTRACT_REPEATS = 5
 
 /** Replies are asked for in this many characters, as the CLI's default. */
 const MAX_CHARS = DEFAULTS.maxChars
@@ -119,14 +131,24 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<Benc
   } finally {
     await pages.child.stop()
   }
+  const probes: Probes = {}
+  if (resolved.probes.includes('startup') && io.signal?.aborted !== true) {
+    log('startup: --version and --help against node -e 0, and a pool thread until it can take a page')
+    probes.startup = await measureStartup(resolved.quick ? QUICK_PROBE_RUNS : PROBE_RUNS)
+  }
+  if (resolved.probes.includes('extract') && io.signal?.aborted !== true) {
+    log(`extract: CPU of decode + extract + extractive summary on each of the ${corpus.pages.length} corpus pages`)
+    const pages = await measureExtractionCpu(corpus.pages, (page) => join(corpus.dir, page), resolved.quick ? 1 : EXTRACT_REPEATS)
+    probes.extract = { pages: pages.length, cpuMsMedian: round(median(pages.map((p) => p.cpuMs)), 2), cpuMsP95: round(percentile(pages.map((p) => p.cpuMs), 95), 2) }
+  }
   if (io.signal?.aborted === true) interrupted = true
 
   const busiest = Math.max(0, ...rows.map((r) => r.otherCores ?? 0))
   if (busiest >= OTHER_LOAD_NOTE) {
     notes.push(`other programs kept up to ${busiest.toFixed(1)} of the ${cores} cores busy during some rows (the "other load" column): those rows measured a smaller machine.`)
   }
-  const targets = checkTargets(rows, workloads, cores)
-  const result: BenchResult = { options: resolved, machine, corpus, workloads, rows, targets, notes, interrupted }
+  const targets = checkTargets(rows, workloads, cores, probes, resolved.quick)
+  const result: BenchResult = { options: resolved, machine, corpus, workloads, rows, probes, targets, notes, interrupted }
   io.stdout.write(formatBench(result))
   if (resolved.json !== undefined) await writeFile(resolved.json, `${JSON.stringify(rows.map((r) => jsonRow(r.row)), null, 2)}\n`)
   if (resolved.report !== undefined) {
@@ -170,7 +192,7 @@ async function runWorkload(
     }
     for (const plan of planRows(workload, options.runs, options.strategies, python)) {
       if (io.signal?.aborted === true) return { rows: measured, interrupted: true }
-      const label = `${workload.name} ${plan.strategy}${plan.strategy === 'pool' ? ` threads ${plan.threads}` : ''} concurrency ${plan.concurrency}, ${plan.pages} pages`
+      const label = `${workload.name} ${plan.strategy}${plan.strategy === 'pool' || plan.strategy === 'ceiling' ? ` threads ${plan.threads}` : ''} concurrency ${plan.concurrency}, ${plan.pages} pages`
       const row = await measureRow(
         plan,
         target,
@@ -198,6 +220,12 @@ export function formatBench(result: BenchResult): string {
   lines.push('')
   lines.push(textTable(result.rows))
   lines.push('')
+  const fixed = probeLines(result.probes)
+  if (fixed.length > 0) {
+    lines.push('fixed costs:')
+    for (const line of fixed) lines.push(`  ${line}`)
+    lines.push('')
+  }
   if (result.targets.length > 0) {
     lines.push('targets:')
     for (const t of result.targets) {
@@ -211,3 +239,4 @@ export function formatBench(result: BenchResult): string {
   if (result.interrupted) lines.push('note: interrupted: the table has the rows that finished.')
   return `${lines.join('\n')}\n`
 }
+

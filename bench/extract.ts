@@ -19,17 +19,12 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { parseHTML } from 'linkedom'
-import { analyzePage } from '../src/analyze.js'
 import { collapseWhitespace, extractPage } from '../src/extract.js'
-import { ExtractiveSummarizer } from '../src/summarizers/extractive.js'
 import { CORPUS_DIR, corpusPageNames } from '../test/helpers/corpus.js'
+import { CORPUS_URL, measureExtractionCpu } from './extract-cpu.js'
 import { runExplosive } from './extract-explosive.js'
 
 const BASELINE_FILE = fileURLToPath(new URL('./results/extract-baseline.json', import.meta.url))
-/** The URL Readability's own test suite gives these pages. */
-const CORPUS_URL = 'http://fakehost/test/page.html'
-const MAX_CHARS = 300
-const MAX_INPUT_CHARS = 12_000
 /** A word is a run of letters and digits, or one Han or kana character (see test/extract.test.ts). */
 const WORD = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[^\s\p{P}\p{S}\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+/gu
 
@@ -63,27 +58,17 @@ if (values.explosive) {
   process.exit(0)
 }
 
-const summarizer = new ExtractiveSummarizer()
+const measured = await measureExtractionCpu(corpusPageNames(), (name) => join(CORPUS_DIR, name, 'source.html'), repeats)
 const results: PageResult[] = []
-for (const name of corpusPageNames()) {
+for (const { name, cpuMs } of measured) {
   const dir = join(CORPUS_DIR, name)
-  const bytes = readFileSync(join(dir, 'source.html'))
-  const task = { url: CORPUS_URL, body: bytes, contentType: 'text/html' as const, headerCharset: undefined, maxChars: MAX_CHARS, maxInputChars: MAX_INPUT_CHARS }
-  const samples: number[] = []
-  for (let i = 0; i <= repeats; i++) {
-    const before = process.cpuUsage()
-    const outcome = await analyzePage(task, summarizer)
-    const used = process.cpuUsage(before)
-    if (outcome.status !== 'ok') throw new Error(`${name}: ${outcome.error.code} ${outcome.error.message}`)
-    if (i > 0) samples.push((used.user + used.system) / 1000)
-  }
   const page = extractPage(readFileSync(join(dir, 'source.html'), 'utf8'), { url: CORPUS_URL, contentType: 'text/html' })
   const expectedHtml = readFileSync(join(dir, 'expected.html'), 'utf8')
   const expectedText = parseHTML(`<html><body>${expectedHtml}</body></html>`).document.body.textContent as string
   const metadata = JSON.parse(readFileSync(join(dir, 'expected-metadata.json'), 'utf8')) as { title?: string | null }
   results.push({
     name,
-    cpuMs: median(samples),
+    cpuMs,
     recall: wordRecall(expectedText, page.text),
     titleMatches: page.title === collapseWhitespace(metadata.title ?? ''),
   })

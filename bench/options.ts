@@ -1,7 +1,7 @@
 import { defaultsOf, type DefaultsOf, type OptionsOf, type ResolvedOf, type Table } from '../src/options/table.js'
 import { resolveTable } from '../src/options/validate.js'
 import { CHECKOUT_CORPUS } from './corpus.js'
-import { STRATEGY_FAMILIES, WORKLOADS } from './workloads.js'
+import { PROBES, STRATEGY_FAMILIES, WORKLOADS, type ProbeName, type WorkloadName } from './workloads.js'
 
 /** What `--quick` changes when the option is left unset. */
 export const BENCH_QUICK = { timeScale: 0.25, runs: 1 } as const
@@ -11,7 +11,10 @@ export const BENCH_QUICK = { timeScale: 0.25, runs: 1 } as const
  * and worded by the same module as the job's (src/options/).
  */
 export const BENCH_OPTIONS = {
-  workloads: { flag: 'workload', kind: 'list', item: { kind: 'enum', values: WORKLOADS }, default: WORKLOADS, help: 'workloads to run, in this order; several allowed' },
+  workloads: {
+    flag: 'workload', kind: 'list', item: { kind: 'enum', values: [...WORKLOADS, ...PROBES] }, default: [...WORKLOADS, ...PROBES],
+    help: 'workloads to run, in this order, and the fixed-cost probes (startup, extract); several allowed',
+  },
   quick: { flag: 'quick', kind: 'boolean', default: false, help: `shrink every workload to finish in about a minute (time scale ${BENCH_QUICK.timeScale}, ${BENCH_QUICK.runs} run)` },
   timeScale: { flag: 'time-scale', kind: 'number', min: 0.001, max: 100, default: 1, defaultNote: `\`${BENCH_QUICK.timeScale}\` with \`--quick\``, help: 'multiply every model latency by this' },
   runs: {
@@ -35,16 +38,22 @@ export type BenchTable = typeof BENCH_OPTIONS
 
 /** Everything `summarize-urls bench` can be told. Every field is optional; `resolveBenchOptions()` fills the rest. */
 export type BenchOptions = OptionsOf<BenchTable>
-export type ResolvedBenchOptions = ResolvedOf<BenchTable>
+/** The chosen workloads, with the fixed-cost probes (startup, extract) apart: they are not strategy rows. */
+export type ResolvedBenchOptions = Omit<ResolvedOf<BenchTable>, 'workloads'> & { workloads: WorkloadName[]; probes: ProbeName[] }
 
 export const BENCH_DEFAULTS: DefaultsOf<BenchTable> = defaultsOf(BENCH_OPTIONS)
 
 /** The only place bench defaults are applied and bench options validated. */
 export function resolveBenchOptions(options: BenchOptions = {}): ResolvedBenchOptions {
-  const resolved = resolveTable(BENCH_OPTIONS, options)
-  if (resolved.quick) {
-    if (options.timeScale === undefined) resolved.timeScale = BENCH_QUICK.timeScale
-    if (options.runs === undefined) resolved.runs = BENCH_QUICK.runs
+  const table = resolveTable(BENCH_OPTIONS, options)
+  if (table.quick) {
+    if (options.timeScale === undefined) table.timeScale = BENCH_QUICK.timeScale
+    if (options.runs === undefined) table.runs = BENCH_QUICK.runs
   }
-  return resolved
+  const chosen: readonly string[] = table.workloads
+  return {
+    ...table,
+    workloads: WORKLOADS.filter((name) => chosen.includes(name)),
+    probes: PROBES.filter((name) => chosen.includes(name)),
+  }
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { BenchResult } from './bench.js'
 import { renderSvg, throughputSpec, type ChartPoint } from './chart.js'
 import { machineLine } from './machine.js'
+import { probeLines } from './probes.js'
 import { jsonRow, type RowResult } from './results.js'
 import { markdownTable } from './table.js'
 
@@ -53,6 +54,13 @@ export async function writeReport(dir: string, result: BenchResult): Promise<str
     const file = `throughput-${workload.name}.svg`
     await writeFile(join(dir, file), await renderSvg(throughputSpec(`${workload.name}: throughput against concurrency`, chartPoints(rows, workload.latencyMs))))
     lines.push(`![${workload.name}: throughput against concurrency, per strategy](${file})`)
+    lines.push('')
+  }
+  const fixed = probeLines(result.probes)
+  if (fixed.length > 0) {
+    lines.push('## Fixed costs')
+    lines.push('')
+    for (const line of fixed) lines.push(`- ${line}`)
     lines.push('')
   }
   if (result.targets.length > 0) {

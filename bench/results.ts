@@ -77,7 +77,7 @@ export function deriveRows(workload: Workload, measured: readonly Measured[], ma
   const fetchMs = fetchBase === undefined ? 0 : median(fetchBase.samples.flatMap((s) => s.fetchMs))
   const rows = measured.map((m): RowResult => {
     const { plan, samples } = m
-    const cores = coresUsed(plan.strategy === 'pool' ? 'parallel' : 'single', plan.threads, machineCores)
+    const cores = coresUsed(plan.strategy === 'pool' || plan.strategy === 'ceiling' ? 'parallel' : 'single', plan.threads, machineCores)
     const cpuMs = median(samples.map((s) => s.cpuMs))
     const workCpuMs = familyOf(plan.strategy) !== 'python' && workPerPageMs !== undefined ? workPerPageMs * plan.pages : cpuMs
     const ideal = idealMs({ pages: plan.pages, concurrency: plan.concurrency, latencyMs: workload.latencyMs, fetchMs, cpuMs: workCpuMs, cores })

@@ -4,10 +4,11 @@ import { readUrlList } from '../src/input.js'
 import { resolveOptions } from '../src/options.js'
 import { runSummaries } from '../src/run.js'
 import type { SummarizerConfig } from '../src/summarizers/config.js'
+import { runCeiling } from './peers/ceiling.js'
 import { runPLimitPeer, type PageOutcome } from './peers/p-limit.js'
 
-/** Who schedules the pages in a Node run: the project's strategies, or the hand-written p-limit loop. */
-export type NodeRunner = 'sequential' | 'async' | 'pool' | 'p-limit'
+/** Who schedules the pages in a Node run: the project's strategies, the hand-written p-limit loop, or the bare worker_threads ceiling. */
+export type NodeRunner = 'sequential' | 'async' | 'pool' | 'p-limit' | 'ceiling'
 
 /** One run of one setting, as plain data (it crosses a process boundary). */
 export interface RunJob {
@@ -58,6 +59,10 @@ export const LOOP_RESOLUTION_MS = 10
  * loading, server start-up) is left out; the pool's thread start-up is in, as in a real run.
  */
 export async function runOnce(job: RunJob): Promise<RunSample> {
+  // The run loads these at its first model call or when its threads start; loaded here, the
+  // measured window holds the run and not module loading (the `startup` probe measures that).
+  if (job.summarizer.provider === 'bedrock') await import('../src/summarizers/bedrock.js')
+  if (job.runner === 'pool') await import('piscina')
   const records: PageOutcome[] = []
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
   loop.enable()
@@ -66,6 +71,8 @@ export async function runOnce(job: RunJob): Promise<RunSample> {
   const started = performance.now()
   if (job.runner === 'p-limit') {
     records.push(...(await runPLimitPeer(job.urls, job.concurrency, job.summarizer, job.maxChars)))
+  } else if (job.runner === 'ceiling') {
+    records.push(...(await runCeiling(job.urls, job.concurrency, job.threads, job.maxChars)))
   } else {
     const options = resolveOptions({
       strategy: job.runner,

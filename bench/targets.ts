@@ -1,10 +1,22 @@
 import type { RowResult } from './results.js'
+import type { Probes } from './probes.js'
 import { formatMs } from './table.js'
-import type { Workload } from './workloads.js'
+import { INLINE_NODE_ROWS, type Workload } from './workloads.js'
 
 /** One of the figures the benchmark must show, checked against this run. `met` is null when the run lacks the rows. */
 export interface TargetCheck {
-  id: 'io-efficiency' | 'cpu-speedup' | 'cpu-event-loop' | 'seed-shape' | 'node-vs-peers'
+  id:
+    | 'io-efficiency'
+    | 'cpu-speedup'
+    | 'cpu-event-loop'
+    | 'seed-shape'
+    | 'node-vs-peers'
+    | 'startup'
+    | 'worker-ready'
+    | 'default-not-slowest'
+    | 'pool-over-async'
+    | 'cpu-ceiling'
+    | 'mixed-vs-python'
   statement: string
   met: boolean | null
   detail: string
@@ -14,7 +26,15 @@ export interface TargetCheck {
 export const PEER_TOLERANCE = 0.03
 
 const IO_CONCURRENCY = 50
-const IO_EFFICIENCY = 0.9
+const IO_EFFICIENCY = 0.95
+/** `--version` and `--help` within this many times `node -e 0`. */
+const STARTUP_FACTOR = 3
+const WORKER_READY_MS = 100
+/** The default settings (pool, a thread per core) within 5% of the fastest Node row without threads, or faster. */
+const DEFAULT_SLACK = 0.05
+const POOL_OVER_ASYNC = 1.3
+const CEILING_SHARE = 0.9
+const MIXED_PEER_CONCURRENCY = [32, 128]
 const CPU_SPEEDUP = 1.7
 const CPU_LOOP_MS = 50
 /** "Far above": at least this many times the pool's p99, and over the 50 ms line. */
@@ -28,14 +48,100 @@ function rate(r: RowResult): number {
 }
 
 function label(r: RowResult): string {
-  return `${r.row.strategy}${r.row.strategy === 'pool' ? ` (${r.row.threads} threads)` : ''}`
+  return `${r.row.strategy}${r.row.strategy === 'pool' || r.row.strategy === 'ceiling' ? ` (${r.row.threads} threads)` : ''}`
 }
 
 /** Checks "What the numbers must show" on whatever rows this run has; a quick run says it is one. */
-export function checkTargets(rows: readonly RowResult[], workloads: readonly Workload[], cores: number): TargetCheck[] {
+export function checkTargets(rows: readonly RowResult[], workloads: readonly Workload[], cores: number, probes: Probes = {}, quick = false): TargetCheck[] {
   const of = (name: string): RowResult[] => rows.filter((r) => r.row.workload === name)
   const sizeNote = (name: string, pages: number): string => (pages === workloadPages(workloads, name) ? '' : ` (this run: ${pages} pages)`)
   const checks: TargetCheck[] = []
+
+  const { startup } = probes
+  if (startup !== undefined) {
+    const worst = Math.max(startup.versionMs, startup.helpMs) / startup.nodeMs
+    checks.push({
+      id: 'startup',
+      statement: `--version and --help within ${STARTUP_FACTOR}× node -e 0`,
+      met: worst <= STARTUP_FACTOR,
+      detail: `--version ${fmt(startup.versionMs / startup.nodeMs, 1)}×, --help ${fmt(startup.helpMs / startup.nodeMs, 1)}× (node -e 0 ${formatMs(startup.nodeMs)})${startup.fromSource ? '; from source, tsx included: run the built CLI for the real figure' : ''}`,
+    })
+    checks.push({
+      id: 'worker-ready',
+      statement: `a pool thread ready for its first page within ${WORKER_READY_MS} ms (offline summarizer)`,
+      met: startup.workerReadyMs <= WORKER_READY_MS,
+      detail: `${formatMs(startup.workerReadyMs)}${startup.fromSource ? ' from source (tsx compiles in every thread)' : ''}`,
+    })
+  }
+
+  // The default settings are the pool with a thread per core; at each concurrency a workload
+  // runs, it must keep up with the fastest row a user could pick instead without threads.
+  const defaults: string[] = []
+  let defaultsMet: boolean | null = null
+  for (const workload of workloads) {
+    for (const pool of of(workload.name).filter((r) => r.row.strategy === 'pool' && r.row.threads === cores)) {
+      const rivals = of(workload.name).filter((r) => INLINE_NODE_ROWS.includes(r.row.strategy as never) && (r.row.concurrency === pool.row.concurrency || r.row.strategy === 'sequential'))
+      const fastest = rivals.sort((a, b) => rate(b) - rate(a))[0]
+      if (fastest === undefined) continue
+      const ratio = rate(pool) / rate(fastest)
+      const ok = ratio >= 1 - DEFAULT_SLACK
+      defaultsMet = (defaultsMet ?? true) && ok
+      defaults.push(`${workload.name} c=${pool.row.concurrency}: ${fmt(ratio)}× ${fastest.row.strategy}${ok ? '' : ' (slower)'}`)
+    }
+  }
+  if (defaults.length > 0) {
+    checks.push({
+      id: 'default-not-slowest',
+      statement: `the default (pool, a thread per core) within ${DEFAULT_SLACK * 100}% of the fastest of sequential, async and p-limit on every workload`,
+      met: defaultsMet,
+      detail: defaults.join('; '),
+    })
+  }
+
+  for (const name of ['cpu', 'mixed']) {
+    const pairs = of(name)
+      .filter((r) => r.row.strategy === 'pool' && r.row.threads === cores)
+      .map((pool) => ({ pool, inline: of(name).find((r) => r.row.strategy === 'async' && r.row.concurrency === pool.row.concurrency) }))
+      .filter((p): p is { pool: RowResult; inline: RowResult } => p.inline !== undefined)
+    if (pairs.length === 0) continue
+    const ratios = pairs.map(({ pool, inline }) => ({ c: pool.row.concurrency, ratio: rate(pool) / rate(inline), pool }))
+    const why = ratios.some(({ ratio }) => ratio < POOL_OVER_ASYNC) ? `; the ${cores} cores bound it: ${cpuShare(of(name))}` : ''
+    checks.push({
+      id: 'pool-over-async',
+      statement: `${name}${quick ? ' (stated for the full workload)' : ''}: pool ≥ ${POOL_OVER_ASYNC}× async`,
+      met: ratios.every(({ ratio }) => ratio >= POOL_OVER_ASYNC),
+      detail: `${ratios.map(({ c, ratio }) => `c=${c}: ${fmt(ratio)}×`).join(', ')}${why}`,
+    })
+  }
+
+  const ceiling = of('cpu').find((r) => r.row.strategy === 'ceiling')
+  const cpuPool = of('cpu').filter((r) => r.row.strategy === 'pool' && ceiling !== undefined && r.row.threads === ceiling.row.threads)[0]
+  if (ceiling !== undefined) {
+    checks.push({
+      id: 'cpu-ceiling',
+      statement: `cpu: pool ≥ ${CEILING_SHARE * 100}% of a bare worker_threads loop (the ceiling row) with as many threads`,
+      met: cpuPool === undefined ? null : rate(cpuPool) >= CEILING_SHARE * rate(ceiling),
+      detail:
+        cpuPool === undefined
+          ? 'no pool row with the ceiling\'s threads'
+          : `pool ${fmt(rate(cpuPool), 1)} pages/s = ${fmt((100 * rate(cpuPool)) / rate(ceiling), 0)}% of the ceiling's ${fmt(rate(ceiling), 1)} (CPU ${formatMs(cpuPool.row.cpuMs)} against ${formatMs(ceiling.row.cpuMs)})`,
+    })
+  }
+
+  const mixedPython = of('mixed').filter((r) => r.row.strategy === 'python-threads')
+  if (mixedPython.length > 0) {
+    const pairs = mixedPython.map((peer) => ({ peer, pool: of('mixed').find((r) => r.row.strategy === 'pool' && r.row.threads === cores && r.row.concurrency === peer.row.concurrency) }))
+    const compared = pairs.filter((p): p is { peer: RowResult; pool: RowResult } => p.pool !== undefined)
+    const missing = MIXED_PEER_CONCURRENCY.filter((c) => !compared.some(({ peer }) => peer.row.concurrency === c))
+    checks.push({
+      id: 'mixed-vs-python',
+      statement: `mixed at c=${MIXED_PEER_CONCURRENCY.join(' and c=')}: pool pages/s ≥ python-threads`,
+      met: compared.length === 0 ? null : compared.every(({ pool, peer }) => rate(pool) >= rate(peer)),
+      detail:
+        compared.map(({ pool, peer }) => `c=${peer.row.concurrency}: pool ${fmt(rate(pool), 1)} against ${fmt(rate(peer), 1)} pages/s (CPU a page ${formatMs(pool.row.cpuMs / pool.row.pages)} against ${formatMs(peer.row.cpuMs / peer.row.pages)})`).join('; ') +
+        (missing.length === 0 ? '' : `; not run at c=${missing.join(', c=')}`),
+    })
+  }
 
   const io = of('io').filter((r) => (r.row.strategy === 'async' || r.row.strategy === 'pool') && r.row.concurrency === IO_CONCURRENCY)
   if (of('io').length > 0) {
@@ -143,10 +249,18 @@ function peerReason(node: RowResult, peer: RowResult, rows: readonly RowResult[]
   }
   const inline = rows.find((r) => r.row.workload === node.row.workload && r.row.concurrency === node.row.concurrency && r.row.strategy === 'async')
   if (node.row.strategy === 'pool' && inline !== undefined && node.row.p50Ms > inline.row.p50Ms) {
-    return `its pages took ${formatMs(node.row.p50Ms - inline.row.p50Ms)} longer at p50 than async's: starting the threads (each loads the SDK, Readability and linkedom) and handing pages over, on a ${formatMs(node.row.wallMs)} run`
+    return `its pages took ${formatMs(node.row.p50Ms - inline.row.p50Ms)} longer at p50 than async's: starting the threads (each loads and compiles the extraction code) and handing pages over, on a ${formatMs(node.row.wallMs)} run`
   }
   if (node.wallMinMs * (peer.row.pages / node.row.pages) <= peer.row.wallMs) return 'its fastest run matched the peer: run-to-run noise'
   return `${formatMs(node.row.p50Ms)} a page at p50 against the peer's ${formatMs(peer.row.p50Ms)}`
+}
+
+/** Why threads cannot gain more on this machine: the CPU each row needed, against the cores there are. */
+function cpuShare(rows: readonly RowResult[]): string {
+  return rows
+    .filter((r) => r.row.strategy === 'async' || r.row.strategy === 'pool' || r.row.strategy === 'sequential')
+    .map((r) => `${label(r)} c=${r.row.concurrency} kept ${fmt(r.row.cpuMs / r.row.wallMs)} cores busy${r.otherCores === null ? '' : ` (other programs ${fmt(r.otherCores, 1)})`}`)
+    .join(', ')
 }
 
 /** A verdict on "pool and async" needs both rows. */

@@ -5,12 +5,26 @@ import type { PythonStrategy } from './peers/python.js'
 export type WorkloadName = 'seed' | 'io' | 'cpu' | 'mixed'
 export const WORKLOADS: readonly WorkloadName[] = ['seed', 'io', 'cpu', 'mixed']
 
-/** A row's scheduler: the project's three strategies, and the peers a user would otherwise pick. */
-export type RowStrategy = 'sequential' | 'async' | 'pool' | 'p-limit' | 'python-sequential' | 'python-gather' | 'python-threads' | 'python-to_thread'
+/**
+ * Fixed costs measured beside the workloads: `startup` (the CLI's `--version` and `--help`
+ * against `node -e 0`, a pool thread until it can take a page) and `extract` (median CPU
+ * per corpus page). `--workload` takes these names too.
+ */
+export type ProbeName = 'startup' | 'extract'
+export const PROBES: readonly ProbeName[] = ['startup', 'extract']
 
-/** What `--strategy` selects: a project strategy, the p-limit loop, or every Python row. */
-export type StrategyFamily = 'sequential' | 'async' | 'pool' | 'p-limit' | 'python'
-export const STRATEGY_FAMILIES: readonly StrategyFamily[] = ['sequential', 'async', 'pool', 'p-limit', 'python']
+/**
+ * A row's scheduler: the project's three strategies, the peers a user would otherwise pick,
+ * and the ceiling (a bare worker_threads loop doing the pool's page work).
+ */
+export type RowStrategy = 'sequential' | 'async' | 'pool' | 'p-limit' | 'ceiling' | 'python-sequential' | 'python-gather' | 'python-threads' | 'python-to_thread'
+
+/** What `--strategy` selects: a project strategy, the p-limit loop, the ceiling, or every Python row. */
+export type StrategyFamily = 'sequential' | 'async' | 'pool' | 'p-limit' | 'ceiling' | 'python'
+export const STRATEGY_FAMILIES: readonly StrategyFamily[] = ['sequential', 'async', 'pool', 'p-limit', 'ceiling', 'python']
+
+/** The Node rows a user can pick without threads; the default (pool) must keep up with the fastest of them. */
+export const INLINE_NODE_ROWS: readonly RowStrategy[] = ['sequential', 'async', 'p-limit']
 
 export function familyOf(strategy: RowStrategy): StrategyFamily {
   return strategy.startsWith('python-') ? 'python' : (strategy as StrategyFamily)
@@ -32,8 +46,10 @@ export interface Workload {
   latencyMs: number
   /** Uniform spread around `latencyMs`, after `--time-scale`. */
   jitterMs: number
-  /** In-flight pages for `async`, `pool` and the peers; the last is where the peers run. */
+  /** In-flight pages for `async` and `pool`. */
   concurrency: number[]
+  /** Of those, where the peers (p-limit, Python) run too; default the highest. */
+  peerConcurrency?: number[]
   /** Thread counts for `pool`. */
   threads: number[]
   /**
@@ -133,7 +149,9 @@ export function buildWorkload(name: WorkloadName, corpus: Corpus, sizing: Worklo
         paths: repeatTo(corpusPaths, count),
         latencyMs: scaled(1000),
         jitterMs: scaled(100),
-        concurrency: grid(quick ? [32] : [16, 64, 128]),
+        concurrency: grid(quick ? [32] : [16, 32, 128]),
+        // The issue's comparison: pool against Python's threads at 32 and at 128 pages in flight.
+        peerConcurrency: sizing.concurrency === undefined && !quick ? [32, 128] : undefined,
         threads: pool([cores]),
         capByRounds: true,
         pythonRows: ['threads'],
@@ -160,7 +178,9 @@ export interface RowPlan {
 
 /**
  * The rows of a workload, sequential first (its throughput is the speed-up baseline). The
- * peers run at the workload's highest concurrency, where the comparison matters.
+ * peers run at the workload's peer concurrencies (default its highest), where the
+ * comparison matters; an offline workload also gets the ceiling row, at the pool's most
+ * threads and highest concurrency.
  */
 export function planRows(workload: Workload, runs: number, families: readonly StrategyFamily[], python: boolean): RowPlan[] {
   const total = workload.paths.length
@@ -179,14 +199,16 @@ export function planRows(workload: Workload, runs: number, families: readonly St
     add('async', 1, concurrency)
     for (const threads of workload.threads) add('pool', threads, concurrency)
   }
-  add('p-limit', 1, top)
+  const peers = workload.peerConcurrency ?? [top]
+  for (const concurrency of peers) add('p-limit', 1, concurrency)
+  if (workload.latencyMs === 0) add('ceiling', Math.max(...workload.threads), top)
   // The Python peer talks to the model only: without one there is nothing to compare.
   if (python && workload.latencyMs > 0) {
     for (const strategy of workload.pythonRows) {
       if (strategy === 'sequential') add('python-sequential', 1, 1)
       // Given every page at once, as in the write-up; it still runs them one at a time.
       else if (strategy === 'gather') add('python-gather', 1, top, 1)
-      else add(`python-${strategy}`, top, top)
+      else for (const concurrency of peers) add(`python-${strategy}`, concurrency, concurrency)
     }
   }
   return rows

@@ -3,7 +3,7 @@ import type { CallGate } from './control/gate.js'
 import { decodePage, unreadableReason } from './decode.js'
 import { ERROR_CODES, PageError, toErrorData, type ErrorData } from './errors.js'
 import { extractPage } from './extract.js'
-import type { Summarizer, TokenUsage } from './summarizers/summarizer.js'
+import type { Summarizer, SummaryRequest, TokenUsage } from './summarizers/summarizer.js'
 import { cutToBudget, fitToLength } from './text.js'
 
 /**
@@ -40,12 +40,30 @@ export type AnalyzeOutcome =
 
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u
 
+/**
+ * A page decoded, extracted and cut to the input budget: everything before the model call.
+ * Plain data, so a worker thread can do the CPU half and the main thread the model call.
+ */
+export interface PreparedPage {
+  status: 'prepared'
+  request: SummaryRequest
+  title: string
+  lang: string
+  /** Milliseconds spent decoding and extracting. */
+  extractMs: number
+}
+
 /** Decode, extract, budget and summarize one page. Never throws: failures are data. */
 export async function analyzePage(task: AnalyzeTask, summarizer: Summarizer, signal?: AbortSignal, gate?: CallGate): Promise<AnalyzeOutcome> {
+  const prepared = preparePage(task)
+  return prepared.status === 'prepared' ? summarizePrepared(prepared, summarizer, signal, gate) : prepared
+}
+
+/** The CPU half of `analyzePage`: decode, extract and budget. Never throws. */
+export function preparePage(task: AnalyzeTask): PreparedPage | AnalyzeOutcome {
   const timingsMs = { extract: 0, summarize: 0 }
   let title = ''
   let lang = ''
-  let summarizing: number | undefined
   try {
     const started = performance.now()
     const decoded = decodePage(task.body, { headerCharset: task.headerCharset, contentType: task.contentType })
@@ -66,19 +84,30 @@ export async function analyzePage(task: AnalyzeTask, summarizer: Summarizer, sig
     // half of it, so a small budget still leaves room for the text.
     const promptTitle = cutToBudget(title, Math.floor(task.maxInputChars / 2), lang)
     const input = cutToBudget(page.text, task.maxInputChars - promptTitle.length, lang)
+    const request = { text: input, title: promptTitle, lang, langDeclared: page.langDeclared, maxChars: task.maxChars }
+    return { status: 'prepared', request, title, lang, extractMs: timingsMs.extract }
+  } catch (error) {
+    return { status: 'error', title, lang, error: toErrorData(error), timingsMs }
+  }
+}
 
-    summarizing = performance.now()
-    const result = await summarizer.summarize({ text: input, title: promptTitle, lang, langDeclared: page.langDeclared, maxChars: task.maxChars }, signal, gate)
+/** The model half of `analyzePage`: the summary of a prepared page, fitted to its length. Never throws. */
+export async function summarizePrepared(prepared: PreparedPage, summarizer: Summarizer, signal?: AbortSignal, gate?: CallGate): Promise<AnalyzeOutcome> {
+  const { request, title, lang } = prepared
+  const timingsMs = { extract: prepared.extractMs, summarize: 0 }
+  const summarizing = performance.now()
+  try {
+    const result = await summarizer.summarize(request, signal, gate)
     timingsMs.summarize = elapsed(summarizing)
     // Models overshoot length limits, so the limit is enforced here, once, for every provider.
-    const fitted = fitToLength(result.summary.trim(), task.maxChars, lang)
+    const fitted = fitToLength(result.summary.trim(), request.maxChars, lang)
     if (fitted.text === '') {
-      throw new PageError(ERROR_CODES.MODEL_ERROR, `the ${summarizer.provider === 'bedrock' ? 'model' : 'summarizer'} returned no summary that fits ${task.maxChars} characters`, { attempts: result.attempts })
+      throw new PageError(ERROR_CODES.MODEL_ERROR, `the ${summarizer.provider === 'bedrock' ? 'model' : 'summarizer'} returned no summary that fits ${request.maxChars} characters`, { attempts: result.attempts })
     }
     return { status: 'ok', title, lang, summary: fitted.text, truncated: fitted.truncated, model: result.model, usage: result.usage, timingsMs }
   } catch (error) {
     // A failed model call still took its time (retries included): the record shows it.
-    if (summarizing !== undefined && timingsMs.summarize === 0) timingsMs.summarize = elapsed(summarizing)
+    if (timingsMs.summarize === 0) timingsMs.summarize = elapsed(summarizing)
     return { status: 'error', title, lang, error: toErrorData(error), timingsMs }
   }
 }

@@ -39,13 +39,13 @@ function row(workload: string, strategy: string, fields: Partial<RowResult['row'
 const byId = (checks: ReturnType<typeof checkTargets>, id: string) => checks.find((c) => c.id === id)
 
 describe('the figures the benchmark must show', () => {
-  it('io: met when async and pool both reach 0.9 at concurrency 50, missed when one does not', () => {
+  it('io: met when async and pool both reach 0.95 at concurrency 50, missed when one does not', () => {
     const at50 = (efficiency: number) => [
       row('io', 'async', { concurrency: 50, efficiency }),
-      row('io', 'pool', { concurrency: 50, threads: 2, efficiency: 0.92 }),
+      row('io', 'pool', { concurrency: 50, threads: 2, efficiency: 0.96 }),
     ]
-    expect(byId(checkTargets(at50(0.94), [], 2), 'io-efficiency')?.met).toBe(true)
-    expect(byId(checkTargets(at50(0.85), [], 2), 'io-efficiency')?.met).toBe(false)
+    expect(byId(checkTargets(at50(0.97), [], 2), 'io-efficiency')?.met).toBe(true)
+    expect(byId(checkTargets(at50(0.92), [], 2), 'io-efficiency')?.met).toBe(false)
     expect(byId(checkTargets([row('io', 'async', { concurrency: 50, efficiency: 0.95 })], [], 2), 'io-efficiency')?.met).toBeNull()
   })
 
@@ -88,5 +88,56 @@ describe('the figures the benchmark must show', () => {
     expect(check?.detail).toContain('html.parser strips tags where we run Readability')
     const even = byId(checkTargets([row('io', 'async', { concurrency: 50, wallMs: 10_600 }), row('io', 'p-limit', { concurrency: 50, wallMs: 10_650 })], [], 2), 'node-vs-peers')
     expect(even?.met).toBe(true)
+  })
+})
+
+describe('the issue 9 figures', () => {
+  const workloads = (names: string[]) => names.map((name) => ({ name }) as never)
+
+  it('startup: --version and --help within 3× node -e 0, a pool thread ready within 100 ms', () => {
+    const probes = (versionMs: number, workerReadyMs: number) => ({ startup: { nodeMs: 50, versionMs, helpMs: 140, workerReadyMs, fromSource: false } })
+    expect(byId(checkTargets([], [], 2, probes(120, 70)), 'startup')?.met).toBe(true)
+    expect(byId(checkTargets([], [], 2, probes(160, 70)), 'startup')?.met).toBe(false)
+    expect(byId(checkTargets([], [], 2, probes(120, 70)), 'worker-ready')?.met).toBe(true)
+    expect(byId(checkTargets([], [], 2, probes(120, 130)), 'worker-ready')?.met).toBe(false)
+    expect(byId(checkTargets([], [], 2, probes(120, 130)), 'startup')?.detail).toContain('--version 2.4×, --help 2.8×')
+  })
+
+  it('the default (pool, a thread per core) misses when it trails the fastest row without threads by more than 5%', () => {
+    const rows = (poolWallMs: number) => [
+      row('io', 'sequential', { wallMs: 50_000 }),
+      row('io', 'async', { concurrency: 50, wallMs: 1000 }),
+      row('io', 'p-limit', { concurrency: 50, wallMs: 980 }),
+      row('io', 'pool', { concurrency: 50, threads: 2, wallMs: poolWallMs }),
+    ]
+    expect(byId(checkTargets(rows(1010), workloads(['io']), 2), 'default-not-slowest')?.met).toBe(true)
+    const missed = byId(checkTargets(rows(1100), workloads(['io']), 2), 'default-not-slowest')
+    expect(missed?.met).toBe(false)
+    expect(missed?.detail).toBe('io c=50: 0.89× p-limit (slower)')
+  })
+
+  it('cpu: the pool must beat async by 1.3× and reach 90% of the bare worker_threads ceiling', () => {
+    const rows = (poolWallMs: number) => [
+      row('cpu', 'async', { concurrency: 16, wallMs: 4000 }),
+      row('cpu', 'pool', { concurrency: 16, threads: 2, wallMs: poolWallMs }),
+      row('cpu', 'ceiling', { concurrency: 16, threads: 2, wallMs: 2700 }),
+    ]
+    expect(byId(checkTargets(rows(2900), [], 2), 'pool-over-async')?.met).toBe(true)
+    expect(byId(checkTargets(rows(2900), [], 2), 'cpu-ceiling')?.met).toBe(true)
+    expect(byId(checkTargets(rows(3200), [], 2), 'pool-over-async')?.met).toBe(false)
+    expect(byId(checkTargets(rows(3200), [], 2), 'cpu-ceiling')?.met).toBe(false)
+    expect(byId(checkTargets(rows(3200), [], 2), 'cpu-ceiling')?.detail).toMatch(/= 84% of the ceiling's 37\.0/)
+  })
+
+  it('mixed: the pool must keep up with python-threads at 32 and 128 pages in flight, and says where it was not run', () => {
+    const rows = [
+      row('mixed', 'pool', { concurrency: 32, threads: 2, wallMs: 1000 }),
+      row('mixed', 'python-threads', { concurrency: 32, threads: 32, wallMs: 1100 }),
+    ]
+    const check = byId(checkTargets(rows, [], 2), 'mixed-vs-python')
+    expect(check?.met).toBe(true)
+    expect(check?.detail).toContain('not run at c=128')
+    rows.push(row('mixed', 'pool', { concurrency: 128, threads: 2, wallMs: 1000 }), row('mixed', 'python-threads', { concurrency: 128, threads: 128, wallMs: 900 }))
+    expect(byId(checkTargets(rows, [], 2), 'mixed-vs-python')?.met).toBe(false)
   })
 })

@@ -17,7 +17,7 @@ const pathological = task('http://x/huge', `<html><body>${'<div><p>word here</p>
 
 describe('a worker thread that runs out of memory', () => {
   it('fails only its own page with WORKER_CRASHED; the pages sharing its thread are redone, and the pool goes on', async () => {
-    const pool = new PoolExecutor(1, 4, { provider: 'extractive' }, undefined, { workerMemoryMb: 32 })
+    const pool = new PoolExecutor(1, 4, { provider: 'extractive' }, undefined, { workerMemoryMb: 32, startThreads: 'at-once' })
     try {
       // All three share the one thread, so the crash takes the small pages down with it.
       const outcomes = await Promise.all([pool.analyze(small(1)), pool.analyze(pathological), pool.analyze(small(2))])

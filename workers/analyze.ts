@@ -1,19 +1,14 @@
-import { workerData } from 'node:worker_threads'
-import { analyzePage, type AnalyzeOutcome } from '../src/analyze.js'
-import { RemoteGate } from '../src/control/gate-port.js'
-import type { WorkerInit, WorkerTask } from '../src/executors/pool.js'
-import { createSummarizer } from '../src/summarizers/config.js'
+import { parentPort, workerData } from 'node:worker_threads'
+import { analyzePage, preparePage } from '../src/analyze.js'
+import { WORKER_READY, type WorkerInit, type WorkerResult, type WorkerTask } from '../src/executors/pool.js'
+import { ExtractiveSummarizer } from '../src/summarizers/extractive.js'
 
-// Built once per thread: one Bedrock client (and its keep-alive sockets) serves every task
-// this thread runs, many of them concurrently.
-const summarizer = createSummarizer((workerData as WorkerInit).summarizer)
+// A thread only does CPU work: decoding, extraction and, offline, the summary. Model calls
+// stay on the main thread, so a thread never loads the AWS SDK or opens a socket.
+const summarizer = (workerData as WorkerInit).summarize ? new ExtractiveSummarizer() : undefined
 
-export default async function analyze({ task, gate }: WorkerTask): Promise<AnalyzeOutcome> {
-  // The run's rate controller lives on the main thread; this task reaches it through its port.
-  const remote = gate === undefined ? undefined : new RemoteGate(gate)
-  try {
-    return await analyzePage(task, summarizer, undefined, remote)
-  } finally {
-    await remote?.close()
-  }
+export default function analyze({ task }: WorkerTask): WorkerResult | Promise<WorkerResult> {
+  return summarizer === undefined ? preparePage(task) : analyzePage(task, summarizer)
 }
+
+parentPort?.postMessage(WORKER_READY)

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs'
 import { extname } from 'node:path'
 import yargs from 'yargs'
-import { emulatorOptionsFromArgs, runEmulatorCommand } from '../emulator/command.js'
 import { OutputError, UsageError } from '../errors.js'
 import { safeLine } from '../output/control-chars.js'
 import { asUsageError, type OutputFormat, type SummarizeOptions } from '../options.js'
@@ -12,10 +11,9 @@ import type { Table } from '../options/table.js'
 import { fromArgs, rejectNonNumbers } from '../options/yargs.js'
 import { VERSION } from '../version.js'
 import { demoArgs, emulatorArgs, summarizeArgs } from './args.js'
-import { runDemo } from './demo.js'
 import { EXIT } from './exit-codes.js'
 import type { CliIO } from './io.js'
-import { runJob, type OutputChoice } from './job.js'
+import type { OutputChoice } from './job.js'
 import { closest } from './suggest.js'
 
 /**
@@ -170,16 +168,22 @@ function checkInput(input: string): void {
   if (meant !== undefined) throw new UsageError(`cannot read input \`${input}\`: no such file; did you mean the command \`summarize-urls ${meant}\`?`)
 }
 
+// Each command loads its own modules when it runs (the job: undici, the DOM, Readability;
+// the emulator: its servers), so `--version` and `--help` pay for none of them.
 async function dispatch(argv: string[], io: CliIO): Promise<number> {
   const parsed = await parse(argv, io)
   switch (parsed.command) {
     case 'done':
       return EXIT.OK
-    case 'emulator':
+    case 'emulator': {
+      const { emulatorOptionsFromArgs, runEmulatorCommand } = await import('../emulator/command.js')
       // The emulator has nothing to drain: the first Ctrl-C or SIGTERM stops it.
       return runEmulatorCommand(emulatorOptionsFromArgs(parsed.args), { stdout: io.stdout, stderr: io.stderr }, io.stopSignal === undefined ? io.signal : AbortSignal.any([io.signal, io.stopSignal]))
-    case 'demo':
+    }
+    case 'demo': {
+      const { runDemo } = await import('./demo.js')
       return runDemo(fromArgs(DEMO_OPTIONS, parsed.args).options, output(parsed.args), io)
+    }
     case 'bench':
       return (await loadHarness()).runBenchCommand(parsed.args, { stdout: io.stdout, stderr: io.stderr, signal: io.stopSignal ?? io.signal })
     case 'tune':
@@ -187,6 +191,7 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
     case 'summarize': {
       const input = parsed.args['input'] as string
       checkInput(input)
+      const { runJob } = await import('./job.js')
       return runJob(input, toOptions(parsed.args), output(parsed.args), io)
     }
   }

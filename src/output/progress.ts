@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress'
+import { performance } from 'node:perf_hooks'
+import type { SingleBar } from 'cli-progress'
 import type { PageRecord } from '../record.js'
 import type { RunStats } from '../run.js'
 
@@ -21,49 +22,65 @@ export interface Progress {
  * Progress on stderr, so stdout stays pure data. The live bar (cli-progress: redraw
  * throttling, ETA and terminal width handled for us) shows done/total, errors, pages/s
  * and ETA; without a TTY a single line at the end says what happened.
+ *
+ * The summary line's time is the job's wall time from this call (the job's start: the
+ * credential probe, the first pages, the threads starting and stopping are all in it), so
+ * it agrees with what `time` says; the run's own pages/s is what the live bar shows.
  */
 export function createProgress(stream: NodeJS.WritableStream, options: ProgressOptions): Progress {
   if (options.quiet) return { start() {}, update() {}, stop() {}, close() {} }
-  let bar: cliProgress.SingleBar | undefined
+  const created = performance.now()
+  let bar: SingleBar | undefined
+  let closed = false
   let done = 0
   let errors = 0
   let started = 0
+  const speed = (): string => {
+    const seconds = (Date.now() - started) / 1000
+    return seconds > 0 ? (done / seconds).toFixed(1) : '0.0'
+  }
   return {
     start(total) {
       started = Date.now()
       if (!options.live) return
-      bar = new cliProgress.SingleBar(
-        {
-          stream: stream as NodeJS.WriteStream,
-          format: total === undefined ? '{value} pages | {errors} errors | {speed} pages/s' : '{bar} {value}/{total} | {errors} errors | {speed} pages/s | ETA {eta_formatted}',
-          hideCursor: true,
-          clearOnComplete: true,
-          etaBuffer: 50,
-          fps: 5,
-        },
-        cliProgress.Presets.shades_classic,
-      )
-      bar.start(total ?? 0, 0, { errors: 0, speed: '0.0' })
+      // cli-progress loads only when a bar is drawn (a TTY): pipes, logs and CI never need it.
+      // Pages that finish while it loads are counted; the bar starts from them.
+      void import('cli-progress').then(({ default: cliProgress }) => {
+        if (closed) return
+        bar = new cliProgress.SingleBar(
+          {
+            stream: stream as NodeJS.WriteStream,
+            format: total === undefined ? '{value} pages | {errors} errors | {speed} pages/s' : '{bar} {value}/{total} | {errors} errors | {speed} pages/s | ETA {eta_formatted}',
+            hideCursor: true,
+            clearOnComplete: true,
+            etaBuffer: 50,
+            fps: 5,
+          },
+          cliProgress.Presets.shades_classic,
+        )
+        bar.start(total ?? 0, done, { errors, speed: speed() })
+      })
     },
     update(record) {
       done += 1
       if (record.status === 'error') errors += 1
-      const seconds = (Date.now() - started) / 1000
-      bar?.update(done, { errors, speed: seconds > 0 ? (done / seconds).toFixed(1) : '0.0' })
+      bar?.update(done, { errors, speed: speed() })
     },
     stop(stats) {
       this.close()
-      stream.write(`${summaryLine(stats)}\n`)
+      stream.write(`${summaryLine(stats, performance.now() - created)}\n`)
     },
     close() {
+      closed = true
       bar?.stop()
       bar = undefined
     },
   }
 }
 
-export function summaryLine(stats: RunStats): string {
-  const seconds = stats.elapsedMs / 1000
+/** `wallMs`: the time the line reports, default the run's own (`stats.elapsedMs`). */
+export function summaryLine(stats: RunStats, wallMs = stats.elapsedMs): string {
+  const seconds = wallMs / 1000
   const rate = seconds > 0 ? stats.pages / seconds : 0
   const codes = Object.entries(stats.errors)
     .sort(([, a], [, b]) => b - a)

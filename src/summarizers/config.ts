@@ -1,6 +1,7 @@
-import { BedrockSummarizer, type BedrockSettings } from './bedrock.js'
+import type { CallGate } from '../control/gate.js'
+import type { BedrockSettings } from './bedrock.js'
 import { ExtractiveSummarizer } from './extractive.js'
-import type { Summarizer } from './summarizer.js'
+import type { Summarizer, SummaryRequest, SummaryResult } from './summarizer.js'
 
 /**
  * Which summarizer to build, as plain data: the main thread decides it once, and every
@@ -9,10 +10,35 @@ import type { Summarizer } from './summarizer.js'
 export type SummarizerConfig = { provider: 'extractive' } | { provider: 'bedrock'; settings: BedrockSettings }
 
 export function createSummarizer(config: SummarizerConfig): Summarizer {
-  return config.provider === 'bedrock' ? new BedrockSummarizer(config.settings) : new ExtractiveSummarizer()
+  return config.provider === 'bedrock' ? new DeferredBedrock(config.settings) : new ExtractiveSummarizer()
 }
 
 /** The model name records carry, known before any call is made. */
 export function modelName(config: SummarizerConfig): string {
   return config.provider === 'bedrock' ? config.settings.modelId : 'extractive'
+}
+
+/**
+ * The Bedrock summarizer, with the AWS SDK (about 0.2 s of module loading) loaded at the
+ * first call instead of when the summarizer is built: a run that never reaches a model
+ * (every page fails to fetch, `--version`, a worker thread that only extracts) never pays
+ * for it. Concurrent first calls share one load and one client.
+ */
+class DeferredBedrock implements Summarizer {
+  readonly provider = 'bedrock'
+  readonly #settings: BedrockSettings
+  #summarizer: Promise<Summarizer> | undefined
+
+  constructor(settings: BedrockSettings) {
+    this.#settings = settings
+  }
+
+  async summarize(request: SummaryRequest, signal?: AbortSignal, gate?: CallGate): Promise<SummaryResult> {
+    this.#summarizer ??= import('./bedrock.js').then(({ BedrockSummarizer }) => new BedrockSummarizer(this.#settings))
+    return (await this.#summarizer).summarize(request, signal, gate)
+  }
+
+  async close(): Promise<void> {
+    await (await this.#summarizer)?.close()
+  }
 }

@@ -1,4 +1,3 @@
-import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime'
 import { DEFAULT_RETRY_POLICY } from '../control/retry.js'
 import { UsageError } from '../errors.js'
 import type { ResolvedOptions } from '../options.js'
@@ -59,6 +58,8 @@ type Probe = { ok: true; region: string } | { ok: false; reason: string }
 async function probeAws(options: ResolvedOptions): Promise<Probe> {
   // The client resolves region and credentials exactly as every AWS tool does: flags, then
   // AWS_REGION / AWS_PROFILE, then the shared config files, SSO, container and instance roles.
+  // Loaded here, not at start-up: `--provider extractive` never needs the SDK.
+  const { BedrockRuntimeClient } = await import('@aws-sdk/client-bedrock-runtime')
   const client = new BedrockRuntimeClient({
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.profile === undefined ? {} : { profile: options.profile }),

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { AnalyzeOutcome, AnalyzeTask } from '../src/analyze.js'
+import type { RunningEmulator } from '../src/emulator/server.js'
+import type { Executor } from '../src/executors/executor.js'
+import { InlineExecutor } from '../src/executors/inline.js'
+import { PoolExecutor } from '../src/executors/pool.js'
+import type { SummarizerConfig } from '../src/summarizers/config.js'
+import { bedrockConfig, quietEmulator, useFakeAwsCredentials } from './helpers/bedrock.js'
+import { CORPUS_DIR, corpusPageNames } from './helpers/corpus.js'
+
+const task = (name: string): AnalyzeTask => ({
+  url: `http://corpus.test/${name}/`,
+  body: readFileSync(join(CORPUS_DIR, name, 'source.html')),
+  contentType: 'text/html',
+  headerCharset: undefined,
+  maxChars: 150,
+  maxInputChars: 12_000,
+})
+// Every fourth corpus page: a spread of languages, sizes and layouts.
+const tasks = corpusPageNames().filter((_, i) => i % 4 === 0).map(task)
+const light = (n: number): AnalyzeTask => ({ ...task(corpusPageNames()[0] as string), url: `http://x/light${n}`, body: new TextEncoder().encode(`<html><body><p>Light page ${n}: a harbour, its grain and its ships.</p></body></html>`) })
+
+/** What a record keeps of an outcome: timings differ from run to run. */
+const kept = (o: AnalyzeOutcome) => (o.status === 'ok' ? { status: o.status, title: o.title, lang: o.lang, summary: o.summary, model: o.model } : { status: o.status, code: o.error.code })
+
+async function analyzeAll(executor: Executor, pages: readonly AnalyzeTask[], concurrency: number): Promise<AnalyzeOutcome[]> {
+  const outcomes: AnalyzeOutcome[] = []
+  let next = 0
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < pages.length; i = next++) outcomes[i] = await executor.analyze(pages[i] as AnalyzeTask)
+    }),
+  )
+  return outcomes
+}
+
+async function compare(summarizer: SummarizerConfig): Promise<void> {
+  const inline = new InlineExecutor('async', 4, summarizer)
+  const pool = new PoolExecutor(2, 4, summarizer, undefined, { startThreads: 'at-once' })
+  try {
+    const [here, threaded] = [await analyzeAll(inline, tasks, 4), await analyzeAll(pool, tasks, 4)]
+    expect(here.every((o) => o.status === 'ok')).toBe(true)
+    expect(threaded.map(kept)).toEqual(here.map(kept))
+  } finally {
+    await Promise.all([inline.close(), pool.close()])
+  }
+}
+
+useFakeAwsCredentials()
+let emulator: RunningEmulator
+beforeAll(async () => {
+  emulator = await quietEmulator({ latencyMs: 5, jitterMs: 5, overshootRate: 0 })
+})
+afterAll(() => emulator.close())
+
+describe('pages done on a pool thread', () => {
+  it('get the records they get on the main thread, offline', () => compare({ provider: 'extractive' }), 60_000)
+
+  it('get the summaries they get on the main thread through Bedrock: the thread extracts, the main thread calls the model', () => compare(bedrockConfig(emulator.url)), 60_000)
+})
+
+describe('the pool starts its threads when the main thread is busy, not before', () => {
+  it('runs light pages spread over time on the main thread and starts no thread', async () => {
+    const pool = new PoolExecutor(2, 4, { provider: 'extractive' })
+    try {
+      for (let n = 0; n < 12; n++) {
+        expect((await pool.analyze(light(n))).status).toBe('ok')
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      expect(pool.threadsStarted).toBe(false)
+    } finally {
+      await pool.close()
+    }
+  })
+
+  it('starts them once corpus pages keep the main thread busy, and hands pages over with the same results', async () => {
+    const pool = new PoolExecutor(2, 8, { provider: 'extractive' })
+    const inline = new InlineExecutor('async', 8, { provider: 'extractive' })
+    try {
+      const pages = [...tasks, ...tasks.map((t) => ({ ...t, url: `${t.url}?again` }))]
+      const outcomes = await analyzeAll(pool, pages, 8)
+      expect(pool.threadsStarted).toBe(true)
+      expect(outcomes.map(kept)).toEqual((await analyzeAll(inline, pages, 8)).map(kept))
+    } finally {
+      await Promise.all([pool.close(), inline.close()])
+    }
+  }, 60_000)
+})
