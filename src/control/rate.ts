@@ -2,6 +2,7 @@ import { ERROR_CODES, PageError } from '../errors.js'
 import { AimdLimit } from './aimd.js'
 import { Breaker, notAttemptedMessage, type BreakerTrip } from './breaker.js'
 import type { CallGate, CallOutcome, Permit } from './gate.js'
+import type { LearnedLimits } from './limits.js'
 import { TokenBucket } from './token-bucket.js'
 
 /**
@@ -9,7 +10,8 @@ import { TokenBucket } from './token-bucket.js'
  * leave (workers reach it over a MessagePort, see gate-port.ts), so quotas are shared, not
  * multiplied per thread. It schedules waiters in arrival order under three mechanisms, each
  * answering a different failure users hit:
- * - token buckets for `--rpm` and `--tpm` (the quota, when the user knows it);
+ * - token buckets for `--rpm` and `--tpm` (the quota, when the user knows it, or when the
+ *   server states it in its replies and the user gave none);
  * - an AIMD in-flight limit (when they don't): a run settles near the real quota instead of
  *   retrying into a wall of 429s;
  * - a breaker for errors that repeat for every page: after a few, the run stops with one message.
@@ -42,6 +44,8 @@ export interface RateStats {
   /** The in-flight limit now. */
   limit: number
   maxInFlight: number
+  /** The quota adopted from the server's replies, where the user gave none; null when none was stated. */
+  learned: { rpm?: number; tpm?: number } | null
 }
 
 interface Waiter {
@@ -55,8 +59,11 @@ interface Waiter {
 export class RateController implements CallGate {
   readonly #now: () => number
   readonly #limit: AimdLimit
-  readonly #rpm: TokenBucket | undefined
-  readonly #tpm: TokenBucket | undefined
+  #rpm: TokenBucket | undefined
+  #tpm: TokenBucket | undefined
+  /** Whether each quota came from the user, who knows best: the server's figure is then ignored. */
+  readonly #given: { rpm: boolean; tpm: boolean }
+  #learned: { rpm?: number; tpm?: number } | null = null
   readonly #breaker: Breaker
   readonly #queue: Waiter[] = []
   readonly #tripListeners: Array<(trip: BreakerTrip) => void> = []
@@ -71,6 +78,7 @@ export class RateController implements CallGate {
     const now = this.#now()
     if (options.rpm !== undefined) this.#rpm = TokenBucket.forQuota(options.rpm, CLIENT_BURST_SECONDS, now)
     if (options.tpm !== undefined) this.#tpm = TokenBucket.forQuota(options.tpm, CLIENT_BURST_SECONDS, now)
+    this.#given = { rpm: options.rpm !== undefined, tpm: options.tpm !== undefined }
     this.#breaker = new Breaker(options.breakerThreshold)
   }
 
@@ -84,7 +92,7 @@ export class RateController implements CallGate {
   }
 
   stats(): RateStats {
-    return { ...this.#stats, limit: this.#limit.value }
+    return { ...this.#stats, limit: this.#limit.value, learned: this.#learned === null ? null : { ...this.#learned } }
   }
 
   acquire(estimatedTokens: number, signal?: AbortSignal): Promise<Permit> {
@@ -166,6 +174,7 @@ export class RateController implements CallGate {
         if (atLimit) this.#limit.onSuccess()
         this.#breaker.onSuccess()
         if (outcome.tokens !== undefined) this.#tpm?.give(estimatedTokens - outcome.tokens, now)
+        if (outcome.limits !== undefined) this.#learn(outcome.limits, now)
         return
       }
       case 'throttled': {
@@ -189,10 +198,34 @@ export class RateController implements CallGate {
     }
   }
 
+  /**
+   * Adopts a quota the server stated, for each limit the user left unset. A bucket is made
+   * anew only when the figure changes, starting at what the server said remains, so calls it
+   * already counted are not spent twice.
+   */
+  #learn(limits: LearnedLimits, now: number): void {
+    const learned = { ...this.#learned }
+    if (!this.#given.rpm && limits.rpm !== undefined && limits.rpm !== learned.rpm) {
+      learned.rpm = limits.rpm
+      this.#rpm = learnedBucket(limits.rpm, limits.remainingRequests, now)
+    }
+    if (!this.#given.tpm && limits.tpm !== undefined && limits.tpm !== learned.tpm) {
+      learned.tpm = limits.tpm
+      this.#tpm = learnedBucket(limits.tpm, limits.remainingTokens, now)
+    }
+    if (learned.rpm !== undefined || learned.tpm !== undefined) this.#learned = learned
+  }
+
   #refuseAll(trip: BreakerTrip): void {
     for (const waiter of this.#queue.splice(0)) this.#settle(waiter, () => waiter.reject(notAttempted(trip)))
     for (const listener of this.#tripListeners) listener(trip)
   }
+}
+
+function learnedBucket(perMinute: number, remaining: number | undefined, now: number): TokenBucket {
+  const bucket = TokenBucket.forQuota(perMinute, CLIENT_BURST_SECONDS, now)
+  if (remaining !== undefined) bucket.take(Math.max(0, bucket.capacity - remaining), now)
+  return bucket
 }
 
 function notAttempted(trip: BreakerTrip): PageError {
