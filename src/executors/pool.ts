@@ -4,7 +4,7 @@ import { serveGate } from '../control/gate-port.js'
 import type { CallGate } from '../control/gate.js'
 import type { AnalyzeOutcome, AnalyzeTask } from '../analyze.js'
 import { ERROR_CODES, type ErrorData } from '../errors.js'
-import type { SummarizerConfig } from '../summarizers/config.js'
+import { perThread, type SummarizerConfig } from '../summarizers/config.js'
 import type { Executor } from './executor.js'
 
 /** What each worker thread receives once, at start-up. */
@@ -55,7 +55,7 @@ export class PoolExecutor implements Executor {
     const perWorker = Math.ceil(concurrency / threads)
     const workerData: WorkerInit = {
       // Each thread's HTTP agent needs only its share of the sockets.
-      summarizer: summarizer.provider === 'bedrock' ? { provider: 'bedrock', settings: { ...summarizer.settings, maxSockets: perWorker } } : summarizer,
+      summarizer: perThread(summarizer, perWorker),
     }
     this.#options = {
       filename: WORKER_URL.href,
