@@ -30,6 +30,7 @@ export function emulatorArgs<T>(y: Argv<T>) {
     rpm: { type: 'number', requiresArg: true, defaultDescription: 'no limit', describe: 'requests per minute (a Bedrock quota); calls over it get ThrottlingException (429)' },
     tpm: { type: 'number', requiresArg: true, defaultDescription: 'no limit', describe: 'tokens per minute (a Bedrock quota): input + maxTokens charged per call, the unused part refunded' },
     'burst-seconds': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.burstSeconds), describe: 'seconds of --rpm and --tpm quota that may be spent at once' },
+    'api-key': { type: 'string', requiresArg: true, defaultDescription: 'any', describe: 'the one key the OpenAI routes accept; any other gets 401 invalid_api_key' },
     'max-concurrency': { type: 'number', requiresArg: true, defaultDescription: 'no limit', describe: 'calls in flight at once; one more gets ThrottlingException (429)' },
     'reset-rate': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.resetRate), describe: 'fraction of calls whose connection is reset with no reply' },
     'stall-rate': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.stallRate), describe: 'fraction of calls never answered (held until the client gives up)' },

@@ -17,6 +17,7 @@ export function emulatorOptionsFromArgs(args: Record<string, unknown>): Emulator
     burstSeconds: args['burstSeconds'] as number | undefined,
     maxConcurrency: args['maxConcurrency'] as number | undefined,
     deniedModels: args['denyModel'] as string[] | undefined,
+    apiKey: args['apiKey'] as string | undefined,
   }
 }
 

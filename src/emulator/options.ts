@@ -18,8 +18,10 @@ export interface EmulatorOptions {
   errorRate?: number
   /** Share of replies that run past the requested length (about 1.6×), as real models do, 0 to 1. Default 0.25. */
   overshootRate?: number
-  /** Model ids answered with AccessDeniedException, as if access was never enabled. Default none. */
+  /** Model ids answered with AccessDeniedException, as if access was never enabled (OpenAI routes: 404 model_not_found). Default none. */
   deniedModels?: string[]
+  /** The one key the OpenAI routes accept (`Authorization: Bearer` or Azure's `api-key`); others get 401. Default: any non-empty key. */
+  apiKey?: string
   /**
    * Requests per minute, as Bedrock's quota: a call over it is answered at once with
    * ThrottlingException (429). Enforced as a token bucket refilled continuously, holding
@@ -60,7 +62,7 @@ export const EMULATOR_DEFAULTS = {
 }
 
 /** Limits stay unset when not given: no limit. */
-type LimitKey = 'rpm' | 'tpm' | 'maxConcurrency'
+type LimitKey = 'rpm' | 'tpm' | 'maxConcurrency' | 'apiKey'
 
 /** Options with every default applied: what the rest of the emulator reads. */
 export type EmulatorSettings = Required<Omit<EmulatorOptions, 'deniedModels' | LimitKey>> &
@@ -104,6 +106,9 @@ export function resolveEmulatorOptions(options: EmulatorOptions): EmulatorSettin
   for (const key of ['rpm', 'tpm', 'maxConcurrency'] as const) {
     const value = settings[key]
     if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw new TypeError(`${FLAGS[key]} must be an integer of 1 or more, got \`${String(value)}\``)
+  }
+  if (settings.apiKey !== undefined && !(typeof settings.apiKey === 'string' && settings.apiKey.trim() !== '')) {
+    throw new TypeError(`--api-key must be a non-empty string, got \`${String(settings.apiKey)}\``)
   }
   const { burstSeconds } = settings
   if (!(typeof burstSeconds === 'number' && burstSeconds > 0 && Number.isFinite(burstSeconds))) {
