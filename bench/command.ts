@@ -70,6 +70,7 @@ export function tuneOptionsFromArgs(args: Record<string, unknown>): TuneOptions 
     throttleRate: args['throttleRate'] as number | undefined,
     endpointUrl: args['endpointUrl'] as string | undefined,
     provider: args['provider'] as string | undefined,
+    baseUrl: args['baseUrl'] as string | undefined,
     model: args['model'] as string | undefined,
     region: args['region'] as string | undefined,
     profile: args['profile'] as string | undefined,

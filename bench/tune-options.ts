@@ -27,8 +27,10 @@ export interface TuneOptions {
   throttleRate?: number
   /** Tune against this Bedrock Runtime endpoint instead of a spawned emulator. Default: the emulator. */
   endpointUrl?: string
-  /** `bedrock`: tune against Amazon Bedrock itself. Default: the emulator. */
+  /** `bedrock`: tune against Amazon Bedrock itself; `openai`: against OpenAI or `baseUrl`. Default: the emulator. */
   provider?: string
+  /** With `provider: 'openai'`: the OpenAI-compatible server (else `OPENAI_BASE_URL`, then OpenAI's). */
+  baseUrl?: string
   model?: string
   region?: string
   profile?: string
@@ -51,7 +53,7 @@ export interface ResolvedTuneOptions {
   emulatorMaxConcurrency: number | undefined
   throttleRate: number | undefined
   /** Where model calls go: the spawned emulator, or a real endpoint (billed unless it is on this machine). */
-  target: { kind: 'emulator' } | { kind: 'endpoint'; endpointUrl: string | undefined; model: string | undefined; region: string | undefined; profile: string | undefined; billed: boolean }
+  target: { kind: 'emulator' } | { kind: 'endpoint'; provider: 'bedrock' | 'openai'; endpointUrl: string | undefined; baseUrl: string | undefined; model: string | undefined; region: string | undefined; profile: string | undefined; billed: boolean }
   yes: boolean
   json: string | undefined
 }
@@ -114,8 +116,11 @@ export function resolveTuneOptions(options: TuneOptions = {}): ResolvedTuneOptio
   const endpointUrl = optionalString('--endpoint-url', options.endpointUrl)
   if (endpointUrl !== undefined && !isHttpUrl(endpointUrl)) throw new TypeError(`--endpoint-url must be an http: or https: URL, got \`${endpointUrl}\``)
   const provider = optionalString('--provider', options.provider)
-  if (provider !== undefined && provider !== 'bedrock') throw new TypeError(`--provider must be bedrock (or left out for the emulator), got \`${provider}\``)
-  const real = endpointUrl !== undefined || provider === 'bedrock'
+  if (provider !== undefined && provider !== 'bedrock' && provider !== 'openai') throw new TypeError(`--provider must be bedrock or openai (or left out for the emulator), got \`${provider}\``)
+  const baseUrl = optionalString('--base-url', options.baseUrl)
+  if (baseUrl !== undefined && !isHttpUrl(baseUrl)) throw new TypeError(`--base-url must be an http: or https: URL, got \`${baseUrl}\``)
+  if (baseUrl !== undefined && provider !== 'openai') throw new RangeError('--base-url needs --provider openai')
+  const real = endpointUrl !== undefined || provider !== undefined
   const emulatorOnly = { '--emulator-rpm': options.emulatorRpm, '--emulator-tpm': options.emulatorTpm, '--emulator-max-concurrency': options.emulatorMaxConcurrency, '--throttle-rate': options.throttleRate }
   for (const [flag, value] of Object.entries(emulatorOnly)) {
     if (real && value !== undefined) throw new RangeError(`${flag} shapes the spawned emulator; it cannot be used with --endpoint-url or --provider bedrock`)
@@ -135,11 +140,13 @@ export function resolveTuneOptions(options: TuneOptions = {}): ResolvedTuneOptio
     target: real
       ? {
           kind: 'endpoint',
+          provider: provider === 'openai' ? 'openai' : 'bedrock',
           endpointUrl,
+          baseUrl,
           model: optionalString('--model', options.model),
           region: optionalString('--region', options.region),
           profile: optionalString('--profile', options.profile),
-          billed: endpointUrl === undefined || !isLoopbackUrl(endpointUrl),
+          billed: provider === 'openai' ? baseUrl === undefined || !isLoopbackUrl(baseUrl) : endpointUrl === undefined || !isLoopbackUrl(endpointUrl),
         }
       : { kind: 'emulator' },
     yes: options.yes === true,
