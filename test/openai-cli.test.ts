@@ -12,7 +12,10 @@ import { CORPUS_DIR, corpusPageNames } from './helpers/corpus.js'
 
 const run = promisify(execFile)
 const root = fileURLToPath(new URL('..', import.meta.url))
-const bin = fileURLToPath(new URL('../dist/src/cli/bin.js', import.meta.url))
+// A build of its own, beside dist/: other test files rebuild dist/ while they run, and a bin
+// started mid-rebuild would load half-written files.
+const outDir = fileURLToPath(new URL('../dist/.openai-cli-test/', import.meta.url))
+const bin = join(outDir, 'src/cli/bin.js')
 const KEY = 'sk-openai-cli-test-key-never-printed-0123456789'
 const names = corpusPageNames()
 
@@ -22,7 +25,7 @@ const emulators: RunningEmulator[] = []
 
 // The built bin is what users run: compiled JavaScript, with the compiled worker file.
 beforeAll(async () => {
-  await run('npm', ['run', 'build'], { cwd: root })
+  await run('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', outDir], { cwd: root })
   pages = await serveDirectory(CORPUS_DIR)
   dir = mkdtempSync(join(tmpdir(), 'summarize-urls-openai-'))
 }, 120_000)
@@ -30,6 +33,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([pages.close(), ...emulators.map((e) => e.close())])
   rmSync(dir, { recursive: true, force: true })
+  rmSync(outDir, { recursive: true, force: true })
 })
 
 async function emulator(options: EmulatorOptions): Promise<RunningEmulator> {
