@@ -46,9 +46,10 @@ export const TUNE_OPTIONS = {
   throttleRate: { flag: 'throttle-rate', kind: 'number', min: 0, max: 1, arg: 'P', defaultText: '`0`', group: EMULATOR, help: 'fraction of calls the emulator throttles at random' },
   endpointUrl: { flag: 'endpoint-url', kind: 'string', arg: 'URL', group: REAL, help: 'tune against this Bedrock Runtime endpoint instead of a spawned emulator' },
   provider: {
-    flag: 'provider', kind: 'enum', values: ['bedrock'], expected: 'bedrock (or left out for the emulator)', defaultText: 'the emulator', group: REAL,
-    help: '`bedrock`: tune against Amazon Bedrock itself (costs money)',
+    flag: 'provider', kind: 'enum', values: ['bedrock', 'openai'], expected: 'bedrock or openai (or left out for the emulator)', defaultText: 'the emulator', group: REAL,
+    help: '`bedrock`: tune against Amazon Bedrock itself (costs money); `openai`: against OpenAI or `--base-url`',
   },
+  baseUrl: { flag: 'base-url', kind: 'string', arg: 'URL', group: REAL, help: 'with `--provider openai`: the OpenAI-compatible server (else `OPENAI_BASE_URL`, then OpenAI\'s)' },
   model: { flag: 'model', kind: 'string', arg: 'ID', group: REAL, help: 'model id for a real endpoint' },
   region: { flag: 'region', kind: 'string', arg: 'R', group: REAL, help: 'AWS region for a real endpoint' },
   profile: { flag: 'profile', kind: 'string', arg: 'P', group: REAL, help: 'AWS profile for a real endpoint' },
@@ -61,12 +62,12 @@ export type TuneTable = typeof TUNE_OPTIONS
 /** Everything `summarize-urls tune` can be told. Every field is optional; `resolveTuneOptions()` fills the rest. */
 export type TuneOptions = OptionsOf<TuneTable>
 
-type EndpointKey = 'endpointUrl' | 'provider' | 'model' | 'region' | 'profile'
+type EndpointKey = 'endpointUrl' | 'provider' | 'baseUrl' | 'model' | 'region' | 'profile'
 
 export type ResolvedTuneOptions = Omit<ResolvedOf<TuneTable>, EndpointKey | 'jitterMs'> & {
   jitterMs: number
   /** Where model calls go: the spawned emulator, or a real endpoint (billed unless it is on this machine). */
-  target: { kind: 'emulator' } | { kind: 'endpoint'; endpointUrl: string | undefined; model: string | undefined; region: string | undefined; profile: string | undefined; billed: boolean }
+  target: { kind: 'emulator' } | { kind: 'endpoint'; provider: 'bedrock' | 'openai'; endpointUrl: string | undefined; baseUrl: string | undefined; model: string | undefined; region: string | undefined; profile: string | undefined; billed: boolean }
 }
 
 export const TUNE_DEFAULTS: DefaultsOf<TuneTable> & { freeRequests: number } = { ...defaultsOf(TUNE_OPTIONS), freeRequests: FREE_REQUESTS }
@@ -79,7 +80,7 @@ export function isLoopbackUrl(url: string): boolean {
 
 /** The only place tune defaults are applied and tune options validated. */
 export function resolveTuneOptions(options: TuneOptions = {}): ResolvedTuneOptions {
-  const { endpointUrl, provider, model, region, profile, ...resolved } = resolveTable(TUNE_OPTIONS, options)
+  const { endpointUrl, provider, baseUrl, model, region, profile, ...resolved } = resolveTable(TUNE_OPTIONS, options)
   if (resolved.quick) {
     if (options.threads === undefined) resolved.threads = threadGrid(true)
     if (options.concurrency === undefined) resolved.concurrency = [...TUNE_QUICK.concurrency]
@@ -88,15 +89,28 @@ export function resolveTuneOptions(options: TuneOptions = {}): ResolvedTuneOptio
   const jitterMs = resolved.jitterMs ?? Math.round(resolved.latencyMs / 10)
   if (jitterMs > resolved.latencyMs) throw new TypeError(`--jitter-ms must be a number of milliseconds from 0 to --latency-ms, got \`${jitterMs}\``)
   if (endpointUrl !== undefined && !isHttpUrl(endpointUrl)) throw new TypeError(`--endpoint-url must be an http: or https: URL, got \`${endpointUrl}\``)
-  const real = endpointUrl !== undefined || provider === 'bedrock'
+  if (baseUrl !== undefined && !isHttpUrl(baseUrl)) throw new TypeError(`--base-url must be an http: or https: URL, got \`${baseUrl}\``)
+  if (baseUrl !== undefined && provider !== 'openai') throw new RangeError('--base-url needs --provider openai')
+  const real = endpointUrl !== undefined || provider !== undefined
   for (const key of ['emulatorRpm', 'emulatorTpm', 'emulatorMaxConcurrency', 'throttleRate'] as const) {
     if (real && options[key] !== undefined) {
-      throw new RangeError(`--${TUNE_OPTIONS[key].flag} shapes the spawned emulator; it cannot be used with --${TUNE_OPTIONS.endpointUrl.flag} or --${TUNE_OPTIONS.provider.flag} bedrock`)
+      throw new RangeError(`--${TUNE_OPTIONS[key].flag} shapes the spawned emulator; it cannot be used with --${TUNE_OPTIONS.endpointUrl.flag} or --${TUNE_OPTIONS.provider.flag}`)
     }
   }
   return {
     ...resolved,
     jitterMs,
-    target: real ? { kind: 'endpoint', endpointUrl, model, region, profile, billed: endpointUrl === undefined || !isLoopbackUrl(endpointUrl) } : { kind: 'emulator' },
+    target: real
+      ? {
+          kind: 'endpoint',
+          provider: provider ?? 'bedrock',
+          endpointUrl,
+          baseUrl,
+          model,
+          region,
+          profile,
+          billed: provider === 'openai' ? baseUrl === undefined || !isLoopbackUrl(baseUrl) : endpointUrl === undefined || !isLoopbackUrl(endpointUrl),
+        }
+      : { kind: 'emulator' },
   }
 }

@@ -4,7 +4,7 @@ import type { EmulatorStats } from '../src/emulator/server.js'
 import { UsageError } from '../src/errors.js'
 import { DEFAULTS, resolveOptions } from '../src/options.js'
 import { redactUrlsInText } from '../src/redact.js'
-import type { SummarizerConfig } from '../src/summarizers/config.js'
+import { perThread, type SummarizerConfig } from '../src/summarizers/config.js'
 import { resolveSummarizer } from '../src/summarizers/resolve.js'
 import { emulatorSummarizer, pageUrls, startEmulatorChild, startPageServerChild, type BenchIO } from './bench.js'
 import { repeatTo, resolveCorpus, type Corpus } from './corpus.js'
@@ -58,7 +58,8 @@ export async function runTune(options: TuneOptions, io: BenchIO): Promise<TuneRe
   const planned = settings.reduce((n, s) => n + s.pages, 0)
   const { target } = resolved
   if (target.kind === 'endpoint' && target.billed && planned > TUNE_DEFAULTS.freeRequests && !resolved.yes) {
-    const where = target.endpointUrl === undefined ? 'Amazon Bedrock' : redactUrlsInText(target.endpointUrl)
+    const url = target.provider === 'openai' ? target.baseUrl : target.endpointUrl
+    const where = url === undefined ? (target.provider === 'openai' ? 'OpenAI' : 'Amazon Bedrock') : redactUrlsInText(url)
     throw new UsageError(
       `tune would send about ${planned} model requests to ${where}, which are billed; pass --yes to go ahead, or shrink the sweep (--concurrency, --threads, --rounds) to ${TUNE_DEFAULTS.freeRequests} or fewer`,
     )
@@ -74,9 +75,10 @@ export async function runTune(options: TuneOptions, io: BenchIO): Promise<TuneRe
   const maxConcurrency = Math.max(...resolved.concurrency)
   if (target.kind === 'endpoint') {
     const summarizerOptions = resolveOptions({
-      provider: 'bedrock',
+      provider: target.provider,
       concurrency: maxConcurrency,
       ...(target.endpointUrl === undefined ? {} : { endpointUrl: target.endpointUrl }),
+      ...(target.baseUrl === undefined ? {} : { baseUrl: target.baseUrl }),
       ...(target.model === undefined ? {} : { model: target.model }),
       ...(target.region === undefined ? {} : { region: target.region }),
       ...(target.profile === undefined ? {} : { profile: target.profile }),
@@ -123,7 +125,7 @@ export async function runTune(options: TuneOptions, io: BenchIO): Promise<TuneRe
           urls: pageUrls(pages.url, repeatTo(paths, setting.pages)),
           concurrency: setting.concurrency,
           threads: setting.threads,
-          summarizer: summarizer.provider === 'bedrock' ? { provider: 'bedrock', settings: { ...summarizer.settings, maxSockets: setting.concurrency } } : summarizer,
+          summarizer: perThread(summarizer, setting.concurrency),
           maxChars: DEFAULTS.maxChars,
         },
         target.kind === 'emulator',

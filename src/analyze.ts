@@ -102,7 +102,7 @@ export async function summarizePrepared(prepared: PreparedPage, summarizer: Summ
     // Models overshoot length limits, so the limit is enforced here, once, for every provider.
     const fitted = fitToLength(result.summary.trim(), request.maxChars, lang)
     if (fitted.text === '') {
-      throw new PageError(ERROR_CODES.MODEL_ERROR, `the ${summarizer.provider === 'bedrock' ? 'model' : 'summarizer'} returned no summary that fits ${request.maxChars} characters`, { attempts: result.attempts })
+      throw new PageError(ERROR_CODES.MODEL_ERROR, `the ${summarizer.provider === 'extractive' ? 'summarizer' : 'model'} returned no summary that fits ${request.maxChars} characters`, { attempts: result.attempts })
     }
     return { status: 'ok', title, lang, summary: fitted.text, truncated: fitted.truncated, model: result.model, usage: result.usage, timingsMs }
   } catch (error) {

@@ -3,7 +3,7 @@ import { JOB_OPTIONS, type JobTable } from './options/job.js'
 import { defaultsOf, type DefaultsOf, type OptionsOf, type ResolvedOf } from './options/table.js'
 import { resolveTable } from './options/validate.js'
 
-export { DEFAULT_MODEL, OUTPUT_FORMATS, PROVIDERS, STRATEGIES, type OutputFormat, type Provider, type Strategy } from './options/job.js'
+export { DEFAULT_MODEL, DEFAULT_OPENAI_MODEL, OUTPUT_FORMATS, PROVIDERS, STRATEGIES, type OutputFormat, type Provider, type Strategy } from './options/job.js'
 
 /**
  * Everything a run can be told. Every field is optional; `resolveOptions()` fills the rest.
@@ -41,6 +41,9 @@ export function resolveJobOptions<T extends JobTable>(table: T, options: Options
   }
   if (resolved.endpointUrl !== undefined && !isHttpUrl(resolved.endpointUrl)) {
     throw new TypeError(`--${table.endpointUrl.flag} must be an http: or https: URL, got \`${resolved.endpointUrl}\``)
+  }
+  if (resolved.baseUrl !== undefined && !isHttpUrl(resolved.baseUrl)) {
+    throw new TypeError(`--${table.baseUrl.flag} must be an http: or https: URL, got \`${resolved.baseUrl}\``)
   }
   return {
     ...(resolved as ResolvedOf<T>),

@@ -3,11 +3,12 @@ import { toErrorData } from './errors.js'
 import type { Executor } from './executors/executor.js'
 import type { PageFetcher } from './fetch.js'
 import { errorRecord, outcomeRecord, type PageRecord, type RecordContext } from './record.js'
+import type { SummarizerProvider } from './summarizers/summarizer.js'
 
 export interface PageContext {
   fetcher: PageFetcher
   executor: Executor
-  provider: 'bedrock' | 'extractive'
+  provider: SummarizerProvider
   model: string
   maxChars: number
   maxInputChars: number

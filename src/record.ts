@@ -1,7 +1,7 @@
 import type { AnalyzeOutcome } from './analyze.js'
 import type { ErrorData } from './errors.js'
 import { displayUrl } from './redact.js'
-import type { TokenUsage } from './summarizers/summarizer.js'
+import type { SummarizerProvider, TokenUsage } from './summarizers/summarizer.js'
 
 /** Milliseconds spent on each step of a page; `total` is wall time from start to record. */
 export interface Timings {
@@ -20,7 +20,7 @@ interface RecordCommon {
   finalUrl: string | null
   title: string | null
   lang: string | null
-  provider: 'bedrock' | 'extractive'
+  provider: SummarizerProvider
   model: string
   timingsMs: Timings
 }
@@ -46,7 +46,7 @@ export type PageRecord =
 export interface RecordContext {
   line: number
   url: string
-  provider: 'bedrock' | 'extractive'
+  provider: SummarizerProvider
   model: string
 }
 

@@ -77,7 +77,7 @@ export async function runSummaries(
   setMaxListeners(options.concurrency * 4 + 16, signal)
   // One rate controller for the whole run, whatever the strategy: worker threads reach it
   // over a port, so --rpm and --tpm are the run's quota, not each thread's.
-  const rate = summarizer.provider === 'bedrock' ? new RateController({ maxConcurrency: options.concurrency, rpm: options.rpm, tpm: options.tpm }) : undefined
+  const rate = summarizer.provider !== 'extractive' ? new RateController({ maxConcurrency: options.concurrency, rpm: options.rpm, tpm: options.tpm }) : undefined
   let breaker: BreakerTrip | null = null
   // The breaker does not stop reading: every remaining line still gets its NOT_ATTEMPTED
   // record (cheaply: nothing is fetched), so the output accounts for the whole input.

@@ -1,6 +1,7 @@
 import { ERROR_CODES, PageError } from '../errors.js'
 import { outcomeOf, type CallGate, type Permit } from './gate.js'
 import { withRetry, type RetryPolicy } from './retry.js'
+import type { LearnedLimits } from './limits.js'
 import type { Classify, ErrorVerdict } from './verdict.js'
 
 /**
@@ -9,8 +10,8 @@ import type { Classify, ErrorVerdict } from './verdict.js'
  * throws (HTTP errors, resets, timeouts) goes to the provider's `Classify` instead.
  */
 export type CallReply<T> =
-  /** `tokens`: input + output tokens the provider billed, when it says. */
-  | { ok: true; value: T; tokens?: number | undefined }
+  /** `tokens`: input + output tokens the provider billed, when it says; `limits`: the quota its reply stated. */
+  | { ok: true; value: T; tokens?: number | undefined; limits?: LearnedLimits | undefined }
   | { ok: false; verdict: ErrorVerdict }
 
 export interface CallOptions {
@@ -63,7 +64,7 @@ export async function callWithPolicy<T>(
         permit?.done(outcomeOf(reply.verdict))
         return reply
       }
-      permit?.done(reply.tokens === undefined ? { kind: 'ok' } : { kind: 'ok', tokens: reply.tokens })
+      permit?.done({ kind: 'ok', ...(reply.tokens === undefined ? {} : { tokens: reply.tokens }), ...(reply.limits === undefined ? {} : { limits: reply.limits }) })
       return { ok: true, value: reply.value }
     },
     options.retry,

@@ -1,11 +1,15 @@
 import { ERROR_CODES } from '../errors.js'
 import type { ErrorCode } from '../errors.js'
+import type { LearnedLimits } from './limits.js'
 import type { ErrorVerdict } from './verdict.js'
 
 /** How a model call ended, as the gate needs to know it. Plain data: it crosses threads. */
 export type CallOutcome =
-  /** Answered. `tokens`: input + output tokens actually used, to correct the estimate. */
-  | { kind: 'ok'; tokens?: number }
+  /**
+   * Answered. `tokens`: input + output tokens actually used, to correct the estimate.
+   * `limits`: the quota the server stated in the reply, adopted where the user set none.
+   */
+  | { kind: 'ok'; tokens?: number; limits?: LearnedLimits }
   /** Throttled (429 or a quota error). `retryAfterMs`: the server's Retry-After. */
   | { kind: 'throttled'; retryAfterMs?: number }
   /** Failed in a way that may not repeat (5xx, reset, timeout, invalid request). */

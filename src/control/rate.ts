@@ -3,6 +3,7 @@ import { AimdLimit } from './aimd.js'
 import { Breaker, notAttemptedMessage, type BreakerTrip } from './breaker.js'
 import { CubicRate } from './cubic.js'
 import type { CallGate, CallOutcome, Permit } from './gate.js'
+import type { LearnedLimits } from './limits.js'
 import { TokenBucket } from './token-bucket.js'
 
 /**
@@ -10,7 +11,8 @@ import { TokenBucket } from './token-bucket.js'
  * leave (workers reach it over a MessagePort, see gate-port.ts), so quotas are shared, not
  * multiplied per thread. It schedules waiters in arrival order under four mechanisms, each
  * answering a different failure users hit:
- * - token buckets for `--rpm` and `--tpm` (the quota, when the user knows it);
+ * - token buckets for `--rpm` and `--tpm` (the quota, when the user knows it, or when the
+ *   server states it in its replies and the user gave none);
  * - a learned send rate (when they don't, see cubic.ts), paced by a token bucket too, so
  *   that retries of throttled calls cannot outrun the quota: the tightest bucket wins;
  * - an AIMD in-flight limit, for a provider that limits calls in flight rather than per minute;
@@ -49,6 +51,8 @@ export interface RateStats {
    * came (CUBIC's W), the run's estimate of its quota. Null when nothing throttled the run.
    */
   learnedRpm: number | null
+  /** The quota adopted from the server's replies (x-ratelimit-*), where the user gave none; null when none was stated. */
+  serverQuota: { rpm?: number; tpm?: number } | null
 }
 
 interface Waiter {
@@ -62,8 +66,11 @@ interface Waiter {
 export class RateController implements CallGate {
   readonly #now: () => number
   readonly #limit: AimdLimit
-  readonly #rpm: TokenBucket | undefined
-  readonly #tpm: TokenBucket | undefined
+  #rpm: TokenBucket | undefined
+  #tpm: TokenBucket | undefined
+  /** Whether each quota came from the user, who knows best: the server's figure is then ignored. */
+  readonly #given: { rpm: boolean; tpm: boolean }
+  #stated: { rpm?: number; tpm?: number } | null = null
   readonly #cubic = new CubicRate()
   /** Paces the learned rate; made at the first throttle. */
   #learned: TokenBucket | undefined
@@ -81,6 +88,7 @@ export class RateController implements CallGate {
     const now = this.#now()
     if (options.rpm !== undefined) this.#rpm = TokenBucket.forQuota(options.rpm, CLIENT_BURST_SECONDS, now)
     if (options.tpm !== undefined) this.#tpm = TokenBucket.forQuota(options.tpm, CLIENT_BURST_SECONDS, now)
+    this.#given = { rpm: options.rpm !== undefined, tpm: options.tpm !== undefined }
     this.#breaker = new Breaker(options.breakerThreshold)
   }
 
@@ -95,7 +103,12 @@ export class RateController implements CallGate {
 
   stats(): RateStats {
     const ceiling = this.#cubic.ceilingPerSecond
-    return { ...this.#stats, limit: this.#limit.value, learnedRpm: ceiling === undefined ? null : Math.round(ceiling * 60) }
+    return {
+      ...this.#stats,
+      limit: this.#limit.value,
+      learnedRpm: ceiling === undefined ? null : Math.round(ceiling * 60),
+      serverQuota: this.#stated === null ? null : { ...this.#stated },
+    }
   }
 
   acquire(estimatedTokens: number, signal?: AbortSignal): Promise<Permit> {
@@ -180,6 +193,7 @@ export class RateController implements CallGate {
         if (atLimit) this.#limit.onSuccess()
         this.#breaker.onSuccess()
         if (outcome.tokens !== undefined) this.#tpm?.give(estimatedTokens - outcome.tokens, now)
+        if (outcome.limits !== undefined) this.#adoptServerQuota(outcome.limits, now)
         return
       }
       case 'throttled': {
@@ -202,6 +216,24 @@ export class RateController implements CallGate {
         // charged, as a provider charges a request it rejected late.
         return
     }
+  }
+
+  /**
+   * Adopts a quota the server stated, for each limit the user left unset. A bucket is made
+   * anew only when the figure changes, starting at what the server said remains, so calls it
+   * already counted are not spent twice.
+   */
+  #adoptServerQuota(limits: LearnedLimits, now: number): void {
+    const stated = { ...this.#stated }
+    if (!this.#given.rpm && limits.rpm !== undefined && limits.rpm !== stated.rpm) {
+      stated.rpm = limits.rpm
+      this.#rpm = statedBucket(limits.rpm, limits.remainingRequests, now)
+    }
+    if (!this.#given.tpm && limits.tpm !== undefined && limits.tpm !== stated.tpm) {
+      stated.tpm = limits.tpm
+      this.#tpm = statedBucket(limits.tpm, limits.remainingTokens, now)
+    }
+    if (stated.rpm !== undefined || stated.tpm !== undefined) this.#stated = stated
   }
 
   /** The learned rate's bucket, following the curve to `now`; undefined before the first throttle. */
@@ -227,4 +259,11 @@ function notAttempted(trip: BreakerTrip): PageError {
 
 function cancelled(): PageError {
   return new PageError(ERROR_CODES.ABORTED, 'cancelled while waiting for a model call slot')
+}
+
+/** A bucket for a quota the server stated, already spent down to what it said remains. */
+function statedBucket(perMinute: number, remaining: number | undefined, now: number): TokenBucket {
+  const bucket = TokenBucket.forQuota(perMinute, CLIENT_BURST_SECONDS, now)
+  if (remaining !== undefined) bucket.take(Math.max(0, bucket.capacity - remaining), now)
+  return bucket
 }

@@ -27,6 +27,16 @@ export interface Refused {
 
 type QuotaSettings = Pick<EmulatorSettings, 'rpm' | 'tpm' | 'burstSeconds' | 'maxConcurrency' | 'now'>
 
+/** A quota as a server states it in `x-ratelimit-*` headers. */
+export interface QuotaState {
+  /** The quota per minute. */
+  limit: number
+  /** What could be spent at once now (the bucket's level, never below 0). */
+  remaining: number
+  /** Until the bucket is full again, in ms. */
+  resetMs: number
+}
+
 export class Quotas {
   readonly #settings: QuotaSettings
   readonly #rpm: TokenBucket | undefined
@@ -39,6 +49,25 @@ export class Quotas {
     this.#settings = settings
     this.#rpm = settings.rpm === undefined ? undefined : quotaBucket(settings.rpm, settings.burstSeconds, startedMs)
     this.#tpm = settings.tpm === undefined ? undefined : quotaBucket(settings.tpm, settings.burstSeconds, startedMs)
+  }
+
+  /** The rpm and tpm quotas and what is left of them now; undefined where there is no limit. */
+  state(): { rpm: QuotaState | undefined; tpm: QuotaState | undefined } {
+    const nowMs = this.#settings.now()
+    const of = (bucket: TokenBucket | undefined): QuotaState | undefined => {
+      if (bucket === undefined) return undefined
+      const level = bucket.level(nowMs)
+      return { limit: bucket.perMinute, remaining: Math.max(0, Math.floor(level)), resetMs: Math.ceil(((bucket.capacity - level) * 60_000) / bucket.perMinute) }
+    }
+    return { rpm: of(this.#rpm), tpm: of(this.#tpm) }
+  }
+
+  /** How long until a request refused for `reason` would be admitted, in ms (0 for the in-flight limit, which frees when a call ends). */
+  waitMs(reason: Refused['reason'], inputTokens: number, maxTokens: number | undefined): number {
+    const nowMs = this.#settings.now()
+    if (reason === 'rpm') return this.#rpm?.waitMs(1, nowMs) ?? 0
+    if (reason === 'tpm') return this.#tpm?.waitMs(inputTokens + (maxTokens ?? DEFAULT_MAX_TOKENS_CHARGE), nowMs) ?? 0
+    return 0
   }
 
   /** Takes the request's share of every quota, or says which one it is over. */

@@ -1,5 +1,5 @@
 /**
- * `startEmulator()`: a local Bedrock-compatible server, composed from the shared layer
+ * `startEmulator()`: a local Bedrock- and OpenAI-compatible server, composed from the shared layer
  * (options, fake model, quotas, fault dice, stats, HTTP) and the protocol modules in
  * `protocols/`. A new protocol is one module whose routes are added to `protocols` below.
  */
@@ -9,6 +9,7 @@ import type { Backend } from './invocation.js'
 import { resolveEmulatorOptions } from './options.js'
 import type { EmulatorOptions } from './options.js'
 import { bedrockRuntime } from './protocols/bedrock-runtime.js'
+import { openai } from './protocols/openai.js'
 import { StatsRecorder } from './stats.js'
 import type { EmulatorStats } from './stats.js'
 
@@ -18,7 +19,7 @@ export type { EmulatorOptions } from './options.js'
 export type { EmulatorSecond, EmulatorStats } from './stats.js'
 
 export interface RunningEmulator {
-  /** `http://127.0.0.1:PORT`: pass it as the Bedrock Runtime endpoint. */
+  /** `http://127.0.0.1:PORT`: pass it as the Bedrock Runtime endpoint, `${url}/v1` as the OpenAI base URL, or as the Azure endpoint. */
   url: string
   port: number
   stats(): EmulatorStats
@@ -36,7 +37,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     host: settings.host,
     port: settings.port,
     // The first protocol also answers requests that match no route.
-    protocols: [bedrockRuntime(backend)],
+    protocols: [bedrockRuntime(backend), openai(backend)],
     stats,
   })
   return { url: listening.url, port: listening.port, stats: () => stats.snapshot(), close: listening.close }

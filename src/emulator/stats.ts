@@ -23,7 +23,7 @@ export interface EmulatorStats {
   errors: number
   /** 400 and 404 replies. */
   validation: number
-  /** 403 replies. */
+  /** 401 and 403 replies. */
   denied: number
   /** Connections reset with no reply (`resetRate`). */
   reset: number
@@ -111,7 +111,7 @@ export class StatsRecorder {
     } else if (outcome >= 500) {
       stats.errors++
       row.errors++
-    } else if (outcome === 403) stats.denied++
+    } else if (outcome === 401 || outcome === 403) stats.denied++
     else if (outcome >= 400) stats.validation++
   }
 

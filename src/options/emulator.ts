@@ -21,7 +21,7 @@ export const EMULATOR_OPTIONS = {
   },
   deniedModels: {
     flag: 'deny-model', kind: 'list', item: { kind: 'string' }, allowEmpty: true, arg: 'ID', defaultText: 'none',
-    help: 'model ids answered `403 AccessDeniedException` (model not enabled); repeatable',
+    help: 'model ids answered `403 AccessDeniedException` (model not enabled; OpenAI routes: `404`); repeatable',
   },
   rpm: {
     // A token bucket refilled continuously, holding `burstSeconds` of quota (quota.ts).
@@ -35,6 +35,10 @@ export const EMULATOR_OPTIONS = {
   burstSeconds: {
     flag: 'burst-seconds', kind: 'number', min: 0, exclusiveMin: true, unit: 'seconds', arg: 'S', default: 1,
     help: 'seconds of `--rpm`/`--tpm` quota that may be spent at once', details: 'at least 1 request or token',
+  },
+  apiKey: {
+    flag: 'api-key', kind: 'string', arg: 'KEY', defaultText: 'any non-empty key',
+    help: 'the one key the OpenAI routes accept (`Authorization: Bearer` or Azure\'s `api-key`); any other gets `401 invalid_api_key`',
   },
   maxConcurrency: { flag: 'max-concurrency', kind: 'integer', min: 1, defaultText: 'no limit', help: 'calls in flight at once; one more gets `429 ThrottlingException`' },
   resetRate: { flag: 'reset-rate', kind: 'number', min: 0, max: 1, arg: 'P', default: 0, help: 'fraction of calls whose connection is reset with no reply' },

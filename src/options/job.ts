@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os'
 import { VERSION } from '../version.js'
 import { computed, SECONDS_AS_MS, type Table } from './table.js'
 
-export const PROVIDERS = ['auto', 'bedrock', 'extractive'] as const
+export const PROVIDERS = ['auto', 'bedrock', 'openai', 'extractive'] as const
 export const STRATEGIES = ['sequential', 'async', 'pool'] as const
 export const OUTPUT_FORMATS = ['jsonl', 'csv', 'md'] as const
 
@@ -10,7 +10,10 @@ export type Provider = (typeof PROVIDERS)[number]
 export type Strategy = (typeof STRATEGIES)[number]
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number]
 
+/** The Bedrock model when `--model` is not given. */
 export const DEFAULT_MODEL = 'anthropic.claude-3-haiku-20240307-v1:0'
+/** The OpenAI model when `--model` is not given: small, cheap and good at summaries. */
+export const DEFAULT_OPENAI_MODEL = 'gpt-4o-mini'
 
 /** The main command's positional argument, for --help and the README. */
 export const INPUT = { name: 'input', help: 'file with one URL a line; `-` reads stdin' } as const
@@ -22,11 +25,23 @@ export const INPUT = { name: 'input', help: 'file with one URL a line; `-` reads
  * would type (`--fetch-timeout 30`, in seconds).
  */
 export const JOB_OPTIONS = {
-  provider: { flag: 'provider', kind: 'enum', values: PROVIDERS, default: 'auto', group: 'Summarizer:', help: 'who writes summaries: `auto` uses `bedrock` when AWS credentials resolve, else `extractive`' },
-  model: { flag: 'model', kind: 'string', arg: 'ID', default: DEFAULT_MODEL, group: 'Summarizer:', help: 'Bedrock model id or inference profile' },
+  provider: { flag: 'provider', kind: 'enum', values: PROVIDERS, default: 'auto', group: 'Summarizer:', help: 'who writes summaries: `auto` uses `bedrock` when AWS credentials resolve, else `openai` when `OPENAI_API_KEY` or the Azure OpenAI variables are set, else `extractive`' },
+  model: {
+    // No fixed default: which one depends on the provider, known only once `auto` is resolved.
+    flag: 'model', kind: 'string', arg: 'ID', defaultText: `\`${DEFAULT_MODEL}\` (Bedrock), \`${DEFAULT_OPENAI_MODEL}\` (OpenAI)`, group: 'Summarizer:',
+    help: 'Bedrock model id or inference profile, or OpenAI model name',
+  },
   region: { flag: 'region', kind: 'string', arg: 'R', defaultText: '`AWS_REGION`, then the profile', group: 'Summarizer:', help: 'AWS region' },
   profile: { flag: 'profile', kind: 'string', arg: 'P', defaultText: '`AWS_PROFILE`, then `default`', group: 'Summarizer:', help: 'AWS named profile' },
   endpointUrl: { flag: 'endpoint-url', kind: 'string', arg: 'URL', defaultText: "the SDK's (`AWS_ENDPOINT_URL_BEDROCK_RUNTIME`)", group: 'Summarizer:', help: 'Bedrock Runtime endpoint, e.g. the local emulator' },
+  baseUrl: {
+    flag: 'base-url', kind: 'string', arg: 'URL', defaultText: '`OPENAI_BASE_URL`, then `https://api.openai.com/v1`', group: 'Summarizer:',
+    help: 'OpenAI-compatible server (`--provider openai`), e.g. a local one at `http://127.0.0.1:8000/v1`',
+  },
+  azureDeployment: {
+    flag: 'azure-deployment', kind: 'string', arg: 'NAME', defaultText: 'none: not Azure', group: 'Summarizer:',
+    help: 'Azure OpenAI deployment to call (`--provider openai`), with `AZURE_OPENAI_ENDPOINT`, `AZURE_OPENAI_API_KEY` and `OPENAI_API_VERSION`',
+  },
   maxChars: {
     flag: 'max-chars', kind: 'integer', min: 1, max: 100_000, default: 150, group: 'Summarizer:',
     help: 'longest summary, in characters', details: 'UTF-16 code units, as JavaScript counts them: never fewer than Unicode characters',
@@ -40,8 +55,8 @@ export const JOB_OPTIONS = {
     flag: 'model-timeout', kind: 'integer', min: 1, max: 3_600_000, cliUnit: SECONDS_AS_MS, arg: 'S', default: 60 * 1000, // 60 s
     group: 'Summarizer:', help: 'seconds allowed for one model call',
   },
-  rpm: { flag: 'rpm', kind: 'integer', min: 1, max: 100_000_000, defaultText: 'no limit', group: 'Rate control:', help: 'model requests per minute for the whole run, every thread included: your Bedrock quota' },
-  tpm: { flag: 'tpm', kind: 'integer', min: 1, max: 10_000_000_000, defaultText: 'no limit', group: 'Rate control:', help: 'model tokens (input + output) per minute for the whole run, every thread included' },
+  rpm: { flag: 'rpm', kind: 'integer', min: 1, max: 100_000_000, defaultText: 'no limit', group: 'Rate control:', help: 'model requests per minute for the whole run, every thread included: your quota', details: 'unset, the quota an OpenAI server states in its `x-ratelimit-*` headers is used' },
+  tpm: { flag: 'tpm', kind: 'integer', min: 1, max: 10_000_000_000, defaultText: 'no limit', group: 'Rate control:', help: 'model tokens (input + output) per minute for the whole run, every thread included', details: 'unset, learned from OpenAI replies as `--rpm` is' },
   strategy: { flag: 'strategy', kind: 'enum', values: STRATEGIES, default: 'pool', group: 'Scheduling:', help: 'how pages are scheduled: one page at a time, async on the main thread, or a worker-thread pool' },
   concurrency: {
     // The 1 for sequential is a cross-option rule: resolveOptions() applies it.

@@ -91,6 +91,11 @@ export function summaryLine(stats: RunStats, wallMs = stats.elapsedMs): string {
     stats.skipped > 0 ? `${stats.skipped} already done` : '',
     stats.duplicates > 0 ? `${stats.duplicates} duplicate ${stats.duplicates === 1 ? 'line' : 'lines'} answered from the first` : '',
     stats.rate !== null && stats.rate.throttled > 0 ? `${stats.rate.throttled} of ${stats.rate.calls} model calls throttled, in-flight limit now ${stats.rate.limit}${stats.rate.learnedRpm === null ? '' : `, learned ${stats.rate.learnedRpm} requests/min`}` : '',
+    stats.rate?.serverQuota != null ? `quota learned from the server: ${learnedQuota(stats.rate.serverQuota)}` : '',
   ].filter((part) => part !== '')
   return `summarize-urls: ${stats.pages} ${stats.pages === 1 ? 'page' : 'pages'} in ${seconds.toFixed(1)} s (${rate.toFixed(1)} pages/s): ${stats.ok} ok, ${failed}${extras.length === 0 ? '' : `; ${extras.join('; ')}`}`
+}
+
+function learnedQuota(learned: { rpm?: number; tpm?: number }): string {
+  return [learned.rpm === undefined ? '' : `${learned.rpm} rpm`, learned.tpm === undefined ? '' : `${learned.tpm} tpm`].filter((part) => part !== '').join(', ')
 }

@@ -9,9 +9,10 @@ import type { CallGate } from '../control/gate.js'
 import type { RetryPolicy } from '../control/retry.js'
 import type { ErrorVerdict } from '../control/verdict.js'
 import { ERROR_CODES } from '../errors.js'
-import { estimateTokens, isDenseChar } from '../tokens.js'
+import { estimateTokens } from '../tokens.js'
 import { classifyBedrockError } from './bedrock-errors.js'
 import { buildPrompt } from './prompt.js'
+import { maxTokensFor } from './reply-budget.js'
 import type { Summarizer, SummaryRequest, SummaryResult } from './summarizer.js'
 
 /** Everything a worker needs to build its own Bedrock client. Plain data: it crosses thread boundaries. */
@@ -32,10 +33,7 @@ export interface BedrockSettings {
   maxOutputTokens?: number
 }
 
-const DEFAULT_MAX_OUTPUT_TOKENS = 4096
 const CONNECTION_TIMEOUT_MS = 10 * 1000 // 10 s
-/** Room for the model to close its last sentence past the requested length. */
-const OUTPUT_TOKEN_SLACK = 64
 
 export class BedrockSummarizer implements Summarizer {
   readonly provider = 'bedrock'
@@ -135,26 +133,4 @@ function readReply(response: ConverseResponse): CallReply<Reply> {
 
 function failed(verdict: ErrorVerdict): CallReply<Reply> {
   return { ok: false, verdict }
-}
-
-/**
- * The reply's token ceiling. Latin scripts run about 4 characters per token, so half a token
- * per character leaves twice the room asked for; Chinese, Japanese and Korean run about one
- * token per character (more with some tokenizers), so they get 1.5. A ceiling only: the
- * reply is billed for what is generated, and the caller cuts it to `maxChars` anyway.
- */
-function maxTokensFor(req: SummaryRequest, cap: number = DEFAULT_MAX_OUTPUT_TOKENS): number {
-  const perChar = isDenseScript(req) ? 1.5 : 0.5
-  return Math.max(1, Math.min(cap, Math.ceil(req.maxChars * perChar) + OUTPUT_TOKEN_SLACK))
-}
-
-const DENSE_LANGS = new Set(['ja', 'zh', 'ko', 'yue', 'th', 'lo', 'km', 'my'])
-
-function isDenseScript(req: SummaryRequest): boolean {
-  const primary = req.lang.toLowerCase().split(/[-_]/)[0] ?? ''
-  if (primary !== '') return DENSE_LANGS.has(primary)
-  const sample = req.text.slice(0, 2000)
-  let dense = 0
-  for (const char of sample) if (isDenseChar(char)) dense += 1
-  return sample.length > 0 && dense / sample.length > 0.3
 }

@@ -1,8 +1,10 @@
 import { DEFAULT_RETRY_POLICY } from '../control/retry.js'
 import { UsageError } from '../errors.js'
+import { DEFAULT_MODEL } from '../options/job.js'
 import type { ResolvedOptions } from '../options.js'
 import { redactUrlsInText } from '../redact.js'
 import type { SummarizerConfig } from './config.js'
+import { openAIConfigured, resolveOpenAI } from './openai-resolve.js'
 
 /** Longest we wait for the credential chain (SSO, process, metadata service) before giving up. */
 const CREDENTIAL_PROBE_TIMEOUT_MS = 5 * 1000 // 5 s
@@ -18,23 +20,35 @@ export interface ResolvedSummarizer {
 
 /**
  * Turns `--provider` into a concrete summarizer. `auto` uses Bedrock when the standard AWS
- * credential chain and a region both resolve, and the offline extractive summarizer
- * otherwise; `bedrock` insists, failing the run up front (exit 2) rather than every page.
+ * credential chain and a region both resolve, else OpenAI when `OPENAI_API_KEY` or the Azure
+ * OpenAI variables are set, else the offline extractive summarizer; `bedrock` and `openai`
+ * insist, failing the run up front (exit 2) rather than every page.
  */
 export async function resolveSummarizer(options: ResolvedOptions): Promise<ResolvedSummarizer> {
   if (options.provider === 'extractive') {
     return { config: { provider: 'extractive' }, notice: 'using the built-in extractive summarizer (offline)' }
   }
+  if (options.provider === 'openai') {
+    const openai = resolveOpenAI(options)
+    if (!openai.ok) throw new UsageError(`--provider openai: ${openai.reason}`)
+    return { config: { provider: 'openai', settings: openai.settings }, notice: openai.notice }
+  }
   const probe = await probeAws(options)
   if (!probe.ok) {
     if (options.provider === 'bedrock') throw new UsageError(`--provider bedrock: ${probe.reason}`)
+    if (openAIConfigured()) {
+      const openai = resolveOpenAI(options)
+      if (openai.ok) return { config: { provider: 'openai', settings: openai.settings }, notice: `${probe.reason}; OpenAI is configured: ${openai.notice}` }
+      return { config: { provider: 'extractive' }, notice: `${probe.reason}, and ${openai.reason}; using the built-in extractive summarizer (offline)` }
+    }
     return {
       config: { provider: 'extractive' },
-      notice: `${probe.reason}; using the built-in extractive summarizer (offline). Use --provider bedrock to require Bedrock.`,
+      notice: `${probe.reason}, and OPENAI_API_KEY is not set; using the built-in extractive summarizer (offline). Use --provider bedrock or openai to require one.`,
     }
   }
+  const modelId = options.model ?? DEFAULT_MODEL
   const settings = {
-    modelId: options.model,
+    modelId,
     region: probe.region,
     endpoint: options.endpointUrl,
     profile: options.profile,
@@ -45,7 +59,7 @@ export async function resolveSummarizer(options: ResolvedOptions): Promise<Resol
   }
   const endpoint = customEndpoint(options)
   const where = endpoint === undefined ? probe.region : `${redactUrlsInText(endpoint)} (region ${probe.region})`
-  return { config: { provider: 'bedrock', settings }, notice: `using Bedrock model ${options.model} at ${where}` }
+  return { config: { provider: 'bedrock', settings }, notice: `using Bedrock model ${modelId} at ${where}` }
 }
 
 /** --endpoint-url, else the SDK's own endpoint variables, which it honours without our help. */

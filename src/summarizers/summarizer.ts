@@ -34,13 +34,17 @@ export interface SummaryResult {
   attempts: number
 }
 
+/** Who writes a summary; records carry it. */
+export type SummarizerProvider = 'bedrock' | 'openai' | 'extractive'
+
 /**
  * The extension point between a page and a model. Implementations: `ExtractiveSummarizer`
- * (offline, built in) and `BedrockSummarizer` (Converse API). Failures are thrown as
+ * (offline, built in), `BedrockSummarizer` (Converse API) and `OpenAISummarizer` (Chat
+ * Completions, also Azure OpenAI and compatible servers). Failures are thrown as
  * `PageError` with a stable code.
  */
 export interface Summarizer {
-  readonly provider: 'bedrock' | 'extractive'
+  readonly provider: SummarizerProvider
   /** `gate`: the run's rate and concurrency control, asked before every model call (retries included). */
   summarize(request: SummaryRequest, signal?: AbortSignal, gate?: CallGate): Promise<SummaryResult>
   /** Releases sockets and other per-thread state. */
