@@ -7,9 +7,9 @@ import type { LearnedLimits } from './limits.js'
 import { TokenBucket } from './token-bucket.js'
 
 /**
- * The run's rate controller: every model call of the run, on every thread, waits here for
- * leave (workers reach it over a MessagePort, see gate-port.ts), so quotas are shared, not
- * multiplied per thread. It schedules waiters in arrival order under four mechanisms, each
+ * The run's rate controller: every model call of the run waits here for leave. Model calls
+ * are made on the main thread in every strategy (pool threads only extract), so quotas are
+ * the run's, not each thread's. It schedules waiters in arrival order under four mechanisms, each
  * answering a different failure users hit:
  * - token buckets for `--rpm` and `--tpm` (the quota, when the user knows it, or when the
  *   server states it in its replies and the user gave none);
