@@ -33,5 +33,12 @@ export function emulatorArgs<T>(y: Argv<T>) {
     'max-concurrency': { type: 'number', requiresArg: true, defaultDescription: 'no limit', describe: 'calls in flight at once; one more gets ThrottlingException (429)' },
     'reset-rate': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.resetRate), describe: 'fraction of calls whose connection is reset with no reply' },
     'stall-rate': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.stallRate), describe: 'fraction of calls never answered (held until the client gives up)' },
+    's3-endpoint-url': { type: 'string', requiresArg: true, defaultDescription: 'AWS_ENDPOINT_URL_S3', describe: 'S3 endpoint batch jobs read inputs from and write outputs to' },
+    'batch-record-ms': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.batchRecordMs), describe: 'batch jobs: ms the fake model takes per record' },
+    'batch-error-rate': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.batchErrorRate), describe: 'batch jobs: fraction of records with a per-record error' },
+    'batch-outcome': { type: 'string', requiresArg: true, defaultDescription: EMULATOR_DEFAULTS.batchOutcome, describe: 'batch jobs: completed | partially-completed | expired | failed' },
+    'batch-min-records': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.batchMinRecords), describe: 'batch jobs: fewest records a job may have' },
+    'batch-max-jobs': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.batchMaxJobs), describe: 'batch jobs: submitted or running jobs per model at once' },
+    'batch-seed': { type: 'number', requiresArg: true, defaultDescription: String(EMULATOR_DEFAULTS.batchSeed), describe: 'batch jobs: seed of the error dice and the output shuffle' },
   })
 }

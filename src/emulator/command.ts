@@ -17,6 +17,13 @@ export function emulatorOptionsFromArgs(args: Record<string, unknown>): Emulator
     burstSeconds: args['burstSeconds'] as number | undefined,
     maxConcurrency: args['maxConcurrency'] as number | undefined,
     deniedModels: args['denyModel'] as string[] | undefined,
+    s3EndpointUrl: args['s3EndpointUrl'] as string | undefined,
+    batchRecordMs: args['batchRecordMs'] as number | undefined,
+    batchErrorRate: args['batchErrorRate'] as number | undefined,
+    batchOutcome: args['batchOutcome'] as EmulatorOptions['batchOutcome'],
+    batchMinRecords: args['batchMinRecords'] as number | undefined,
+    batchMaxJobs: args['batchMaxJobs'] as number | undefined,
+    batchSeed: args['batchSeed'] as number | undefined,
   }
 }
 

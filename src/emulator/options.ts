@@ -44,7 +44,24 @@ export interface EmulatorOptions {
   random?: () => number
   /** Clock for the rpm and tpm quotas and the stats timeline, in ms, for tests with fake time. Default `performance.now`. */
   now?: () => number
+  /** S3 endpoint the batch control plane reads inputs from and writes outputs to. Default `AWS_ENDPOINT_URL_S3`, else AWS's. */
+  s3EndpointUrl?: string
+  /** Batch jobs: time the fake model takes per record, in ms. Default 10. */
+  batchRecordMs?: number
+  /** Batch jobs: share of records answered with a per-record error in the output, 0 to 1. Default 0. */
+  batchErrorRate?: number
+  /** Batch jobs: how every job ends (besides a stop): `completed`, or half the records done and `partially-completed` or `expired`, or `failed`. Default `completed`. */
+  batchOutcome?: BatchOutcome
+  /** Batch jobs: fewest records a job may have, else it fails at validation. Default 100 (Bedrock's). */
+  batchMinRecords?: number
+  /** Batch jobs: submitted or running jobs per model at once; one more is refused with ServiceQuotaExceededException. Default 10. */
+  batchMaxJobs?: number
+  /** Batch jobs: seed of the error dice and the output shuffle, for reproducible outputs. Default 1. */
+  batchSeed?: number
 }
+
+export const BATCH_OUTCOMES = ['completed', 'partially-completed', 'expired', 'failed'] as const
+export type BatchOutcome = (typeof BATCH_OUTCOMES)[number]
 
 export const EMULATOR_DEFAULTS = {
   port: 0,
@@ -57,10 +74,16 @@ export const EMULATOR_DEFAULTS = {
   resetRate: 0,
   stallRate: 0,
   burstSeconds: 1,
+  batchRecordMs: 10,
+  batchErrorRate: 0,
+  batchOutcome: 'completed' as BatchOutcome,
+  batchMinRecords: 100,
+  batchMaxJobs: 10,
+  batchSeed: 1,
 }
 
 /** Limits stay unset when not given: no limit. */
-type LimitKey = 'rpm' | 'tpm' | 'maxConcurrency'
+type LimitKey = 'rpm' | 'tpm' | 'maxConcurrency' | 's3EndpointUrl'
 
 /** Options with every default applied: what the rest of the emulator reads. */
 export type EmulatorSettings = Required<Omit<EmulatorOptions, 'deniedModels' | LimitKey>> &
@@ -80,6 +103,11 @@ const FLAGS = {
   tpm: '--tpm',
   maxConcurrency: '--max-concurrency',
   burstSeconds: '--burst-seconds',
+  batchRecordMs: '--batch-record-ms',
+  batchErrorRate: '--batch-error-rate',
+  batchMinRecords: '--batch-min-records',
+  batchMaxJobs: '--batch-max-jobs',
+  batchSeed: '--batch-seed',
 } as const
 
 export function resolveEmulatorOptions(options: EmulatorOptions): EmulatorSettings {
@@ -109,10 +137,22 @@ export function resolveEmulatorOptions(options: EmulatorOptions): EmulatorSettin
   if (!(typeof burstSeconds === 'number' && burstSeconds > 0 && Number.isFinite(burstSeconds))) {
     throw new TypeError(`${FLAGS.burstSeconds} must be a number of seconds greater than 0, got \`${String(burstSeconds)}\``)
   }
+  checkBatchOptions(settings)
   for (const key of ['random', 'now'] as const) {
     if (typeof settings[key] !== 'function') throw new TypeError(`${key} must be a function, got \`${String(settings[key])}\``)
   }
   return settings
+}
+
+function checkBatchOptions(settings: EmulatorSettings): void {
+  const { batchRecordMs, batchErrorRate, batchOutcome } = settings
+  if (!(typeof batchRecordMs === 'number' && batchRecordMs >= 0 && Number.isFinite(batchRecordMs))) throw new TypeError(`${FLAGS.batchRecordMs} must be a number of milliseconds, 0 or more, got \`${String(batchRecordMs)}\``)
+  if (!(typeof batchErrorRate === 'number' && batchErrorRate >= 0 && batchErrorRate <= 1)) throw new TypeError(`${FLAGS.batchErrorRate} must be a number from 0 to 1, got \`${String(batchErrorRate)}\``)
+  if (!BATCH_OUTCOMES.includes(batchOutcome)) throw new TypeError(`--batch-outcome must be one of ${BATCH_OUTCOMES.join(', ')}, got \`${String(batchOutcome)}\``)
+  for (const key of ['batchMinRecords', 'batchMaxJobs', 'batchSeed'] as const) {
+    const value = settings[key]
+    if (!(Number.isInteger(value) && value >= 1)) throw new TypeError(`${FLAGS[key]} must be an integer of 1 or more, got \`${String(value)}\``)
+  }
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
