@@ -20,7 +20,8 @@ interface RecordCommon {
   finalUrl: string | null
   title: string | null
   lang: string | null
-  provider: 'bedrock' | 'extractive'
+  /** `bedrock-batch`: written by `batch collect` from a batch inference job's output. */
+  provider: 'bedrock' | 'bedrock-batch' | 'extractive'
   model: string
   timingsMs: Timings
 }
@@ -46,7 +47,7 @@ export type PageRecord =
 export interface RecordContext {
   line: number
   url: string
-  provider: 'bedrock' | 'extractive'
+  provider: 'bedrock' | 'bedrock-batch' | 'extractive'
   model: string
 }
 

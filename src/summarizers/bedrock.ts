@@ -143,7 +143,7 @@ function failed(verdict: ErrorVerdict): CallReply<Reply> {
  * token per character (more with some tokenizers), so they get 1.5. A ceiling only: the
  * reply is billed for what is generated, and the caller cuts it to `maxChars` anyway.
  */
-function maxTokensFor(req: SummaryRequest, cap: number = DEFAULT_MAX_OUTPUT_TOKENS): number {
+export function maxTokensFor(req: SummaryRequest, cap: number = DEFAULT_MAX_OUTPUT_TOKENS): number {
   const perChar = isDenseScript(req) ? 1.5 : 0.5
   return Math.max(1, Math.min(cap, Math.ceil(req.maxChars * perChar) + OUTPUT_TOKEN_SLACK))
 }
