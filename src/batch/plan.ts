@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { access, mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { UsageError } from '../errors.js'
@@ -6,7 +7,6 @@ import { prepare } from './prepare.js'
 import { joinS3 } from './s3-uri.js'
 import type { BatchSettings } from './settings.js'
 import { planJobs, splitRecords } from './split.js'
-import { createHash } from 'node:crypto'
 
 /** The message for a run under Bedrock's minimum: what happened, and the two ways to run it online. */
 export function tooSmallMessage(records: number, minRecords: number, input: string): string {
@@ -39,6 +39,12 @@ export async function planRun(input: string, settings: BatchSettings, jobFilePat
   const prepared = await prepare(input, settings, recordsPath, linesPath, signal)
   if (prepared.records < settings.minRecords) throw new UsageError(tooSmallMessage(prepared.records, settings.minRecords, input))
   const counts = planJobs(prepared.records, prepared.bytes, settings)
+  const smallest = Math.min(...counts)
+  if (smallest < settings.minRecords) {
+    throw new UsageError(
+      `${prepared.records} records need ${counts.length} jobs within --records-per-job ${settings.recordsPerJob} and --bytes-per-job, and a job of ${smallest} is under --min-records ${settings.minRecords}; nothing was uploaded. Raise --records-per-job, or run part of the list online`,
+    )
+  }
   const planned = await splitRecords(recordsPath, workDir, counts, settings)
   await rm(recordsPath)
   const base = joinS3(settings.s3, `summarize-urls-${id}`)

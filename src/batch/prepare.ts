@@ -1,4 +1,4 @@
-import { once } from 'node:events'
+import { once, setMaxListeners } from 'node:events'
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { Piscina } from 'piscina'
@@ -52,6 +52,9 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
   })
   const records = createWriteStream(recordsPath)
   const lines = createWriteStream(linesPath)
+  // Every page in flight may wait on a full stream, and listens to the signal while it fetches: many listeners by design.
+  for (const stream of [records, lines]) stream.setMaxListeners(settings.concurrency + 8)
+  if (signal !== undefined) setMaxListeners(settings.concurrency * 4 + 16, signal)
   const result: PrepareResult = { lines: 0, records: 0, bytes: 0, preModelErrors: [] }
   const context = { provider: 'bedrock-batch' as const, model: settings.model }
 
@@ -91,8 +94,12 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
     const info: LineInfo = { line: item.line, url: item.url, finalUrl: page.finalUrl, title: prepared.title, lang: prepared.lang, fetchMs, extractMs: prepared.extractMs }
     result.records += 1
     result.bytes += Buffer.byteLength(record)
-    await write(records, record)
-    await write(lines, `${JSON.stringify(info)}\n`)
+    // Both lines written before any await: another page's pair cannot come between them, so
+    // lines.jsonl stays in the records' order, which is how collect knows a line's job.
+    const recordFull = !records.write(record)
+    const linesFull = !lines.write(`${JSON.stringify(info)}\n`)
+    if (recordFull) await once(records, 'drain')
+    if (linesFull) await once(lines, 'drain')
   }
 
   try {
@@ -113,10 +120,6 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
   }
   result.preModelErrors.sort((a, b) => a.line - b.line)
   return result
-}
-
-async function write(stream: WriteStream, text: string): Promise<void> {
-  if (!stream.write(text)) await once(stream, 'drain')
 }
 
 async function end(stream: WriteStream): Promise<void> {

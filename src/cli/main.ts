@@ -46,14 +46,19 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-type Parsed = { command: 'summarize' | 'emulator' | 'demo' | 'bench' | 'tune'; args: Record<string, unknown> } | { command: 'done' }
+type Command = 'summarize' | 'emulator' | 'demo' | 'bench' | 'tune' | 'batch'
+type Parsed = { command: Command; args: Record<string, unknown> } | { command: 'done' }
+
+/** The batch commands and their AWS clients: loaded only when `batch` is the command. */
+const loadBatch = () => import('./batch.js')
 
 async function parse(argv: string[], io: CliIO): Promise<Parsed> {
-  let command: 'summarize' | 'emulator' | 'demo' | 'bench' | 'tune' = 'summarize'
+  let command: Command = 'summarize'
   let output = ''
   const rawArgs = argv.map((arg) => (arg === '-' ? STDIN_ARG : arg))
   // yargs only matches a command by its exact word, so this loads the harness whenever it can be needed.
   const harness = rawArgs.some((arg) => arg === 'bench' || arg === 'tune') ? await loadHarness() : undefined
+  const batch = rawArgs[0] === 'batch' ? await loadBatch() : undefined
   const parser = yargs(rawArgs)
     .scriptName('summarize-urls')
     .usage('Summarize every web page in a list of URLs, offline or with Amazon Bedrock.')
@@ -72,6 +77,9 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
     })
     .command('tune', 'sweep --threads and --concurrency, print the best setting and why (Little\'s law, throttling)', (y) => (harness === undefined ? y : harness.tuneArgs(y)), () => {
       command = 'tune'
+    })
+    .command('batch <action> [target]', 'Bedrock batch inference at half price: run | submit | status | collect | stop | list | run-local', (y) => (batch === undefined ? y : batch.batchArgs(y)), () => {
+      command = 'batch'
     })
     .example('$0 urls.txt > summaries.jsonl', 'offline unless AWS credentials are configured')
     .example('$0 urls.txt --provider bedrock --region us-east-1 --out summaries.csv', 'CSV with Claude 3 Haiku on Bedrock')
@@ -135,6 +143,8 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
       return (await loadHarness()).runBenchCommand(parsed.args, { stdout: io.stdout, stderr: io.stderr, signal: io.stopSignal ?? io.signal })
     case 'tune':
       return (await loadHarness()).runTuneCommand(parsed.args, { stdout: io.stdout, stderr: io.stderr, signal: io.stopSignal ?? io.signal })
+    case 'batch':
+      return (await loadBatch()).runBatchCommand(parsed.args, io)
     case 'summarize':
       return runJob(parsed.args['input'] as string, toOptions(parsed.args), output(parsed.args), io)
   }
