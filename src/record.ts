@@ -20,7 +20,8 @@ interface RecordCommon {
   finalUrl: string | null
   title: string | null
   lang: string | null
-  provider: SummarizerProvider
+  /** `bedrock-batch`: written by `batch collect` from a batch inference job's output. */
+  provider: SummarizerProvider | 'bedrock-batch'
   model: string
   timingsMs: Timings
 }
@@ -46,7 +47,7 @@ export type PageRecord =
 export interface RecordContext {
   line: number
   url: string
-  provider: SummarizerProvider
+  provider: SummarizerProvider | 'bedrock-batch'
   model: string
 }
 

@@ -6,6 +6,7 @@ import { safeLine } from '../output/control-chars.js'
 import { asUsageError, type OutputFormat, type SummarizeOptions } from '../options.js'
 import { DEMO_OPTIONS } from '../options/demo.js'
 import { EMULATOR_OPTIONS } from '../options/emulator.js'
+import { BATCH_OPTIONS } from '../options/batch.js'
 import { JOB_OPTIONS } from '../options/job.js'
 import type { Table } from '../options/table.js'
 import { fromArgs, rejectNonNumbers } from '../options/yargs.js'
@@ -50,11 +51,14 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-type Command = 'summarize' | 'emulator' | 'demo' | 'bench' | 'tune'
+type Command = 'summarize' | 'emulator' | 'demo' | 'bench' | 'tune' | 'batch'
 type Parsed = { command: Command; args: Record<string, unknown> } | { command: 'done' }
 
 /** The words that name a command rather than an input file. */
-const COMMANDS = ['emulator', 'demo', 'bench', 'tune'] as const
+const COMMANDS = ['emulator', 'demo', 'bench', 'tune', 'batch'] as const
+
+/** The batch commands and their AWS clients: loaded only when `batch` is the command. */
+const loadBatch = () => import('./batch.js')
 
 /** What to type first, for someone who typed nothing (the README's two newcomer commands). */
 const NO_INPUT = [
@@ -86,6 +90,7 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
   const rawArgs = argv.map((arg) => (arg === '-' ? STDIN_ARG : arg))
   // yargs only matches a command by its exact word, so this loads the harness whenever it can be needed.
   const harness = rawArgs.some((arg) => arg === 'bench' || arg === 'tune') ? await loadHarness() : undefined
+  const batch = rawArgs[0] === 'batch' ? await loadBatch() : undefined
   const parser = yargs(rawArgs)
     .scriptName('summarize-urls')
     .usage('Summarize every web page in a list of URLs, offline or with Amazon Bedrock.')
@@ -101,6 +106,9 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
     })
     .command('tune', 'sweep --threads and --concurrency, print the best setting and why (Little\'s law, throttling)', (y) => (harness === undefined ? y : harness.tuneArgs(using(harness.TUNE_OPTIONS, y))), () => {
       command = 'tune'
+    })
+    .command('batch <action> [target]', 'Bedrock batch inference at half price: run | submit | status | collect | stop | list | run-local', (y) => (batch === undefined ? y : batch.batchArgs(using(BATCH_OPTIONS, y))), () => {
+      command = 'batch'
     })
     .example('$0 demo', 'summarize the bundled sample pages, offline: a first run')
     .example('$0 urls.txt > summaries.jsonl', 'offline unless AWS credentials are configured')
@@ -188,6 +196,8 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
       return (await loadHarness()).runBenchCommand(parsed.args, { stdout: io.stdout, stderr: io.stderr, signal: io.stopSignal ?? io.signal })
     case 'tune':
       return (await loadHarness()).runTuneCommand(parsed.args, { stdout: io.stdout, stderr: io.stderr, signal: io.stopSignal ?? io.signal })
+    case 'batch':
+      return (await loadBatch()).runBatchCommand(parsed.args, io)
     case 'summarize': {
       const input = parsed.args['input'] as string
       checkInput(input)

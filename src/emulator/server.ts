@@ -4,12 +4,15 @@
  * `protocols/`. A new protocol is one module whose routes are added to `protocols` below.
  */
 import { Quotas } from './admission.js'
+import { BatchJobs } from './batch-jobs.js'
 import { serve } from './http.js'
 import type { Backend } from './invocation.js'
 import { resolveEmulatorOptions } from './options.js'
 import type { EmulatorOptions } from './options.js'
+import { bedrockControl } from './protocols/bedrock-control.js'
 import { bedrockRuntime } from './protocols/bedrock-runtime.js'
 import { openai } from './protocols/openai.js'
+import { openObjectStore } from './s3-store.js'
 import { StatsRecorder } from './stats.js'
 import type { EmulatorStats } from './stats.js'
 
@@ -23,6 +26,8 @@ export interface RunningEmulator {
   url: string
   port: number
   stats(): EmulatorStats
+  /** Model invocation (batch) jobs created since start, a retried create with the same token not counted again. */
+  batchJobsCreated(): number
   /** Stops listening and drops every connection, including requests still waiting for their reply. */
   close(): Promise<void>
 }
@@ -33,12 +38,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const startedMs = settings.now()
   const stats = new StatsRecorder(() => settings.now(), startedMs)
   const backend: Backend = { settings, quotas: new Quotas(settings, startedMs), stats }
+  const jobs = new BatchJobs(settings, openObjectStore(settings.s3EndpointUrl ?? (process.env['AWS_ENDPOINT_URL_S3'] || undefined)))
   const listening = await serve({
     host: settings.host,
     port: settings.port,
     // The first protocol also answers requests that match no route.
-    protocols: [bedrockRuntime(backend), openai(backend)],
+    protocols: [bedrockRuntime(backend), openai(backend), bedrockControl(jobs, settings.deniedModels)],
     stats,
   })
-  return { url: listening.url, port: listening.port, stats: () => stats.snapshot(), close: listening.close }
+  return {
+    url: listening.url,
+    port: listening.port,
+    stats: () => stats.snapshot(),
+    batchJobsCreated: () => jobs.createdCount,
+    close: () => {
+      jobs.close()
+      return listening.close()
+    },
+  }
 }

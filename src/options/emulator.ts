@@ -5,6 +5,12 @@ import type { Table } from './table.js'
  * `startEmulator()`. --help and the README's emulator table list them in this order. Rates
  * are shares of valid requests, 0 to 1; each fault's dice are rolled after the quotas.
  */
+/** How a batch job ends in the emulator (besides a stop). */
+export const BATCH_OUTCOMES = ['completed', 'partially-completed', 'expired', 'failed'] as const
+export type BatchOutcome = (typeof BATCH_OUTCOMES)[number]
+
+const BATCH = 'Batch jobs:'
+
 export const EMULATOR_OPTIONS = {
   port: { flag: 'port', kind: 'integer', min: 0, max: 65535, default: 0, defaultNote: 'a free port', help: 'port to listen on; `0` picks a free one' },
   host: { flag: 'host', kind: 'string', arg: 'H', default: '127.0.0.1', help: 'address to bind' },
@@ -43,6 +49,22 @@ export const EMULATOR_OPTIONS = {
   maxConcurrency: { flag: 'max-concurrency', kind: 'integer', min: 1, defaultText: 'no limit', help: 'calls in flight at once; one more gets `429 ThrottlingException`' },
   resetRate: { flag: 'reset-rate', kind: 'number', min: 0, max: 1, arg: 'P', default: 0, help: 'fraction of calls whose connection is reset with no reply' },
   stallRate: { flag: 'stall-rate', kind: 'number', min: 0, max: 1, arg: 'P', default: 0, help: 'fraction of calls never answered: held until the client gives up' },
+  s3EndpointUrl: {
+    flag: 's3-endpoint-url', kind: 'string', arg: 'URL', defaultText: '`AWS_ENDPOINT_URL_S3`, else AWS\'s', group: BATCH,
+    help: 'S3 endpoint batch jobs read their inputs from and write their outputs to',
+  },
+  batchRecordMs: { flag: 'batch-record-ms', kind: 'number', min: 0, unit: 'milliseconds', default: 10, group: BATCH, help: 'time the fake model takes per batch record, in ms' },
+  batchErrorRate: { flag: 'batch-error-rate', kind: 'number', min: 0, max: 1, arg: 'P', default: 0, group: BATCH, help: 'fraction of batch records answered with a per-record error' },
+  batchOutcome: {
+    flag: 'batch-outcome', kind: 'enum', values: BATCH_OUTCOMES, default: 'completed', group: BATCH,
+    help: 'how every batch job ends (unless stopped)', details: '`partially-completed` and `expired` process half the records',
+  },
+  batchMinRecords: { flag: 'batch-min-records', kind: 'integer', min: 1, default: 100, group: BATCH, help: 'fewest records a batch job may have; fewer fail at validation' },
+  batchMaxJobs: {
+    flag: 'batch-max-jobs', kind: 'integer', min: 1, default: 10, group: BATCH,
+    help: 'submitted or running batch jobs per model at once; one more gets `ServiceQuotaExceededException`',
+  },
+  batchSeed: { flag: 'batch-seed', kind: 'integer', min: 1, default: 1, group: BATCH, help: 'seed of the batch error dice and the output shuffle' },
 } as const satisfies Table
 
 export type EmulatorTable = typeof EMULATOR_OPTIONS

@@ -15,6 +15,9 @@ export type BedrockErrorName =
   | 'ValidationException'
   | 'AccessDeniedException'
   | 'UnknownOperationException'
+  | 'ServiceQuotaExceededException'
+  | 'ConflictException'
+  | 'ResourceNotFoundException'
 
 const ERROR_STATUS: Record<BedrockErrorName, number> = {
   ThrottlingException: 429,
@@ -23,6 +26,9 @@ const ERROR_STATUS: Record<BedrockErrorName, number> = {
   ValidationException: 400,
   AccessDeniedException: 403,
   UnknownOperationException: 404,
+  ServiceQuotaExceededException: 400,
+  ConflictException: 400,
+  ResourceNotFoundException: 404,
 }
 
 export const TOO_MANY_REQUESTS = 'Too many requests, please wait before trying again.'

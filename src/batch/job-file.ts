@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto'
+import { readFile, rename, writeFile } from 'node:fs/promises'
+import { UsageError } from '../errors.js'
+import type { PageRecord } from '../record.js'
+import type { ModelInvocationType } from './model-input.js'
+
+/** One input file of a job: on disk in the work folder, then in S3. */
+export interface JobInputFile {
+  name: string
+  records: number
+  bytes: number
+  uploaded: boolean
+}
+
+export type JobPhase = 'queued' | 'submitted' | 'ended'
+
+export interface BatchJobEntry {
+  index: number
+  jobName: string
+  /** Derived from the job file's id and the job's index: a create retried after a crash finds the job it made. */
+  clientRequestToken: string
+  /** The job's S3 input prefix (its files are under it) and output prefix. */
+  inputUri: string
+  outputUri: string
+  files: JobInputFile[]
+  records: number
+  phase: JobPhase
+  jobArn?: string
+  /** Last status read from Bedrock, with its counts. */
+  status?: string
+  message?: string
+  processed?: number
+  total?: number
+}
+
+/** What collect needs for a line that went to the model, besides the model's reply. */
+export interface LineInfo {
+  line: number
+  url: string
+  finalUrl: string
+  title: string
+  lang: string
+  fetchMs: number
+  extractMs: number
+}
+
+/**
+ * Everything needed to come back to a batch run from another shell or machine. Line ↔
+ * recordId needs no map (record-id.ts); the per-line metadata is `lines.jsonl`, in the work
+ * folder and uploaded next to the inputs (`linesUri`).
+ */
+export interface JobFile {
+  version: 1
+  id: string
+  createdAt: string
+  input: string
+  workDir: string
+  model: string
+  modelInvocationType: ModelInvocationType
+  s3: string
+  roleArn: string
+  region: string | undefined
+  settings: { maxChars: number; maxInputChars: number; timeoutHours: number; maxJobs: number; minRecords: number }
+  linesUri: string
+  linesUploaded: boolean
+  /** Input lines read, and the records sent to the model. */
+  lines: number
+  records: number
+  /** Lines that failed before the model (fetch, extraction, a bad URL): their records as written. */
+  preModelErrors: PageRecord[]
+  jobs: BatchJobEntry[]
+}
+
+export function newJobFileId(): string {
+  return randomUUID().replaceAll('-', '').slice(0, 16)
+}
+
+/** Written to a temporary name and renamed: a crash leaves the old file or the new one, never half of one. */
+export async function saveJobFile(path: string, job: JobFile): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`
+  await writeFile(temporary, `${JSON.stringify(job, null, 2)}\n`)
+  await rename(temporary, path)
+}
+
+export async function loadJobFile(path: string): Promise<JobFile> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    throw new UsageError(`cannot read job file \`${path}\`: ${(error as NodeJS.ErrnoException).code ?? 'error'}`)
+  }
+  const job = JSON.parse(text) as JobFile
+  if (job.version !== 1 || !Array.isArray(job.jobs)) throw new UsageError(`\`${path}\` is not a summarize-urls batch job file`)
+  return job
+}
+
+/** A Bedrock job name (63 characters at most, letters, digits and dashes) for job `index` of this file. */
+export function jobNameFor(id: string, index: number): string {
+  return `summarize-urls-${id}-${String(index).padStart(3, '0')}`
+}

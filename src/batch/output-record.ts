@@ -1,0 +1,73 @@
+import { ERROR_CODES, type ErrorCode, type ErrorData } from '../errors.js'
+import { errorRecord, type PageRecord } from '../record.js'
+import { displayUrl } from '../redact.js'
+import type { TokenUsage } from '../summarizers/summarizer.js'
+import { fitToLength } from '../text.js'
+import type { LineInfo } from './job-file.js'
+import type { OutputRecord } from './online.js'
+
+/** What collect keeps of an output line until it writes the records: not the model input, which holds the page. */
+export type Outcome = { kind: 'ok'; text: string; usage: TokenUsage | null; stop: string | undefined } | { kind: 'error'; errorCode: number; errorMessage: string }
+
+/** The per-record error codes Bedrock writes (HTTP statuses), as our error codes. */
+function codeOf(errorCode: number): ErrorCode {
+  if (errorCode === 400) return ERROR_CODES.MODEL_VALIDATION
+  if (errorCode === 403) return ERROR_CODES.ACCESS_DENIED
+  if (errorCode === 404) return ERROR_CODES.MODEL_NOT_FOUND
+  if (errorCode === 429) return ERROR_CODES.THROTTLED
+  return ERROR_CODES.MODEL_ERROR
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function texts(blocks: unknown): string {
+  return Array.isArray(blocks) ? blocks.map((block) => (isObject(block) && typeof block['text'] === 'string' ? block['text'] : '')).join('') : ''
+}
+
+/** Reads a Converse reply or a native Anthropic Messages reply. */
+export function outcomeOf(line: OutputRecord): Outcome {
+  if (line.error !== undefined) return { kind: 'error', errorCode: line.error.errorCode, errorMessage: line.error.errorMessage }
+  const out = line.modelOutput
+  const message = isObject(out['output']) ? out['output']['message'] : undefined
+  if (isObject(message)) {
+    const usage = isObject(out['usage']) ? { inputTokens: Number(out['usage']['inputTokens'] ?? 0), outputTokens: Number(out['usage']['outputTokens'] ?? 0) } : null
+    return { kind: 'ok', text: texts(message['content']).trim(), usage, stop: typeof out['stopReason'] === 'string' ? out['stopReason'] : undefined }
+  }
+  const usage = isObject(out['usage']) ? { inputTokens: Number(out['usage']['input_tokens'] ?? 0), outputTokens: Number(out['usage']['output_tokens'] ?? 0) } : null
+  return { kind: 'ok', text: texts(out['content']).trim(), usage, stop: typeof out['stop_reason'] === 'string' ? out['stop_reason'] : undefined }
+}
+
+/**
+ * The record the online path would write for this line: the same fields, `provider`
+ * `bedrock-batch`, the summary fitted to `maxChars` (models overshoot), and Bedrock's
+ * per-record errors as our codes. `missing` explains a record the job never processed.
+ */
+export function pageRecordOf(info: LineInfo, outcome: Outcome | undefined, model: string, maxChars: number, missing: string): PageRecord {
+  const ctx = { line: info.line, url: info.url, provider: 'bedrock-batch' as const, model }
+  const timings = { fetch: info.fetchMs, extract: info.extractMs, summarize: 0, total: info.fetchMs + info.extractMs }
+  const fail = (error: ErrorData) => ({ ...errorRecord(ctx, error, timings, info.finalUrl), title: info.title === '' ? null : info.title, lang: info.lang === '' ? null : info.lang })
+  if (outcome === undefined) return fail({ code: ERROR_CODES.NOT_ATTEMPTED, message: missing, attempts: 0 })
+  if (outcome.kind === 'error') return fail({ code: codeOf(outcome.errorCode), message: `Bedrock batch error ${outcome.errorCode}: ${outcome.errorMessage}`, attempts: 1 })
+  if (outcome.stop === 'content_filtered' || outcome.stop === 'guardrail_intervened') {
+    return fail({ code: ERROR_CODES.MODEL_ERROR, message: `the model declined to summarize the page (stopReason ${outcome.stop})`, attempts: 1 })
+  }
+  const fitted = fitToLength(outcome.text, maxChars, info.lang)
+  if (fitted.text === '') return fail({ code: ERROR_CODES.MODEL_ERROR, message: `the model returned no summary that fits ${maxChars} characters`, attempts: 1 })
+  return {
+    line: info.line,
+    url: displayUrl(info.url),
+    finalUrl: info.finalUrl,
+    status: 'ok',
+    title: info.title === '' ? null : info.title,
+    lang: info.lang === '' ? null : info.lang,
+    summary: fitted.text,
+    truncated: fitted.truncated,
+    provider: 'bedrock-batch',
+    model,
+    usage: outcome.usage,
+    timingsMs: timings,
+    error: null,
+  }
+}

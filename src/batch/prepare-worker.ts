@@ -1,0 +1,39 @@
+import { analyzePage, type AnalyzeTask } from '../analyze.js'
+import type { ErrorData } from '../errors.js'
+import type { Summarizer, SummaryRequest } from '../summarizers/summarizer.js'
+import { modelInputFor, type ModelInvocationType } from './model-input.js'
+
+export interface PrepareTask {
+  task: AnalyzeTask
+  type: ModelInvocationType
+}
+
+interface PreparedCommon {
+  title: string
+  lang: string
+  extractMs: number
+}
+
+export type Prepared = (PreparedCommon & { status: 'ok'; modelInput: Record<string, unknown> }) | (PreparedCommon & { status: 'error'; error: ErrorData })
+
+/**
+ * Runs the online path's `analyzePage` (decode, extract, the same checks, the same input
+ * budget) with a summarizer that only keeps the request it is given: the record's body is
+ * built from exactly what the online path would have sent to the model.
+ */
+export default async function prepare({ task, type }: PrepareTask): Promise<Prepared> {
+  let request: SummaryRequest | undefined
+  const capture: Summarizer = {
+    provider: 'bedrock',
+    summarize: async (req) => {
+      request = req
+      // Any non-empty text: analyzePage fits it to maxChars and moves on; it is never kept.
+      return { summary: '-', model: '', usage: null, attempts: 1 }
+    },
+    close: async () => {},
+  }
+  const outcome = await analyzePage(task, capture)
+  const common = { title: outcome.title, lang: outcome.lang, extractMs: outcome.timingsMs.extract }
+  if (outcome.status === 'error') return { ...common, status: 'error', error: outcome.error }
+  return { ...common, status: 'ok', modelInput: modelInputFor(request as SummaryRequest, type) }
+}

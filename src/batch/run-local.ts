@@ -1,0 +1,67 @@
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { UsageError } from '../errors.js'
+import { runOnline, type InputRecord, type OnlineSettings } from './online.js'
+import { outcomeOf } from './output-record.js'
+
+export interface RunLocalResult {
+  totalRecordCount: number
+  processedRecordCount: number
+  successRecordCount: number
+  errorRecordCount: number
+  inputTokenCount: number
+  outputTokenCount: number
+}
+
+async function* readRecords(path: string): AsyncGenerator<InputRecord> {
+  let n = 0
+  for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+    n += 1
+    if (line.trim() === '') continue
+    let json: unknown
+    try {
+      json = JSON.parse(line)
+    } catch {
+      throw new UsageError(`${path}:${n}: not a JSON line; a Bedrock batch input file has one {"recordId", "modelInput"} object a line`)
+    }
+    const record = json as Partial<InputRecord>
+    // As Bedrock does for a record without an id: it is named by its position.
+    yield { recordId: typeof record.recordId === 'string' ? record.recordId : `${basename(path)}-${String(n).padStart(11, '0')}`, modelInput: record.modelInput }
+  }
+}
+
+/**
+ * Runs a Bedrock batch input file through the online API and writes what Bedrock would:
+ * `<outDir>/<file>.out` (one `{recordId, modelInput, modelOutput | error}` line per record,
+ * in completion order) and `<outDir>/manifest.json.out`.
+ */
+export async function runLocal(inputPath: string, outDir: string, settings: OnlineSettings, signal?: AbortSignal): Promise<RunLocalResult> {
+  await mkdir(outDir, { recursive: true })
+  const out = createWriteStream(join(outDir, `${basename(inputPath)}.out`))
+  const manifest: RunLocalResult = { totalRecordCount: 0, processedRecordCount: 0, successRecordCount: 0, errorRecordCount: 0, inputTokenCount: 0, outputTokenCount: 0 }
+  try {
+    await runOnline(
+      readRecords(inputPath),
+      settings,
+      async (record) => {
+        manifest.totalRecordCount += 1
+        manifest.processedRecordCount += 1
+        const outcome = outcomeOf(record)
+        if (outcome.kind === 'ok') {
+          manifest.successRecordCount += 1
+          manifest.inputTokenCount += outcome.usage?.inputTokens ?? 0
+          manifest.outputTokenCount += outcome.usage?.outputTokens ?? 0
+        } else manifest.errorRecordCount += 1
+        if (!out.write(`${JSON.stringify(record)}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()))
+      },
+      signal,
+    )
+  } finally {
+    await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())))
+  }
+  const manifestOut = createWriteStream(join(outDir, 'manifest.json.out'))
+  await new Promise<void>((resolve, reject) => manifestOut.end(`${JSON.stringify(manifest)}\n`, (error?: Error | null) => (error ? reject(error) : resolve())))
+  return manifest
+}
