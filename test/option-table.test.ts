@@ -108,9 +108,9 @@ describe('every command on the one table module', () => {
     expect(() => resolveEmulatorOptions({ deniedModels: [' '] })).toThrow(new TypeError('--deny-model must be a list of non-empty strings, got ` `'))
   })
 
-  it("says what a row's kind cannot: a command, or the one provider tune takes", () => {
+  it("says what a row's kind cannot: a command, or the providers tune takes", () => {
     expect(() => resolveBenchOptions({ python: ' ' })).toThrow(new TypeError('--python must be a command, got ` `'))
-    expect(() => resolveTuneOptions({ provider: 'openai' as never })).toThrow(new TypeError('--provider must be bedrock (or left out for the emulator), got `openai`'))
+    expect(() => resolveTuneOptions({ provider: 'azure' as never })).toThrow(new TypeError('--provider must be bedrock or openai (or left out for the emulator), got `azure`'))
   })
 
   it('applies the --quick defaults only to the options left unset', () => {
