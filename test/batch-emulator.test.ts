@@ -30,7 +30,7 @@ function s3(): S3Client {
 }
 
 async function emulator(options: EmulatorOptions = {}): Promise<{ emulator: RunningEmulator; bedrock: BedrockClient }> {
-  const started = await startEmulator({ latencyMs: 0, jitterMs: 0, overshootRate: 0, batchRecordMs: 0, s3EndpointUrl: moto.url, ...options })
+  const started = await startEmulator({ seed: 1, latencyMs: 0, jitterMs: 0, overshootRate: 0, batchRecordMs: 0, s3EndpointUrl: moto.url, ...options })
   running.push(started)
   return { emulator: started, bedrock: new BedrockClient({ region: 'us-east-1', endpoint: started.url, maxAttempts: 1 }) }
 }

@@ -35,7 +35,7 @@ afterEach(async () => {
 })
 
 async function emulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  const started = await startEmulator({ latencyMs: 0, jitterMs: 0, overshootRate: 0.5, batchRecordMs: 1, s3EndpointUrl: moto.url, ...options })
+  const started = await startEmulator({ seed: 1, latencyMs: 0, jitterMs: 0, overshootRate: 0.5, batchRecordMs: 1, s3EndpointUrl: moto.url, ...options })
   running.push(started)
   return started
 }

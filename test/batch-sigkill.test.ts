@@ -36,7 +36,7 @@ beforeAll(async () => {
     }),
   )
   dir = mkdtempSync(join(tmpdir(), 'summarize-urls-kill-'))
-  emulator = await startEmulator({ latencyMs: 0, jitterMs: 0, batchRecordMs: 20, s3EndpointUrl: moto.url })
+  emulator = await startEmulator({ seed: 1, latencyMs: 0, jitterMs: 0, batchRecordMs: 20, s3EndpointUrl: moto.url })
 })
 afterAll(async () => {
   await Promise.all([pages.close(), emulator.close()])

@@ -44,7 +44,7 @@ describe.skipIf(python === undefined)('the Python peer', () => {
   let emulator: RunningEmulator
   let pages: PageServer
   beforeAll(async () => {
-    emulator = await startEmulator({ latencyMs: 100, jitterMs: 0, overshootRate: 0 })
+    emulator = await startEmulator({ seed: 1, latencyMs: 100, jitterMs: 0, overshootRate: 0 })
     pages = await startPageServer('/nonexistent', [])
   })
   afterAll(() => Promise.all([emulator.close(), pages.close()]))

@@ -50,7 +50,7 @@ describe('the built summarize-urls bin', () => {
   })
 
   it('serves the emulator, which the bin then uses through the real SDK on a worker pool, and stops on SIGTERM', async () => {
-    const emulator = spawn(process.execPath, [bin, 'emulator', '--latency-ms', '20', '--jitter-ms', '10'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const emulator = spawn(process.execPath, [bin, 'emulator', '--latency-ms', '20', '--jitter-ms', '10', '--seed', '1'], { stdio: ['ignore', 'pipe', 'pipe'] })
     try {
       const [first] = (await once(createInterface({ input: emulator.stdout }), 'line')) as [string]
       expect(first).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+$/)

@@ -20,7 +20,7 @@ const badLines = new Map<number, { text: string; code: string }>()
 
 beforeAll(async () => {
   pages = await serveDirectory(CORPUS_DIR)
-  emulator = await startEmulator({ latencyMs: 30, jitterMs: 20, overshootRate: 0.5 })
+  emulator = await startEmulator({ seed: 1, latencyMs: 30, jitterMs: 20, overshootRate: 0.5 })
   dir = mkdtempSync(join(tmpdir(), 'summarize-urls-e2e-'))
   const lines = ['# the 90 corpus pages, with bad lines among them']
   names.forEach((name, i) => {

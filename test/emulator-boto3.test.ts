@@ -28,7 +28,7 @@ afterEach(async () => {
 })
 
 async function boto3(options: EmulatorOptions, operation: 'converse' | 'invoke', modelId = 'us.anthropic.claude-3-5-sonnet-20241022-v2:0'): Promise<Boto3Result> {
-  const emulator = await startEmulator({ latencyMs: 50, jitterMs: 0, overshootRate: 0, ...options })
+  const emulator = await startEmulator({ seed: 1, latencyMs: 50, jitterMs: 0, overshootRate: 0, ...options })
   running.push(emulator)
   // A clean environment: no real credentials or endpoint of the user's may leak in.
   const env = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' }

@@ -8,7 +8,7 @@ import type { RunningEmulator } from '../src/emulator/server.js'
 let emulator: RunningEmulator
 let client: BedrockRuntimeClient
 beforeAll(async () => {
-  emulator = await startEmulator({ latencyMs: 0, jitterMs: 0, overshootRate: 0 })
+  emulator = await startEmulator({ seed: 1, latencyMs: 0, jitterMs: 0, overshootRate: 0 })
   client = new BedrockRuntimeClient({
     region: 'us-east-1',
     endpoint: emulator.url,

@@ -23,7 +23,7 @@ afterEach(async () => {
 })
 
 async function emulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  const started = await startEmulator({ latencyMs: 0, jitterMs: 0, overshootRate: 0, ...options })
+  const started = await startEmulator({ seed: 1, latencyMs: 0, jitterMs: 0, overshootRate: 0, ...options })
   running.push(started)
   return started
 }
@@ -259,7 +259,7 @@ describe('emulator network faults', () => {
   })
 
   it('close() ends stalled requests at once', async () => {
-    const emulatorRunning = await startEmulator({ stallRate: 1 })
+    const emulatorRunning = await startEmulator({ seed: 1, stallRate: 1 })
     const pending = call(emulatorRunning.url).catch((e: unknown) => e)
     await waitFor(() => emulatorRunning.stats().stalled === 1)
     const started = performance.now()
@@ -326,7 +326,7 @@ describe('emulator quota options', () => {
     [{ stallRate: Number.NaN }, '--stall-rate must be a number from 0 to 1, got `NaN`'],
     [{ burstSeconds: 0 }, '--burst-seconds must be a number of seconds greater than 0, got `0`'],
   ] as const)('startEmulator(%o) throws a TypeError naming the flag', async (options, message) => {
-    await expect(startEmulator(options)).rejects.toThrow(new TypeError(message))
+    await expect(startEmulator({ seed: 1, ...options })).rejects.toThrow(new TypeError(message))
   })
 
   it.each([

@@ -24,7 +24,7 @@ afterEach(async () => {
 })
 
 async function emulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  const started = await startEmulator({ latencyMs: 0, jitterMs: 0, overshootRate: 0, ...options })
+  const started = await startEmulator({ seed: 1, latencyMs: 0, jitterMs: 0, overshootRate: 0, ...options })
   running.push(started)
   return started
 }
@@ -240,7 +240,7 @@ async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void
 
 describe('emulator validation of empty content', () => {
   it('answers a blank text block with ValidationException, as Bedrock does', async () => {
-    const emulator = await startEmulator({ latencyMs: 0, jitterMs: 0 })
+    const emulator = await startEmulator({ seed: 1, latencyMs: 0, jitterMs: 0 })
     try {
       const client = new BedrockRuntimeClient({
         region: 'us-east-1',

@@ -3,6 +3,7 @@ import type { EmulatorSecond } from '../src/emulator/stats.js'
 import { bedrockConfig, FAST_RETRY, quietEmulator, useFakeAwsCredentials } from './helpers/bedrock.js'
 import { runLines } from './helpers/run.js'
 import { articlePage, startServer, type TestServer } from './helpers/servers.js'
+import { seeded } from '../src/emulator/seeded.js'
 
 useFakeAwsCredentials()
 
@@ -11,15 +12,6 @@ beforeAll(async () => {
   pages = await startServer((req, res) => void res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage(`page ${req.url ?? '/'}`)))
 })
 afterAll(() => pages.close())
-
-/** A seeded source for the emulator's dice (a linear congruential generator): the same storm every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0
-    return state / 2 ** 32
-  }
-}
 
 /** Most requests the emulator received in any `seconds` consecutive seconds, throttled ones included. */
 function maxWindow(timeline: EmulatorSecond[], seconds: number): number {

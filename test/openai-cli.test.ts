@@ -9,6 +9,7 @@ import { serveDirectory, type StaticServer } from '../src/cli/static-server.js'
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../src/emulator/server.js'
 import { parseJsonl } from './helpers/cli.js'
 import { CORPUS_DIR, corpusPageNames } from './helpers/corpus.js'
+import { seeded } from '../src/emulator/seeded.js'
 
 const run = promisify(execFile)
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -33,7 +34,7 @@ afterAll(async () => {
 })
 
 async function emulator(options: EmulatorOptions): Promise<RunningEmulator> {
-  const started = await startEmulator({ latencyMs: 30, jitterMs: 20, ...options })
+  const started = await startEmulator({ seed: 1, latencyMs: 30, jitterMs: 20, ...options })
   emulators.push(started)
   return started
 }
@@ -70,17 +71,6 @@ function checkCorpusRecords(records: Array<Record<string, unknown>>, model: stri
     const usage = record['usage'] as { inputTokens: number; outputTokens: number }
     expect(usage.inputTokens).toBeGreaterThan(0)
     expect(usage.outputTokens).toBeGreaterThan(0)
-  }
-}
-
-/** A small deterministic generator (mulberry32), so the emulator's dice are the same every run. */
-function seeded(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 

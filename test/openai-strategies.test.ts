@@ -14,7 +14,7 @@ const names = corpusPageNames().filter((_, i) => i % 5 === 0)
 beforeAll(async () => {
   pages = await serveDirectory(CORPUS_DIR)
   // No overshoot: replies then depend only on the page, not on which call drew the dice.
-  emulator = await startEmulator({ latencyMs: 5, jitterMs: 5, overshootRate: 0 })
+  emulator = await startEmulator({ seed: 1, latencyMs: 5, jitterMs: 5, overshootRate: 0 })
 })
 afterAll(() => Promise.all([pages.close(), emulator.close()]))
 

@@ -11,7 +11,7 @@ describe('tune against an OpenAI-compatible server', () => {
   })
 
   it('sweeps a setting against the emulator speaking OpenAI', async () => {
-    const emulator = await startEmulator({ latencyMs: 20, jitterMs: 5 })
+    const emulator = await startEmulator({ seed: 1, latencyMs: 20, jitterMs: 5 })
     try {
       const { code, stdout, stderr } = await runCli(['tune', '--provider', 'openai', '--base-url', `${emulator.url}/v1`, '--threads', '1', '--concurrency', '2', '--rounds', '1'])
       expect(code, stderr).toBe(0)

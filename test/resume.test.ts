@@ -16,7 +16,7 @@ beforeAll(async () => {
   process.env['AWS_ACCESS_KEY_ID'] = 'test'
   process.env['AWS_SECRET_ACCESS_KEY'] = 'test'
   dir = await mkdtemp(join(tmpdir(), 'su-resume-'))
-  emulator = await startEmulator({ latencyMs: 5, jitterMs: 0 })
+  emulator = await startEmulator({ seed: 1, latencyMs: 5, jitterMs: 0 })
   pages = await startServer((req, res) => {
     const path = req.url ?? '/'
     if (path.startsWith('/flaky') && !flaky.has(path)) {

@@ -34,7 +34,7 @@ const codeOf = (record: PageRecord): string => (record.status === 'ok' ? 'ok' : 
 
 describe('the breaker', () => {
   it.each(['async', 'pool'] as const)('stops a run whose model is denied after a few calls, and accounts for every line (%s)', async (strategy) => {
-    const emulator = await startEmulator({ latencyMs: 20, jitterMs: 0, deniedModels: ['anthropic.claude-3-haiku-20240307-v1:0'] })
+    const emulator = await startEmulator({ seed: 1, latencyMs: 20, jitterMs: 0, deniedModels: ['anthropic.claude-3-haiku-20240307-v1:0'] })
     try {
       const urls = Array.from({ length: 40 }, (_, i) => `${pages.url}/d${i}`)
       const { records, stats } = await runLines(urls, { strategy, concurrency: 4, threads: 2 }, bedrock(emulator))
@@ -56,7 +56,7 @@ describe('the breaker', () => {
   })
 
   it('stops on a mistyped model id (Bedrock calls it a ValidationException)', async () => {
-    const emulator = await startEmulator({ latencyMs: 0, jitterMs: 0 })
+    const emulator = await startEmulator({ seed: 1, latencyMs: 0, jitterMs: 0 })
     try {
       const urls = Array.from({ length: 20 }, (_, i) => `${pages.url}/m${i}`)
       const { records, stats } = await runLines(urls, { strategy: 'async', concurrency: 2 }, bedrock(emulator, 'anthropic.claude-3-haikoo-v1:0'))
@@ -75,7 +75,7 @@ describe('rate control shared by the whole run', () => {
   it('--rpm holds the emulator quota across every pool thread: no call is throttled', async () => {
     // The emulator allows 240 a minute (4 a second, a 1 s burst); three threads each sending
     // freely would blow through it.
-    const emulator = await startEmulator({ latencyMs: 10, jitterMs: 0, rpm: 240 })
+    const emulator = await startEmulator({ seed: 1, latencyMs: 10, jitterMs: 0, rpm: 240 })
     try {
       const urls = Array.from({ length: 12 }, (_, i) => `${pages.url}/r${i}`)
       const { records, stats } = await runLines(urls, { strategy: 'pool', threads: 3, concurrency: 12, rpm: 240 }, bedrock(emulator, undefined, 0))
@@ -88,7 +88,7 @@ describe('rate control shared by the whole run', () => {
   })
 
   it('without --rpm the same run is throttled: the test above can fail', async () => {
-    const emulator = await startEmulator({ latencyMs: 10, jitterMs: 0, rpm: 240 })
+    const emulator = await startEmulator({ seed: 1, latencyMs: 10, jitterMs: 0, rpm: 240 })
     try {
       const urls = Array.from({ length: 12 }, (_, i) => `${pages.url}/n${i}`)
       const { stats } = await runLines(urls, { strategy: 'pool', threads: 3, concurrency: 12 }, bedrock(emulator))
@@ -100,7 +100,7 @@ describe('rate control shared by the whole run', () => {
   })
 
   it('cuts the in-flight limit when throttled for concurrency, and every page still succeeds', async () => {
-    const emulator = await startEmulator({ latencyMs: 30, jitterMs: 0, maxConcurrency: 3 })
+    const emulator = await startEmulator({ seed: 1, latencyMs: 30, jitterMs: 0, maxConcurrency: 3 })
     try {
       const urls = Array.from({ length: 40 }, (_, i) => `${pages.url}/c${i}`)
       const { records, stats } = await runLines(urls, { strategy: 'async', concurrency: 16 }, bedrock(emulator))
@@ -117,7 +117,7 @@ describe('rate control shared by the whole run', () => {
 
 describe('the command line with --rpm on the inline strategies', () => {
   it('keeps running while every page waits for the rate limit (nothing else holds the process open)', async () => {
-    const emulator = await startEmulator({ latencyMs: 5, jitterMs: 0 })
+    const emulator = await startEmulator({ seed: 1, latencyMs: 5, jitterMs: 0 })
     try {
       const bin = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url))
       const input = Array.from({ length: 4 }, (_, i) => `${pages.url}/inline${i}`).join('\n')
@@ -139,7 +139,7 @@ describe('the command line with --rpm on the inline strategies', () => {
 
 describe('duplicate URLs', () => {
   it.each(['async', 'pool'] as const)('are fetched and summarized once, and every line that asked gets the record (%s)', async (strategy) => {
-    const emulator = await startEmulator({ latencyMs: 30, jitterMs: 0 })
+    const emulator = await startEmulator({ seed: 1, latencyMs: 30, jitterMs: 0 })
     const before = pages.requests.length
     try {
       const lines = [`${pages.url}/a?delay=100`, `${pages.url}/b`, `${pages.url}/a?delay=100`, `${pages.url}/a?delay=100#part-2`, 'not a url', `${pages.url}/b`, `${pages.url}/c`]

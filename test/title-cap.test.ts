@@ -23,7 +23,7 @@ let emulator: RunningEmulator
 beforeAll(async () => {
   const page = articlePage('the harbour').replace(/<title>[^<]*<\/title>/, `<title>${HUGE_TITLE}</title>`)
   server = await startServer((_req, res) => void res.writeHead(200, { 'content-type': 'text/html' }).end(page))
-  emulator = await startEmulator({ latencyMs: 0, jitterMs: 0, overshootRate: 0 })
+  emulator = await startEmulator({ seed: 1, latencyMs: 0, jitterMs: 0, overshootRate: 0 })
   process.env['AWS_ACCESS_KEY_ID'] = 'test'
   process.env['AWS_SECRET_ACCESS_KEY'] = 'test'
 })

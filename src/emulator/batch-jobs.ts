@@ -17,6 +17,7 @@ import { BedrockError } from './protocols/bedrock-errors.js'
 import { isObject, readConverse } from './protocols/bedrock-requests.js'
 import { NATIVE_BODIES, readNativeBody, STOP_REASON } from './protocols/native-bodies.js'
 import type { ObjectStore } from './s3-store.js'
+import { seeded } from './seeded.js'
 
 export type JobStatus = 'Submitted' | 'Validating' | 'Scheduled' | 'InProgress' | 'Completed' | 'PartiallyCompleted' | 'Failed' | 'Stopping' | 'Stopped' | 'Expired'
 
@@ -63,18 +64,6 @@ const HOUR_MS = 60 * 60 * 1000
 function newJobId(): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'
   return Array.from({ length: 12 }, () => alphabet[randomInt(alphabet.length)]).join('')
-}
-
-/** Seeded dice (mulberry32): the same seed gives the same errors and the same output order. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 interface InputRecord {

@@ -1,6 +1,7 @@
 import { EMULATOR_OPTIONS, type EmulatorTable } from '../options/emulator.js'
 import { defaultsOf, type DefaultsOf, type OptionsOf, type ResolvedOf } from '../options/table.js'
 import { resolveTable } from '../options/validate.js'
+import { seeded } from './seeded.js'
 
 /**
  * The emulator's options: every row of `EMULATOR_OPTIONS` (src/options/emulator.ts, which
@@ -8,7 +9,7 @@ import { resolveTable } from '../options/validate.js'
  * All optional; `resolveEmulatorOptions()` fills the rest.
  */
 export type EmulatorOptions = OptionsOf<EmulatorTable> & {
-  /** Source of every dice roll (throttle, reset, stall, error, jitter, overshoot), for reproducible tests. Default `Math.random`. */
+  /** Source of every dice roll (throttle, reset, stall, error, jitter, overshoot), for reproducible tests. Default: seeded by `seed`, else `Math.random`. */
   random?: () => number
   /** Clock for the rpm and tpm quotas and the stats timeline, in ms, for tests with fake time. Default `performance.now`. */
   now?: () => number
@@ -26,7 +27,7 @@ export type EmulatorSettings = Omit<ResolvedOf<EmulatorTable>, 'deniedModels'> &
 /** The only place the emulator's defaults are applied and its options checked; nothing downstream re-checks. */
 export function resolveEmulatorOptions(options: EmulatorOptions): EmulatorSettings {
   const resolved = resolveTable(EMULATOR_OPTIONS, options)
-  const random = options.random ?? Math.random
+  const random = options.random ?? (resolved.seed === undefined ? Math.random : seeded(resolved.seed))
   const now = options.now ?? (() => performance.now())
   for (const [key, value] of Object.entries({ random, now })) {
     if (typeof value !== 'function') throw new TypeError(`${key} must be a function, got \`${String(value)}\``)

@@ -49,6 +49,10 @@ export const EMULATOR_OPTIONS = {
   maxConcurrency: { flag: 'max-concurrency', kind: 'integer', min: 1, defaultText: 'no limit', help: 'calls in flight at once; one more gets `429 ThrottlingException`' },
   resetRate: { flag: 'reset-rate', kind: 'number', min: 0, max: 1, arg: 'P', default: 0, help: 'fraction of calls whose connection is reset with no reply' },
   stallRate: { flag: 'stall-rate', kind: 'number', min: 0, max: 1, arg: 'P', default: 0, help: 'fraction of calls never answered: held until the client gives up' },
+  seed: {
+    flag: 'seed', kind: 'integer', min: 0, max: 4_294_967_295, defaultText: 'random',
+    help: 'seed of every dice roll (throttles, faults, jitter, overshoot): the same seed gives the same run',
+  },
   s3EndpointUrl: {
     flag: 's3-endpoint-url', kind: 'string', arg: 'URL', defaultText: '`AWS_ENDPOINT_URL_S3`, else AWS\'s', group: BATCH,
     help: 'S3 endpoint batch jobs read their inputs from and write their outputs to',

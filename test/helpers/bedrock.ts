@@ -28,7 +28,7 @@ export function useFakeAwsCredentials(values: { accessKeyId?: string; secretAcce
 
 /** The emulator with no latency, jitter or overshoot unless asked: replies depend only on the request. */
 export function quietEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  return startEmulator({ latencyMs: 0, jitterMs: 0, overshootRate: 0, ...options })
+  return startEmulator({ seed: 1, latencyMs: 0, jitterMs: 0, overshootRate: 0, ...options })
 }
 
 /** Settings for a Bedrock client of `endpoint` (the emulator or a scripted server). */

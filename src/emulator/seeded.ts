@@ -1,0 +1,15 @@
+/**
+ * Seeded dice (mulberry32): the same seed gives the same throttles, faults, jitter and
+ * batch outputs every run, so a test or a benchmark against the emulator is reproducible.
+ * Not for anything secret.
+ */
+export function seeded(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
