@@ -123,10 +123,16 @@ describe.skipIf(process.platform !== 'linux')('CPU time from /proc', () => {
   it("reads this process's CPU time and the machine's, both growing while this thread spins", async () => {
     const { machineBusyMs, processCpuMs } = await import('../bench/machine-load.js')
     const [machine, own] = [machineBusyMs(), processCpuMs(process.pid)]
-    const until = Date.now() + 60
-    while (Date.now() < until) Math.sqrt(Math.random())
     expect(own).toBeTypeOf('number')
+    // Spin until this process has used 30 ms of CPU by its own count, not for a fixed time: on
+    // a busy machine a fixed 60 ms of wall time may hold far less CPU. The deadline only
+    // bounds a reader that never moves.
+    const deadline = Date.now() + 20_000
+    while ((processCpuMs(process.pid) ?? 0) - (own ?? 0) < 30 && Date.now() < deadline) {
+      for (let i = 0; i < 100_000; i++) Math.sqrt(Math.random())
+    }
     expect((processCpuMs(process.pid) ?? 0) - (own ?? 0)).toBeGreaterThanOrEqual(30)
+    // The machine's busy time includes this process's.
     expect((machineBusyMs() ?? 0) - (machine ?? 0)).toBeGreaterThanOrEqual(30)
     expect(processCpuMs(2 ** 22 + 12345)).toBeUndefined()
   })
