@@ -6,6 +6,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     globalSetup: ['test/global-setup.ts'],
+    // Most test time is waiting on real servers, model latency and child processes, not CPU:
+    // three files at once on two cores keeps the suite short. Tests must hold under that load
+    // (and under more: they are checked with both cores kept busy).
+    maxWorkers: 3,
     // Tests start real servers and worker threads; keep them off the network and from
     // resolving real AWS credentials or the instance metadata service.
     env: {
