@@ -74,7 +74,9 @@ describe.skipIf(python === undefined)('the Python peer', () => {
     const threads = await runPythonPeer({ ...job, strategy: 'threads' }, env)
     expect([gather.ok, threads.ok]).toEqual([3, 3])
     expect(gather.wallMs).toBeGreaterThanOrEqual(3 * 100)
-    expect(threads.wallMs).toBeLessThan(2 * 100)
+    // Threads overlap the three calls: well under the three calls in a row that gather takes.
+    // Compared within the run, so a busy machine slows both sides alike.
+    expect(threads.wallMs).toBeLessThan(gather.wallMs * (2 / 3))
     expect(gather.eventLoopP99Ms).toBeNull()
   })
 })

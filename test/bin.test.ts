@@ -26,9 +26,17 @@ beforeAll(async () => {
 })
 afterAll(() => pages.close())
 
-/** Waits `afterMs`, sends `signal`, and resolves with the exit code and how long the exit took. */
-async function interrupt(child: ChildProcess, signal: NodeJS.Signals, afterMs: number): Promise<{ code: number | null; exitMs: number }> {
-  await new Promise((resolve) => setTimeout(resolve, afterMs))
+/** Resolves once `check` holds, polling every 20 ms: waiting on what the run shows, not on a clock. */
+async function until(check: () => boolean, what: string, deadlineMs = 60_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** Sends `signal` now, and resolves with the exit code and how long the exit took. */
+async function interrupt(child: ChildProcess, signal: NodeJS.Signals): Promise<{ code: number | null; exitMs: number }> {
   const exited = once(child, 'exit')
   const sent = Date.now()
   child.kill(signal)
@@ -78,7 +86,8 @@ describe('the built summarize-urls bin', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     // A quick page, one that takes 2.5 s, and then a producer that goes quiet without closing.
     child.stdin.write(`${pages.url}/quick\n${pages.url}/slow2500\n`)
-    const { code, exitMs } = await interrupt(child, 'SIGINT', 1_000)
+    await until(() => pages.requests.includes('/slow2500'), 'the slow page to be requested')
+    const { code, exitMs } = await interrupt(child, 'SIGINT')
     child.stdin.destroy()
     expect(code).toBe(130)
     expect(exitMs).toBeGreaterThan(800) // it waited for the slow page…
@@ -91,12 +100,16 @@ describe('the built summarize-urls bin', () => {
   it('a second Ctrl-C cancels the pages in flight at once, even while stdin stays open', async () => {
     const child = spawn(process.execPath, [bin, '-', '--provider', 'extractive', '--strategy', 'pool', '--threads', '1', '--quiet'], { stdio: ['pipe', 'pipe', 'pipe'] })
     const out: Buffer[] = []
+    let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     // One quick page, one that takes 10 s, and then a producer that goes quiet without closing.
-    child.stdin.write(`${pages.url}/quick\n${pages.url}/slow\n`)
-    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    child.stdin.write(`${pages.url}/quick2\n${pages.url}/slow\n`)
+    // The quick page's record is out and the slow one is being fetched.
+    await until(() => Buffer.concat(out).includes('\n') && pages.requests.includes('/slow'), 'the first record and the slow request')
     child.kill('SIGINT')
-    const { code, exitMs } = await interrupt(child, 'SIGINT', 300)
+    await until(() => stderr.includes('finishing the pages in flight'), 'the first Ctrl-C to be handled')
+    const { code, exitMs } = await interrupt(child, 'SIGINT')
     child.stdin.destroy()
     expect(code).toBe(130)
     expect(exitMs).toBeLessThan(5_000)
@@ -110,11 +123,16 @@ describe('the built summarize-urls bin', () => {
     child.stdin.end(lines)
     // Never read stdout: the pipe fills (64 KiB) and the run waits for it to drain.
     child.stdout.pause()
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     // SIGTERM stops gracefully (and would wait up to the drain deadline for the blocked pipe);
-    // the Ctrl-C after it cancels at once.
-    await new Promise((resolve) => setTimeout(resolve, 2_500))
+    // the Ctrl-C after it cancels at once. About a pipe's worth of records (64 KiB) has been
+    // written once the server has seen 100 pages; the run stalls on the pipe soon after.
+    const before = pages.requests.length
+    await until(() => pages.requests.length - before >= 100, '100 pages to be fetched')
     child.kill('SIGTERM')
-    const { code, exitMs } = await interrupt(child, 'SIGINT', 200)
+    await until(() => stderr.includes('SIGTERM'), 'SIGTERM to be handled')
+    const { code, exitMs } = await interrupt(child, 'SIGINT')
     child.stdout.destroy()
     expect(code).toBe(130)
     expect(exitMs).toBeLessThan(5_000)

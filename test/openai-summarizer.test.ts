@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
 import { RateController } from '../src/control/rate.js'
 import type { RetryPolicy } from '../src/control/retry.js'
@@ -70,6 +71,14 @@ describe('OpenAISummarizer against the emulator', () => {
     expect(result.attempts).toBe(1)
     expect(result.usage?.inputTokens).toBeGreaterThan(0)
     expect(result.usage?.outputTokens).toBeGreaterThan(0)
+  })
+
+  it('leaves no abort listener on the run\'s signal once a call is over, however many calls it makes', async () => {
+    const { url } = await emulator()
+    const instance = summarizer({ baseURL: `${url}/v1` })
+    const run = new AbortController()
+    for (let i = 0; i < 5; i++) await instance.summarize(REQUEST, run.signal)
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0)
   })
 
   it('summarizes through the Azure deployment path with the api-key header', async () => {

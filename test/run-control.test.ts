@@ -73,9 +73,10 @@ describe('the breaker', () => {
 
 describe('rate control shared by the whole run', () => {
   it('--rpm holds the emulator quota across every pool thread: no call is throttled', async () => {
-    // The emulator allows 240 a minute (4 a second, a 1 s burst); three threads each sending
-    // freely would blow through it.
-    const emulator = await startEmulator({ seed: 1, latencyMs: 10, jitterMs: 0, rpm: 240 })
+    // The emulator allows 240 a minute (4 a second) with a burst of 2 s of quota: the client's
+    // own bucket allows half a second, and the slack covers calls that the client spaced out but
+    // a busy machine delivers together. Three threads each sending freely would blow through it.
+    const emulator = await startEmulator({ seed: 1, latencyMs: 10, jitterMs: 0, rpm: 240, burstSeconds: 2 })
     try {
       const urls = Array.from({ length: 12 }, (_, i) => `${pages.url}/r${i}`)
       const { records, stats } = await runLines(urls, { strategy: 'pool', threads: 3, concurrency: 12, rpm: 240 }, bedrock(emulator, undefined, 0))
@@ -88,7 +89,7 @@ describe('rate control shared by the whole run', () => {
   })
 
   it('without --rpm the same run is throttled: the test above can fail', async () => {
-    const emulator = await startEmulator({ seed: 1, latencyMs: 10, jitterMs: 0, rpm: 240 })
+    const emulator = await startEmulator({ seed: 1, latencyMs: 10, jitterMs: 0, rpm: 240, burstSeconds: 2 })
     try {
       const urls = Array.from({ length: 12 }, (_, i) => `${pages.url}/n${i}`)
       const { stats } = await runLines(urls, { strategy: 'pool', threads: 3, concurrency: 12 }, bedrock(emulator))

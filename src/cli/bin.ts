@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-import { emulatorStopNotice } from '../emulator/command.js'
-import { main } from './main.js'
+// No static imports: the signal handlers below must be in place before anything slow loads,
+// so that a Ctrl-C in the first moments (a busy machine can take seconds to load the CLI)
+// gets the same clean stop and exit code 130 as a later one, not Node's silent default.
 
 // The pinned AWS SDK supports Node 20; its notice about future SDK releases needing Node 22
 // would print once per worker thread on every run. A user who sets the variable wins.
@@ -16,7 +17,7 @@ const onSignal = (signal: NodeJS.Signals): void => {
   interrupts += 1
   if (interrupts === 1) {
     // The emulator has no pages in flight: it says what stopping means for it.
-    const notice = process.argv[2] === 'emulator' ? emulatorStopNotice(signal) : `\nsummarize-urls: ${signal}: finishing the pages in flight (Ctrl-C again to cancel them)\n`
+    const notice = process.argv[2] === 'emulator' ? `\nemulator: ${signal}: stopping\n` : `\nsummarize-urls: ${signal}: finishing the pages in flight (Ctrl-C again to cancel them)\n`
     process.stderr.write(notice)
     stop.abort(new Error('stopped'))
   } else if (interrupts === 2) {
@@ -28,6 +29,7 @@ const onSignal = (signal: NodeJS.Signals): void => {
 process.on('SIGINT', onSignal)
 process.on('SIGTERM', onSignal)
 
+const { main } = await import('./main.js')
 const code = await main(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,

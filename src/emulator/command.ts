@@ -7,11 +7,6 @@ export function emulatorOptionsFromArgs(args: Record<string, unknown>): Emulator
   return fromArgs(EMULATOR_OPTIONS, args).options
 }
 
-/** The emulator's words for the first Ctrl-C or SIGTERM: it has no pages in flight, it just stops. */
-export function emulatorStopNotice(signal: string): string {
-  return `\nemulator: ${signal}: stopping\n`
-}
-
 /** How often the emulator looks for the process that started it. */
 const PARENT_POLL_MS = 250
 

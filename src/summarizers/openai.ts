@@ -76,8 +76,20 @@ export class OpenAISummarizer implements Summarizer {
     const context = { model: this.#settings.model, azureDeployment: this.#settings.azure?.deployment }
     const { value, attempts } = await callWithPolicy(
       async (abortSignal) => {
-        const { data, response } = await client.chat.completions.create(body, abortSignal === undefined ? {} : { signal: abortSignal }).withResponse()
-        return readReply(data, response.headers)
+        // The SDK adds an abort listener to the signal it is given and never removes it, so
+        // the run's signal would collect one per call (MaxListenersExceededWarning, and a
+        // leak over a long run). It gets a signal of its own per call, linked here and
+        // unlinked when the call ends.
+        const call = new AbortController()
+        const onAbort = (): void => call.abort(abortSignal?.reason)
+        if (abortSignal?.aborted === true) onAbort()
+        abortSignal?.addEventListener('abort', onAbort, { once: true })
+        try {
+          const { data, response } = await client.chat.completions.create(body, { signal: call.signal }).withResponse()
+          return readReply(data, response.headers)
+        } finally {
+          abortSignal?.removeEventListener('abort', onAbort)
+        }
       },
       (error) => this.#redact(classifyOpenAIError(error, context)),
       { retry: this.#settings.retry, gate, estimatedTokens, signal },
