@@ -98,7 +98,7 @@ export const JOB_OPTIONS = {
   mode: {
     flag: 'mode', kind: 'enum', values: MODES, default: 'online', cliOnly: true, group: MODE_GROUP,
     help: '`online` calls the model page by page; `batch` runs `batch run` (half price, hours); `auto` picks `batch` from `--batch-threshold` URLs when `--s3` and `--role-arn` are given, else `online`',
-    details: 'the batch options (`summarize-urls batch --help`) are taken with `batch` and `auto`',
+    details: 'with `batch` or `auto` the `batch run` options are taken too (listed under "Online or batch:" in --help)',
   },
   batchThreshold: {
     // Ten times the batch minimum: see the README's "Online or batch: --mode" for the arithmetic.
