@@ -6,10 +6,10 @@ import { safeLine } from '../output/control-chars.js'
 import { asUsageError, type OutputFormat, type SummarizeOptions } from '../options.js'
 import { DEMO_OPTIONS } from '../options/demo.js'
 import { EMULATOR_OPTIONS } from '../options/emulator.js'
-import { BATCH_OPTIONS } from '../options/batch.js'
+import { BATCH_MODE_OPTIONS, BATCH_OPTIONS } from '../options/batch.js'
 import { JOB_OPTIONS } from '../options/job.js'
 import type { Table } from '../options/table.js'
-import { fromArgs, rejectNonNumbers } from '../options/yargs.js'
+import { fromArgs, rejectNonNumbers, yargsOptions } from '../options/yargs.js'
 import { VERSION } from '../version.js'
 import { demoArgs, emulatorArgs, summarizeArgs } from './args.js'
 import { EXIT } from './exit-codes.js'
@@ -57,7 +57,10 @@ type Parsed = { command: Command; args: Record<string, unknown> } | { command: '
 /** The words that name a command rather than an input file. */
 const COMMANDS = ['emulator', 'demo', 'bench', 'tune', 'batch'] as const
 
-/** The batch commands and their AWS clients: loaded only when `batch` is the command. */
+/** The main command's flags: the job's, and the batch options `--mode batch|auto` takes. */
+const SUMMARIZE_OPTIONS: Table = { ...JOB_OPTIONS, ...BATCH_MODE_OPTIONS }
+
+/** The batch commands and their AWS clients: loaded only when `batch` is the command or `--mode` picks it. */
 const loadBatch = () => import('./batch.js')
 
 /** What to type first, for someone who typed nothing (the README's two newcomer commands). */
@@ -81,7 +84,7 @@ class UsageWithHelp extends UsageError {
 async function parse(argv: string[], io: CliIO): Promise<Parsed> {
   let command: Command = 'summarize'
   // The table of the command yargs matched: its builder runs before the checks that can fail.
-  let table: Table = JOB_OPTIONS
+  let table: Table = SUMMARIZE_OPTIONS
   const using = <Y>(matched: Table, y: Y): Y => {
     table = matched
     return y
@@ -94,7 +97,7 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
   const parser = yargs(rawArgs)
     .scriptName('summarize-urls')
     .usage('Summarize every web page in a list of URLs, offline or with Amazon Bedrock.')
-    .command('$0 <input>', 'summarize the pages listed in <input> (one URL a line; - for stdin)', (y) => summarizeArgs(y))
+    .command('$0 <input>', 'summarize the pages listed in <input> (one URL a line; - for stdin)', (y) => summarizeArgs(y).options(yargsOptions(BATCH_MODE_OPTIONS)))
     .command('emulator', 'run a local Bedrock Runtime-compatible server for offline development and load tests', (y) => emulatorArgs(using(EMULATOR_OPTIONS, y)), () => {
       command = 'emulator'
     })
@@ -128,7 +131,7 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
       // Argument errors arrive as a YError or a bare message; anything else is ours to report.
       if (error !== undefined && error !== null && error.name !== 'YError') throw error
       const text = (message ?? error?.message ?? 'invalid arguments').replace(/\s*\n\s*/g, ' ')
-      if (table === JOB_OPTIONS && text.startsWith('Not enough non-option arguments')) {
+      if (table === SUMMARIZE_OPTIONS && text.startsWith('Not enough non-option arguments')) {
         throw new UsageWithHelp(`no input: give a file with one URL a line, or - to read them from stdin`, NO_INPUT)
       }
       throw new UsageError(withSuggestions(text, table, rawArgs))
@@ -201,6 +204,10 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
     case 'summarize': {
       const input = parsed.args['input'] as string
       checkInput(input)
+      const { chooseMode } = await import('./mode.js')
+      const choice = await chooseMode(input, parsed.args, io.stdin)
+      if (choice.why !== undefined && !output(parsed.args).quiet) io.stderr.write(`summarize-urls: --mode auto chose ${choice.run}: ${safeLine(choice.why)}\n`)
+      if (choice.run === 'batch') return (await loadBatch()).runBatchCommand({ ...parsed.args, action: 'run', target: input }, io)
       const { runJob } = await import('./job.js')
       return runJob(input, toOptions(parsed.args), output(parsed.args), io)
     }

@@ -1,4 +1,4 @@
-import { DEFAULT_MODEL, JOB_OPTIONS } from './job.js'
+import { DEFAULT_MODEL, JOB_OPTIONS, MODE_GROUP } from './job.js'
 import { SECONDS_AS_MS, type Table } from './table.js'
 
 export const INVOCATION_TYPES = ['auto', 'converse', 'invoke-model'] as const
@@ -72,3 +72,18 @@ export const BATCH_OPTIONS = {
 } as const satisfies Table
 
 export type BatchTable = typeof BATCH_OPTIONS
+
+const JOB_FLAGS: ReadonlySet<string> = new Set(Object.values(JOB_OPTIONS).map((row) => row.flag))
+/** `run-local`'s and `status`'s alone: the main command's batch is `batch run`. */
+const NOT_RUN: ReadonlySet<keyof BatchTable> = new Set(['outDir', 'wait'])
+
+/**
+ * The batch rows the main command takes for `--mode batch|auto`: every `batch run` row
+ * whose flag the job lacks, shown under the `--mode` heading. A flag both have (`--model`,
+ * `--endpoint-url`) keeps the job's row for --help and means what `batch run` says in batch.
+ */
+export const BATCH_MODE_OPTIONS: Table = Object.fromEntries(
+  Object.entries(BATCH_OPTIONS)
+    .filter(([key, row]) => !JOB_FLAGS.has(row.flag) && !NOT_RUN.has(key as keyof BatchTable))
+    .map(([key, row]) => [key, { ...row, group: MODE_GROUP }]),
+)

@@ -5,15 +5,20 @@ import { computed, SECONDS_AS_MS, type Table } from './table.js'
 export const PROVIDERS = ['auto', 'bedrock', 'openai', 'extractive'] as const
 export const STRATEGIES = ['sequential', 'async', 'pool'] as const
 export const OUTPUT_FORMATS = ['jsonl', 'csv', 'md'] as const
+export const MODES = ['online', 'batch', 'auto'] as const
 
 export type Provider = (typeof PROVIDERS)[number]
 export type Strategy = (typeof STRATEGIES)[number]
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number]
+export type Mode = (typeof MODES)[number]
 
 /** The Bedrock model when `--model` is not given. */
 export const DEFAULT_MODEL = 'anthropic.claude-3-haiku-20240307-v1:0'
 /** The OpenAI model when `--model` is not given: small, cheap and good at summaries. */
 export const DEFAULT_OPENAI_MODEL = 'gpt-4o-mini'
+
+/** The --help section of `--mode` and of the batch options the main command takes with it. */
+export const MODE_GROUP = 'Online or batch:'
 
 /** The main command's positional argument, for --help and the README. */
 export const INPUT = { name: 'input', help: 'file with one URL a line; `-` reads stdin' } as const
@@ -89,6 +94,17 @@ export const JOB_OPTIONS = {
   resume: { flag: 'resume', kind: 'boolean', cliOnly: true, group: 'Output:', help: 'with `--out FILE.jsonl`: keep its `ok` records (matched by URL), redo the failed lines, do the rest' },
   unordered: { flag: 'unordered', kind: 'boolean', default: false, group: 'Output:', help: 'write records as pages finish instead of in input order' },
   quiet: { flag: 'quiet', alias: 'q', kind: 'boolean', cliOnly: true, group: 'Output:', help: 'no progress or notices on stderr, only errors' },
+  // CLI-only: the library's job is the online path; batch is a flow of commands around it.
+  mode: {
+    flag: 'mode', kind: 'enum', values: MODES, default: 'online', cliOnly: true, group: MODE_GROUP,
+    help: '`online` calls the model page by page; `batch` runs `batch run` (half price, hours); `auto` picks `batch` from `--batch-threshold` URLs when `--s3` and `--role-arn` are given, else `online`',
+    details: 'with `batch` or `auto` the `batch run` options are taken too (listed under "Online or batch:" in --help)',
+  },
+  batchThreshold: {
+    // Ten times the batch minimum: see the README's "Online or batch: --mode" for the arithmetic.
+    flag: 'batch-threshold', kind: 'integer', min: 1, max: 10_000_000, default: 1000, cliOnly: true, group: MODE_GROUP,
+    help: 'fewest URL lines for which `--mode auto` picks batch', details: 'never fewer than `--min-records`',
+  },
 } as const satisfies Table
 
 export type JobTable = typeof JOB_OPTIONS
