@@ -17,7 +17,8 @@ const harnessOrHeavy = (url: string): boolean => url.includes('/bench/') || HEAV
 
 describe('the benchmark harness loads only for bench and tune', () => {
   it('no static import from the CLI or the library entry reaches bench/, vega or tinybench', () => {
-    for (const entry of ['src/cli/bin.ts', 'src/index.ts']) {
+    // bin.ts imports main.ts only once its signal handlers are set, so the CLI's graph starts there.
+    for (const entry of ['src/cli/main.ts', 'src/index.ts']) {
       const { files, packages } = staticGraph(entry)
       expect(files.size).toBeGreaterThan(10)
       expect([...files].filter((file) => file.startsWith('bench/'))).toEqual([])

@@ -1,4 +1,6 @@
+import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readUrlList } from '../src/input.js'
 import { resolveOptions, type Strategy } from '../src/options.js'
 import { runSummaries } from '../src/run.js'
 import { runLines } from './helpers/run.js'
@@ -27,11 +29,31 @@ describe('output order', () => {
   }
 
   it('--unordered writes records as pages finish', async () => {
-    const { records } = await runLines(lines(), { strategy: 'async', concurrency: 10, unordered: true })
-    const order = records.map((r) => r.line)
-    expect([...order].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
-    // The slowest page (line 1) finishes last.
-    expect(order.at(-1)).toBe(1)
+    // Line 1's page is held until the nine others are written: it finishes last by
+    // construction, whatever the machine's speed.
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const pages = await startServer((req, res) => {
+      const n = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('n'))
+      const answer = (): void => void res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage(`topic number ${n}`))
+      if (n === 0) void held.then(answer)
+      else answer()
+    })
+    try {
+      const order: number[] = []
+      const list = Array.from({ length: 10 }, (_, n) => `${pages.url}/page?n=${n}`).join('\n')
+      const sink = {
+        write: (record: { line: number }) => {
+          order.push(record.line)
+          if (order.length === 9) release()
+        },
+      }
+      await runSummaries(readUrlList(Readable.from([list])), sink, resolveOptions({ strategy: 'async', concurrency: 10, unordered: true }), { provider: 'extractive' })
+      expect([...order].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+      expect(order.at(-1)).toBe(1)
+    } finally {
+      await pages.close()
+    }
   })
 
   it('stops starting pages once the reorder window is full behind a stuck first page', async () => {
