@@ -117,4 +117,17 @@ describe('usage errors', () => {
       expect(result).toMatchObject({ code: 2, stderr: `summarize-urls: ${message}\n` })
     }
   })
+
+  it('a switch given a value other than true or false is refused, so --deny-private=yes never turns the check off', async () => {
+    for (const [argv, message] of [
+      [['-', '--provider', 'extractive', '--deny-private=yes'], '--deny-private is a switch: give it alone (or `=true`, `=false`), got `yes`'],
+      [['-', '--provider', 'extractive', '-q=1'], '--quiet is a switch: give it alone (or `=true`, `=false`), got `1`'],
+      [['batch', 'status', 'job.json', '--wait=please'], '--wait is a switch: give it alone (or `=true`, `=false`), got `please`'],
+    ] as const) {
+      const result = await runCli([...argv], { stdin: 'http://127.0.0.1:9/\n' })
+      expect(result).toMatchObject({ code: 2, stdout: '', stderr: `summarize-urls: ${message}\n` })
+    }
+    const accepted = await runCli(['-', '--provider', 'extractive', '--quiet', '--deny-private=true'], { stdin: 'http://127.0.0.1:9/\n' })
+    expect(accepted.stdout).toContain('"code":"BLOCKED_ADDRESS"')
+  })
 })
