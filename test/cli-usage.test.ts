@@ -130,4 +130,21 @@ describe('usage errors', () => {
     const accepted = await runCli(['-', '--provider', 'extractive', '--quiet', '--deny-private=true'], { stdin: 'http://127.0.0.1:9/\n' })
     expect(accepted.stdout).toContain('"code":"BLOCKED_ADDRESS"')
   })
+
+  it('a batch job file that is empty, not JSON or null is a one-line usage error, not an internal one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'su-job-file-'))
+    try {
+      for (const content of ['', 'garbage', 'null', '\u0000\u00ff binary']) {
+        const file = join(dir, 'out.jsonl.batch.json')
+        writeFileSync(file, content)
+        for (const command of ['status', 'collect', 'stop']) {
+          const result = await runCli(['batch', command, file, '--region', 'us-east-1'])
+          expect(result).toMatchObject({ code: 2, stdout: '' })
+          expect(result.stderr).toBe(`summarize-urls: \`${file}\` is not a summarize-urls batch job file\n`)
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })

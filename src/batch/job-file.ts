@@ -89,9 +89,18 @@ export async function loadJobFile(path: string): Promise<JobFile> {
   } catch (error) {
     throw new UsageError(`cannot read job file \`${path}\`: ${(error as NodeJS.ErrnoException).code ?? 'error'}`)
   }
-  const job = JSON.parse(text) as JobFile
-  if (job.version !== 1 || !Array.isArray(job.jobs)) throw new UsageError(`\`${path}\` is not a summarize-urls batch job file`)
-  return job
+  const job = parseJson(text) as Partial<JobFile> | null | undefined
+  if (typeof job !== 'object' || job === null || job.version !== 1 || !Array.isArray(job.jobs)) throw new UsageError(`\`${path}\` is not a summarize-urls batch job file`)
+  return job as JobFile
+}
+
+/** A job file edited by hand, cut short or replaced by another file is the user's to fix, not a bug. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
 }
 
 /** A Bedrock job name (63 characters at most, letters, digits and dashes) for job `index` of this file. */
