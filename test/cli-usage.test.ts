@@ -131,10 +131,11 @@ describe('usage errors', () => {
     expect(accepted.stdout).toContain('"code":"BLOCKED_ADDRESS"')
   })
 
-  it('a batch job file that is empty, not JSON or null is a one-line usage error, not an internal one', async () => {
+  it('a batch job file that is empty, not JSON, null or missing fields is a one-line usage error, not an internal one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'su-job-file-'))
     try {
-      for (const content of ['', 'garbage', 'null', '\u0000\u00ff binary']) {
+      const edited = { version: 1, jobs: [{}], preModelErrors: [] }
+      for (const content of ['', 'garbage', 'null', '\u0000\u00ff binary', JSON.stringify(edited), JSON.stringify({ ...edited, jobs: [null] })]) {
         const file = join(dir, 'out.jsonl.batch.json')
         writeFileSync(file, content)
         for (const command of ['status', 'collect', 'stop']) {
