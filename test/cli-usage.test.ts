@@ -112,6 +112,8 @@ describe('usage errors', () => {
       [['urls.txt', '--max-chars', 'abc'], '--max-chars must be a number, got `abc`'],
       [['urls.txt', '--model-timeout=x'], '--model-timeout must be a number, got `x`'],
       [['emulator', '--jitter-ms', 'soon'], '--jitter-ms must be a number, got `soon`'],
+      [['urls.txt', '--concurrency', ''], '--concurrency must be a number, got ``'],
+      [['urls.txt', '--max-chars= '], '--max-chars must be a number, got ` `'],
     ] as const) {
       const result = await runCli([...argv])
       expect(result).toMatchObject({ code: 2, stderr: `summarize-urls: ${message}\n` })

@@ -79,17 +79,18 @@ function spellings(row: Row): string[] {
 }
 
 /**
- * yargs turns `--max-chars abc` into NaN; the message should quote what was typed, which
- * only the command line still holds (`--flag value` or `--flag=value`; the last one wins).
+ * yargs turns `--max-chars abc` into NaN and `--concurrency ''` into 0; the message should
+ * quote what was typed, which only the command line still holds (`--flag value` or
+ * `--flag=value`; the last one wins).
  */
 export function rejectNonNumbers(table: Table, args: Record<string, unknown>, argv: readonly string[]): void {
   for (const row of Object.values(table)) {
-    if ((row.kind !== 'integer' && row.kind !== 'number') || !Number.isNaN(args[row.flag])) continue
+    if ((row.kind !== 'integer' && row.kind !== 'number') || args[row.flag] === undefined) continue
     const names = spellings(row)
     const at = argv.findLastIndex((arg) => names.some((name) => arg === name || arg.startsWith(`${name}=`)))
     const given = argv[at] ?? ''
-    const raw = given.includes('=') ? given.slice(given.indexOf('=') + 1) : (argv[at + 1] ?? 'NaN')
-    throw new TypeError(`--${row.flag} must be a number, got \`${raw}\``)
+    const raw = given.includes('=') ? given.slice(given.indexOf('=') + 1) : at === -1 ? 'NaN' : (argv[at + 1] ?? 'NaN')
+    if (Number.isNaN(args[row.flag]) || raw.trim() === '') throw new TypeError(`--${row.flag} must be a number, got \`${raw}\``)
   }
 }
 
