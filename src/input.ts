@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
-import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 import { ERROR_CODES, UsageError, type ErrorData } from './errors.js'
+import { MAX_LINE_CHARS, splitLines } from './input-lines.js'
 import { redactUrlsInText } from './redact.js'
 
 /** One meaningful line of the URL list. `line` is 1-based, counting every line of the file. */
@@ -14,16 +14,19 @@ export type InputItem = { line: number; url: string; error?: undefined } | { lin
  * not an absolute http(s) URL is not fatal: it comes out with an `INVALID_URL` error.
  */
 export async function* readUrlList(stream: Readable): AsyncGenerator<InputItem> {
-  const lines = createInterface({ input: stream, crlfDelay: Infinity })
   let line = 0
-  for await (const raw of lines) {
+  for await (const { text: raw, tooLong } of splitLines(stream)) {
     line += 1
     // A BOM at the start of the file would otherwise make the first URL invalid.
     const text = (line === 1 ? raw.replace(/^\uFEFF/, '') : raw).trim()
     if (text === '' || text.startsWith('#')) continue
-    const error = checkUrl(text)
+    const error = tooLong ? tooLongError(text) : checkUrl(text)
     yield error === undefined ? { line, url: text } : { line, url: text, error }
   }
+}
+
+function tooLongError(text: string): ErrorData {
+  return { code: ERROR_CODES.INVALID_URL, message: `line is longer than ${MAX_LINE_CHARS.toLocaleString('en-US')} characters, longer than any server takes a URL: ${quote(text)}`, attempts: 1 }
 }
 
 function checkUrl(text: string): ErrorData | undefined {

@@ -112,9 +112,42 @@ describe('usage errors', () => {
       [['urls.txt', '--max-chars', 'abc'], '--max-chars must be a number, got `abc`'],
       [['urls.txt', '--model-timeout=x'], '--model-timeout must be a number, got `x`'],
       [['emulator', '--jitter-ms', 'soon'], '--jitter-ms must be a number, got `soon`'],
+      [['urls.txt', '--concurrency', ''], '--concurrency must be a number, got ``'],
+      [['urls.txt', '--max-chars= '], '--max-chars must be a number, got ` `'],
     ] as const) {
       const result = await runCli([...argv])
       expect(result).toMatchObject({ code: 2, stderr: `summarize-urls: ${message}\n` })
+    }
+  })
+
+  it('a switch given a value other than true or false is refused, so --deny-private=yes never turns the check off', async () => {
+    for (const [argv, message] of [
+      [['-', '--provider', 'extractive', '--deny-private=yes'], '--deny-private is a switch: give it alone (or `=true`, `=false`), got `yes`'],
+      [['-', '--provider', 'extractive', '-q=1'], '--quiet is a switch: give it alone (or `=true`, `=false`), got `1`'],
+      [['batch', 'status', 'job.json', '--wait=please'], '--wait is a switch: give it alone (or `=true`, `=false`), got `please`'],
+    ] as const) {
+      const result = await runCli([...argv], { stdin: 'http://127.0.0.1:9/\n' })
+      expect(result).toMatchObject({ code: 2, stdout: '', stderr: `summarize-urls: ${message}\n` })
+    }
+    const accepted = await runCli(['-', '--provider', 'extractive', '--quiet', '--deny-private=true'], { stdin: 'http://127.0.0.1:9/\n' })
+    expect(accepted.stdout).toContain('"code":"BLOCKED_ADDRESS"')
+  })
+
+  it('a batch job file that is empty, not JSON, null or missing fields is a one-line usage error, not an internal one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'su-job-file-'))
+    try {
+      const edited = { version: 1, jobs: [{}], preModelErrors: [] }
+      for (const content of ['', 'garbage', 'null', '\u0000\u00ff binary', JSON.stringify(edited), JSON.stringify({ ...edited, jobs: [null] })]) {
+        const file = join(dir, 'out.jsonl.batch.json')
+        writeFileSync(file, content)
+        for (const command of ['status', 'collect', 'stop']) {
+          const result = await runCli(['batch', command, file, '--region', 'us-east-1'])
+          expect(result).toMatchObject({ code: 2, stdout: '' })
+          expect(result.stderr).toBe(`summarize-urls: \`${file}\` is not a summarize-urls batch job file\n`)
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 })

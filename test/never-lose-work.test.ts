@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, watch } from 'node:fs'
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -75,6 +75,28 @@ describe('two runs on one --out', () => {
     expect(second.code).toBe(2)
     expect(second.stderr).toContain(`another run (PID ${first.child.pid} on `)
     expect(second.stderr).toContain(`is writing --out \`${out}\``)
+    held.shift()!()
+    expect(await first.exit).toBe(0)
+    expect((await lines(out)).map((r) => [r['line'], r['status']])).toEqual([[1, 'ok'], [2, 'ok'], [3, 'ok']])
+    expect(existsSync(`${out}.lock`)).toBe(false)
+  })
+
+  it('a second run whose --out is a symlink to the first run\'s file is refused too, and the first file stays intact', async () => {
+    const input = join(dir, 'linked.txt')
+    const out = join(dir, 'linked.jsonl')
+    const link = join(dir, 'link-to-linked.jsonl')
+    await writeFile(input, [`${pages.url}/linked-a`, `${pages.url}/hold-linked`, `${pages.url}/linked-c`].join('\n'))
+    held = []
+    const first = start([input, '--out', out, ...offline, '--quiet'])
+    await until(() => held.length === 1 && existsSync(`${out}.lock`), 'the first run to hold its page and its lock')
+    await symlink(out, link)
+
+    // Written through the link, the second run truncated the first run's journal and both wrote one file.
+    const second = await runBin([input, '--out', link, ...offline])
+
+    expect(second.code).toBe(2)
+    expect(second.stderr).toContain(`another run (PID ${first.child.pid} on `)
+    expect(second.stderr).toContain(`is writing --out \`${link}\``)
     held.shift()!()
     expect(await first.exit).toBe(0)
     expect((await lines(out)).map((r) => [r['line'], r['status']])).toEqual([[1, 'ok'], [2, 'ok'], [3, 'ok']])

@@ -89,9 +89,40 @@ export async function loadJobFile(path: string): Promise<JobFile> {
   } catch (error) {
     throw new UsageError(`cannot read job file \`${path}\`: ${(error as NodeJS.ErrnoException).code ?? 'error'}`)
   }
-  const job = JSON.parse(text) as JobFile
-  if (job.version !== 1 || !Array.isArray(job.jobs)) throw new UsageError(`\`${path}\` is not a summarize-urls batch job file`)
+  const job = parseJson(text)
+  if (!isJobFile(job)) throw new UsageError(`\`${path}\` is not a summarize-urls batch job file`)
   return job
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+const PHASES: readonly unknown[] = ['queued', 'submitted', 'ended'] satisfies JobPhase[]
+
+/**
+ * The fields every command reads before it can say anything: a file that lacks one (edited
+ * by hand, another tool's JSON) is refused here rather than failing later on a missing field.
+ */
+function isJobFile(value: unknown): value is JobFile {
+  if (!isObject(value) || value['version'] !== 1 || !Array.isArray(value['jobs']) || !Array.isArray(value['preModelErrors'])) return false
+  const settings = value['settings']
+  if (!isObject(settings) || !['maxChars', 'maxInputChars', 'timeoutHours', 'maxJobs', 'minRecords'].every((key) => typeof settings[key] === 'number')) return false
+  if (!['id', 'input', 'workDir', 'model', 'modelInvocationType', 's3', 'roleArn', 'linesUri'].every((key) => typeof value[key] === 'string')) return false
+  return value['jobs'].every(
+    (entry) =>
+      isObject(entry) &&
+      PHASES.includes(entry['phase']) &&
+      Array.isArray(entry['files']) &&
+      typeof entry['records'] === 'number' &&
+      ['jobName', 'clientRequestToken', 'inputUri', 'outputUri'].every((key) => typeof entry[key] === 'string'),
+  )
+}
+
+/** A job file edited by hand, cut short or replaced by another file is the user's to fix, not a bug. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
 }
 
 /** A Bedrock job name (63 characters at most, letters, digits and dashes) for job `index` of this file. */

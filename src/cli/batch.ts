@@ -7,6 +7,7 @@ import { extname } from 'node:path'
 import { ListModelInvocationJobsCommand, StopModelInvocationJobCommand } from '@aws-sdk/client-bedrock'
 import type { Argv } from 'yargs'
 import { openAws, type AwsClients } from '../batch/aws.js'
+import { awsFailure } from '../batch/aws-failure.js'
 import { collect } from '../batch/collect.js'
 import { costLine } from '../batch/cost.js'
 import { loadJobFile, saveJobFile, type JobFile } from '../batch/job-file.js'
@@ -38,6 +39,14 @@ export function batchArgs<T>(y: Argv<T>) {
 const BY_EXTENSION: Record<string, OutputFormat> = { '.csv': 'csv', '.md': 'md', '.markdown': 'md', '.jsonl': 'jsonl', '.ndjson': 'jsonl' }
 
 export async function runBatchCommand(args: Record<string, unknown>, io: CliIO): Promise<number> {
+  try {
+    return await runAction(args, io)
+  } catch (error) {
+    throw awsFailure(error, String(args['action'])) ?? error
+  }
+}
+
+async function runAction(args: Record<string, unknown>, io: CliIO): Promise<number> {
   const action = args['action'] as Action
   const target = args['target'] as string | undefined
   const { options, cli } = fromArgs(BATCH_OPTIONS, args)

@@ -9,7 +9,7 @@ import { EMULATOR_OPTIONS } from '../options/emulator.js'
 import { BATCH_MODE_OPTIONS, BATCH_OPTIONS } from '../options/batch.js'
 import { JOB_OPTIONS } from '../options/job.js'
 import type { Table } from '../options/table.js'
-import { fromArgs, rejectNonNumbers, yargsOptions } from '../options/yargs.js'
+import { fromArgs, rejectNonNumbers, rejectSwitchValues, yargsOptions } from '../options/yargs.js'
 import { VERSION } from '../version.js'
 import { demoArgs, emulatorArgs, summarizeArgs } from './args.js'
 import { EXIT } from './exit-codes.js'
@@ -146,6 +146,7 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
   }
   if (args['input'] === STDIN_ARG) args['input'] = '-'
   rejectNonNumbers(table, args, rawArgs)
+  rejectSwitchValues(table, rawArgs)
   return { command, args }
 }
 

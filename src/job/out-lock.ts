@@ -1,5 +1,5 @@
 import { readFileSync, unlinkSync } from 'node:fs'
-import { link, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises'
+import { link, lstat, readdir, readFile, realpath, rm, stat, unlink, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { UsageError } from '../errors.js'
@@ -27,14 +27,29 @@ export function lockPath(out: string): string {
 }
 
 /**
+ * The file a run on `out` writes and so must lock: `out` itself when it is a regular file or
+ * does not exist yet, the file a symlink leads to (a run through a link to another run's
+ * file would truncate it), and none for a device, a FIFO or a link to one (`/dev/stdout`),
+ * which no other run's records can be lost from.
+ */
+export async function fileToLock(out: string): Promise<string | undefined> {
+  const info = await lstat(out).catch(() => undefined)
+  if (info === undefined || info.isFile()) return out
+  if (!info.isSymbolicLink()) return undefined
+  const target = await stat(out).catch(() => undefined)
+  return target?.isFile() === true ? realpath(out) : undefined
+}
+
+/**
  * Locks `out` with `<out>.lock`, a file holding this run's PID and host, created only if
  * absent. A lock whose run is alive (or on another host, where it cannot be checked) is
  * refused with a `UsageError`; one whose run is gone (SIGKILL, a power cut) is taken over,
  * so a crash never leaves `out` locked for good. The lock goes on every exit: `release()`
- * at the end of the job, and a `process.on('exit')` handler for `process.exit()`.
+ * at the end of the job, and a `process.on('exit')` handler for `process.exit()`. `file` is
+ * the file locked (`fileToLock`); messages name `out` as the user typed it.
  */
-export async function lockOut(out: string): Promise<OutLock> {
-  const path = lockPath(out)
+export async function lockOut(out: string, file = out): Promise<OutLock> {
+  const path = lockPath(file)
   const mine: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString() }
   const content = `${JSON.stringify(mine)}\n`
   // A few rounds, for the rare race with another run that takes over the same stale lock.

@@ -6,8 +6,8 @@ import type { PageRecord } from '../record.js'
 import { runSummaries, type RunStats } from '../run.js'
 import { resolveSummarizer } from '../summarizers/resolve.js'
 import { openJobInput, refuseOverwritingInput, type JobInput } from './input-list.js'
-import { lockOut, processRunning, type LockHolder, type OutLock } from './out-lock.js'
-import { isRegularFileOrMissing, openOutputTarget, writesJournal } from './output-target.js'
+import { fileToLock, lockOut, processRunning, type LockHolder, type OutLock } from './out-lock.js'
+import { openOutputTarget, writesJournal } from './output-target.js'
 import { checkResumable, orphansPath, Resume } from './resume.js'
 
 /** Where a job writes its records. */
@@ -143,10 +143,10 @@ async function openJob(input: JobInput, out: string | undefined, format: OutputF
   if (out !== undefined) await refuseOverwritingInput(input, out)
   const summarizer = await resolveSummarizer(resolved)
   const journal = await writesJournal(out, format)
-  // Devices and symlinks (`/dev/stdout`) are not ours to lock: only a file we write.
-  const lock: OutLock | undefined = out !== undefined && (await isRegularFileOrMissing(out)) ? await lockOut(out) : undefined
+  const locked = out === undefined ? undefined : await fileToLock(out)
+  const lock: OutLock | undefined = out !== undefined && locked !== undefined ? await lockOut(out, locked) : undefined
   try {
-    if (out !== undefined && lock !== undefined) {
+    if (out !== undefined && lock !== undefined && locked === out) {
       await removeStaleCompactions(out, processRunning)
       await removeStaleCompactions(orphansPath(out), processRunning)
     }

@@ -73,17 +73,39 @@ export function fromArgs<T extends Table>(table: T, args: Record<string, unknown
   return { options: options as OptionsOf<T>, cli: cli as CliOnlyOf<T> }
 }
 
+/** How a row's flag may be typed: `--quiet` and its alias `-q`. */
+function spellings(row: Row): string[] {
+  return [`--${row.flag}`, ...(row.alias === undefined ? [] : [`-${row.alias}`])]
+}
+
 /**
- * yargs turns `--max-chars abc` into NaN; the message should quote what was typed, which
- * only the command line still holds (`--flag value` or `--flag=value`; the last one wins).
+ * yargs turns `--max-chars abc` into NaN and `--concurrency ''` into 0; the message should
+ * quote what was typed, which only the command line still holds (`--flag value` or
+ * `--flag=value`; the last one wins).
  */
 export function rejectNonNumbers(table: Table, args: Record<string, unknown>, argv: readonly string[]): void {
   for (const row of Object.values(table)) {
-    if ((row.kind !== 'integer' && row.kind !== 'number') || !Number.isNaN(args[row.flag])) continue
-    const names = [`--${row.flag}`, ...(row.alias === undefined ? [] : [`-${row.alias}`])]
+    if ((row.kind !== 'integer' && row.kind !== 'number') || args[row.flag] === undefined) continue
+    const names = spellings(row)
     const at = argv.findLastIndex((arg) => names.some((name) => arg === name || arg.startsWith(`${name}=`)))
     const given = argv[at] ?? ''
-    const raw = given.includes('=') ? given.slice(given.indexOf('=') + 1) : (argv[at + 1] ?? 'NaN')
-    throw new TypeError(`--${row.flag} must be a number, got \`${raw}\``)
+    const raw = given.includes('=') ? given.slice(given.indexOf('=') + 1) : at === -1 ? 'NaN' : (argv[at + 1] ?? 'NaN')
+    if (Number.isNaN(args[row.flag]) || raw.trim() === '') throw new TypeError(`--${row.flag} must be a number, got \`${raw}\``)
+  }
+}
+
+/**
+ * yargs reads a switch given any value but `true` as false: `--deny-private=yes` would turn
+ * the address check off without a word, so a value other than `true` or `false` is refused.
+ */
+export function rejectSwitchValues(table: Table, argv: readonly string[]): void {
+  const end = argv.indexOf('--')
+  const flags = end === -1 ? argv : argv.slice(0, end)
+  for (const row of Object.values(table)) {
+    if (row.kind !== 'boolean') continue
+    for (const name of spellings(row)) {
+      const given = flags.find((arg) => arg.startsWith(`${name}=`) && !['true', 'false'].includes(arg.slice(name.length + 1)))
+      if (given !== undefined) throw new TypeError(`--${row.flag} is a switch: give it alone (or \`=true\`, \`=false\`), got \`${given.slice(name.length + 1)}\``)
+    }
   }
 }
