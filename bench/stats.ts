@@ -82,14 +82,22 @@ export interface IdealInput {
   cpuMs: number
   /** From `coresUsed()`. */
   cores: number
+  /**
+   * Whether page work can run while model calls wait. False for a serial row (one page at a
+   * time): its CPU adds to its waiting. Default true.
+   */
+  overlaps?: boolean
 }
 
 /**
  * The least wall time the workload allows this setting: the larger of the model-bound and
- * the CPU-bound lower bounds (the run cannot beat either).
+ * the CPU-bound lower bounds (the run cannot beat either), or their sum for a serial row,
+ * which waits for each call before it works on the next page.
  */
 export function idealMs(input: IdealInput): number {
-  return Math.max(modelBoundMs(input.pages, input.concurrency, input.latencyMs, input.fetchMs), cpuBoundMs(input.cpuMs, input.cores))
+  const model = modelBoundMs(input.pages, input.concurrency, input.latencyMs, input.fetchMs)
+  const cpu = cpuBoundMs(input.cpuMs, input.cores)
+  return input.overlaps === false ? model + cpu : Math.max(model, cpu)
 }
 
 /** Ideal over actual: 1 is as fast as the workload allows, 0.5 took twice as long. */

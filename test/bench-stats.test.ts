@@ -78,6 +78,11 @@ describe('ideal time is the larger of the model-bound and CPU-bound lower bounds
     expect(idealMs({ pages: 360, concurrency: 64, latencyMs: 1000, fetchMs: 5, cpuMs: 12_000, cores: 1 })).toBe(12_000)
     expect(idealMs({ pages: 360, concurrency: 64, latencyMs: 1000, fetchMs: 5, cpuMs: 14_000, cores: 2 })).toBe(7000)
   })
+
+  it('adds the bounds for a serial row, which cannot work while it waits for a call', () => {
+    expect(idealMs({ pages: 8, concurrency: 1, latencyMs: 20, fetchMs: 2, cpuMs: 160, cores: 1, overlaps: false })).toBe(322)
+    expect(idealMs({ pages: 8, concurrency: 2, latencyMs: 20, fetchMs: 2, cpuMs: 160, cores: 1 })).toBe(160)
+  })
 })
 
 describe('efficiency, throughput and speed-up', () => {
