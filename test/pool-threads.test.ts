@@ -88,3 +88,22 @@ describe('the pool starts its threads when the main thread is busy, not before',
     }
   }, 60_000)
 })
+
+describe('pages waiting for a pool thread', () => {
+  it('wait in one queue: a cancelled one ends ABORTED at once, and the others still run on the thread', async () => {
+    const pool = new PoolExecutor(1, 8, { provider: 'extractive' }, undefined, { startThreads: 'at-once' })
+    try {
+      const cancel = new AbortController()
+      // One thread holds two pages; the rest wait for it, the cancelled one among them.
+      const pages = tasks.slice(0, 6)
+      const pending = pages.map((page, i) => pool.analyze(page, i === 4 ? cancel.signal : undefined))
+      cancel.abort()
+      const cancelled = await pending[4]
+      expect(cancelled?.status === 'error' && cancelled.error.code).toBe('ABORTED')
+      const outcomes = await Promise.all(pending)
+      expect(outcomes.map((o) => o.status)).toEqual(['ok', 'ok', 'ok', 'ok', 'error', 'ok'])
+    } finally {
+      await pool.close()
+    }
+  }, 60_000)
+})
