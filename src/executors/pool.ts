@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import type { Piscina } from 'piscina'
 import type { Transferable } from 'node:worker_threads'
 import type { CallGate } from '../control/gate.js'
@@ -78,7 +79,8 @@ export interface PoolOptions {
  * than BUSY_THRESHOLD of a window; then the threads start. From then on pages wait in one
  * queue and each thread takes the next as it frees up (PAGES_PER_THREAD at a time), so no
  * thread idles while another has a backlog; the main thread takes a page itself only when
- * it is idle and the queue is long enough that the page would wait longer than it takes.
+ * there are more cores than threads, it is idle, and the queue is long enough that the page
+ * would wait longer than it takes.
  * Pages are queued even while the threads load, so the main thread stays free for fetches
  * and model calls instead of extracting the pages that made it busy. Model calls always run
  * on the main thread, with the run's one client and rate controller: a thread does the CPU
@@ -105,6 +107,11 @@ export class PoolExecutor implements Executor {
   readonly #waiting: Array<() => void> = []
   /** `startThreads: 'at-once'`: every page goes to a thread. */
   readonly #always: boolean
+  /**
+   * Fewer threads than cores: the main thread has a core to extract on. With a thread per
+   * core it would only take CPU from them and hold up its own I/O (and the event loop).
+   */
+  readonly #spareCore: boolean
   #pool: Promise<Piscina<WorkerTask, WorkerResult>> | undefined
   #isolation: Promise<Piscina<WorkerTask, WorkerResult>> | undefined
 
@@ -116,6 +123,7 @@ export class PoolExecutor implements Executor {
     this.#init = { summarize: summarizer.provider === 'extractive' }
     this.#memoryMb = options.workerMemoryMb ?? DEFAULT_WORKER_MEMORY_MB
     this.#always = options.startThreads === 'at-once'
+    this.#spareCore = threads < availableParallelism()
     if (this.#always) this.#pool = this.#start(threads, PAGES_PER_THREAD)
   }
 
@@ -133,9 +141,9 @@ export class PoolExecutor implements Executor {
 
   /**
    * Where the next page runs. Before the threads start: here, starting them once the main
-   * thread is busy. After: in the threads' queue, unless the main thread is idle and the
-   * queue already holds a page for every thread, so this one would wait at least a page's
-   * time (the `always` mode hands every page over).
+   * thread is busy. After: in the threads' queue, unless a core is left for the main thread,
+   * it is idle, and the queue already holds a page for every thread, so this one would wait
+   * at least a page's time (the `always` mode hands every page over).
    */
   #runsInline(): boolean {
     if (this.#always) return false
@@ -147,7 +155,7 @@ export class PoolExecutor implements Executor {
       }
       return true
     }
-    return this.#waiting.length >= this.#threads && busy !== undefined && busy < BUSY_THRESHOLD
+    return this.#spareCore && this.#waiting.length >= this.#threads && busy !== undefined && busy < BUSY_THRESHOLD
   }
 
   /** The page's thread stage, ended at once (ABORTED) by `signal`. */
