@@ -26,7 +26,7 @@ export interface WorkerTask {
 /** A thread's answer: the whole outcome, or the prepared page when the main thread calls the model. */
 export type WorkerResult = AnalyzeOutcome | PreparedPage
 
-/** What a worker thread posts once its module has loaded: the `startup` probe times a thread until then. */
+/** What a worker thread posts once its module has loaded (the `startup` probe times a thread until then). */
 export const WORKER_READY = 'summarize-urls:worker-ready'
 
 // From source (vitest, tsx) this module is .ts and so is the worker, which Node 20 can only
@@ -62,8 +62,8 @@ export interface PoolOptions {
   workerMemoryMb?: number
   /**
    * When pages go to threads. `'when-busy'`: pages run on the main thread until it is busy
-   * more than half the time, then threads start and take pages whenever one is free or the
-   * main thread is busy. `'at-once'`: threads start now and take every page. Default `'when-busy'`.
+   * more than half the time, then threads start and pages queue for them (see PoolExecutor).
+   * `'at-once'`: threads start now and take every page. Default `'when-busy'`.
    */
   startThreads?: 'when-busy' | 'at-once'
 }
@@ -79,10 +79,10 @@ export interface PoolOptions {
  * than BUSY_THRESHOLD of a window; then the threads start. From then on pages wait in one
  * queue and each thread takes the next as it frees up (PAGES_PER_THREAD at a time), so no
  * thread idles while another has a backlog; the main thread takes a page itself only when
- * there are more cores than threads, it is idle, and the queue is long enough that the page
- * would wait longer than it takes.
- * Pages are queued even while the threads load, so the main thread stays free for fetches
- * and model calls instead of extracting the pages that made it busy. Model calls always run
+ * it has a core to spare (fewer threads than cores, or none loaded yet), it is idle, and the
+ * queue is long enough that the page would wait longer than it takes. Pages queue as soon
+ * as the threads start, so the busy main thread is free for fetches and model calls instead
+ * of extracting the pages that made it busy. Model calls always run
  * on the main thread, with the run's one client and rate controller: a thread does the CPU
  * half (and the summary, offline).
  *
@@ -112,6 +112,8 @@ export class PoolExecutor implements Executor {
    * core it would only take CPU from them and hold up its own I/O (and the event loop).
    */
   readonly #spareCore: boolean
+  /** A thread has loaded. Until then the cores are the main thread's to use. */
+  #ready = false
   #pool: Promise<Piscina<WorkerTask, WorkerResult>> | undefined
   #isolation: Promise<Piscina<WorkerTask, WorkerResult>> | undefined
 
@@ -141,9 +143,10 @@ export class PoolExecutor implements Executor {
 
   /**
    * Where the next page runs. Before the threads start: here, starting them once the main
-   * thread is busy. After: in the threads' queue, unless a core is left for the main thread,
-   * it is idle, and the queue already holds a page for every thread, so this one would wait
-   * at least a page's time (the `always` mode hands every page over).
+   * thread is busy. After: in the threads' queue, unless a core is left for the main thread
+   * (fewer threads than cores, or none loaded yet), it is idle, and the queue already holds a
+   * page for every thread, so this one would wait at least a page's time (the `always` mode
+   * hands every page over).
    */
   #runsInline(): boolean {
     if (this.#always) return false
@@ -155,7 +158,7 @@ export class PoolExecutor implements Executor {
       }
       return true
     }
-    return this.#spareCore && this.#waiting.length >= this.#threads && busy !== undefined && busy < BUSY_THRESHOLD
+    return (this.#spareCore || !this.#ready) && this.#waiting.length >= this.#threads && busy !== undefined && busy < BUSY_THRESHOLD
   }
 
   /** The page's thread stage, ended at once (ABORTED) by `signal`. */
@@ -203,6 +206,9 @@ export class PoolExecutor implements Executor {
       minThreads: threads,
       maxThreads: threads,
       concurrentTasksPerWorker: perWorker,
+    })
+    pool.on('message', (message: unknown) => {
+      if (message === WORKER_READY) this.#ready = true
     })
     return pool
   }
