@@ -82,9 +82,9 @@ export interface PoolOptions {
  * it has a core to spare (fewer threads than cores, or none loaded yet), it is idle, and the
  * queue is long enough that the page would wait longer than it takes. Pages queue as soon
  * as the threads start, so the busy main thread is free for fetches and model calls instead
- * of extracting the pages that made it busy. Model calls always run
- * on the main thread, with the run's one client and rate controller: a thread does the CPU
- * half (and the summary, offline).
+ * of extracting the pages that made it busy. Model calls always run on the main thread,
+ * with the run's one client and rate controller: a thread does the CPU half (and the
+ * summary, offline).
  *
  * A thread that dies (out of memory on a pathological page) takes every task it was running
  * with it. Those tasks are run again, one at a time, on a separate single-thread pool: the
