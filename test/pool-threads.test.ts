@@ -75,6 +75,21 @@ describe('the pool starts its threads when the main thread is busy, not before',
     }
   })
 
+  it('starts no thread when the main thread is busy with work a thread cannot take (its sockets, model calls)', async () => {
+    const pool = new PoolExecutor(2, 4, { provider: 'extractive' })
+    try {
+      for (let n = 0; n < 20; n++) {
+        // 15 ms of the main thread's own work between light pages: busy, but not with pages.
+        const until = performance.now() + 15
+        while (performance.now() < until);
+        expect((await pool.analyze(light(n))).status).toBe('ok')
+      }
+      expect(pool.threadsStarted).toBe(false)
+    } finally {
+      await pool.close()
+    }
+  })
+
   it('starts them once corpus pages keep the main thread busy, and hands pages over with the same results', async () => {
     const pool = new PoolExecutor(2, 8, { provider: 'extractive' })
     const inline = new InlineExecutor('async', 8, { provider: 'extractive' })

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os'
+import { performance } from 'node:perf_hooks'
 import type { Piscina } from 'piscina'
 import type { Transferable } from 'node:worker_threads'
 import type { CallGate } from '../control/gate.js'
@@ -47,6 +48,15 @@ const WORKER_YOUNG_GENERATION_MB = 64
 /** The main thread's busy share past which pages go to threads (see MainThreadLoad). */
 export const BUSY_THRESHOLD = 0.5
 
+/**
+ * Of a window, the share of page work on the main thread past which threads start (with the
+ * main thread busy). Below it the main thread is busy with sockets and model calls, which
+ * threads cannot take: the start-up burst of 50 light pages (cold code) reached 0.2–0.35 and
+ * started two threads for nothing (2 isolates, 50 MB and 0.2 s of CPU on 200 pages); corpus
+ * pages keep it at 0.8 and more.
+ */
+export const WORK_THRESHOLD = 0.5
+
 /** Pages run on the main thread before its load is read: the first pages of a run are cold and slow. */
 const MIN_INLINE_PAGES = 4
 
@@ -76,9 +86,9 @@ export interface PoolOptions {
  * and compiles the extraction code on its own, and every page crosses to a thread and back.
  * A run whose main thread mostly waits (model-bound, light pages) is faster without them,
  * so pages run on the main thread, as `async` would, until the main thread is busy more
- * than BUSY_THRESHOLD of a window; then the threads start. From then on pages wait in one
- * queue and each thread takes the next as it frees up (PAGES_PER_THREAD at a time), so no
- * thread idles while another has a backlog; the main thread takes a page itself only when
+ * than BUSY_THRESHOLD of a window, WORK_THRESHOLD of it on page work; then the threads
+ * start. From then on pages wait in one queue and each thread takes the next as it frees up
+ * (PAGES_PER_THREAD at a time), so no thread idles while another has a backlog; the main thread takes a page itself only when
  * it has a core to spare (fewer threads than cores, or none loaded yet), it is idle, and the
  * queue is long enough that the page would wait longer than it takes. Pages queue as soon
  * as the threads start, so the busy main thread is free for fetches and model calls instead
@@ -136,7 +146,13 @@ export class PoolExecutor implements Executor {
 
   async analyze(task: AnalyzeTask, signal?: AbortSignal): Promise<AnalyzeOutcome> {
     if (signal?.aborted) return aborted()
-    if (this.#runsInline()) return analyzePage(task, this.#summarizer, signal, this.#gate)
+    if (this.#runsInline()) {
+      const started = performance.now()
+      const outcome = analyzePage(task, this.#summarizer, signal, this.#gate)
+      // Its synchronous part is the page's CPU work (decode, extract, an offline summary).
+      this.#load.addWork(performance.now() - started)
+      return outcome
+    }
     const result = await this.#threadStage(task, signal)
     return result.status === 'prepared' ? summarizePrepared(result, this.#summarizer, signal, this.#gate) : result
   }
@@ -153,7 +169,7 @@ export class PoolExecutor implements Executor {
     const busy = this.#load.busy()
     if (this.#pool === undefined) {
       this.#inlinePages += 1
-      if (this.#inlinePages > MIN_INLINE_PAGES && busy !== undefined && busy >= BUSY_THRESHOLD) {
+      if (this.#inlinePages > MIN_INLINE_PAGES && busy !== undefined && busy >= BUSY_THRESHOLD && (this.#load.work() ?? 0) >= WORK_THRESHOLD) {
         this.#pool = this.#start(this.#threads, PAGES_PER_THREAD)
       }
       return true
