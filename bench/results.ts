@@ -1,6 +1,6 @@
 import type { RunSample } from './run-once.js'
 import { coresUsed, efficiency, idealMs, median, pagesPerSec, percentile, round, speedup, type Spread } from './stats.js'
-import { familyOf, type RowPlan, type Workload } from './workloads.js'
+import { familyOf, isSerial, type RowPlan, type Workload } from './workloads.js'
 
 /** One row of `--json`: exactly these keys, in this order. */
 export interface BenchRow {
@@ -80,7 +80,7 @@ export function deriveRows(workload: Workload, measured: readonly Measured[], ma
     const cores = coresUsed(plan.strategy === 'pool' || plan.strategy === 'ceiling' ? 'parallel' : 'single', plan.threads, machineCores)
     const cpuMs = median(samples.map((s) => s.cpuMs))
     const workCpuMs = familyOf(plan.strategy) !== 'python' && workPerPageMs !== undefined ? workPerPageMs * plan.pages : cpuMs
-    const ideal = idealMs({ pages: plan.pages, concurrency: plan.concurrency, latencyMs: workload.latencyMs, fetchMs, cpuMs: workCpuMs, cores })
+    const ideal = idealMs({ pages: plan.pages, concurrency: plan.concurrency, latencyMs: workload.latencyMs, fetchMs, cpuMs: workCpuMs, cores, overlaps: !isSerial(plan.strategy) })
     const pageMs = samples.flatMap((s) => s.pageMs)
     const loop = samples.map((s) => s.eventLoopP99Ms).filter((v): v is number => v !== null)
     const errors: Record<string, number> = {}

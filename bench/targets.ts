@@ -1,5 +1,6 @@
 import type { RowResult } from './results.js'
 import type { Probes } from './probes.js'
+import { jitteredBestMs } from './stats.js'
 import { formatMs } from './table.js'
 import { INLINE_NODE_ROWS, type Workload } from './workloads.js'
 
@@ -152,7 +153,7 @@ export function checkTargets(rows: readonly RowResult[], workloads: readonly Wor
       detail:
         io.length === 0
           ? `no async or pool row at concurrency ${IO_CONCURRENCY}`
-          : io.map((r) => `${label(r)} ${fmt(r.row.efficiency)} (${formatMs(r.row.wallMs)} against ideal ${formatMs(r.row.idealMs)}, ${r.row.pages} pages)`).join('; '),
+          : [...io.map((r) => `${label(r)} ${fmt(r.row.efficiency)} (${formatMs(r.row.wallMs)} against ideal ${formatMs(r.row.idealMs)}, ${r.row.pages} pages)`), ...jitterNote(io, workloads.find((w) => w.name === 'io'))].join('; '),
     })
   }
 
@@ -266,6 +267,14 @@ function cpuShare(rows: readonly RowResult[]): string {
 /** A verdict on "pool and async" needs both rows. */
 function hasBoth(rows: readonly RowResult[]): boolean {
   return rows.some((r) => r.row.strategy === 'async') && rows.some((r) => r.row.strategy === 'pool')
+}
+
+/** How close the emulator's jitter alone lets any strategy get to the io ideal, for the pages these rows ran. */
+function jitterNote(rows: readonly RowResult[], workload: Workload | undefined): string[] {
+  const row = rows[0]
+  if (row === undefined || workload === undefined || workload.jitterMs <= 0) return []
+  const best = jitteredBestMs(row.row.pages, row.row.concurrency, workload.latencyMs, workload.jitterMs)
+  return [`the emulator's ± ${formatMs(workload.jitterMs)} jitter alone allows at most ${fmt(row.row.idealMs / best)} (a scheduler with no overhead, simulated: ${formatMs(best)})`]
 }
 
 function workloadPages(workloads: readonly Workload[], name: string): number {

@@ -4,6 +4,7 @@ import {
   cpuBoundMs,
   efficiency,
   idealMs,
+  jitteredBestMs,
   inFlightNeeded,
   median,
   modelBoundMs,
@@ -77,6 +78,21 @@ describe('ideal time is the larger of the model-bound and CPU-bound lower bounds
     expect(idealMs({ pages: 500, concurrency: 50, latencyMs: 1000, fetchMs: 5, cpuMs: 2000, cores: 1 })).toBe(10_005)
     expect(idealMs({ pages: 360, concurrency: 64, latencyMs: 1000, fetchMs: 5, cpuMs: 12_000, cores: 1 })).toBe(12_000)
     expect(idealMs({ pages: 360, concurrency: 64, latencyMs: 1000, fetchMs: 5, cpuMs: 14_000, cores: 2 })).toBe(7000)
+  })
+
+  it("says how close the emulator's jitter lets a scheduler with no overhead get to the ideal", () => {
+    // 10 rounds of 1 s ± 10% at 50 in flight: the slowest of 50 slots runs past 10 s.
+    const full = jitteredBestMs(500, 50, 1000, 100)
+    expect(full).toBeGreaterThan(10_200)
+    expect(full).toBeLessThan(10_600)
+    expect(jitteredBestMs(500, 50, 1000, 100)).toBe(full)
+    expect(jitteredBestMs(500, 50, 1000, 0)).toBe(10_000)
+    expect(jitteredBestMs(5, 5, 0, 0)).toBe(0)
+  })
+
+  it('adds the bounds for a serial row, which cannot work while it waits for a call', () => {
+    expect(idealMs({ pages: 8, concurrency: 1, latencyMs: 20, fetchMs: 2, cpuMs: 160, cores: 1, overlaps: false })).toBe(322)
+    expect(idealMs({ pages: 8, concurrency: 2, latencyMs: 20, fetchMs: 2, cpuMs: 160, cores: 1 })).toBe(160)
   })
 })
 

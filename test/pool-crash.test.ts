@@ -19,7 +19,7 @@ describe('a worker thread that runs out of memory', () => {
   it('fails only its own page with WORKER_CRASHED; the pages sharing its thread are redone, and the pool goes on', async () => {
     const pool = new PoolExecutor(1, 4, { provider: 'extractive' }, undefined, { workerMemoryMb: 32, startThreads: 'at-once' })
     try {
-      // All three share the one thread, so the crash takes the small pages down with it.
+      // The thread holds two pages at once and the third waits for it: the crash takes what the thread holds down with it.
       const outcomes = await Promise.all([pool.analyze(small(1)), pool.analyze(pathological), pool.analyze(small(2))])
       expect(outcomes.map((o) => o.status)).toEqual(['ok', 'error', 'ok'])
       const crashed = outcomes[1]!

@@ -75,6 +75,21 @@ describe('the pool starts its threads when the main thread is busy, not before',
     }
   })
 
+  it('starts no thread when the main thread is busy with work a thread cannot take (its sockets, model calls)', async () => {
+    const pool = new PoolExecutor(2, 4, { provider: 'extractive' })
+    try {
+      for (let n = 0; n < 20; n++) {
+        // 15 ms of the main thread's own work between light pages: busy, but not with pages.
+        const until = performance.now() + 15
+        while (performance.now() < until);
+        expect((await pool.analyze(light(n))).status).toBe('ok')
+      }
+      expect(pool.threadsStarted).toBe(false)
+    } finally {
+      await pool.close()
+    }
+  })
+
   it('starts them once corpus pages keep the main thread busy, and hands pages over with the same results', async () => {
     const pool = new PoolExecutor(2, 8, { provider: 'extractive' })
     const inline = new InlineExecutor('async', 8, { provider: 'extractive' })
@@ -85,6 +100,25 @@ describe('the pool starts its threads when the main thread is busy, not before',
       expect(outcomes.map(kept)).toEqual((await analyzeAll(inline, pages, 8)).map(kept))
     } finally {
       await Promise.all([pool.close(), inline.close()])
+    }
+  }, 60_000)
+})
+
+describe('pages waiting for a pool thread', () => {
+  it('wait in one queue: a cancelled one ends ABORTED at once, and the others still run on the thread', async () => {
+    const pool = new PoolExecutor(1, 8, { provider: 'extractive' }, undefined, { startThreads: 'at-once' })
+    try {
+      const cancel = new AbortController()
+      // One thread holds two pages; the rest wait for it, the cancelled one among them.
+      const pages = tasks.slice(0, 6)
+      const pending = pages.map((page, i) => pool.analyze(page, i === 4 ? cancel.signal : undefined))
+      cancel.abort()
+      const cancelled = await pending[4]
+      expect(cancelled?.status === 'error' && cancelled.error.code).toBe('ABORTED')
+      const outcomes = await Promise.all(pending)
+      expect(outcomes.map((o) => o.status)).toEqual(['ok', 'ok', 'ok', 'ok', 'error', 'ok'])
+    } finally {
+      await pool.close()
     }
   }, 60_000)
 })

@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os'
+import { performance } from 'node:perf_hooks'
 import type { Piscina } from 'piscina'
 import type { Transferable } from 'node:worker_threads'
 import type { CallGate } from '../control/gate.js'
@@ -25,7 +27,7 @@ export interface WorkerTask {
 /** A thread's answer: the whole outcome, or the prepared page when the main thread calls the model. */
 export type WorkerResult = AnalyzeOutcome | PreparedPage
 
-/** What a worker thread posts once its module has loaded: from then on a page handed over starts at once. */
+/** What a worker thread posts once its module has loaded (the `startup` probe times a thread until then). */
 export const WORKER_READY = 'summarize-urls:worker-ready'
 
 // From source (vitest, tsx) this module is .ts and so is the worker, which Node 20 can only
@@ -46,32 +48,53 @@ const WORKER_YOUNG_GENERATION_MB = 64
 /** The main thread's busy share past which pages go to threads (see MainThreadLoad). */
 export const BUSY_THRESHOLD = 0.5
 
+/**
+ * Of a window, the share of page work on the main thread past which threads start (with the
+ * main thread busy). Below it the main thread is busy with sockets and model calls, which
+ * threads cannot take: the start-up burst of 50 light pages (cold code) reached 0.2–0.35 and
+ * started two threads for nothing (2 isolates, 50 MB and 0.2 s of CPU on 200 pages); corpus
+ * pages keep it at 0.8 and more.
+ */
+export const WORK_THRESHOLD = 0.5
+
 /** Pages run on the main thread before its load is read: the first pages of a run are cold and slow. */
 const MIN_INLINE_PAGES = 4
+
+/**
+ * Pages a thread holds at once: the one it works on and the next, so it starts that one
+ * without waiting for the main thread to answer. More would tie pages to one thread while
+ * another sits idle (page costs differ tenfold), and keep them from an idle main thread.
+ */
+const PAGES_PER_THREAD = 2
 
 export interface PoolOptions {
   /** Old-generation heap limit per thread, in MB. Default 1024. */
   workerMemoryMb?: number
   /**
    * When pages go to threads. `'when-busy'`: pages run on the main thread until it is busy
-   * more than half the time, then threads start and take pages whenever one is free or the
-   * main thread is busy. `'at-once'`: threads start now and take every page. Default `'when-busy'`.
+   * more than half the time, then threads start and pages queue for them (see PoolExecutor).
+   * `'at-once'`: threads start now and take every page. Default `'when-busy'`.
    */
   startThreads?: 'when-busy' | 'at-once'
 }
 
 /**
- * The `pool` strategy: extraction on up to `threads` worker threads (Piscina), each keeping
- * ceil(concurrency / threads) pages, once the run shows it needs them.
+ * The `pool` strategy: extraction on up to `threads` worker threads (Piscina), once the run
+ * shows it needs them.
  *
  * Measured on two cores, threads cost before they pay: each starts a V8 isolate that loads
  * and compiles the extraction code on its own, and every page crosses to a thread and back.
  * A run whose main thread mostly waits (model-bound, light pages) is faster without them,
  * so pages run on the main thread, as `async` would, until the main thread is busy more
- * than BUSY_THRESHOLD of a window; then the threads start and, once one has loaded, take
- * pages while one is free or the main thread stays busy; an idle main thread takes the
- * rest. Model calls always run on the main thread, with the run's one client and rate
- * controller: a thread does the CPU half (and the summary, offline).
+ * than BUSY_THRESHOLD of a window, WORK_THRESHOLD of it on page work; then the threads
+ * start. From then on pages wait in one queue and each thread takes the next as it frees up
+ * (PAGES_PER_THREAD at a time), so no thread idles while another has a backlog; the main thread takes a page itself only when
+ * it has a core to spare (fewer threads than cores, or none loaded yet), it is idle, and the
+ * queue is long enough that the page would wait longer than it takes. Pages queue as soon
+ * as the threads start, so the busy main thread is free for fetches and model calls instead
+ * of extracting the pages that made it busy. Model calls always run on the main thread,
+ * with the run's one client and rate controller: a thread does the CPU half (and the
+ * summary, offline).
  *
  * A thread that dies (out of memory on a pathological page) takes every task it was running
  * with it. Those tasks are run again, one at a time, on a separate single-thread pool: the
@@ -88,12 +111,20 @@ export class PoolExecutor implements Executor {
   readonly #memoryMb: number
   readonly #load = new MainThreadLoad()
   #inlinePages = 0
-  #inThreads = 0
+  /** Pages handed to the threads (at most threads × PAGES_PER_THREAD); the rest wait in `#waiting`. */
+  #handedOver = 0
+  /** Pages waiting for a place on a thread, oldest first: each resumes when one is handed its place. */
+  readonly #waiting: Array<() => void> = []
   /** `startThreads: 'at-once'`: every page goes to a thread. */
   readonly #always: boolean
-  #pool: Promise<Piscina<WorkerTask, WorkerResult>> | undefined
-  /** A thread has loaded: pages handed over now start at once instead of waiting for it. */
+  /**
+   * Fewer threads than cores: the main thread has a core to extract on. With a thread per
+   * core it would only take CPU from them and hold up its own I/O (and the event loop).
+   */
+  readonly #spareCore: boolean
+  /** A thread has loaded. Until then the cores are the main thread's to use. */
   #ready = false
+  #pool: Promise<Piscina<WorkerTask, WorkerResult>> | undefined
   #isolation: Promise<Piscina<WorkerTask, WorkerResult>> | undefined
 
   constructor(threads: number, concurrency: number, summarizer: SummarizerConfig, gate?: CallGate, options: PoolOptions = {}) {
@@ -104,10 +135,8 @@ export class PoolExecutor implements Executor {
     this.#init = { summarize: summarizer.provider === 'extractive' }
     this.#memoryMb = options.workerMemoryMb ?? DEFAULT_WORKER_MEMORY_MB
     this.#always = options.startThreads === 'at-once'
-    if (this.#always) {
-      this.#pool = this.#start(threads, Math.ceil(concurrency / threads))
-      this.#ready = true
-    }
+    this.#spareCore = threads < availableParallelism()
+    if (this.#always) this.#pool = this.#start(threads, PAGES_PER_THREAD)
   }
 
   /** Whether this run has started its threads (the main thread was found busy, or `startThreads: 'at-once'`). */
@@ -117,33 +146,35 @@ export class PoolExecutor implements Executor {
 
   async analyze(task: AnalyzeTask, signal?: AbortSignal): Promise<AnalyzeOutcome> {
     if (signal?.aborted) return aborted()
-    if (this.#runsInline()) return analyzePage(task, this.#summarizer, signal, this.#gate)
-    this.#inThreads += 1
-    let result: WorkerResult
-    try {
-      result = await this.#threadStage(task, signal)
-    } finally {
-      this.#inThreads -= 1
+    if (this.#runsInline()) {
+      const started = performance.now()
+      const outcome = analyzePage(task, this.#summarizer, signal, this.#gate)
+      // Its synchronous part is the page's CPU work (decode, extract, an offline summary).
+      this.#load.addWork(performance.now() - started)
+      return outcome
     }
+    const result = await this.#threadStage(task, signal)
     return result.status === 'prepared' ? summarizePrepared(result, this.#summarizer, signal, this.#gate) : result
   }
 
   /**
-   * Where the next page runs. Before the threads are up: here, starting them once the main
-   * thread is busy. After: on a thread while one is free or the main thread is busy, so the
-   * threads are kept fed and an idle main thread still takes a page (the `always` mode
+   * Where the next page runs. Before the threads start: here, starting them once the main
+   * thread is busy. After: in the threads' queue, unless a core is left for the main thread
+   * (fewer threads than cores, or none loaded yet), it is idle, and the queue already holds a
+   * page for every thread, so this one would wait at least a page's time (the `always` mode
    * hands every page over).
    */
   #runsInline(): boolean {
+    if (this.#always) return false
     const busy = this.#load.busy()
-    if (!this.#ready) {
+    if (this.#pool === undefined) {
       this.#inlinePages += 1
-      if (this.#pool === undefined && this.#inlinePages > MIN_INLINE_PAGES && busy !== undefined && busy >= BUSY_THRESHOLD) {
-        this.#pool = this.#start(this.#threads, Math.ceil(this.concurrency / this.#threads))
+      if (this.#inlinePages > MIN_INLINE_PAGES && busy !== undefined && busy >= BUSY_THRESHOLD && (this.#load.work() ?? 0) >= WORK_THRESHOLD) {
+        this.#pool = this.#start(this.#threads, PAGES_PER_THREAD)
       }
       return true
     }
-    return !this.#always && this.#inThreads >= this.#threads && busy !== undefined && busy < BUSY_THRESHOLD
+    return (this.#spareCore || !this.#ready) && this.#waiting.length >= this.#threads && busy !== undefined && busy < BUSY_THRESHOLD
   }
 
   /** The page's thread stage, ended at once (ABORTED) by `signal`. */
@@ -158,9 +189,23 @@ export class PoolExecutor implements Executor {
       signal?.addEventListener('abort', onAbort, { once: true })
     })
     try {
-      return await Promise.race([this.#inThread(task, signal), abort])
+      return await Promise.race([this.#queued(task, signal), abort])
     } finally {
       signal?.removeEventListener('abort', onAbort as () => void)
+    }
+  }
+
+  /** The page on a thread once it has a place there; the place goes to the next waiting page after. */
+  async #queued(task: AnalyzeTask, signal: AbortSignal | undefined): Promise<WorkerResult> {
+    if (this.#handedOver < this.#threads * PAGES_PER_THREAD) this.#handedOver += 1
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve))
+    try {
+      // Cancelled while it waited: its place passes on at once.
+      return signal?.aborted ? aborted() : await this.#inThread(task, signal)
+    } finally {
+      const next = this.#waiting.shift()
+      if (next === undefined) this.#handedOver -= 1
+      else next()
     }
   }
 
