@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import http from 'node:http'
 import https from 'node:https'
 import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand, type ConverseCommandInput } from '@aws-sdk/client-bedrock-runtime'
@@ -58,6 +59,9 @@ export async function runOnline(records: AsyncIterable<InputRecord>, settings: O
     requestHandler: new NodeHttpHandler({ httpAgent: agents[0], httpsAgent: agents[1], requestTimeout: settings.modelTimeoutMs, throwOnRequestTimeout: true }),
   })
   const gate = new RateController({ maxConcurrency: settings.concurrency, rpm: settings.rpm, tpm: settings.tpm })
+  // Every record in flight listens to the signal (the call, a retry's wait): a few listeners
+  // each, by design, not a leak.
+  if (signal !== undefined) setMaxListeners(settings.concurrency * 4 + 16, signal)
   const retry = { ...DEFAULT_RETRY_POLICY, retries: settings.retries }
   const one = async ({ recordId, modelInput }: InputRecord): Promise<OutputRecord> => {
     try {

@@ -40,6 +40,8 @@ async function* readRecords(path: string): AsyncGenerator<InputRecord> {
 export async function runLocal(inputPath: string, outDir: string, settings: OnlineSettings, signal?: AbortSignal): Promise<RunLocalResult> {
   await mkdir(outDir, { recursive: true })
   const out = createWriteStream(join(outDir, `${basename(inputPath)}.out`))
+  // Up to `concurrency` results may wait for the same drain at once.
+  out.setMaxListeners(settings.concurrency + 8)
   const manifest: RunLocalResult = { totalRecordCount: 0, processedRecordCount: 0, successRecordCount: 0, errorRecordCount: 0, inputTokenCount: 0, outputTokenCount: 0 }
   try {
     await runOnline(
