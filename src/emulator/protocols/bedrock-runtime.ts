@@ -14,6 +14,7 @@ import type { Outcome } from '../stats.js'
 import { BedrockError, sendBedrockError, stampRequestId, TOO_MANY_REQUESTS, TOO_MANY_TOKENS } from './bedrock-errors.js'
 import { invalid, isObject, readConverse, readModelRequest } from './bedrock-requests.js'
 import type { ModelRequest } from './bedrock-requests.js'
+import { readCall } from './bedrock-call.js'
 import { streamRoutes } from './bedrock-streams.js'
 import { NATIVE_BODIES, readNativeBody, STOP_REASON } from './native-bodies.js'
 
@@ -35,17 +36,9 @@ export function bedrockRuntime(backend: Backend): Protocol {
 
 async function call(backend: Backend, exchange: Exchange, operation: Operation): Promise<Outcome> {
   const { res } = exchange
-  let request: ModelRequest | undefined
-  let conversation: Conversation
-  try {
-    request = await readModelRequest(exchange, backend.settings.deniedModels)
-    if (request === undefined) return 0
-    conversation = operation === 'converse' ? readConverse(request.json) : readNativeBody(request.family, request.modelId, request.json)
-  } catch (error) {
-    if (error instanceof BedrockError) return sendBedrockError(res, error)
-    throw error
-  }
-
+  const read = await readCall(backend, exchange, operation)
+  if ('answered' in read) return read.answered
+  const { request, conversation } = read
   const result = await invoke(backend, conversation, exchange)
   switch (result.kind) {
     case 'dropped':

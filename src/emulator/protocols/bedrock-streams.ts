@@ -9,14 +9,13 @@ import type { Exchange, Route } from '../http.js'
 import { invokeStream } from '../invocation.js'
 import type { Backend } from '../invocation.js'
 import { deltas, estimateTokens } from '../model.js'
-import type { Conversation } from '../model.js'
 import type { Outcome } from '../stats.js'
+import { readCall } from './bedrock-call.js'
 import { BedrockError, sendBedrockError, TOO_MANY_REQUESTS, TOO_MANY_TOKENS } from './bedrock-errors.js'
-import { readConverse, readModelRequest } from './bedrock-requests.js'
 import type { ModelRequest } from './bedrock-requests.js'
 import { endWithException, sendEvent, startEventStream } from './event-stream.js'
 import type { StreamExceptionName } from './event-stream.js'
-import { NATIVE_BODIES, readNativeBody, STOP_REASON } from './native-bodies.js'
+import { NATIVE_BODIES, STOP_REASON } from './native-bodies.js'
 import type { Finished } from './native-bodies.js'
 
 interface Timing {
@@ -79,17 +78,9 @@ export function streamRoutes(backend: Backend): Route[] {
 
 async function stream(backend: Backend, exchange: Exchange, operation: 'converse' | 'invoke'): Promise<Outcome> {
   const { res, gone } = exchange
-  let request: ModelRequest | undefined
-  let conversation: Conversation
-  try {
-    request = await readModelRequest(exchange, backend.settings.deniedModels)
-    if (request === undefined) return 0
-    conversation = operation === 'converse' ? readConverse(request.json) : readNativeBody(request.family, request.modelId, request.json)
-  } catch (error) {
-    if (error instanceof BedrockError) return sendBedrockError(res, error)
-    throw error
-  }
-
+  const read = await readCall(backend, exchange, operation)
+  if ('answered' in read) return read.answered
+  const { request, conversation } = read
   const call = await invokeStream(backend, conversation, exchange)
   if (call.kind === 'dropped') return call.outcome
   if (call.kind === 'throttled') return sendBedrockError(res, new BedrockError('ThrottlingException', call.reason === 'tpm' ? TOO_MANY_TOKENS : TOO_MANY_REQUESTS))
