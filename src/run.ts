@@ -51,6 +51,11 @@ export interface RunHooks {
   skip?: (item: { line: number; url: string }) => boolean
   /** Called as each record is written, for progress display. */
   onRecord?: (record: PageRecord) => void
+  /**
+   * Lines the input holds, once known (a file counted while the run starts); undefined
+   * while unknown (stdin). The pool starts threads only for work ahead that repays them.
+   */
+  inputLines?: () => number | undefined
 }
 
 /**
@@ -82,7 +87,13 @@ export async function runSummaries(
   // The breaker does not stop reading: every remaining line still gets its NOT_ATTEMPTED
   // record (cheaply: nothing is fetched), so the output accounts for the whole input.
   rate?.onTrip((trip) => (breaker = trip))
-  const pages = openPageContext(options, summarizer, rate)
+  // Line number of the last line read; with the input's length, the pages still ahead.
+  let lastLine = 0
+  const pagesAhead = (): number | undefined => {
+    const lines = hooks.inputLines?.()
+    return lines === undefined ? undefined : Math.max(0, lines - lastLine) + window.inFlight
+  }
+  const pages = openPageContext(options, summarizer, rate, pagesAhead)
   const { ctx } = pages
   const stats: RunStats = { pages: 0, ok: 0, failed: 0, errors: {}, duplicates: 0, skipped: 0, rate: null, breaker: null, interrupted: false, elapsedMs: 0 }
   const writes = new OrderedWrites(sink, {
@@ -118,6 +129,7 @@ export async function runSummaries(
     for (let seq = 0; ; seq += 1) {
       const item = await lines.next()
       if (item === undefined) break
+      lastLine = item.line
       if (hooks.skip?.(item) === true) {
         stats.skipped += 1
         writes.complete(seq, null)

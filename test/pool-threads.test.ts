@@ -104,6 +104,35 @@ describe('the pool starts its threads when the main thread is busy, not before',
   }, 60_000)
 })
 
+describe('the pool weighs the work ahead when the run knows it', () => {
+  // The pages of the test above, which start threads when the run cannot tell how many are ahead.
+  const pages = [...tasks, ...tasks.map((t) => ({ ...t, url: `${t.url}?again` }))]
+
+  it('starts no thread for a run too short to repay them, and its pages still get their records', async () => {
+    let started = 0
+    const pool = new PoolExecutor(2, 8, { provider: 'extractive' }, undefined, { pagesAhead: () => pages.length - started })
+    const counting: Executor = { strategy: 'pool', concurrency: 8, analyze: (task) => ((started += 1), pool.analyze(task)), close: () => pool.close() }
+    const inline = new InlineExecutor('async', 8, { provider: 'extractive' })
+    try {
+      const outcomes = await analyzeAll(counting, pages, 8)
+      expect(pool.threadsStarted).toBe(false)
+      expect(outcomes.map(kept)).toEqual((await analyzeAll(inline, pages, 8)).map(kept))
+    } finally {
+      await Promise.all([pool.close(), inline.close()])
+    }
+  }, 60_000)
+
+  it('starts them when a long run is ahead', async () => {
+    const pool = new PoolExecutor(2, 8, { provider: 'extractive' }, undefined, { pagesAhead: () => 100_000 })
+    try {
+      await analyzeAll(pool, pages, 8)
+      expect(pool.threadsStarted).toBe(true)
+    } finally {
+      await pool.close()
+    }
+  }, 60_000)
+})
+
 describe('pages waiting for a pool thread', () => {
   it('wait in one queue: a cancelled one ends ABORTED at once, and the others still run on the thread', async () => {
     const pool = new PoolExecutor(1, 8, { provider: 'extractive' }, undefined, { startThreads: 'at-once' })

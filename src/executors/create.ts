@@ -3,14 +3,14 @@ import type { ResolvedOptions } from '../options.js'
 import type { SummarizerConfig } from '../summarizers/config.js'
 import type { Executor } from './executor.js'
 import { InlineExecutor } from './inline.js'
-import { PoolExecutor } from './pool.js'
+import { PoolExecutor, type PoolOptions } from './pool.js'
 
-export function createExecutor(options: Pick<ResolvedOptions, 'strategy' | 'concurrency' | 'threads'>, summarizer: SummarizerConfig, gate?: CallGate): Executor {
+export function createExecutor(options: Pick<ResolvedOptions, 'strategy' | 'concurrency' | 'threads'>, summarizer: SummarizerConfig, gate?: CallGate, pool: Pick<PoolOptions, 'pagesAhead'> = {}): Executor {
   switch (options.strategy) {
     case 'sequential':
     case 'async':
       return new InlineExecutor(options.strategy, options.concurrency, summarizer, gate)
     case 'pool':
-      return new PoolExecutor(options.threads, options.concurrency, summarizer, gate)
+      return new PoolExecutor(options.threads, options.concurrency, summarizer, gate, pool)
   }
 }

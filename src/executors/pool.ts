@@ -61,6 +61,17 @@ export const WORK_THRESHOLD = 0.5
 const MIN_INLINE_PAGES = 4
 
 /**
+ * Page work (main-thread milliseconds, the mean so far times the pages still ahead) past
+ * which threads start, when the run knows how many pages are ahead. On two cores, threads
+ * finish a CPU-bound run about 1.25× faster than the main thread alone, so they save about
+ * a fifth of the work ahead, and starting two costs about 0.35–0.5 s of wall time and 0.7 s
+ * of CPU (isolates, module loading, cold code): they repay about 2 s of work and more. The
+ * mean is read after a few pages, which run cold at 1.5–2× their warm cost, hence 3 s. The
+ * bench's `cpu --quick` (60 corpus pages, 0.8 s of work) ran 25–60% slower with threads.
+ */
+export const THREAD_PAYBACK_MS = 3000
+
+/**
  * Pages a thread holds at once: the one it works on and the next, so it starts that one
  * without waiting for the main thread to answer. More would tie pages to one thread while
  * another sits idle (page costs differ tenfold), and keep them from an idle main thread.
@@ -76,6 +87,12 @@ export interface PoolOptions {
    * `'at-once'`: threads start now and take every page. Default `'when-busy'`.
    */
   startThreads?: 'when-busy' | 'at-once'
+  /**
+   * Pages of the run not yet analyzed (unread lines and pages in flight), when the run knows
+   * its input's length; undefined when it does not (stdin). With it, threads start only when
+   * the work ahead repays them (THREAD_PAYBACK_MS).
+   */
+  pagesAhead?: () => number | undefined
 }
 
 /**
@@ -111,6 +128,9 @@ export class PoolExecutor implements Executor {
   readonly #memoryMb: number
   readonly #load = new MainThreadLoad()
   #inlinePages = 0
+  /** Page work done on the main thread so far, in ms: with `#inlinePages`, a page's mean cost. */
+  #inlineWorkMs = 0
+  readonly #pagesAhead: (() => number | undefined) | undefined
   /** Pages handed to the threads (at most threads × PAGES_PER_THREAD); the rest wait in `#waiting`. */
   #handedOver = 0
   /** Pages waiting for a place on a thread, oldest first: each resumes when one is handed its place. */
@@ -136,6 +156,7 @@ export class PoolExecutor implements Executor {
     this.#memoryMb = options.workerMemoryMb ?? DEFAULT_WORKER_MEMORY_MB
     this.#always = options.startThreads === 'at-once'
     this.#spareCore = threads < availableParallelism()
+    this.#pagesAhead = options.pagesAhead
     if (this.#always) this.#pool = this.#start(threads, PAGES_PER_THREAD)
   }
 
@@ -150,7 +171,9 @@ export class PoolExecutor implements Executor {
       const started = performance.now()
       const outcome = analyzePage(task, this.#summarizer, signal, this.#gate)
       // Its synchronous part is the page's CPU work (decode, extract, an offline summary).
-      this.#load.addWork(performance.now() - started)
+      const work = performance.now() - started
+      this.#load.addWork(work)
+      this.#inlineWorkMs += work
       return outcome
     }
     const result = await this.#threadStage(task, signal)
@@ -169,12 +192,21 @@ export class PoolExecutor implements Executor {
     const busy = this.#load.busy()
     if (this.#pool === undefined) {
       this.#inlinePages += 1
-      if (this.#inlinePages > MIN_INLINE_PAGES && busy !== undefined && busy >= BUSY_THRESHOLD && (this.#load.work() ?? 0) >= WORK_THRESHOLD) {
+      if (this.#inlinePages > MIN_INLINE_PAGES && busy !== undefined && busy >= BUSY_THRESHOLD && (this.#load.work() ?? 0) >= WORK_THRESHOLD && this.#repays()) {
         this.#pool = this.#start(this.#threads, PAGES_PER_THREAD)
       }
       return true
     }
     return (this.#spareCore || !this.#ready) && this.#waiting.length >= this.#threads && busy !== undefined && busy < BUSY_THRESHOLD
+  }
+
+  /** Whether the work ahead is worth starting threads for: always, when the run cannot tell how much is ahead. */
+  #repays(): boolean {
+    const ahead = this.#pagesAhead?.()
+    if (ahead === undefined) return true
+    // This page has been counted in #inlinePages but its work is not measured yet.
+    const measured = this.#inlinePages - 1
+    return measured > 0 && ahead * (this.#inlineWorkMs / measured) >= THREAD_PAYBACK_MS
   }
 
   /** The page's thread stage, ended at once (ABORTED) by `signal`. */

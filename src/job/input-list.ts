@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import { UsageError } from '../errors.js'
@@ -12,15 +13,64 @@ export type JobInput = string | Readable
  * are left alone). A handle left to the garbage collector is a warning today and an error in
  * a later Node.
  */
-export async function openJobInput(input: JobInput, stdin: Readable | undefined): Promise<{ stream: Readable; discard: () => void }> {
-  if (typeof input !== 'string') return { stream: input, discard: () => {} }
+export async function openJobInput(input: JobInput, stdin: Readable | undefined): Promise<{ stream: Readable; lines: () => number | undefined; discard: () => void }> {
+  if (typeof input !== 'string') return { stream: input, lines: () => undefined, discard: () => {} }
   const stream = await openInput(input, stdin ?? process.stdin)
+  const counting = input === '-' ? undefined : countLines(input)
   return {
     stream,
+    lines: () => counting?.lines,
     discard: () => {
+      counting?.stop()
       if (input !== '-') stream.destroy()
     },
   }
+}
+
+/** A line count under way: `lines` is undefined until `done` resolves with it. */
+export interface LineCount {
+  readonly lines: number | undefined
+  /** The count, or undefined for a file that is not regular or could not be read. */
+  readonly done: Promise<number | undefined>
+  stop(): void
+}
+
+/**
+ * Counts the lines of a regular file beside the run, which reads it line by line: a bound
+ * on the pages ahead, so the pool can tell a short run from a long one. Nothing but a
+ * regular file is counted (a FIFO or a device can be read only once).
+ */
+export function countLines(path: string): LineCount {
+  let stream: ReturnType<typeof createReadStream> | undefined
+  let stopped = false
+  const count: { lines: number | undefined; done: Promise<number | undefined>; stop: () => void } = {
+    lines: undefined,
+    done: Promise.resolve(undefined),
+    stop: () => {
+      stopped = true
+      stream?.destroy()
+    },
+  }
+  count.done = stat(path).then(
+    (info) =>
+      new Promise<number | undefined>((resolve) => {
+        if (stopped || !info.isFile()) return resolve(undefined)
+        let newlines = 0
+        let last = 0x0a
+        stream = createReadStream(path)
+        stream.on('data', (chunk: string | Buffer) => {
+          if (typeof chunk === 'string') return
+          for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) newlines += 1
+          if (chunk.length > 0) last = chunk[chunk.length - 1] as number
+        })
+        // A last line without a newline is a line too.
+        stream.on('end', () => resolve((count.lines = newlines + (last === 0x0a ? 0 : 1))))
+        stream.on('error', () => resolve(undefined))
+        stream.on('close', () => resolve(count.lines))
+      }),
+    () => undefined,
+  )
+  return count
 }
 
 /** Opening `out` truncates it: if it is the URL list itself, the list would be gone before it is read. */

@@ -82,7 +82,7 @@ export async function summarizeFile(input: JobInput, output: JobOutput, options:
   try {
     const job = await openJob(input, out, format, resume, resolved, hooks.stdout ?? process.stdout)
     try {
-      return await runJob(list.stream, job, out, format, resolved, hooks)
+      return await runJob(list.stream, list.lines, job, out, format, resolved, hooks)
     } finally {
       job.lock?.release()
     }
@@ -93,7 +93,7 @@ export async function summarizeFile(input: JobInput, output: JobOutput, options:
 
 type OpenJob = Awaited<ReturnType<typeof openJob>>
 
-async function runJob(list: Readable, job: OpenJob, out: string | undefined, format: OutputFormat, resolved: ResolvedOptions, hooks: JobHooks): Promise<JobResult> {
+async function runJob(list: Readable, inputLines: () => number | undefined, job: OpenJob, out: string | undefined, format: OutputFormat, resolved: ResolvedOptions, hooks: JobHooks): Promise<JobResult> {
   const { summarizer, journal, resumed, target, lock } = job
   let stats: RunStats
   try {
@@ -108,6 +108,7 @@ async function runJob(list: Readable, job: OpenJob, out: string | undefined, for
       ...(hooks.stopSignal === undefined ? {} : { stopSignal: hooks.stopSignal }),
       ...(hooks.onRecord === undefined ? {} : { onRecord: hooks.onRecord }),
       ...(resumed === undefined ? {} : { skip: resumed.skip }),
+      inputLines,
     })
     await target.finish()
   } finally {

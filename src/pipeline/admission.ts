@@ -28,6 +28,11 @@ export class AdmissionWindow {
     }
   }
 
+  /** Pages started and not yet finished. */
+  get inFlight(): number {
+    return this.#inFlight
+  }
+
   /** A page started: it holds a slot until `leave()`. */
   enter(): void {
     this.#inFlight += 1

@@ -9,8 +9,8 @@ import { modelName, type SummarizerConfig } from '../summarizers/config.js'
  * What every page of a run shares: one fetcher (its connection pool sized to the run's
  * concurrency) and one executor (the strategy). `close()` waits for both; it never rejects.
  */
-export function openPageContext(options: ResolvedOptions, summarizer: SummarizerConfig, gate?: CallGate): { ctx: PageContext; close: () => Promise<void> } {
-  const executor = createExecutor(options, summarizer, gate)
+export function openPageContext(options: ResolvedOptions, summarizer: SummarizerConfig, gate?: CallGate, pagesAhead?: () => number | undefined): { ctx: PageContext; close: () => Promise<void> } {
+  const executor = createExecutor(options, summarizer, gate, pagesAhead === undefined ? {} : { pagesAhead })
   const fetcher = new PageFetcher({
     userAgent: options.userAgent,
     connectTimeoutMs: Math.min(10 * 1000, options.fetchTimeoutMs), // 10 s

@@ -1,0 +1,41 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { countLines } from '../src/job/input-list.js'
+
+async function file(text: string | Buffer): Promise<string> {
+  const path = join(await mkdtemp(join(tmpdir(), 'su-count-')), 'urls.txt')
+  await writeFile(path, text)
+  return path
+}
+
+describe('counting the lines of a URL list (how many pages a run has ahead)', () => {
+  it('counts a last line without a newline, and none in an empty file', async () => {
+    expect(await countLines(await file('http://a/\nhttp://b/\n')).done).toBe(2)
+    expect(await countLines(await file('http://a/\nhttp://b/\nhttp://c/')).done).toBe(3)
+    expect(await countLines(await file('')).done).toBe(0)
+    expect(await countLines(await file('\r\n\r\n# a comment\r\n')).done).toBe(3)
+  })
+
+  it('counts a file larger than one read (many chunks), and keeps the count', async () => {
+    const count = countLines(await file('http://example.com/a-fairly-long-path/\n'.repeat(50_000)))
+    expect(count.lines).toBeUndefined()
+    expect(await count.done).toBe(50_000)
+    expect(count.lines).toBe(50_000)
+  })
+
+  it('leaves a FIFO alone (it can be read only once) and a missing file unknown', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'su-count-'))
+    execFileSync('mkfifo', [join(dir, 'fifo')])
+    expect(await countLines(join(dir, 'fifo')).done).toBeUndefined()
+    expect(await countLines(join(dir, 'missing.txt')).done).toBeUndefined()
+  })
+
+  it('stops when the job is over before the count is', async () => {
+    const count = countLines(await file('http://a/\n'.repeat(200_000)))
+    count.stop()
+    expect(await count.done).toBeUndefined()
+  })
+})
