@@ -129,6 +129,17 @@ describe('the issue 9 figures', () => {
     expect(byId(checkTargets(rows(3200), [], 2), 'cpu-ceiling')?.detail).toMatch(/= 84% of the ceiling's 37\.0/)
   })
 
+  it('pool ≥ 1.3× async: says when even the ideal is not 1.3× async, and not when it is', () => {
+    const rows = (idealMs: number) => [
+      row('mixed', 'async', { concurrency: 16, wallMs: 3540 }),
+      row('mixed', 'pool', { concurrency: 16, threads: 2, wallMs: 3670, idealMs }),
+    ]
+    const tight = byId(checkTargets(rows(3000), [], 2), 'pool-over-async')
+    expect(tight?.met).toBe(false)
+    expect(tight?.detail).toMatch(/at c=16 even the ideal \(no overhead at all\) is only 1\.18× async/)
+    expect(byId(checkTargets(rows(2000), [], 2), 'pool-over-async')?.detail).not.toMatch(/even the ideal/)
+  })
+
   it('mixed: the pool must keep up with python-threads at 32 and 128 pages in flight, and says where it was not run', () => {
     const rows = [
       row('mixed', 'pool', { concurrency: 32, threads: 2, wallMs: 1000 }),
