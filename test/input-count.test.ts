@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { countLines } from '../src/job/input-list.js'
+import { countLines, MAX_COUNTED_BYTES } from '../src/job/input-list.js'
 
 async function file(text: string | Buffer): Promise<string> {
   const path = join(await mkdtemp(join(tmpdir(), 'su-count-')), 'urls.txt')
@@ -31,6 +31,12 @@ describe('counting the lines of a URL list (how many pages a run has ahead)', ()
     execFileSync('mkfifo', [join(dir, 'fifo')])
     expect(await countLines(join(dir, 'fifo')).done).toBeUndefined()
     expect(await countLines(join(dir, 'missing.txt')).done).toBeUndefined()
+  })
+
+  it('leaves a list past MAX_COUNTED_BYTES uncounted (a long run whatever its lines)', async () => {
+    const path = await file('')
+    await truncate(path, MAX_COUNTED_BYTES + 1)
+    expect(await countLines(path).done).toBeUndefined()
   })
 
   it('stops when the job is over before the count is', async () => {

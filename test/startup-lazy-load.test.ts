@@ -1,5 +1,10 @@
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { CORPUS_DIR, corpusPageNames } from './helpers/corpus.js'
 import { loadedModules, staticGraph } from './helpers/loaded-modules.js'
+import { startServer } from './helpers/servers.js'
 
 /** Packages a command loads only when it needs them: each costs start-up time. */
 const AT_THE_EDGE = ['@aws-sdk/', 'piscina', 'cli-progress', 'undici', 'linkedom', '@mozilla/readability', 'htmlparser2']
@@ -19,6 +24,23 @@ describe('start-up pays only for what runs', () => {
     expect(loaded(urls, 'undici')).toBe(true)
     expect(['@aws-sdk/', 'piscina', 'cli-progress'].filter((name) => loaded(urls, name))).toEqual([])
   })
+
+  it('a short offline run from a list file starts no thread: its 40 corpus pages would not repay them', async () => {
+    const server = await startServer((req, res) => {
+      const name = decodeURIComponent((req.url ?? '/').slice(1).split('?')[0] as string)
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(readFileSync(join(CORPUS_DIR, name, 'source.html')))
+    })
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'su-short-run-'))
+      const list = join(dir, 'urls.txt')
+      writeFileSync(list, corpusPageNames().slice(0, 40).map((name) => `${server.url}/${encodeURIComponent(name)}\n`).join(''))
+      const urls = await loadedModules([list, '--provider', 'extractive', '--concurrency', '16', '-q', '-o', join(dir, 'out.jsonl')])
+      expect(loaded(urls, '@mozilla/readability')).toBe(true)
+      expect(loaded(urls, 'piscina')).toBe(false)
+    } finally {
+      await server.close()
+    }
+  }, 60_000)
 
   it('a pool thread imports no AWS SDK: model calls stay on the main thread', () => {
     const { packages } = staticGraph('workers/analyze.ts')

@@ -61,7 +61,7 @@ export const WORK_THRESHOLD = 0.5
 const MIN_INLINE_PAGES = 4
 
 /**
- * Page work (main-thread milliseconds, the mean so far times the pages still ahead) past
+ * Page work (CPU milliseconds, the mean so far times the pages still ahead) past
  * which threads start, when the run knows how many pages are ahead. On two cores, threads
  * finish a CPU-bound run about 1.25× faster than the main thread alone, so they save about
  * a fifth of the work ahead, and starting two costs about 0.35–0.5 s of wall time and 0.7 s
@@ -128,7 +128,7 @@ export class PoolExecutor implements Executor {
   readonly #memoryMb: number
   readonly #load = new MainThreadLoad()
   #inlinePages = 0
-  /** Page work done on the main thread so far, in ms: with `#inlinePages`, a page's mean cost. */
+  /** CPU time of the page work done on the main thread so far, in ms: with `#inlinePages`, a page's mean cost. */
   #inlineWorkMs = 0
   readonly #pagesAhead: (() => number | undefined) | undefined
   /** Pages handed to the threads (at most threads × PAGES_PER_THREAD); the rest wait in `#waiting`. */
@@ -169,11 +169,13 @@ export class PoolExecutor implements Executor {
     if (signal?.aborted) return aborted()
     if (this.#runsInline()) {
       const started = performance.now()
+      const cpu = process.cpuUsage()
       const outcome = analyzePage(task, this.#summarizer, signal, this.#gate)
       // Its synchronous part is the page's CPU work (decode, extract, an offline summary).
-      const work = performance.now() - started
-      this.#load.addWork(work)
-      this.#inlineWorkMs += work
+      this.#load.addWork(performance.now() - started)
+      // In CPU time, which a machine busy with other programs does not stretch as it does wall time.
+      const used = process.cpuUsage(cpu)
+      this.#inlineWorkMs += (used.user + used.system) / 1000
       return outcome
     }
     const result = await this.#threadStage(task, signal)

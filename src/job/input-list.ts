@@ -36,6 +36,12 @@ export interface LineCount {
 }
 
 /**
+ * Files past this size are not counted: reading one twice costs more than the count is worth,
+ * and a list that large is a long run whatever its lines (the pool then decides by load alone).
+ */
+export const MAX_COUNTED_BYTES = 64 * 1024 * 1024
+
+/**
  * Counts the lines of a regular file beside the run, which reads it line by line: a bound
  * on the pages ahead, so the pool can tell a short run from a long one. Nothing but a
  * regular file is counted (a FIFO or a device can be read only once).
@@ -54,7 +60,7 @@ export function countLines(path: string): LineCount {
   count.done = stat(path).then(
     (info) =>
       new Promise<number | undefined>((resolve) => {
-        if (stopped || !info.isFile()) return resolve(undefined)
+        if (stopped || !info.isFile() || info.size > MAX_COUNTED_BYTES) return resolve(undefined)
         let newlines = 0
         let last = 0x0a
         stream = createReadStream(path)
