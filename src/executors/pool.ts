@@ -9,6 +9,7 @@ import { createSummarizer, type SummarizerConfig } from '../summarizers/config.j
 import type { Summarizer } from '../summarizers/summarizer.js'
 import type { Executor } from './executor.js'
 import { MainThreadLoad } from './main-thread-load.js'
+import { PageQueue } from './page-queue.js'
 
 /** What each worker thread receives once, at start-up. */
 export interface WorkerInit {
@@ -133,8 +134,8 @@ export class PoolExecutor implements Executor {
   readonly #pagesAhead: (() => number | undefined) | undefined
   /** Pages handed to the threads (at most threads × PAGES_PER_THREAD); the rest wait in `#waiting`. */
   #handedOver = 0
-  /** Pages waiting for a place on a thread, oldest first: each resumes when one is handed its place. */
-  readonly #waiting: Array<() => void> = []
+  /** Pages waiting for a place on a thread: each resumes when it is handed one, smallest first (see PageQueue). */
+  readonly #waiting = new PageQueue()
   /** `startThreads: 'at-once'`: every page goes to a thread. */
   readonly #always: boolean
   /**
@@ -232,14 +233,12 @@ export class PoolExecutor implements Executor {
   /** The page on a thread once it has a place there; the place goes to the next waiting page after. */
   async #queued(task: AnalyzeTask, signal: AbortSignal | undefined): Promise<WorkerResult> {
     if (this.#handedOver < this.#threads * PAGES_PER_THREAD) this.#handedOver += 1
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve))
+    else await this.#waiting.wait(task.body.byteLength)
     try {
       // Cancelled while it waited: its place passes on at once.
       return signal?.aborted ? aborted() : await this.#inThread(task, signal)
     } finally {
-      const next = this.#waiting.shift()
-      if (next === undefined) this.#handedOver -= 1
-      else next()
+      if (!this.#waiting.next()) this.#handedOver -= 1
     }
   }
 
