@@ -129,8 +129,13 @@ export class PoolExecutor implements Executor {
   readonly #memoryMb: number
   readonly #load = new MainThreadLoad()
   #inlinePages = 0
-  /** CPU time of the page work done on the main thread so far, in ms: with `#inlinePages`, a page's mean cost. */
+  /** CPU time of the page work done on the main thread so far, in ms, over `#measuredPages` pages. */
   #inlineWorkMs = 0
+  #measuredPages = 0
+  /** Pages waiting for their turn on the main thread. */
+  readonly #mainQueue = new PageQueue()
+  /** Whether a page has the main thread, or is about to get it on the next turn of the event loop. */
+  #mainTurn: 'idle' | 'scheduled' | 'running' = 'idle'
   readonly #pagesAhead: (() => number | undefined) | undefined
   /** Pages handed to the threads (at most threads × PAGES_PER_THREAD); the rest wait in `#waiting`. */
   #handedOver = 0
@@ -168,7 +173,22 @@ export class PoolExecutor implements Executor {
 
   async analyze(task: AnalyzeTask, signal?: AbortSignal): Promise<AnalyzeOutcome> {
     if (signal?.aborted) return aborted()
-    if (this.#runsInline()) {
+    if (this.#runsInline()) return this.#onMainThread(task, signal)
+    const result = await this.#threadStage(task, signal)
+    return result.status === 'prepared' ? summarizePrepared(result, this.#summarizer, signal, this.#gate) : result
+  }
+
+  /**
+   * A page's CPU work on the main thread, when its turn comes: pages waiting for the main
+   * thread go smallest first too (PageQueue), one per turn of the event loop, so bodies that
+   * arrive while a page is extracted compete for the next turn.
+   */
+  async #onMainThread(task: AnalyzeTask, signal: AbortSignal | undefined): Promise<AnalyzeOutcome> {
+    const turn = this.#mainQueue.wait(task.body.byteLength)
+    this.#nextMainTurn()
+    await turn
+    try {
+      if (signal?.aborted) return aborted()
       const started = performance.now()
       const cpu = process.cpuUsage()
       const outcome = analyzePage(task, this.#summarizer, signal, this.#gate)
@@ -177,10 +197,21 @@ export class PoolExecutor implements Executor {
       // In CPU time, which a machine busy with other programs does not stretch as it does wall time.
       const used = process.cpuUsage(cpu)
       this.#inlineWorkMs += (used.user + used.system) / 1000
+      this.#measuredPages += 1
       return outcome
+    } finally {
+      this.#mainTurn = 'idle'
+      this.#nextMainTurn()
     }
-    const result = await this.#threadStage(task, signal)
-    return result.status === 'prepared' ? summarizePrepared(result, this.#summarizer, signal, this.#gate) : result
+  }
+
+  /** Gives the main thread to the next waiting page after a turn of the event loop (I/O first), unless a page has it. */
+  #nextMainTurn(): void {
+    if (this.#mainTurn !== 'idle' || this.#mainQueue.length === 0) return
+    this.#mainTurn = 'scheduled'
+    setImmediate(() => {
+      this.#mainTurn = this.#mainQueue.next() ? 'running' : 'idle'
+    })
   }
 
   /**
@@ -207,8 +238,7 @@ export class PoolExecutor implements Executor {
   #repays(): boolean {
     const ahead = this.#pagesAhead?.()
     if (ahead === undefined) return true
-    // This page has been counted in #inlinePages but its work is not measured yet.
-    const measured = this.#inlinePages - 1
+    const measured = this.#measuredPages
     return measured > 0 && ahead * (this.#inlineWorkMs / measured) >= THREAD_PAYBACK_MS
   }
 
