@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AnalyzeOutcome, AnalyzeTask } from '../src/analyze.js'
@@ -61,9 +63,12 @@ describe('pages done on a pool thread', () => {
   it('get the summaries they get on the main thread through Bedrock: the thread extracts, the main thread calls the model', () => compare(bedrockConfig(emulator.url)), 60_000)
 })
 
+// The rules under test alone, whatever other programs do with the cores (see 'other programs' below).
+const anyLoad = { minCoreShare: 0 }
+
 describe('the pool starts its threads when the main thread is busy, not before', () => {
   it('runs light pages spread over time on the main thread and starts no thread', async () => {
-    const pool = new PoolExecutor(2, 4, { provider: 'extractive' })
+    const pool = new PoolExecutor(2, 4, { provider: 'extractive' }, undefined, anyLoad)
     try {
       for (let n = 0; n < 12; n++) {
         expect((await pool.analyze(light(n))).status).toBe('ok')
@@ -76,7 +81,7 @@ describe('the pool starts its threads when the main thread is busy, not before',
   })
 
   it('starts no thread when the main thread is busy with work a thread cannot take (its sockets, model calls)', async () => {
-    const pool = new PoolExecutor(2, 4, { provider: 'extractive' })
+    const pool = new PoolExecutor(2, 4, { provider: 'extractive' }, undefined, anyLoad)
     try {
       for (let n = 0; n < 20; n++) {
         // 15 ms of the main thread's own work between light pages: busy, but not with pages.
@@ -91,7 +96,7 @@ describe('the pool starts its threads when the main thread is busy, not before',
   })
 
   it('starts them once corpus pages keep the main thread busy, and hands pages over with the same results', async () => {
-    const pool = new PoolExecutor(2, 8, { provider: 'extractive' })
+    const pool = new PoolExecutor(2, 8, { provider: 'extractive' }, undefined, anyLoad)
     const inline = new InlineExecutor('async', 8, { provider: 'extractive' })
     try {
       const pages = [...tasks, ...tasks.map((t) => ({ ...t, url: `${t.url}?again` }))]
@@ -110,7 +115,7 @@ describe('the pool weighs the work ahead when the run knows it', () => {
 
   it('starts no thread for a run too short to repay them, and its pages still get their records', async () => {
     let started = 0
-    const pool = new PoolExecutor(2, 8, { provider: 'extractive' }, undefined, { pagesAhead: () => pages.length - started })
+    const pool = new PoolExecutor(2, 8, { provider: 'extractive' }, undefined, { ...anyLoad, pagesAhead: () => pages.length - started })
     const counting: Executor = { strategy: 'pool', concurrency: 8, analyze: (task) => ((started += 1), pool.analyze(task)), close: () => pool.close() }
     const inline = new InlineExecutor('async', 8, { provider: 'extractive' })
     try {
@@ -123,7 +128,7 @@ describe('the pool weighs the work ahead when the run knows it', () => {
   }, 60_000)
 
   it('starts them when a long run is ahead', async () => {
-    const pool = new PoolExecutor(2, 8, { provider: 'extractive' }, undefined, { pagesAhead: () => 100_000 })
+    const pool = new PoolExecutor(2, 8, { provider: 'extractive' }, undefined, { ...anyLoad, pagesAhead: () => 100_000 })
     try {
       await analyzeAll(pool, pages, 8)
       expect(pool.threadsStarted).toBe(true)
@@ -131,6 +136,25 @@ describe('the pool weighs the work ahead when the run knows it', () => {
       await pool.close()
     }
   }, 60_000)
+})
+
+describe('the pool leaves the cores to other programs that keep them busy', () => {
+  it('starts no thread while every core is taken: the main thread itself gets too little of one', async () => {
+    // Two spinning processes a core, each ending by itself within a minute should the test die.
+    const spinners = Array.from({ length: 2 * availableParallelism() }, () =>
+      spawn(process.execPath, ['-e', 'const end = Date.now() + 60_000; while (Date.now() < end);'], { stdio: 'ignore' }),
+    )
+    const pool = new PoolExecutor(2, 8, { provider: 'extractive' })
+    try {
+      const pages = [...tasks, ...tasks.map((t) => ({ ...t, url: `${t.url}?again` }))]
+      const outcomes = await analyzeAll(pool, pages, 8)
+      expect(outcomes.every((o) => o.status === 'ok')).toBe(true)
+      expect(pool.threadsStarted).toBe(false)
+    } finally {
+      for (const spinner of spinners) spinner.kill('SIGKILL')
+      await pool.close()
+    }
+  }, 120_000)
 })
 
 describe('pages waiting for a pool thread', () => {

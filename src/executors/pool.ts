@@ -73,6 +73,19 @@ const MIN_INLINE_PAGES = 4
 export const THREAD_PAYBACK_MS = 3000
 
 /**
+ * Share of a core the main thread must get for its page work (CPU time over wall time, the
+ * recent pages weighted most) before threads start. Measured here on two cores: about 1 on a
+ * quiet machine (GC threads add to the process's CPU), 0.6 with other programs keeping one
+ * core busy, 0.2–0.26 with two more spinning. When the main thread cannot get a core, threads
+ * cannot either: they only add isolates to the contention (a loaded machine ran the `cpu`
+ * workload 1.75× slower with two threads than with none).
+ */
+export const MIN_CORE_SHARE = 0.8
+
+/** Weight of the earlier pages in the core share at each page: about the last ten count. */
+const SHARE_DECAY = 0.9
+
+/**
  * Pages a thread holds at once: the one it works on and the next, so it starts that one
  * without waiting for the main thread to answer. More would tie pages to one thread while
  * another sits idle (page costs differ tenfold), and keep them from an idle main thread.
@@ -94,6 +107,8 @@ export interface PoolOptions {
    * the work ahead repays them (THREAD_PAYBACK_MS).
    */
   pagesAhead?: () => number | undefined
+  /** MIN_CORE_SHARE unless given (tests give 0 to exercise the other rules on a loaded machine). */
+  minCoreShare?: number
 }
 
 /**
@@ -132,6 +147,10 @@ export class PoolExecutor implements Executor {
   /** CPU time of the page work done on the main thread so far, in ms, over `#measuredPages` pages. */
   #inlineWorkMs = 0
   #measuredPages = 0
+  /** CPU and wall time of the recent page work on the main thread, each earlier page weighted by SHARE_DECAY. */
+  #recentCpuMs = 0
+  #recentWallMs = 0
+  readonly #minCoreShare: number
   /** Pages waiting for their turn on the main thread. */
   readonly #mainQueue = new PageQueue()
   /** Whether a page has the main thread, or is about to get it on the next turn of the event loop. */
@@ -163,6 +182,7 @@ export class PoolExecutor implements Executor {
     this.#always = options.startThreads === 'at-once'
     this.#spareCore = threads < availableParallelism()
     this.#pagesAhead = options.pagesAhead
+    this.#minCoreShare = options.minCoreShare ?? MIN_CORE_SHARE
     if (this.#always) this.#pool = this.#start(threads, PAGES_PER_THREAD)
   }
 
@@ -193,11 +213,15 @@ export class PoolExecutor implements Executor {
       const cpu = process.cpuUsage()
       const outcome = analyzePage(task, this.#summarizer, signal, this.#gate)
       // Its synchronous part is the page's CPU work (decode, extract, an offline summary).
-      this.#load.addWork(performance.now() - started)
+      const wallMs = performance.now() - started
+      this.#load.addWork(wallMs)
       // In CPU time, which a machine busy with other programs does not stretch as it does wall time.
       const used = process.cpuUsage(cpu)
-      this.#inlineWorkMs += (used.user + used.system) / 1000
+      const cpuMs = (used.user + used.system) / 1000
+      this.#inlineWorkMs += cpuMs
       this.#measuredPages += 1
+      this.#recentCpuMs = this.#recentCpuMs * SHARE_DECAY + cpuMs
+      this.#recentWallMs = this.#recentWallMs * SHARE_DECAY + wallMs
       return outcome
     } finally {
       this.#mainTurn = 'idle'
@@ -226,12 +250,17 @@ export class PoolExecutor implements Executor {
     const busy = this.#load.busy()
     if (this.#pool === undefined) {
       this.#inlinePages += 1
-      if (this.#inlinePages > MIN_INLINE_PAGES && busy !== undefined && busy >= BUSY_THRESHOLD && (this.#load.work() ?? 0) >= WORK_THRESHOLD && this.#repays()) {
+      if (this.#inlinePages > MIN_INLINE_PAGES && busy !== undefined && busy >= BUSY_THRESHOLD && (this.#load.work() ?? 0) >= WORK_THRESHOLD && this.#repays() && this.#hasCores()) {
         this.#pool = this.#start(this.#threads, PAGES_PER_THREAD)
       }
       return true
     }
     return (this.#spareCore || !this.#ready) && this.#waiting.length >= this.#threads && busy !== undefined && busy < BUSY_THRESHOLD
+  }
+
+  /** Whether the main thread gets a core for its page work: if it does not, other programs have the cores threads would need. */
+  #hasCores(): boolean {
+    return this.#recentWallMs > 0 && this.#recentCpuMs / this.#recentWallMs >= this.#minCoreShare
   }
 
   /** Whether the work ahead is worth starting threads for: always, when the run cannot tell how much is ahead. */
