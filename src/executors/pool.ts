@@ -8,6 +8,7 @@ import { ERROR_CODES, type ErrorData } from '../errors.js'
 import { createSummarizer, type SummarizerConfig } from '../summarizers/config.js'
 import type { Summarizer } from '../summarizers/summarizer.js'
 import type { Executor } from './executor.js'
+import { CoreShare } from './core-share.js'
 import { MainThreadLoad } from './main-thread-load.js'
 import { PageQueue } from './page-queue.js'
 
@@ -73,12 +74,11 @@ const MIN_INLINE_PAGES = 4
 export const THREAD_PAYBACK_MS = 3000
 
 /**
- * Share of a core the main thread must get for its page work (CPU time over wall time, the
- * recent pages weighted most) before threads start. Measured here on two cores: about 1 on a
- * quiet machine (GC threads add to the process's CPU), 0.6 with other programs keeping one
- * core busy, 0.2–0.26 with two more spinning. When the main thread cannot get a core, threads
- * cannot either: they only add isolates to the contention (a loaded machine ran the `cpu`
- * workload 1.75× slower with two threads than with none).
+ * Share of a core the main thread must get for its page work (CoreShare: time on a CPU over
+ * time on one plus time waiting for one) before threads start. When the main thread cannot
+ * get a core, threads cannot either: they only add isolates to the contention (on a machine
+ * whose other programs kept a core busy, two threads ran the `cpu` workload 1.75× slower
+ * than none, and `mixed` at 128 in flight 1.3–1.9× slower than `async`).
  */
 export const MIN_CORE_SHARE = 0.8
 
@@ -147,9 +147,7 @@ export class PoolExecutor implements Executor {
   /** CPU time of the page work done on the main thread so far, in ms, over `#measuredPages` pages. */
   #inlineWorkMs = 0
   #measuredPages = 0
-  /** CPU and wall time of the recent page work on the main thread, each earlier page weighted by SHARE_DECAY. */
-  #recentCpuMs = 0
-  #recentWallMs = 0
+  readonly #coreShare = new CoreShare(SHARE_DECAY)
   readonly #minCoreShare: number
   /** Pages waiting for their turn on the main thread. */
   readonly #mainQueue = new PageQueue()
@@ -211,6 +209,7 @@ export class PoolExecutor implements Executor {
       if (signal?.aborted) return aborted()
       const started = performance.now()
       const cpu = process.cpuUsage()
+      this.#coreShare.start()
       const outcome = analyzePage(task, this.#summarizer, signal, this.#gate)
       // Its synchronous part is the page's CPU work (decode, extract, an offline summary).
       const wallMs = performance.now() - started
@@ -220,8 +219,7 @@ export class PoolExecutor implements Executor {
       const cpuMs = (used.user + used.system) / 1000
       this.#inlineWorkMs += cpuMs
       this.#measuredPages += 1
-      this.#recentCpuMs = this.#recentCpuMs * SHARE_DECAY + cpuMs
-      this.#recentWallMs = this.#recentWallMs * SHARE_DECAY + wallMs
+      this.#coreShare.end()
       return outcome
     } finally {
       this.#mainTurn = 'idle'
@@ -260,7 +258,7 @@ export class PoolExecutor implements Executor {
 
   /** Whether the main thread gets a core for its page work: if it does not, other programs have the cores threads would need. */
   #hasCores(): boolean {
-    return this.#recentWallMs > 0 && this.#recentCpuMs / this.#recentWallMs >= this.#minCoreShare
+    return (this.#coreShare.share ?? 0) >= this.#minCoreShare
   }
 
   /** Whether the work ahead is worth starting threads for: always, when the run cannot tell how much is ahead. */
