@@ -41,6 +41,10 @@ export interface LineCount {
  */
 export const MAX_COUNTED_BYTES = 64 * 1024 * 1024
 
+const LF = 0x0a
+const CR = 0x0d
+const CRLF = Buffer.from('\r\n')
+
 /**
  * Counts the lines of a regular file beside the run, which reads it line by line: a bound
  * on the pages ahead, so the pool can tell a short run from a long one. Nothing but a
@@ -61,16 +65,22 @@ export function countLines(path: string): LineCount {
     (info) =>
       new Promise<number | undefined>((resolve) => {
         if (stopped || !info.isFile() || info.size > MAX_COUNTED_BYTES) return resolve(undefined)
-        let newlines = 0
-        let last = 0x0a
+        // Line breaks as the run's reader splits them (splitLines): `\n`, `\r\n` and a lone `\r`.
+        // A list with `\r` alone counted as one line once, and its run never started threads.
+        let breaks = 0
+        let last = LF
         stream = createReadStream(path)
         stream.on('data', (chunk: string | Buffer) => {
-          if (typeof chunk === 'string') return
-          for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) newlines += 1
-          if (chunk.length > 0) last = chunk[chunk.length - 1] as number
+          if (typeof chunk === 'string' || chunk.length === 0) return
+          for (let at = chunk.indexOf(LF); at !== -1; at = chunk.indexOf(LF, at + 1)) breaks += 1
+          for (let at = chunk.indexOf(CR); at !== -1; at = chunk.indexOf(CR, at + 1)) breaks += 1
+          for (let at = chunk.indexOf(CRLF); at !== -1; at = chunk.indexOf(CRLF, at + 2)) breaks -= 1
+          // A `\r\n` split between two reads is one break, not two.
+          if (last === CR && chunk[0] === LF) breaks -= 1
+          last = chunk[chunk.length - 1] as number
         })
-        // A last line without a newline is a line too.
-        stream.on('end', () => resolve((count.lines = newlines + (last === 0x0a ? 0 : 1))))
+        // A last line without a line break is a line too.
+        stream.on('end', () => resolve((count.lines = breaks + (last === LF || last === CR ? 0 : 1))))
         stream.on('error', () => resolve(undefined))
         stream.on('close', () => resolve(count.lines))
       }),
