@@ -34,6 +34,13 @@ describe('counting the lines of a URL list (how many pages a run has ahead)', ()
     }
   })
 
+  it('with --resume, leaves out the lines whose URL is done: the run passes over them', async () => {
+    const list = await file('http://a/\n# notes\nhttp://done/1\nhttp://b/\nhttp://done/2\nhttp://done/1\n\n')
+    // Lines up to the last URL (6), less the three the run will skip.
+    expect(await countLines(list, (url) => url.startsWith('http://done/')).done).toBe(3)
+    expect(await countLines(list, () => false).done).toBe(6)
+  })
+
   it('counts a file larger than one read (many chunks), and keeps the count', async () => {
     const count = countLines(await file('http://example.com/a-fairly-long-path/\n'.repeat(50_000)))
     expect(count.lines).toBeUndefined()
