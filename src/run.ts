@@ -52,8 +52,9 @@ export interface RunHooks {
   /** Called as each record is written, for progress display. */
   onRecord?: (record: PageRecord) => void
   /**
-   * Lines the input holds, once known (a file counted while the run starts); undefined
-   * while unknown (stdin). The pool starts threads only for work ahead that repays them.
+   * Lines of the input that `skip` does not pass over (all of them without `skip`), once
+   * known (a file counted while the run starts); undefined while unknown (stdin). The pool
+   * starts threads only for work ahead that repays them.
    */
   inputLines?: () => number | undefined
 }
@@ -87,11 +88,12 @@ export async function runSummaries(
   // The breaker does not stop reading: every remaining line still gets its NOT_ATTEMPTED
   // record (cheaply: nothing is fetched), so the output accounts for the whole input.
   rate?.onTrip((trip) => (breaker = trip))
-  // Line number of the last line read; with the input's length, the pages still ahead.
+  // Line number of the last line read; less the lines skipped, the lines read of those
+  // `inputLines` counts, so the pages still ahead.
   let lastLine = 0
   const pagesAhead = (): number | undefined => {
     const lines = hooks.inputLines?.()
-    return lines === undefined ? undefined : Math.max(0, lines - lastLine) + window.inFlight
+    return lines === undefined ? undefined : Math.max(0, lines - (lastLine - stats.skipped)) + window.inFlight
   }
   const pages = openPageContext(options, summarizer, rate, pagesAhead)
   const { ctx } = pages

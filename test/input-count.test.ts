@@ -3,6 +3,8 @@ import { mkdtemp, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { Readable } from 'node:stream'
+import { splitLines } from '../src/input-lines.js'
 import { countLines, MAX_COUNTED_BYTES } from '../src/job/input-list.js'
 
 async function file(text: string | Buffer): Promise<string> {
@@ -17,6 +19,26 @@ describe('counting the lines of a URL list (how many pages a run has ahead)', ()
     expect(await countLines(await file('http://a/\nhttp://b/\nhttp://c/')).done).toBe(3)
     expect(await countLines(await file('')).done).toBe(0)
     expect(await countLines(await file('\r\n\r\n# a comment\r\n')).done).toBe(3)
+  })
+
+  it('counts the lines the run reads: a lone \\r ends a line too, and a \\r\\n split between two reads is one break', async () => {
+    expect(await countLines(await file('http://a/\rhttp://b/\rhttp://c/\r')).done).toBe(3)
+    expect(await countLines(await file('http://a/\r\rhttp://b/\r\nhttp://c/')).done).toBe(4)
+    // The stream reads 64 KiB at a time: the \r is the last byte of the first read.
+    const split = Buffer.concat([Buffer.alloc(64 * 1024 - 1, 0x61), Buffer.from('\r\nhttp://b/\n')])
+    const texts = [split, Buffer.from('a\r\r\n\n\rb\r'), Buffer.from('\r'), Buffer.from('x\r\ny')]
+    for (const text of texts) {
+      let read = 0
+      for await (const _line of splitLines(Readable.from([text]))) read += 1
+      expect(await countLines(await file(text)).done).toBe(read)
+    }
+  })
+
+  it('with --resume, leaves out the lines whose URL is done: the run passes over them', async () => {
+    const list = await file('http://a/\n# notes\nhttp://done/1\nhttp://b/\nhttp://done/2\nhttp://done/1\n\n')
+    // Lines up to the last URL (6), less the three the run will skip.
+    expect(await countLines(list, (url) => url.startsWith('http://done/')).done).toBe(3)
+    expect(await countLines(list, () => false).done).toBe(6)
   })
 
   it('counts a file larger than one read (many chunks), and keeps the count', async () => {

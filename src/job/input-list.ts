@@ -2,25 +2,34 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import { UsageError } from '../errors.js'
-import { openInput } from '../input.js'
+import { openInput, readUrlList } from '../input.js'
 
 /** The URL list of a job: a path, `-` for `stdin`, or a stream the caller already has. */
 export type JobInput = string | Readable
 
 /**
- * Opens the list. `discard()` closes a file opened here once the job is over, however it
- * ended: refused, failed, stopped before the list was read (stdin and the caller's stream
- * are left alone). A handle left to the garbage collector is a warning today and an error in
- * a later Node.
+ * Opens the list. `count()` starts counting its lines beside the run (a list file only);
+ * `discard()` closes a file opened here once the job is over, however it ended: refused,
+ * failed, stopped before the list was read (stdin and the caller's stream are left alone),
+ * and stops the count. A handle left to the garbage collector is a warning today and an
+ * error in a later Node.
  */
-export async function openJobInput(input: JobInput, stdin: Readable | undefined): Promise<{ stream: Readable; lines: () => number | undefined; discard: () => void }> {
-  if (typeof input !== 'string') return { stream: input, lines: () => undefined, discard: () => {} }
+export async function openJobInput(
+  input: JobInput,
+  stdin: Readable | undefined,
+): Promise<{ stream: Readable; count: (done?: (url: string) => boolean) => () => number | undefined; discard: () => void }> {
+  if (typeof input !== 'string') return { stream: input, count: () => () => undefined, discard: () => {} }
   const stream = await openInput(input, stdin ?? process.stdin)
-  const counting = input === '-' ? undefined : countLines(input)
+  let counting: LineCount | undefined
+  let discarded = false
   return {
     stream,
-    lines: () => counting?.lines,
+    count: (done) => {
+      if (input !== '-' && !discarded) counting ??= countLines(input, done)
+      return () => counting?.lines
+    },
     discard: () => {
+      discarded = true
       counting?.stop()
       if (input !== '-') stream.destroy()
     },
@@ -41,12 +50,18 @@ export interface LineCount {
  */
 export const MAX_COUNTED_BYTES = 64 * 1024 * 1024
 
+const LF = 0x0a
+const CR = 0x0d
+const CRLF = Buffer.from('\r\n')
+
 /**
  * Counts the lines of a regular file beside the run, which reads it line by line: a bound
  * on the pages ahead, so the pool can tell a short run from a long one. Nothing but a
- * regular file is counted (a FIFO or a device can be read only once).
+ * regular file is counted (a FIFO or a device can be read only once). With `done` (a
+ * resumed job), lines whose URL is done are not counted: the run passes over them, and a
+ * resumed list whose lines were mostly done counted as a long run and started threads.
  */
-export function countLines(path: string): LineCount {
+export function countLines(path: string, done?: (url: string) => boolean): LineCount {
   let stream: ReturnType<typeof createReadStream> | undefined
   let stopped = false
   const count: { lines: number | undefined; done: Promise<number | undefined>; stop: () => void } = {
@@ -61,22 +76,46 @@ export function countLines(path: string): LineCount {
     (info) =>
       new Promise<number | undefined>((resolve) => {
         if (stopped || !info.isFile() || info.size > MAX_COUNTED_BYTES) return resolve(undefined)
-        let newlines = 0
-        let last = 0x0a
         stream = createReadStream(path)
+        if (done !== undefined) {
+          countUndone(stream, done).then((lines) => resolve((count.lines = lines)), () => resolve(undefined))
+          return
+        }
+        // Line breaks as the run's reader splits them (splitLines): `\n`, `\r\n` and a lone `\r`.
+        // A list with `\r` alone counted as one line once, and its run never started threads.
+        let breaks = 0
+        let last = LF
         stream.on('data', (chunk: string | Buffer) => {
-          if (typeof chunk === 'string') return
-          for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) newlines += 1
-          if (chunk.length > 0) last = chunk[chunk.length - 1] as number
+          if (typeof chunk === 'string' || chunk.length === 0) return
+          for (let at = chunk.indexOf(LF); at !== -1; at = chunk.indexOf(LF, at + 1)) breaks += 1
+          for (let at = chunk.indexOf(CR); at !== -1; at = chunk.indexOf(CR, at + 1)) breaks += 1
+          for (let at = chunk.indexOf(CRLF); at !== -1; at = chunk.indexOf(CRLF, at + 2)) breaks -= 1
+          // A `\r\n` split between two reads is one break, not two.
+          if (last === CR && chunk[0] === LF) breaks -= 1
+          last = chunk[chunk.length - 1] as number
         })
-        // A last line without a newline is a line too.
-        stream.on('end', () => resolve((count.lines = newlines + (last === 0x0a ? 0 : 1))))
+        // A last line without a line break is a line too.
+        stream.on('end', () => resolve((count.lines = breaks + (last === LF || last === CR ? 0 : 1))))
         stream.on('error', () => resolve(undefined))
         stream.on('close', () => resolve(count.lines))
       }),
     () => undefined,
   )
   return count
+}
+
+/**
+ * Lines up to the last URL, less those whose URL is `done`: read as the run reads them,
+ * which costs a URL check a line, so only a resumed job pays it.
+ */
+async function countUndone(stream: Readable, done: (url: string) => boolean): Promise<number> {
+  let last = 0
+  let passed = 0
+  for await (const item of readUrlList(stream)) {
+    last = item.line
+    if (done(item.url)) passed += 1
+  }
+  return last - passed
 }
 
 /** Opening `out` truncates it: if it is the URL list itself, the list would be gone before it is read. */

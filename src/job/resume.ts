@@ -65,6 +65,9 @@ export class Resume {
     return new Resume(out, state.size, done, new Set(orphans.ok.keys()), state.tornBytes)
   }
 
+  /** Whether `url` has an ok record; unlike `skip`, it notes nothing (the line count asks it). */
+  readonly isDone = (url: string): boolean => this.#done.has(displayUrl(url))
+
   /** The run's `skip` hook: true for a line whose URL already has an ok record. */
   readonly skip = (item: { line: number; url: string }): boolean => {
     // Records hold the URL as displayed (no `user:password@`): compare in that form.

@@ -82,7 +82,7 @@ export async function summarizeFile(input: JobInput, output: JobOutput, options:
   try {
     const job = await openJob(input, out, format, resume, resolved, hooks.stdout ?? process.stdout)
     try {
-      return await runJob(list.stream, list.lines, job, out, format, resolved, hooks)
+      return await runJob(list.stream, list.count(job.resumed?.isDone), job, out, format, resolved, hooks)
     } finally {
       job.lock?.release()
     }
