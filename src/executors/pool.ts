@@ -195,6 +195,10 @@ export class PoolExecutor implements Executor {
   async analyze(task: AnalyzeTask, signal?: AbortSignal): Promise<AnalyzeOutcome> {
     if (signal?.aborted) return aborted()
     if (this.#runsInline()) return this.#onMainThread(task, signal)
+    return this.#onThread(task, signal)
+  }
+
+  async #onThread(task: AnalyzeTask, signal: AbortSignal | undefined): Promise<AnalyzeOutcome> {
     const result = await this.#threadStage(task, signal)
     return result.status === 'prepared' ? summarizePrepared(result, this.#summarizer, signal, this.#gate) : result
   }
@@ -208,8 +212,11 @@ export class PoolExecutor implements Executor {
     const turn = this.#mainQueue.wait(task.body.byteLength)
     this.#nextMainTurn()
     await turn
+    // Threads started while this page waited: it goes to them unless the main thread may still take it.
+    const handOver = this.#pool !== undefined && !this.#always && !this.#mainTakes()
     try {
       if (signal?.aborted) return aborted()
+      if (handOver) return this.#onThread(task, signal)
       const started = performance.now()
       const cpu = process.cpuUsage()
       this.#coreShare.start()
@@ -256,6 +263,12 @@ export class PoolExecutor implements Executor {
       }
       return true
     }
+    return this.#mainTakes()
+  }
+
+  /** Once threads run: whether the main thread takes a page itself (see #runsInline). */
+  #mainTakes(): boolean {
+    const busy = this.#load.busy()
     return (this.#spareCore || !this.#ready) && this.#waiting.length >= this.#threads && busy !== undefined && busy < BUSY_THRESHOLD
   }
 
