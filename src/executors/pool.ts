@@ -370,6 +370,7 @@ export class PoolExecutor implements Executor {
   }
 
   async close(): Promise<void> {
+    this.#coreShare.close()
     const pools = await Promise.all([this.#pool, this.#isolation])
     await Promise.all([...pools.map((pool) => pool?.destroy()), this.#summarizer.close()])
   }
