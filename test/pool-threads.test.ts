@@ -107,6 +107,20 @@ describe('the pool starts its threads when the main thread is busy, not before',
       await Promise.all([pool.close(), inline.close()])
     }
   }, 60_000)
+
+  it('starts them when every page of the run arrived at once and waits for the main thread (concurrency above the page count)', async () => {
+    const pool = new PoolExecutor(2, 1000, { provider: 'extractive' }, undefined, anyLoad)
+    const inline = new InlineExecutor('async', 1000, { provider: 'extractive' })
+    try {
+      const pages = [...tasks, ...tasks.map((t) => ({ ...t, url: `${t.url}?again` }))]
+      // No page arrives after these: the main thread's turns are the only moments left to start threads.
+      const outcomes = await Promise.all(pages.map((page) => pool.analyze(page)))
+      expect(pool.threadsStarted).toBe(true)
+      expect(outcomes.map(kept)).toEqual((await analyzeAll(inline, pages, 8)).map(kept))
+    } finally {
+      await Promise.all([pool.close(), inline.close()])
+    }
+  }, 60_000)
 })
 
 describe('the pool weighs the work ahead when the run knows it', () => {

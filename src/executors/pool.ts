@@ -212,6 +212,10 @@ export class PoolExecutor implements Executor {
     const turn = this.#mainQueue.wait(task.body.byteLength)
     this.#nextMainTurn()
     await turn
+    // A page's turn is also a moment to start the threads: when every page of the run arrived
+    // before the main thread's load could be read (concurrency above the pages left), no
+    // later arrival would ever start them.
+    if (this.#pool === undefined) this.#startIfBusy()
     // Threads started while this page waited: it goes to them unless the main thread may still take it.
     const handOver = this.#pool !== undefined && !this.#always && !this.#mainTakes()
     try {
@@ -255,15 +259,20 @@ export class PoolExecutor implements Executor {
    */
   #runsInline(): boolean {
     if (this.#always) return false
-    const busy = this.#load.busy()
     if (this.#pool === undefined) {
       this.#inlinePages += 1
-      if (this.#inlinePages > MIN_INLINE_PAGES && busy !== undefined && busy >= BUSY_THRESHOLD && (this.#load.work() ?? 0) >= WORK_THRESHOLD && this.#repays() && this.#hasCores()) {
-        this.#pool = this.#start(this.#threads, PAGES_PER_THREAD)
-      }
+      this.#startIfBusy()
       return true
     }
     return this.#mainTakes()
+  }
+
+  /** Starts the threads once the main thread is busy with page work that the run's work ahead repays, on cores it gets. */
+  #startIfBusy(): void {
+    const busy = this.#load.busy()
+    if (this.#inlinePages > MIN_INLINE_PAGES && busy !== undefined && busy >= BUSY_THRESHOLD && (this.#load.work() ?? 0) >= WORK_THRESHOLD && this.#repays() && this.#hasCores()) {
+      this.#pool = this.#start(this.#threads, PAGES_PER_THREAD)
+    }
   }
 
   /** Once threads run: whether the main thread takes a page itself (see #runsInline). */
@@ -361,6 +370,7 @@ export class PoolExecutor implements Executor {
   }
 
   async close(): Promise<void> {
+    this.#coreShare.close()
     const pools = await Promise.all([this.#pool, this.#isolation])
     await Promise.all([...pools.map((pool) => pool?.destroy()), this.#summarizer.close()])
   }
