@@ -11,12 +11,14 @@ const AT_THE_EDGE = ['@aws-sdk/', 'piscina', 'cli-progress', 'undici', 'linkedom
 const loaded = (urls: string[], name: string): boolean => urls.some((url) => url.includes(`/node_modules/${name}`))
 
 describe('start-up pays only for what runs', () => {
-  it('--version and --help load no SDK, pool, progress bar, HTTP client or DOM', async () => {
-    for (const args of [['--version'], ['--help']]) {
+  it('--version and --help load no SDK, pool, progress bar, HTTP client or DOM, and not even yargs', async () => {
+    for (const args of [['--version'], ['--help'], ['-h']]) {
       const urls = await loadedModules(args)
       expect(urls.some((url) => url.endsWith('/src/cli/main.ts'))).toBe(true)
-      expect(AT_THE_EDGE.filter((name) => loaded(urls, name))).toEqual([])
+      expect([...AT_THE_EDGE, 'yargs'].filter((name) => loaded(urls, name))).toEqual([])
     }
+    // Any other command line is yargs' to parse, its --help included.
+    expect(loaded(await loadedModules(['emulator', '--help']), 'yargs')).toBe(true)
   })
 
   it('an offline run on a pipe loads neither the AWS SDK, nor piscina while its main thread is idle, nor the progress bar', async () => {

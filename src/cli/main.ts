@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs'
 import { extname } from 'node:path'
-import yargs from 'yargs'
 import { OutputError, UsageError } from '../errors.js'
 import { safeLine } from '../output/control-chars.js'
 import { asUsageError, type OutputFormat, type SummarizeOptions } from '../options.js'
@@ -15,6 +14,7 @@ import { demoArgs, emulatorArgs, summarizeArgs } from './args.js'
 import { EXIT } from './exit-codes.js'
 import type { CliIO } from './io.js'
 import type { OutputChoice } from './job.js'
+import { COMMAND_LIST, EXAMPLES, rootHelp, USAGE } from './help.js'
 import { closest } from './suggest.js'
 
 /**
@@ -71,6 +71,9 @@ const NO_INPUT = [
   'summarize-urls --help lists every command and option.',
 ]
 
+/** Columns of --help: the terminal's, at most 110 (100 when not a terminal). */
+const helpWidth = (): number => Math.min(110, process.stdout.columns ?? 100)
+
 /** A usage error followed by lines of help the CLI wrote itself (so they keep their line breaks). */
 class UsageWithHelp extends UsageError {
   constructor(
@@ -89,42 +92,50 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
     table = matched
     return y
   }
+  // The two commonest asks answered without loading yargs (see help.ts).
+  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
+    io.stdout.write(`${rootHelp(SUMMARIZE_OPTIONS, helpWidth())}\n`)
+    return { command: 'done' }
+  }
+  if (argv.length === 1 && argv[0] === '--version') {
+    io.stdout.write(`${VERSION}\n`)
+    return { command: 'done' }
+  }
   let output = ''
   const rawArgs = argv.map((arg) => (arg === '-' ? STDIN_ARG : arg))
   // yargs only matches a command by its exact word, so this loads the harness whenever it can be needed.
   const harness = rawArgs.some((arg) => arg === 'bench' || arg === 'tune') ? await loadHarness() : undefined
   const batch = rawArgs[0] === 'batch' ? await loadBatch() : undefined
-  const parser = yargs(rawArgs)
+  const { default: yargs } = await import('yargs')
+  const c = COMMAND_LIST
+  let parser = yargs(rawArgs)
     .scriptName('summarize-urls')
-    .usage('Summarize every web page in a list of URLs, offline or with Amazon Bedrock.')
-    .command('$0 <input>', 'summarize the pages listed in <input> (one URL a line; - for stdin)', (y) => summarizeArgs(y).options(yargsOptions(BATCH_MODE_OPTIONS)))
-    .command('emulator', 'run a local Bedrock Runtime-compatible server for offline development and load tests', (y) => emulatorArgs(using(EMULATOR_OPTIONS, y)), () => {
+    .usage(USAGE)
+    .command(c.summarize[0], c.summarize[1], (y) => summarizeArgs(y).options(yargsOptions(BATCH_MODE_OPTIONS)))
+    .command(c.emulator[0], c.emulator[1], (y) => emulatorArgs(using(EMULATOR_OPTIONS, y)), () => {
       command = 'emulator'
     })
-    .command('demo', 'serve the bundled sample pages on 127.0.0.1 and summarize them (offline by default)', (y) => demoArgs(using(DEMO_OPTIONS, y)), () => {
+    .command(c.demo[0], c.demo[1], (y) => demoArgs(using(DEMO_OPTIONS, y)), () => {
       command = 'demo'
     })
-    .command('bench', 'benchmark every strategy and its peers (p-limit, Python) on local workloads; prints a table', (y) => (harness === undefined ? y : harness.benchArgs(using(harness.BENCH_OPTIONS, y))), () => {
+    .command(c.bench[0], c.bench[1], (y) => (harness === undefined ? y : harness.benchArgs(using(harness.BENCH_OPTIONS, y))), () => {
       command = 'bench'
     })
-    .command('tune', 'sweep --threads and --concurrency, print the best setting and why (Little\'s law, throttling)', (y) => (harness === undefined ? y : harness.tuneArgs(using(harness.TUNE_OPTIONS, y))), () => {
+    .command(c.tune[0], c.tune[1], (y) => (harness === undefined ? y : harness.tuneArgs(using(harness.TUNE_OPTIONS, y))), () => {
       command = 'tune'
     })
-    .command('batch <action> [target]', 'Bedrock batch inference at half price: run | submit | status | collect | stop | list | run-local', (y) => (batch === undefined ? y : batch.batchArgs(using(BATCH_OPTIONS, y))), () => {
+    .command(c.batch[0], c.batch[1], (y) => (batch === undefined ? y : batch.batchArgs(using(BATCH_OPTIONS, y))), () => {
       command = 'batch'
     })
-    .example('$0 demo', 'summarize the bundled sample pages, offline: a first run')
-    .example('$0 urls.txt > summaries.jsonl', 'offline unless AWS credentials are configured')
-    .example('$0 urls.txt --provider bedrock --region us-east-1 --out summaries.csv', 'CSV with Claude 3 Haiku on Bedrock')
-    .example('cat urls.txt | $0 - --strategy async --concurrency 32', 'read stdin, async strategy')
-    .example('$0 emulator --latency-ms 1500', 'local Bedrock for development')
+  for (const [example, text] of EXAMPLES) parser = parser.example(example, text)
+  parser = parser
     // A repeated flag takes its last value, as in most tools, instead of becoming an array.
     .parserConfiguration({ 'duplicate-arguments-array': false })
     .strict()
     .version(VERSION)
     .help()
     .alias('h', 'help')
-    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .wrap(helpWidth())
     .exitProcess(false)
     .fail((message, error) => {
       // yargs' own messages span lines ("Invalid values:\n  Argument: …"); ours are one line.
