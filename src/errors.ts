@@ -51,6 +51,12 @@ export const ERROR_CODES = {
    * `--resume` picks these pages up once the cause is fixed.
    */
   NOT_ATTEMPTED: 'NOT_ATTEMPTED',
+  /**
+   * `batch collect`: the job's output line for this page could not be read (not JSON, cut
+   * short, no usable reply). The message names the output file and its line. Paid for but
+   * unreadable: `--retry-failed-online` sends the page again.
+   */
+  BATCH_OUTPUT_INVALID: 'BATCH_OUTPUT_INVALID',
   /** The run was cancelled before the page finished. */
   ABORTED: 'ABORTED',
   /** A bug in summarize-urls; the message says what happened. */

@@ -9,7 +9,8 @@ import type { PageRecord } from '../record.js'
 import type { AwsClients } from './aws.js'
 import { costOf, type Cost } from './cost.js'
 import type { BatchJobEntry, JobFile, LineInfo } from './job-file.js'
-import type { InputRecord, OnlineSettings, OutputRecord } from './online.js'
+import type { InputRecord, OnlineSettings } from './online.js'
+import { outputLines, OutputLedger, type OutputProblem, type TokenCounts } from './output-reader.js'
 import { outcomeOf, pageRecordOf, type Outcome } from './output-record.js'
 import { exists } from './plan.js'
 import { lineOf } from './record-id.js'
@@ -32,13 +33,22 @@ export interface CollectResult {
   failed: number
   /** Records turned ok by `--retry-failed-online`. */
   retried: number
+  /** From the output records' `usage`: what the records written are worth. */
   cost: Cost
+  /** What the jobs' manifests say, when one was read: shown beside the records' figures when they differ. */
+  manifestTokens: TokenCounts | undefined
+  /** Damaged, unknown or repeated output lines, each explained; none is fatal. */
+  problems: OutputProblem[]
+}
+
+async function s3Object(clients: AwsClients, uri: string): Promise<Readable> {
+  const { bucket, key } = parseS3Uri(uri) ?? { bucket: '', key: '' }
+  const reply = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+  return reply.Body as Readable
 }
 
 async function* s3Lines(clients: AwsClients, uri: string): AsyncGenerator<string> {
-  const { bucket, key } = parseS3Uri(uri) ?? { bucket: '', key: '' }
-  const reply = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
-  yield* createInterface({ input: reply.Body as Readable, crlfDelay: Infinity })
+  yield* createInterface({ input: await s3Object(clients, uri), crlfDelay: Infinity })
 }
 
 async function listKeys(clients: AwsClients, uri: string): Promise<string[]> {
@@ -53,27 +63,25 @@ async function listKeys(clients: AwsClients, uri: string): Promise<string[]> {
   return keys
 }
 
-/** Every `.jsonl.out` of a job, joined on recordId (output order is not guaranteed); and its manifest's token counts. */
-async function readOutputs(clients: AwsClients, entry: BatchJobEntry, outcomes: Map<number, Outcome>): Promise<{ inputTokens: number; outputTokens: number }> {
-  const tokens = { inputTokens: 0, outputTokens: 0 }
-  if (entry.jobArn === undefined) return tokens
+/**
+ * Every `.jsonl.out` of a job and its manifest, read line by line into the ledger (output
+ * order is not guaranteed; a damaged line costs at most the record it names).
+ */
+async function readOutputs(clients: AwsClients, entry: BatchJobEntry, ledger: OutputLedger): Promise<OutputProblem[]> {
+  if (entry.jobArn === undefined) return []
+  const before = ledger.problems.length
   for (const uri of await listKeys(clients, `${joinS3(entry.outputUri, jobIdOf(entry.jobArn))}/`)) {
-    if (uri.endsWith('manifest.json.out')) {
+    const file = uri.slice(uri.lastIndexOf('/') + 1)
+    if (file === 'manifest.json.out') {
       let text = ''
-      for await (const line of s3Lines(clients, uri)) text += line
-      const manifest = JSON.parse(text) as { inputTokenCount?: number; outputTokenCount?: number }
-      tokens.inputTokens += manifest.inputTokenCount ?? 0
-      tokens.outputTokens += manifest.outputTokenCount ?? 0
-    } else if (uri.endsWith('.jsonl.out')) {
-      for await (const line of s3Lines(clients, uri)) {
-        if (line.trim() === '') continue
-        const record = JSON.parse(line) as OutputRecord
-        const at = lineOf(record.recordId)
-        if (at !== undefined) outcomes.set(at, outcomeOf(record))
-      }
+      for await (const line of outputLines(await s3Object(clients, uri))) text += `${line.text}\n`
+      ledger.readManifest(file, text)
+    } else if (file.endsWith('.jsonl.out')) {
+      for await (const line of outputLines(await s3Object(clients, uri))) ledger.readLine(file, line)
     }
   }
-  return tokens
+  // Lines that could not be tied to a record: one of them was probably the record of each line left without one.
+  return ledger.problems.slice(before).filter((problem) => problem.kind === 'unreadable' && problem.line === undefined)
 }
 
 /** The job's input records, from the work folder when it is here, else from S3. */
@@ -96,6 +104,14 @@ async function readLines(job: JobFile, clients: AwsClients): Promise<LineInfo[]>
   return infos
 }
 
+/** The outcome of a line with no output record, when its job's outputs had lines that could not be read. */
+function lostIn(unreadable: OutputProblem[]): Outcome | undefined {
+  if (unreadable.length === 0) return undefined
+  const where = unreadable.slice(0, 3).map((problem) => problem.where).join(', ')
+  const more = unreadable.length > 3 ? ` and ${unreadable.length - 3} more` : ''
+  return { kind: 'invalid', message: `the job's outputs have no readable record for this line, and ${unreadable.length} of their lines could not be read (${where}${more})` }
+}
+
 /**
  * Downloads every job's outputs, joins them to the input lines, and writes one record per
  * input line in input order, as the online path would (any format). With `online`, the
@@ -103,17 +119,17 @@ async function readLines(job: JobFile, clients: AwsClients): Promise<LineInfo[]>
  * Collecting twice gives the same file: nothing is consumed.
  */
 export async function collect(job: JobFile, clients: AwsClients, options: CollectOptions): Promise<CollectResult> {
-  const outcomes = new Map<number, Outcome>()
-  const tokens = { inputTokens: 0, outputTokens: 0 }
+  const infos = await readLines(job, clients)
+  const ledger = new OutputLedger(new Set(infos.map((info) => info.line)))
+  const outcomes = ledger.outcomes
   const missing = new Map<number, string>()
-  for (const entry of job.jobs) {
-    const got = await readOutputs(clients, entry, outcomes)
-    tokens.inputTokens += got.inputTokens
-    tokens.outputTokens += got.outputTokens
-  }
+  const unreadable = new Map<number, OutputProblem[]>()
+  for (const entry of job.jobs) unreadable.set(entry.index, await readOutputs(clients, entry, ledger))
   for (const entry of job.jobs) {
     missing.set(entry.index, `the batch job ${entry.jobArn ?? entry.jobName} ended ${entry.status ?? 'unsubmitted'}${entry.message === undefined ? '' : ` (${entry.message})`} before this record was processed`)
   }
+  // Cost and tokens as read, before the online retry replaces any outcome.
+  const tokens = { ...ledger.recordTokens }
   let retried = 0
   if (options.online !== undefined) {
     const retry = async function* (): AsyncGenerator<InputRecord> {
@@ -130,13 +146,13 @@ export async function collect(job: JobFile, clients: AwsClients, options: Collec
         const at = lineOf(result.recordId)
         if (at === undefined) return
         const outcome = outcomeOf(result)
+        if (outcome === undefined) return
         if (outcome.kind === 'ok') retried += 1
         outcomes.set(at, outcome)
       },
       options.signal,
     )
   }
-  const infos = await readLines(job, clients)
   const records: PageRecord[] = [...job.preModelErrors]
   // lines.jsonl is in the order the records were split into jobs: the first job's count of lines went to it, and so on.
   let entry = 0
@@ -144,7 +160,7 @@ export async function collect(job: JobFile, clients: AwsClients, options: Collec
   for (const info of infos) {
     while (left === 0 && entry < job.jobs.length - 1) left = job.jobs[(entry += 1)]?.records ?? 0
     left -= 1
-    records.push(pageRecordOf(info, outcomes.get(info.line), job.model, job.settings.maxChars, missing.get(entry) ?? ''))
+    records.push(pageRecordOf(info, outcomes.get(info.line) ?? lostIn(unreadable.get(job.jobs[entry]?.index ?? -1) ?? []), job.model, job.settings.maxChars, missing.get(entry) ?? ''))
   }
   records.sort((a, b) => a.line - b.line)
 
@@ -154,5 +170,13 @@ export async function collect(job: JobFile, clients: AwsClients, options: Collec
   await writer.finish()
   if (options.out !== undefined) await new Promise<void>((resolve, reject) => (stream as ReturnType<typeof createWriteStream>).end((error?: Error | null) => (error ? reject(error) : resolve())))
   const ok = records.filter((record) => record.status === 'ok').length
-  return { records: records.length, ok, failed: records.length - ok, retried, cost: costOf(job.model, tokens, options.prices) }
+  return {
+    records: records.length,
+    ok,
+    failed: records.length - ok,
+    retried,
+    cost: costOf(job.model, tokens, options.prices),
+    manifestTokens: ledger.manifestTokens,
+    problems: ledger.problems,
+  }
 }

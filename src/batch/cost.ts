@@ -43,8 +43,14 @@ export function costOf(modelId: string, tokens: { inputTokens: number; outputTok
   return { ...tokens, onDemandUsd, batchUsd: onDemandUsd === undefined ? undefined : onDemandUsd * BATCH_DISCOUNT }
 }
 
-export function costLine(cost: Cost): string {
+/**
+ * The tokens read from the output records and their price; `manifest`: the jobs' own counts,
+ * named beside them when they differ (a damaged or partial output, a manifest of another run).
+ */
+export function costLine(cost: Cost, manifest?: { inputTokens: number; outputTokens: number }): string {
   const tokens = `${cost.inputTokens} input + ${cost.outputTokens} output tokens`
-  if (cost.batchUsd === undefined || cost.onDemandUsd === undefined) return `${tokens} (no price known for this model: pass --price-input and --price-output)`
-  return `${tokens}: $${cost.batchUsd.toFixed(4)} at the batch price, against $${cost.onDemandUsd.toFixed(4)} on demand`
+  const differs = manifest !== undefined && (manifest.inputTokens !== cost.inputTokens || manifest.outputTokens !== cost.outputTokens)
+  const source = differs ? ` in the records read (the manifests say ${manifest.inputTokens} input + ${manifest.outputTokens} output)` : ''
+  if (cost.batchUsd === undefined || cost.onDemandUsd === undefined) return `${tokens}${source} (no price known for this model: pass --price-input and --price-output)`
+  return `${tokens}${source}: $${cost.batchUsd.toFixed(4)} at the batch price, against $${cost.onDemandUsd.toFixed(4)} on demand`
 }

@@ -4,10 +4,15 @@ import { displayUrl } from '../redact.js'
 import type { TokenUsage } from '../summarizers/summarizer.js'
 import { fitToLength } from '../text.js'
 import type { LineInfo } from './job-file.js'
-import type { OutputRecord } from './online.js'
 
-/** What collect keeps of an output line until it writes the records: not the model input, which holds the page. */
-export type Outcome = { kind: 'ok'; text: string; usage: TokenUsage | null; stop: string | undefined } | { kind: 'error'; errorCode: number; errorMessage: string }
+/**
+ * What collect keeps of an output line until it writes the records: not the model input,
+ * which holds the page. `invalid`: the line for this record could not be read (message says why).
+ */
+export type Outcome =
+  | { kind: 'ok'; text: string; usage: TokenUsage | null; stop: string | undefined }
+  | { kind: 'error'; errorCode: number; errorMessage: string }
+  | { kind: 'invalid'; message: string }
 
 /** The per-record error codes Bedrock writes (HTTP statuses), as our error codes. */
 function codeOf(errorCode: number): ErrorCode {
@@ -26,17 +31,31 @@ function texts(blocks: unknown): string {
   return Array.isArray(blocks) ? blocks.map((block) => (isObject(block) && typeof block['text'] === 'string' ? block['text'] : '')).join('') : ''
 }
 
-/** Reads a Converse reply or a native Anthropic Messages reply. */
-export function outcomeOf(line: OutputRecord): Outcome {
-  if (line.error !== undefined) return { kind: 'error', errorCode: line.error.errorCode, errorMessage: line.error.errorMessage }
-  const out = line.modelOutput
+/**
+ * Reads a Converse reply or a native Anthropic Messages reply, or a per-record error;
+ * undefined for a line that is neither (an output file damaged or written by something else).
+ */
+export function outcomeOf(line: Record<string, unknown>): Outcome | undefined {
+  const error = line['error']
+  if (isObject(error)) {
+    const errorCode = Number(error['errorCode'])
+    return { kind: 'error', errorCode: Number.isFinite(errorCode) ? errorCode : 0, errorMessage: typeof error['errorMessage'] === 'string' ? error['errorMessage'] : String(error['errorMessage'] ?? '') }
+  }
+  const out = line['modelOutput']
+  if (!isObject(out)) return undefined
   const message = isObject(out['output']) ? out['output']['message'] : undefined
   if (isObject(message)) {
-    const usage = isObject(out['usage']) ? { inputTokens: Number(out['usage']['inputTokens'] ?? 0), outputTokens: Number(out['usage']['outputTokens'] ?? 0) } : null
+    const usage = isObject(out['usage']) ? { inputTokens: tokens(out['usage']['inputTokens']), outputTokens: tokens(out['usage']['outputTokens']) } : null
     return { kind: 'ok', text: texts(message['content']).trim(), usage, stop: typeof out['stopReason'] === 'string' ? out['stopReason'] : undefined }
   }
-  const usage = isObject(out['usage']) ? { inputTokens: Number(out['usage']['input_tokens'] ?? 0), outputTokens: Number(out['usage']['output_tokens'] ?? 0) } : null
+  const usage = isObject(out['usage']) ? { inputTokens: tokens(out['usage']['input_tokens']), outputTokens: tokens(out['usage']['output_tokens']) } : null
   return { kind: 'ok', text: texts(out['content']).trim(), usage, stop: typeof out['stop_reason'] === 'string' ? out['stop_reason'] : undefined }
+}
+
+/** A token count as written, or 0 for anything that is not one (a damaged record must not make the cost NaN). */
+function tokens(value: unknown): number {
+  const n = Number(value ?? 0)
+  return Number.isFinite(n) && n >= 0 ? n : 0
 }
 
 /**
@@ -49,6 +68,7 @@ export function pageRecordOf(info: LineInfo, outcome: Outcome | undefined, model
   const timings = { fetch: info.fetchMs, extract: info.extractMs, summarize: 0, total: info.fetchMs + info.extractMs }
   const fail = (error: ErrorData) => ({ ...errorRecord(ctx, error, timings, info.finalUrl), title: info.title === '' ? null : info.title, lang: info.lang === '' ? null : info.lang })
   if (outcome === undefined) return fail({ code: ERROR_CODES.NOT_ATTEMPTED, message: missing, attempts: 0 })
+  if (outcome.kind === 'invalid') return fail({ code: ERROR_CODES.BATCH_OUTPUT_INVALID, message: `${outcome.message}; --retry-failed-online sends this page again`, attempts: 1 })
   if (outcome.kind === 'error') return fail({ code: codeOf(outcome.errorCode), message: `Bedrock batch error ${outcome.errorCode}: ${outcome.errorMessage}`, attempts: 1 })
   if (outcome.stop === 'content_filtered' || outcome.stop === 'guardrail_intervened') {
     return fail({ code: ERROR_CODES.MODEL_ERROR, message: `the model declined to summarize the page (stopReason ${outcome.stop})`, attempts: 1 })

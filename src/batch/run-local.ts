@@ -51,7 +51,7 @@ export async function runLocal(inputPath: string, outDir: string, settings: Onli
         manifest.totalRecordCount += 1
         manifest.processedRecordCount += 1
         const outcome = outcomeOf(record)
-        if (outcome.kind === 'ok') {
+        if (outcome?.kind === 'ok') {
           manifest.successRecordCount += 1
           manifest.inputTokenCount += outcome.usage?.inputTokens ?? 0
           manifest.outputTokenCount += outcome.usage?.outputTokens ?? 0

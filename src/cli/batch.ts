@@ -36,6 +36,9 @@ export function batchArgs<T>(y: Argv<T>) {
     .example('$0 batch run urls.txt --s3 s3://my-bucket/summaries/ --role-arn arn:aws:iam::123456789012:role/BedrockBatch -o out.jsonl', 'half price, one command')
 }
 
+/** Problems listed one a line; past this, a count (a damaged object can hold thousands). */
+const PROBLEMS_SHOWN = 20
+
 const BY_EXTENSION: Record<string, OutputFormat> = { '.csv': 'csv', '.md': 'md', '.markdown': 'md', '.jsonl': 'jsonl', '.ndjson': 'jsonl' }
 
 export async function runBatchCommand(args: Record<string, unknown>, io: CliIO): Promise<number> {
@@ -158,8 +161,13 @@ async function runAction(args: Record<string, unknown>, io: CliIO): Promise<numb
       prices: { priceInput: settings.priceInput, priceOutput: settings.priceOutput },
       signal,
     })
+    // Shown even with --quiet: each is work paid for and possibly lost, and says where.
+    const shown = result.problems.slice(0, PROBLEMS_SHOWN)
+    if (result.problems.length > 0) io.stderr.write(`summarize-urls batch: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in the batch outputs:\n`)
+    for (const problem of shown) io.stderr.write(`  ${safeLine(problem.message)}\n`)
+    if (result.problems.length > shown.length) io.stderr.write(`  … and ${result.problems.length - shown.length} more\n`)
     say(`${result.records} records: ${result.ok} ok, ${result.failed} failed${cli.retryFailedOnline === true ? ` (${result.retried} turned ok online)` : ''}`)
-    say(costLine(result.cost))
+    say(costLine(result.cost, result.manifestTokens))
     return result.failed === 0 ? EXIT.OK : EXIT.PAGES_FAILED
   }
 }
