@@ -6,6 +6,7 @@ import { ERROR_CODES, toErrorData } from '../errors.js'
 import { PageFetcher } from '../fetch.js'
 import { openInput, readUrlList, type InputItem } from '../input.js'
 import { errorRecord, type PageRecord } from '../record.js'
+import { displayUrl } from '../redact.js'
 import { recordIdOf } from './record-id.js'
 import type { BatchSettings } from './settings.js'
 import type { LineInfo } from './job-file.js'
@@ -91,7 +92,8 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
       return
     }
     const record = `${JSON.stringify({ recordId: recordIdOf(item.line), modelInput: prepared.modelInput })}\n`
-    const info: LineInfo = { line: item.line, url: item.url, finalUrl: page.finalUrl, title: prepared.title, lang: prepared.lang, fetchMs, extractMs: prepared.extractMs }
+    // lines.jsonl is written here and uploaded: the URL in the form records have, never its `user:password@`.
+    const info: LineInfo = { line: item.line, url: displayUrl(item.url), finalUrl: page.finalUrl, title: prepared.title, lang: prepared.lang, fetchMs, extractMs: prepared.extractMs }
     result.records += 1
     result.bytes += Buffer.byteLength(record)
     // Both lines written before any await: another page's pair cannot come between them, so
