@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, watch } from 'node:fs'
-import { mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { link, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -101,6 +101,66 @@ describe('two runs on one --out', () => {
     expect(await first.exit).toBe(0)
     expect((await lines(out)).map((r) => [r['line'], r['status']])).toEqual([[1, 'ok'], [2, 'ok'], [3, 'ok']])
     expect(existsSync(`${out}.lock`)).toBe(false)
+  })
+
+  it('a second run whose --out is a hard link to the file the first run created is refused, naming the first', async () => {
+    const input = join(dir, 'hard.txt')
+    const out = join(dir, 'hard.jsonl')
+    const hard = join(dir, 'hard-link.jsonl')
+    await writeFile(input, [`${pages.url}/hard-a`, `${pages.url}/hold-hard`, `${pages.url}/hard-c`].join('\n'))
+    held = []
+    const first = start([input, '--out', out, ...offline, '--quiet'])
+    await until(() => held.length === 1 && existsSync(`${out}.lock`), 'the first run to hold its page and its lock')
+    await link(out, hard)
+
+    const second = await runBin([input, '--out', hard, ...offline])
+
+    expect(second.code).toBe(2)
+    expect(second.stderr).toContain(`another run (PID ${first.child.pid} on `)
+    expect(second.stderr).toContain(`is writing --out \`${out}\`, and --out \`${hard}\` is the same file (a hard link)`)
+    expect(existsSync(`${hard}.lock`)).toBe(false)
+    held.shift()!()
+    expect(await first.exit).toBe(0)
+    expect((await lines(out)).map((r) => [r['line'], r['status']])).toEqual([[1, 'ok'], [2, 'ok'], [3, 'ok']])
+    expect(existsSync(`${out}.lock`)).toBe(false)
+  })
+
+  it('two names of one existing file (a hard link made before either run) are one --out: the second run is refused', async () => {
+    const input = join(dir, 'names.txt')
+    const a = join(dir, 'names-a.jsonl')
+    const b = join(dir, 'names-b.jsonl')
+    await writeFile(input, [`${pages.url}/names-a`, `${pages.url}/hold-names`, `${pages.url}/names-c`].join('\n'))
+    await writeFile(a, '')
+    await link(a, b)
+    held = []
+    const first = start([input, '--out', b, ...offline, '--quiet'])
+    await until(() => held.length === 1 && existsSync(`${b}.lock`), 'the first run to hold its page and its lock')
+
+    const second = await runBin([input, '--out', a, ...offline])
+
+    expect(second.code).toBe(2)
+    expect(second.stderr).toContain(`another run (PID ${first.child.pid} on `)
+    expect(second.stderr).toContain(`is writing --out \`${b}\`, and --out \`${a}\` is the same file (a hard link)`)
+    held.shift()!()
+    expect(await first.exit).toBe(0)
+    expect((await lines(b)).map((r) => [r['line'], r['status']])).toEqual([[1, 'ok'], [2, 'ok'], [3, 'ok']])
+    // Free again: a run on the other name now goes through.
+    expect((await runBin([input, '--out', a, ...offline, '--quiet'])).code).toBe(0)
+  })
+
+  it('a disk that takes no more bytes stops the run with exit code 2 and leaves no lock file behind', async () => {
+    const sub = await mkdtemp(join(dir, 'full-'))
+    const input = join(dir, 'full.txt')
+    await writeFile(input, `${pages.url}/full-a\n`)
+    // A file size limit of 0 fails every write with EFBIG, as a full disk fails it with ENOSPC
+    // (Node ignores SIGXFSZ): the lock's own file is created and cannot be filled.
+    const child = spawn('bash', ['-c', 'ulimit -f 0 && exec "$@"', 'bash', process.execPath, bin, input, '--out', join(sub, 'out.jsonl'), ...offline], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const [code] = await once(child, 'exit')
+    expect(code).toBe(2)
+    expect(stderr).toContain(`cannot write --out \`${join(sub, 'out.jsonl')}\`: EFBIG`)
+    expect(await readdir(sub)).toEqual([])
   })
 
   it('a lock left by a killed run is taken over, with a notice, and the resumed run completes the file', async () => {

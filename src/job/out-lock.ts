@@ -1,7 +1,7 @@
 import { readFileSync, unlinkSync } from 'node:fs'
-import { link, lstat, readdir, readFile, realpath, rm, stat, unlink, writeFile } from 'node:fs/promises'
-import { hostname } from 'node:os'
-import { basename, dirname, join } from 'node:path'
+import { link, lstat, mkdir, readdir, readFile, realpath, rm, stat, unlink, writeFile } from 'node:fs/promises'
+import { hostname, tmpdir } from 'node:os'
+import { basename, dirname, join, resolve } from 'node:path'
 import { UsageError } from '../errors.js'
 
 /** The run that holds (or held) a lock, as its lock file says. */
@@ -10,6 +10,8 @@ export interface LockHolder {
   host: string
   /** When it took the lock, ISO 8601. */
   since: string
+  /** In a file's identity lock: the `--out` that run named, absolute (another name of the same file). */
+  out?: string
 }
 
 /** `out` locked for this run: one run at a time writes a file, or they lose each other's records. */
@@ -17,8 +19,23 @@ export interface OutLock {
   readonly path: string
   /** The run whose lock was taken over: it held it and is gone (killed, crashed). */
   readonly tookOver: LockHolder | undefined
-  /** Removes the lock file (if it is still ours). Safe to call twice. */
+  /**
+   * Locks the file by its identity once it exists (call it after opening `out`): a run that
+   * started before the file existed locked only its path, and a hard link made since is
+   * another path to the same file. Throws a `UsageError` naming the run that holds it.
+   */
+  claimFile(): Promise<void>
+  /** Removes the lock files (if they are still ours). Safe to call twice. */
   release(): void
+}
+
+/**
+ * Where a file's identity locks live: one per device and inode, shared by every run on the
+ * machine, because the names of one file (hard links) can be in different folders. Under the
+ * temporary folder (`TMPDIR`), which every run of a user sees.
+ */
+export function identityLockDir(): string {
+  return join(tmpdir(), 'summarize-urls-locks')
 }
 
 /** `<out>.lock` */
@@ -42,15 +59,58 @@ export async function fileToLock(out: string): Promise<string | undefined> {
 
 /**
  * Locks `out` with `<out>.lock`, a file holding this run's PID and host, created only if
- * absent. A lock whose run is alive (or on another host, where it cannot be checked) is
- * refused with a `UsageError`; one whose run is gone (SIGKILL, a power cut) is taken over,
- * so a crash never leaves `out` locked for good. The lock goes on every exit: `release()`
- * at the end of the job, and a `process.on('exit')` handler for `process.exit()`. `file` is
- * the file locked (`fileToLock`); messages name `out` as the user typed it.
+ * absent, and, when the file exists, by its identity (device and inode, `identityLockDir()`),
+ * so two runs whose `--out` are hard links of one file cannot both write it. A lock whose
+ * run is alive (or on another host, where it cannot be checked) is refused with a
+ * `UsageError`; one whose run is gone (SIGKILL, a power cut) is taken over, so a crash never
+ * leaves `out` locked for good. The locks go on every exit: `release()` at the end of the
+ * job, and a `process.on('exit')` handler for `process.exit()`. `file` is the file locked
+ * (`fileToLock`); messages name `out` as the user typed it.
  */
 export async function lockOut(out: string, file = out): Promise<OutLock> {
   const path = lockPath(file)
   const mine: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString() }
+  const byPath = await acquire(path, mine, out, (holder) =>
+    `another run (PID ${holder.pid} on ${holder.host}, since ${holder.since}) is writing --out \`${out}\`: wait for it, or choose another --out (if that run is gone, delete \`${path}\`)`,
+  )
+  let byIdentity: Held | undefined
+  const release = (): void => {
+    byIdentity?.release()
+    byPath.release()
+  }
+  const claimFile = async (): Promise<void> => {
+    if (byIdentity !== undefined) return
+    const info = await stat(file).catch(() => undefined)
+    if (info === undefined) return
+    const dir = identityLockDir()
+    // A temporary folder we cannot write: the path lock alone, as before identity locks.
+    if (!(await mkdir(dir, { recursive: true }).then(() => true, () => false))) return
+    const identity = join(dir, `${info.dev}-${info.ino}.lock`)
+    const busy = (holder: LockHolder): string =>
+      `another run (PID ${holder.pid} on ${holder.host}, since ${holder.since}) is writing --out \`${holder.out ?? '?'}\`, and --out \`${out}\` is the same file (a hard link): wait for it, or choose another --out (if that run is gone, delete \`${identity}\`)`
+    try {
+      byIdentity = await acquire(identity, { ...mine, out: resolve(file) }, out, busy)
+    } catch (error) {
+      release()
+      throw error
+    }
+  }
+  try {
+    await claimFile()
+  } catch (error) {
+    byPath.release()
+    throw error
+  }
+  return { path, tookOver: byPath.tookOver, claimFile, release }
+}
+
+interface Held {
+  tookOver: LockHolder | undefined
+  release(): void
+}
+
+/** Takes the lock file `path` for `mine`, or throws `busy(holder)` while its holder runs. */
+async function acquire(path: string, mine: LockHolder, out: string, busy: (holder: LockHolder) => string): Promise<Held> {
   const content = `${JSON.stringify(mine)}\n`
   // A few rounds, for the rare race with another run that takes over the same stale lock.
   for (let round = 0; round < 5; round++) {
@@ -61,11 +121,7 @@ export async function lockOut(out: string, file = out): Promise<OutLock> {
     if (holder === undefined) {
       throw new UsageError(`\`${path}\` exists but is not a summarize-urls lock: if no run is writing --out \`${out}\`, delete it`)
     }
-    if (holderRunning(holder)) {
-      throw new UsageError(
-        `another run (PID ${holder.pid} on ${holder.host}, since ${holder.since}) is writing --out \`${out}\`: wait for it, or choose another --out (if that run is gone, delete \`${path}\`)`,
-      )
-    }
+    if (holderRunning(holder)) throw new UsageError(busy(holder))
     if (await takeOver(path, found, content, out)) return acquired(path, content, holder)
   }
   throw new UsageError(`cannot lock --out \`${out}\`: \`${path}\` keeps changing; another run is starting on it`)
@@ -117,6 +173,8 @@ async function createExclusive(path: string, content: string, out: string): Prom
   try {
     await writeFile(own, content)
   } catch (error) {
+    // A full disk creates the file and then fails to fill it: it must not stay behind.
+    await unlink(own).catch(() => {})
     const code = (error as NodeJS.ErrnoException).code ?? 'error'
     throw new UsageError(`cannot write --out \`${out}\`: ${code === 'ENOENT' ? 'no such directory' : code}`, { cause: error })
   }
@@ -139,14 +197,14 @@ async function createExclusive(path: string, content: string, out: string): Prom
 function parseHolder(text: string): LockHolder | undefined {
   try {
     const value = JSON.parse(text) as Partial<LockHolder>
-    if (Number.isSafeInteger(value.pid) && typeof value.host === 'string' && typeof value.since === 'string') return value as LockHolder
+    if (Number.isSafeInteger(value.pid) && typeof value.host === 'string' && typeof value.since === 'string' && (value.out === undefined || typeof value.out === 'string')) return value as LockHolder
   } catch {
     // not a lock of ours
   }
   return undefined
 }
 
-async function acquired(path: string, content: string, tookOver: LockHolder | undefined): Promise<OutLock> {
+async function acquired(path: string, content: string, tookOver: LockHolder | undefined): Promise<Held> {
   await removeStaleOwnFiles(path)
   let released = false
   const release = (): void => {
@@ -162,7 +220,7 @@ async function acquired(path: string, content: string, tookOver: LockHolder | un
   }
   // Synchronous, so it also runs on `process.exit()` (a third Ctrl-C).
   process.on('exit', release)
-  return { path, tookOver, release }
+  return { tookOver, release }
 }
 
 /** `<out>.lock-PID` files of runs killed between writing one and linking it. */

@@ -153,6 +153,11 @@ async function openJob(input: JobInput, out: string | undefined, format: OutputF
     }
     const resumed = resume && out !== undefined ? await Resume.open(out, journal) : undefined
     const target = await openOutputTarget(out, format, { journal, fresh: resumed === undefined, stdout })
+    // The file exists now: lock it by identity too, for a hard link made to it from here on.
+    await lock?.claimFile().catch(async (error: unknown) => {
+      await target.release()
+      throw error
+    })
     return { summarizer, journal, resumed, target, lock }
   } catch (error) {
     lock?.release()
