@@ -132,14 +132,16 @@ export class PageFetcher {
       controller.abort(new PageError(ERROR_CODES.FETCH_TIMEOUT, `page not complete within ${formatDuration(deadlineMs)} deadline`))
     }, deadlineMs)
 
+    // The hop in flight: a malformed response is named by the host that sent it.
+    const at = { url: start }
     try {
-      return await this.#follow(url, start, controller.signal)
+      return await this.#follow(url, start, controller.signal, at)
     } catch (error) {
       // An abort may surface as a side effect (premature close, a socket error) rather than as
       // the reason itself; the reason is what the caller must see.
       const reason: unknown = controller.signal.reason
       if (controller.signal.aborted && reason instanceof PageError) throw reason
-      throw toFetchError(error, this.#settings)
+      throw toFetchError(error, this.#settings, at.url.host)
     } finally {
       clearTimeout(deadline)
       signal?.removeEventListener('abort', onCallerAbort)
@@ -155,7 +157,7 @@ export class PageFetcher {
     return this.#closing
   }
 
-  async #follow(url: string, start: URL, signal: AbortSignal): Promise<FetchedPage> {
+  async #follow(url: string, start: URL, signal: AbortSignal, at: { url: URL }): Promise<FetchedPage> {
     const { maxRedirects } = this.#settings
     const visited = new Set([urlKey(start)])
     let current = start
@@ -177,6 +179,7 @@ export class PageFetcher {
       }
       visited.add(key)
       current = target
+      at.url = target
     }
   }
 

@@ -37,7 +37,7 @@ function links(markdown: string): Array<{ href: string; text: string }> {
     for (const [i, token] of children.entries()) {
       if (token.type !== 'link_open') continue
       const close = children.findIndex((t, j) => j > i && t.type === 'link_close')
-      found.push({ href: token.attrGet('href') ?? '', text: children.slice(i + 1, close).map((t) => t.content).join('') })
+      found.push({ href: String(token.attrGet('href') ?? ''), text: children.slice(i + 1, close).map((t) => t.content).join('') })
     }
   }
   return found

@@ -1,3 +1,4 @@
+import { errors as undiciErrors } from 'undici'
 import { ERROR_CODES, PageError } from '../errors.js'
 import { redactUrlsInText } from '../redact.js'
 import { formatDuration, truncate } from './messages.js'
@@ -19,12 +20,34 @@ const PROGRAMMING_ERROR_CODES = new Set([
   'ERR_INVALID_URL',
 ])
 
+/**
+ * A response that breaks HTTP/1.1 (chunk framing, status line, header syntax: llhttp's
+ * `HPE_*`), or whose body does not match its Content-Length: the site's fault, not ours.
+ * undici's HTTPParserError often carries no code at all, so it is known by its class.
+ */
+function isProtocolError(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    const code = (current as Error & { code?: unknown }).code
+    if (current instanceof undiciErrors.HTTPParserError || current instanceof undiciErrors.ResponseContentLengthMismatchError) return true
+    if (typeof code === 'string' && (code.startsWith('HPE_') || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')) return true
+    current = current.cause
+  }
+  return false
+}
+
 /** gzip/deflate (`Z_DATA_ERROR`, …) and brotli (`ERR__ERROR_FORMAT_PADDING_2`, …) failures. */
 const ZLIB_ERROR_CODE = /^(?:Z_|ERR__ERROR_)/
 
-/** What went wrong while fetching, as a stable code: timeouts, connection and decoding failures. */
-export function toFetchError(error: unknown, settings: FetchTimeouts): unknown {
+/**
+ * What went wrong while fetching, as a stable code: timeouts, connection, protocol and
+ * decoding failures. `host`: the host of the hop that failed, named for a malformed response.
+ */
+export function toFetchError(error: unknown, settings: FetchTimeouts, host?: string): unknown {
   if (error instanceof PageError) return error
+  if (isProtocolError(error)) {
+    const what = truncate(redactUrlsInText(errorMessage(error) ?? 'malformed response'))
+    return new PageError(ERROR_CODES.FETCH_FAILED, `${host ?? 'the site'} sent a malformed HTTP response: ${what}`, { cause: error })
+  }
   const code = errorCode(error)
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
