@@ -113,12 +113,13 @@ export class PageFetcher {
 
   /**
    * Fetches one page, following redirects. Rejects with a `PageError`: ABORTED when `signal`
-   * aborts, FETCH_TIMEOUT, FETCH_FAILED, HTTP_STATUS, TOO_MANY_REDIRECTS, BAD_REDIRECT,
+   * or `stop` aborts (`stop`: a graceful stop, for the fetch alone; its reason is the error), FETCH_TIMEOUT, FETCH_FAILED, HTTP_STATUS, TOO_MANY_REDIRECTS, BAD_REDIRECT,
    * BLOCKED_ADDRESS, TOO_LARGE, UNSUPPORTED_CONTENT_TYPE or INVALID_URL.
    */
-  async fetch(url: string, signal?: AbortSignal): Promise<FetchedPage> {
+  async fetch(url: string, signal?: AbortSignal, stop?: AbortSignal): Promise<FetchedPage> {
     const start = parseHttpUrl(url)
     if (signal?.aborted) throw abortedError(signal)
+    if (stop?.aborted) throw stoppedError(stop)
 
     // One controller per page carries both the caller's abort and the deadline, with a PageError
     // as its reason: undici rejects with the signal's reason, so the right error comes out of
@@ -127,6 +128,8 @@ export class PageFetcher {
     const controller = new AbortController()
     const onCallerAbort = (): void => controller.abort(abortedError(signal))
     signal?.addEventListener('abort', onCallerAbort, { once: true })
+    const onStop = (): void => controller.abort(stoppedError(stop))
+    stop?.addEventListener('abort', onStop, { once: true })
     const { deadlineMs } = this.#settings
     const deadline = setTimeout(() => {
       controller.abort(new PageError(ERROR_CODES.FETCH_TIMEOUT, `page not complete within ${formatDuration(deadlineMs)} deadline`))
@@ -145,6 +148,7 @@ export class PageFetcher {
     } finally {
       clearTimeout(deadline)
       signal?.removeEventListener('abort', onCallerAbort)
+      stop?.removeEventListener('abort', onStop)
       // Redirect and error bodies are discarded in the background; this ends any still streaming,
       // so nothing of this page outlives the call. A finished request ignores it.
       controller.abort()
@@ -271,6 +275,11 @@ function redirectTarget(current: URL, response: Dispatcher.ResponseData): URL {
     throw new PageError(ERROR_CODES.BAD_REDIRECT, `redirect to unsupported scheme ${truncate(target.protocol)}`)
   }
   return target
+}
+
+/** `stop`'s reason when it is a PageError (it says why), else ABORTED. */
+function stoppedError(stop: AbortSignal | undefined): PageError {
+  return stop?.reason instanceof PageError ? stop.reason : abortedError(stop)
 }
 
 function abortedError(signal: AbortSignal | undefined): PageError {

@@ -17,14 +17,15 @@ export interface PageContext {
 /**
  * The one page-processing function every strategy runs: fetch on the main thread (I/O,
  * bounded by the run loop), then hand the bytes to the executor for extraction and the
- * model call. Never throws: every failure becomes the page's error record.
+ * model call. Never throws: every failure becomes the page's error record. `fetchStop`
+ * cancels the fetch only (a graceful stop), with its reason as the record's error.
  */
-export async function processPage(item: { line: number; url: string }, ctx: PageContext, signal?: AbortSignal): Promise<PageRecord> {
+export async function processPage(item: { line: number; url: string }, ctx: PageContext, signal?: AbortSignal, fetchStop?: AbortSignal): Promise<PageRecord> {
   const started = performance.now()
   const recordCtx: RecordContext = { line: item.line, url: item.url, provider: ctx.provider, model: ctx.model }
   let page
   try {
-    page = await ctx.fetcher.fetch(item.url, signal)
+    page = await ctx.fetcher.fetch(item.url, signal, fetchStop)
   } catch (error) {
     const fetch = since(started)
     return errorRecord(recordCtx, toErrorData(error), { fetch, extract: 0, summarize: 0, total: fetch })

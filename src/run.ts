@@ -114,7 +114,7 @@ export async function runSummaries(
   const startPage = (item: InputItem, key: string, seq: number): void => {
     window.enter()
     seen.start(key)
-    void processPage(item, ctx, signal).then(
+    void processPage(item, ctx, signal, signals.fetching).then(
       (record) => {
         finish(key, seq, record)
         window.leave()

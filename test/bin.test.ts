@@ -19,6 +19,8 @@ let pages: TestServer
 // (test/global-setup.ts builds it once for every test file).
 beforeAll(async () => {
   pages = await startServer((req, res) => {
+    // A server that took the request and never answers: a stalled page.
+    if ((req.url ?? '').startsWith('/stall')) return
     const slow = /^\/slow(\d+)?/.exec(req.url ?? '')
     if (slow !== null) return void setTimeout(() => res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage('slow')), Number(slow[1] ?? 10_000))
     res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage(`page ${req.url ?? ''}`))
@@ -84,16 +86,41 @@ describe('the built summarize-urls bin', () => {
     const child = spawn(process.execPath, [bin, '-', '--provider', 'extractive', '--strategy', 'pool', '--threads', '1', '--concurrency', '2', '--out', out], { stdio: ['pipe', 'pipe', 'pipe'] })
     let stderr = ''
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    // A quick page, one that takes 2.5 s, and then a producer that goes quiet without closing.
-    child.stdin.write(`${pages.url}/quick\n${pages.url}/slow2500\n`)
-    await until(() => pages.requests.includes('/slow2500'), 'the slow page to be requested')
+    // A quick page, one whose reply comes within the fetch grace at a stop (1 s), and then a
+    // producer that goes quiet without closing.
+    child.stdin.write(`${pages.url}/quick\n${pages.url}/slow700\n`)
+    await until(() => pages.requests.includes('/slow700'), 'the slow page to be requested')
     const { code, exitMs } = await interrupt(child, 'SIGINT')
     child.stdin.destroy()
     expect(code).toBe(130)
-    expect(exitMs).toBeGreaterThan(800) // it waited for the slow page…
-    expect(exitMs).toBeLessThan(8_000) // …and no longer
+    expect(exitMs).toBeLessThan(8_000)
     const records = parseJsonl(await readFile(out, 'utf8'))
     expect(records.map((r) => [r['line'], r['status']])).toEqual([[1, 'ok'], [2, 'ok']])
+    expect(stderr).toContain('--resume')
+  })
+
+  it.each(['sequential', 'async', 'pool'])('SIGTERM with only stalled pages in flight exits within 2 s with their records written (%s)', async (strategy) => {
+    const dir = await mkdtemp(join(tmpdir(), 'su-bin-stall-'))
+    const out = join(dir, 'out.jsonl')
+    const child = spawn(process.execPath, [bin, '-', '--provider', 'extractive', '--strategy', strategy, '--threads', '1', '--concurrency', strategy === 'sequential' ? '1' : '3', '--out', out], { stdio: ['pipe', 'ignore', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const stalled = [1, 2, 3].map((n) => `/stall-${strategy}-${n}`)
+    child.stdin.write(`${pages.url}/ok-${strategy}\n${stalled.map((path) => `${pages.url}${path}`).join('\n')}\n`)
+    // Every page the run has started is stalled (sequential has one at a time).
+    const started = strategy === 'sequential' ? 1 : 3
+    await until(() => stalled.filter((path) => pages.requests.includes(path)).length === started, 'the stalled pages to be requested')
+    const { code, exitMs } = await interrupt(child, 'SIGTERM')
+    child.stdin.destroy()
+    expect(code).toBe(130)
+    expect(exitMs).toBeLessThan(2_000)
+    const records = parseJsonl(await readFile(out, 'utf8'))
+    expect(records[0]).toMatchObject({ line: 1, status: 'ok' })
+    // Each stalled page has its record; a line read but not started (sequential) is ABORTED too.
+    for (const path of stalled.filter((p) => pages.requests.includes(p))) {
+      expect(records.find((r) => String(r['url']).endsWith(path))?.['error'], path).toMatchObject({ code: 'ABORTED', message: expect.stringContaining('still being fetched') })
+    }
+    expect(records.slice(1).every((r) => (r['error'] as { code: string }).code === 'ABORTED')).toBe(true)
     expect(stderr).toContain('--resume')
   })
 

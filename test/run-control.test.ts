@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../src/emulator/server.js'
 import { readUrlList } from '../src/input.js'
 import { resolveOptions } from '../src/options.js'
@@ -176,6 +176,32 @@ describe('a graceful stop', () => {
     ])
     expect(pages.requests.length - before).toBe(2)
     expect(stats.interrupted).toBe(true)
+  })
+
+  it('cancels a stalled fetch a second after the stop, while a page in a model call gets the drain to finish', async () => {
+    const emulator = await startEmulator({ seed: 1, latencyMs: 2500, jitterMs: 0 })
+    try {
+      const stop = new AbortController()
+      const records: PageRecord[] = []
+      const lines = [`${pages.url}/paid`, `${pages.url}/stalled?delay=60000`, `${pages.url}/never-read`]
+      const running = runSummaries(readUrlList(Readable.from([lines.join('\n')])), { write: (r) => void records.push(r) }, resolveOptions({ strategy: 'async', concurrency: 2 }), bedrock(emulator), { stopSignal: stop.signal })
+      await vi.waitFor(() => expect(emulator.stats().inFlight).toBe(1), { timeout: 30_000, interval: 10 })
+      expect(pages.requests).toContain('/stalled?delay=60000')
+      const stopped = performance.now()
+      stop.abort()
+      const stats = await running
+      expect(records.map((r) => [r.line, codeOf(r)])).toEqual([
+        [1, 'ok'],
+        [2, 'ABORTED'],
+        [3, 'ABORTED'],
+      ])
+      expect(records[1]!.error?.message).toContain('the run was stopped while this page was still being fetched')
+      expect(stats.interrupted).toBe(true)
+      // The paid call was waited for (2.5 s of latency), the stalled fetch was not (60 s).
+      expect(performance.now() - stopped).toBeLessThan(10_000)
+    } finally {
+      await emulator.close()
+    }
   })
 
   it('cancels the pages still in flight at the drain deadline', async () => {
