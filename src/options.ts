@@ -2,6 +2,7 @@ import { UsageError } from './errors.js'
 import { JOB_OPTIONS, type JobTable } from './options/job.js'
 import { defaultsOf, type DefaultsOf, type OptionsOf, type ResolvedOf } from './options/table.js'
 import { resolveTable } from './options/validate.js'
+import { displayUrl, redactUrlsInText } from './redact.js'
 
 export { DEFAULT_MODEL, DEFAULT_OPENAI_MODEL, OUTPUT_FORMATS, PROVIDERS, STRATEGIES, type OutputFormat, type Provider, type Strategy } from './options/job.js'
 
@@ -43,7 +44,10 @@ export function resolveJobOptions<T extends JobTable>(table: T, options: Options
     throw new TypeError(`--${table.endpointUrl.flag} must be an http: or https: URL, got \`${resolved.endpointUrl}\``)
   }
   if (resolved.baseUrl !== undefined && !isHttpUrl(resolved.baseUrl)) {
-    throw new TypeError(`--${table.baseUrl.flag} must be an http: or https: URL, got \`${resolved.baseUrl}\``)
+    throw new TypeError(`--${table.baseUrl.flag} must be an http: or https: URL, got \`${redactUrlsInText(resolved.baseUrl)}\``)
+  }
+  if (resolved.baseUrl !== undefined && hasCredentials(resolved.baseUrl)) {
+    throw new TypeError(`--${table.baseUrl.flag} must not hold a user name or password, got \`${displayUrl(resolved.baseUrl)}\` with one: ${CREDENTIALS_HINT}`)
   }
   return {
     ...(resolved as ResolvedOf<T>),
@@ -56,6 +60,16 @@ export function isHttpUrl(value: string): boolean {
   if (!URL.canParse(value)) return false
   const { protocol } = new URL(value)
   return protocol === 'http:' || protocol === 'https:'
+}
+
+/** What to do instead of `user:pass@` in an OpenAI base URL. */
+export const CREDENTIALS_HINT = 'the OpenAI client sends a key as a header, never from the URL: put the key in OPENAI_API_KEY and give the URL without it'
+
+/** Whether a URL carries `user:password@` (which the OpenAI client would refuse with an opaque error). */
+export function hasCredentials(value: string): boolean {
+  if (!URL.canParse(value)) return false
+  const url = new URL(value)
+  return url.username !== '' || url.password !== ''
 }
 
 /** Options errors become usage errors at the CLI boundary (exit code 2, one line). */

@@ -1,7 +1,7 @@
 import { DEFAULT_RETRY_POLICY } from '../control/retry.js'
 import { DEFAULT_OPENAI_MODEL } from '../options/job.js'
-import type { ResolvedOptions } from '../options.js'
-import { redactUrlsInText } from '../redact.js'
+import { CREDENTIALS_HINT, hasCredentials, type ResolvedOptions } from '../options.js'
+import { displayUrl, redactUrlsInText } from '../redact.js'
 import type { OpenAISettings } from './openai.js'
 
 /** Azure's generally available API version at the time of writing, when `OPENAI_API_VERSION` is unset. */
@@ -43,6 +43,10 @@ export function resolveOpenAI(options: ResolvedOptions, env: NodeJS.ProcessEnv =
     return { ok: true, settings, notice: `using Azure OpenAI deployment ${deployment} at ${redactUrlsInText(azureEndpoint)} (api-version ${apiVersion})` }
   }
   const baseURL = options.baseUrl ?? read('OPENAI_BASE_URL')
+  // --base-url is checked with the options; the variable only here, where it is read.
+  if (options.baseUrl === undefined && baseURL !== undefined && hasCredentials(baseURL)) {
+    return { ok: false, reason: `OPENAI_BASE_URL must not hold a user name or password (${displayUrl(baseURL)} has one): ${CREDENTIALS_HINT}` }
+  }
   const key = read('OPENAI_API_KEY')
   if (key === undefined && baseURL === undefined) return { ok: false, reason: 'OPENAI_API_KEY is not set' }
   const model = options.model ?? DEFAULT_OPENAI_MODEL
