@@ -81,6 +81,8 @@ export async function runSummaries(
   // Every page in flight listens to this signal (fetch, pool task, model call): a few
   // listeners per page by design, not a leak.
   setMaxListeners(options.concurrency * 4 + 16, signal)
+  // And each fetch in flight listens to the stop's fetch deadline.
+  setMaxListeners(options.concurrency + 16, signals.fetching)
   // One rate controller for the whole run, whatever the strategy: worker threads reach it
   // over a port, so --rpm and --tpm are the run's quota, not each thread's.
   const rate = summarizer.provider !== 'extractive' ? new RateController({ maxConcurrency: options.concurrency, rpm: options.rpm, tpm: options.tpm }) : undefined

@@ -109,5 +109,12 @@ describe('batch collect with a damaged output object', () => {
     const retried = await runCli(['batch', 'collect', jobFile, '-o', out, '--retry-failed-online', ...args()])
     expect(retried.code).toBe(0)
     expect(parseJsonl(readFileSync(out, 'utf8')).every((r) => r['status'] === 'ok')).toBe(true)
+
+    // The run's own line list, damaged: a usage error naming it, not an unexpected SyntaxError.
+    const linesFile = join(`${jobFile}.d`, 'lines.jsonl')
+    writeFileSync(linesFile, `${readFileSync(linesFile, 'utf8')}{"line": 12`)
+    const refused = await runCli(['batch', 'collect', jobFile, '-o', join(dir, 'refused.jsonl'), ...args()])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain(`line 121 of \`${linesFile}\` is not JSON: the job's line list is damaged`)
   }, 180_000)
 })

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { Readable, type Writable } from 'node:stream'
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3'
+import { UsageError } from '../errors.js'
 import type { OutputFormat } from '../options.js'
 import { RecordWriter } from '../output/writer.js'
 import type { PageRecord } from '../record.js'
@@ -98,9 +99,20 @@ async function* inputRecords(job: JobFile, clients: AwsClients): AsyncGenerator<
 
 async function readLines(job: JobFile, clients: AwsClients): Promise<LineInfo[]> {
   const local = join(job.workDir, 'lines.jsonl')
-  const source = (await exists(local)) ? createInterface({ input: createReadStream(local), crlfDelay: Infinity }) : s3Lines(clients, job.linesUri)
+  const here = await exists(local)
+  const source = here ? createInterface({ input: createReadStream(local), crlfDelay: Infinity }) : s3Lines(clients, job.linesUri)
   const infos: LineInfo[] = []
-  for await (const line of source) if (line.trim() !== '') infos.push(JSON.parse(line) as LineInfo)
+  let number = 0
+  for await (const line of source) {
+    number += 1
+    if (line.trim() === '') continue
+    try {
+      infos.push(JSON.parse(line) as LineInfo)
+    } catch {
+      // Our own file, written whole before the job file: damage here is the user's to see, not a crash.
+      throw new UsageError(`line ${number} of ${here ? `\`${local}\`` : job.linesUri} is not JSON: the job's line list is damaged; restore it from ${here ? job.linesUri : 'the work folder'}`)
+    }
+  }
   return infos
 }
 
