@@ -1,4 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs'
+import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { Readable, type Writable } from 'node:stream'
@@ -36,6 +37,8 @@ export interface CollectResult {
 }
 
 async function* s3Lines(clients: AwsClients, uri: string): AsyncGenerator<string> {
+  // `batch run-local` writes its outputs to a local folder (BatchJobEntry.localOutDir).
+  if (!uri.startsWith('s3://')) return yield* createInterface({ input: createReadStream(uri), crlfDelay: Infinity })
   const { bucket, key } = parseS3Uri(uri) ?? { bucket: '', key: '' }
   const reply = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
   yield* createInterface({ input: reply.Body as Readable, crlfDelay: Infinity })
@@ -56,8 +59,10 @@ async function listKeys(clients: AwsClients, uri: string): Promise<string[]> {
 /** Every `.jsonl.out` of a job, joined on recordId (output order is not guaranteed); and its manifest's token counts. */
 async function readOutputs(clients: AwsClients, entry: BatchJobEntry, outcomes: Map<number, Outcome>): Promise<{ inputTokens: number; outputTokens: number }> {
   const tokens = { inputTokens: 0, outputTokens: 0 }
-  if (entry.jobArn === undefined) return tokens
-  for (const uri of await listKeys(clients, `${joinS3(entry.outputUri, jobIdOf(entry.jobArn))}/`)) {
+  const local = entry.localOutDir
+  if (entry.jobArn === undefined && local === undefined) return tokens
+  const uris = local !== undefined ? (await readdir(local)).map((name) => join(local, name)) : await listKeys(clients, `${joinS3(entry.outputUri, jobIdOf(entry.jobArn ?? ''))}/`)
+  for (const uri of uris) {
     if (uri.endsWith('manifest.json.out')) {
       let text = ''
       for await (const line of s3Lines(clients, uri)) text += line

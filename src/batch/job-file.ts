@@ -31,6 +31,10 @@ export interface BatchJobEntry {
   message?: string
   processed?: number
   total?: number
+  /** Times this job was submitted again after it ended Failed or Expired (0 or absent: never). */
+  resubmissions?: number
+  /** Set by `batch run-local`: the folder its outputs went to, which collect reads instead of S3. */
+  localOutDir?: string
 }
 
 /** What collect needs for a line that went to the model, besides the model's reply. */
@@ -69,6 +73,11 @@ export interface JobFile {
   /** Lines that failed before the model (fetch, extraction, a bad URL): their records as written. */
   preModelErrors: PageRecord[]
   jobs: BatchJobEntry[]
+}
+
+/** A job file `batch prepare` wrote: its input is on this machine, for `run-local`; nothing in S3. */
+export function isLocalJob(job: JobFile): boolean {
+  return job.s3 === ''
 }
 
 export function newJobFileId(): string {

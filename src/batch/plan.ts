@@ -12,13 +12,17 @@ import { planJobs, splitRecords } from './split.js'
 export function tooSmallMessage(records: number, minRecords: number, input: string): string {
   return (
     `only ${records} record${records === 1 ? '' : 's'} to send, and a Bedrock batch job needs at least ${minRecords} (--min-records); nothing was uploaded. ` +
-    `Run it online instead: \`summarize-urls ${input} --provider bedrock\`, or \`summarize-urls batch run-local\` on the prepared file`
+    `Run it online instead: \`summarize-urls ${input} --provider bedrock\`; or make the batch input file with \`summarize-urls batch prepare ${input} -o records.jsonl\` and run it with \`summarize-urls batch run-local records.jsonl --out-dir out/\``
   )
 }
 
-/** Stable across re-runs of the same job file, different for every job: Bedrock's idempotency key. */
-export function clientRequestToken(jobFileId: string, index: number): string {
-  return createHash('sha256').update(`${jobFileId}:${index}`).digest('hex').slice(0, 64)
+/**
+ * Stable across re-runs of the same job file, different for every job: Bedrock's idempotency
+ * key. A job submitted again after it failed gets a new one (`resubmission` 1, 2, …): the
+ * old token would return the failed job.
+ */
+export function clientRequestToken(jobFileId: string, index: number, resubmission = 0): string {
+  return createHash('sha256').update(resubmission === 0 ? `${jobFileId}:${index}` : `${jobFileId}:${index}:${resubmission}`).digest('hex').slice(0, 64)
 }
 
 /**
