@@ -1,52 +1,21 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { serveDirectory, type StaticServer } from '../src/cli/static-server.js'
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../src/emulator/server.js'
-import { useFakeAwsCredentials } from './helpers/bedrock.js'
+import { describe, expect, it } from 'vitest'
+import type { RunningEmulator } from '../src/emulator/server.js'
+import { ROLE, useBatchWorld } from './helpers/batch.js'
 import { parseJsonl, runCli } from './helpers/cli.js'
-import { CORPUS_DIR, corpusPageNames } from './helpers/corpus.js'
-import { useMoto } from './helpers/moto.js'
+import { corpusPageNames } from './helpers/corpus.js'
 
 // The batch path as a new user walks it: a small list prepared and run locally, then a job
 // that fails, its cause on screen, and the same command again resubmitting it.
-useFakeAwsCredentials({ region: 'us-east-1' })
-const moto = useMoto()
-const ROLE = 'arn:aws:iam::123456789012:role/BedrockBatch'
-
-let pages: StaticServer
-let dir: string
-const running: RunningEmulator[] = []
-
-beforeAll(async () => {
-  pages = await serveDirectory(CORPUS_DIR)
-  dir = mkdtempSync(join(tmpdir(), 'summarize-urls-walk-'))
-})
-afterAll(async () => {
-  await pages.close()
-  rmSync(dir, { recursive: true, force: true })
-})
-beforeEach(async () => {
-  await new S3Client({ region: 'us-east-1', endpoint: moto.url, forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: 'batch' }))
-})
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((emulator) => emulator.close()))
-})
-
-async function emulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  const started = await startEmulator({ seed: 1, latencyMs: 0, jitterMs: 0, overshootRate: 0, batchRecordMs: 1, s3EndpointUrl: moto.url, ...options })
-  running.push(started)
-  return started
-}
+const { moto, pages, dir, emulator } = useBatchWorld()
 
 /** `count` corpus pages, each URL distinct, and one line that is not a URL (line 3). */
 function urlList(name: string, count: number): { path: string; urls: string[] } {
   const names = corpusPageNames()
-  const urls = Array.from({ length: count }, (_, i) => `${pages.url}/${names[i % names.length]}/source.html?n=${i}`)
+  const urls = Array.from({ length: count }, (_, i) => `${pages().url}/${names[i % names.length]}/source.html?n=${i}`)
   const lines = [...urls.slice(0, 2), 'not a url', ...urls.slice(2)]
-  const path = join(dir, `${name}.txt`)
+  const path = join(dir(), `${name}.txt`)
   writeFileSync(path, `${lines.join('\n')}\n`)
   return { path, urls: lines }
 }
@@ -54,7 +23,7 @@ function urlList(name: string, count: number): { path: string; urls: string[] } 
 describe('the batch path end to end, as a new user walks it', () => {
   it('prepare → run-local → collect keeps every URL, with no AWS settings before run-local', async () => {
     const { path, urls } = urlList('walk', 12)
-    const records = join(dir, 'records.jsonl')
+    const records = join(dir(), 'records.jsonl')
     const prepared = await runCli(['batch', 'prepare', path, '-o', records, '--threads', '1'])
     expect(prepared.code).toBe(0)
     expect(prepared.stdout).toBe(`${records}\n`)
@@ -63,7 +32,7 @@ describe('the batch path end to end, as a new user walks it', () => {
     expect(readFileSync(records, 'utf8').trim().split('\n')).toHaveLength(12)
 
     const emu = await emulator()
-    const outDir = join(dir, 'walk-out')
+    const outDir = join(dir(), 'walk-out')
     const local = await runCli(['batch', 'run-local', records, '--out-dir', outDir, '--endpoint-url', emu.url])
     expect(local.code).toBe(0)
     expect(local.stderr).toContain(`batch collect ${records}.batch.json`)
@@ -71,7 +40,7 @@ describe('the batch path end to end, as a new user walks it', () => {
     expect(outputs).toHaveLength(12)
     expect(new Set(outputs.map((o) => o['url']))).toEqual(new Set(urls.filter((u) => u !== 'not a url')))
 
-    const summaries = join(dir, 'walk.jsonl')
+    const summaries = join(dir(), 'walk.jsonl')
     const collected = await runCli(['batch', 'collect', `${records}.batch.json`, '-o', summaries])
     expect(collected.code).toBe(1)
     const out = parseJsonl(readFileSync(summaries, 'utf8'))
@@ -82,7 +51,7 @@ describe('the batch path end to end, as a new user walks it', () => {
 
   it('collect on a prepared file before run-local says which command makes its outputs', async () => {
     const { path } = urlList('early', 3)
-    const records = join(dir, 'early.jsonl')
+    const records = join(dir(), 'early.jsonl')
     expect((await runCli(['batch', 'prepare', path, '-o', records, '--threads', '1', '--quiet'])).code).toBe(0)
     const early = await runCli(['batch', 'collect', `${records}.batch.json`])
     expect(early.code).toBe(2)
@@ -92,7 +61,7 @@ describe('the batch path end to end, as a new user walks it', () => {
   it("a failed job's cause is on screen (collect and status), and the same command again resubmits it", async () => {
     const failing = await emulator({ batchOutcome: 'failed' })
     const { path } = urlList('failing', 100)
-    const out = join(dir, 'failing.jsonl')
+    const out = join(dir(), 'failing.jsonl')
     const args = (emu: RunningEmulator) => ['--s3', 's3://batch/failing/', '--role-arn', ROLE, '--endpoint-url', emu.url, '--s3-endpoint-url', moto.url, '--poll-interval', '0.05', '--threads', '2', '--quiet']
     const first = await runCli(['batch', 'run', path, '-o', out, ...args(failing)])
     expect(first.code).toBe(1)

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { access, mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { UsageError } from '../errors.js'
-import { jobNameFor, newJobFileId, saveJobFile, type JobFile } from './job-file.js'
+import { jobFileFrom, jobNameFor, newJobFileId, saveJobFile, type JobFile } from './job-file.js'
 import { prepare } from './prepare.js'
 import { joinS3 } from './s3-uri.js'
 import type { BatchSettings } from './settings.js'
@@ -53,22 +53,10 @@ export async function planRun(input: string, settings: BatchSettings, jobFilePat
   await rm(recordsPath)
   const base = joinS3(settings.s3, `summarize-urls-${id}`)
   const job: JobFile = {
-    version: 1,
-    id,
-    createdAt: new Date().toISOString(),
-    input,
-    workDir,
-    model: settings.model,
-    modelInvocationType: settings.modelInvocationType,
+    ...jobFileFrom(id, input, workDir, settings, prepared),
     s3: base,
     roleArn: settings.roleArn,
-    region: settings.region,
-    settings: { maxChars: settings.maxChars, maxInputChars: settings.maxInputChars, timeoutHours: settings.timeoutHours, maxJobs: settings.maxJobs, minRecords: settings.minRecords },
     linesUri: joinS3(base, 'lines.jsonl'),
-    linesUploaded: false,
-    lines: prepared.lines,
-    records: prepared.records,
-    preModelErrors: prepared.preModelErrors,
     jobs: planned.map((p) => ({
       index: p.index,
       jobName: jobNameFor(id, p.index),

@@ -1,7 +1,6 @@
-import { stat } from 'node:fs/promises'
+import { mkdir, rm, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import { mkdir, rm } from 'node:fs/promises'
-import { jobNameFor, newJobFileId, saveJobFile, type JobFile } from './job-file.js'
+import { jobFileFrom, jobNameFor, newJobFileId, saveJobFile, type JobFile } from './job-file.js'
 import { clientRequestToken } from './plan.js'
 import { prepare } from './prepare.js'
 import type { BatchSettings } from './settings.js'
@@ -20,23 +19,11 @@ export async function prepareFile(input: string, settings: BatchSettings, outPat
   await mkdir(workDir, { recursive: true })
   const prepared = await prepare(input, settings, outPath, join(workDir, 'lines.jsonl'), signal)
   const job: JobFile = {
-    version: 1,
-    id,
-    createdAt: new Date().toISOString(),
-    input,
-    workDir,
-    model: settings.model,
-    modelInvocationType: settings.modelInvocationType,
+    ...jobFileFrom(id, input, workDir, settings, prepared),
     // No S3, no role: a local job (isLocalJob).
     s3: '',
     roleArn: '',
-    region: settings.region,
-    settings: { maxChars: settings.maxChars, maxInputChars: settings.maxInputChars, timeoutHours: settings.timeoutHours, maxJobs: settings.maxJobs, minRecords: settings.minRecords },
     linesUri: '',
-    linesUploaded: false,
-    lines: prepared.lines,
-    records: prepared.records,
-    preModelErrors: prepared.preModelErrors,
     jobs: [
       {
         index: 0,
