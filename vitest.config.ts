@@ -5,6 +5,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // expect.poll and vi.waitFor stand in for events a test cannot await: check often, and
+    // wait long enough for a busy machine (a condition that holds ends the wait at once).
+    expect: { poll: { interval: 5, timeout: 10_000 } },
     globalSetup: ['test/global-setup.ts'],
     // Most test time is waiting on real servers, model latency and child processes, not CPU:
     // three files at once on two cores keeps the suite short. Tests must hold under that load

@@ -153,7 +153,7 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<Benc
   if (resolved.json !== undefined) await writeFile(resolved.json, `${JSON.stringify(rows.map((r) => jsonRow(r.row)), null, 2)}\n`)
   if (resolved.report !== undefined) {
     const { writeReport } = await import('./report.js')
-    const path = await writeReport(resolved.report, result)
+    const path = await writeReport(resolved.report, result, log)
     log(`report written to ${path}`)
   }
   return result

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { BenchResult } from './bench.js'
-import { renderSvg, throughputSpec, type ChartPoint } from './chart.js'
+import { CHART_HINT, renderSvg, throughputSpec, type ChartPoint } from './chart.js'
 import { machineLine } from './machine.js'
 import { probeLines } from './probes.js'
 import { jsonRow, type RowResult } from './results.js'
@@ -27,9 +27,11 @@ export function chartPoints(rows: readonly RowResult[], latencyMs: number): Char
 
 /**
  * Writes `report.md`, `rows.json` and one `throughput-WORKLOAD.svg` per workload into
- * `dir`. Returns the report's path.
+ * `dir` (the charts only when Vega is installed: otherwise `log` gets one line saying how
+ * to get them). Returns the report's path. `chartModule` is for a test (see renderSvg).
  */
-export async function writeReport(dir: string, result: BenchResult): Promise<string> {
+export async function writeReport(dir: string, result: BenchResult, log: (line: string) => void = () => {}, chartModule?: string): Promise<string> {
+  let hinted = false
   await mkdir(dir, { recursive: true })
   const lines: string[] = []
   lines.push('# summarize-urls bench')
@@ -52,9 +54,15 @@ export async function writeReport(dir: string, result: BenchResult): Promise<str
     lines.push(markdownTable(rows))
     lines.push('')
     const file = `throughput-${workload.name}.svg`
-    await writeFile(join(dir, file), await renderSvg(throughputSpec(`${workload.name}: throughput against concurrency`, chartPoints(rows, workload.latencyMs))))
-    lines.push(`![${workload.name}: throughput against concurrency, per strategy](${file})`)
-    lines.push('')
+    const svg = await renderSvg(throughputSpec(`${workload.name}: throughput against concurrency`, chartPoints(rows, workload.latencyMs)), chartModule)
+    if (svg !== undefined) {
+      await writeFile(join(dir, file), svg)
+      lines.push(`![${workload.name}: throughput against concurrency, per strategy](${file})`)
+      lines.push('')
+    } else if (!hinted) {
+      hinted = true
+      log(CHART_HINT)
+    }
   }
   const fixed = probeLines(result.probes)
   if (fixed.length > 0) {

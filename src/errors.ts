@@ -1,3 +1,5 @@
+import { hintFor, type HintContext } from './error-hints.js'
+
 /**
  * Every failure a page can have, as a stable code. Callers branch on `code`, never on the
  * message text; the README lists them, because users grep their output for them.
@@ -71,11 +73,15 @@ export interface ErrorData {
   message: string
   /** How many attempts were made at the step that failed (1 when it was not retried). */
   attempts: number
+  /** The next step, where there is one (src/error-hints.ts); absent otherwise. */
+  hint?: string
 }
 
 export interface PageErrorOptions {
   cause?: unknown
   attempts?: number
+  /** The fact beside the code that chooses the hint (the HTTP status, the content type). */
+  context?: HintContext
 }
 
 /** The one error class for per-page failures. */
@@ -83,11 +89,13 @@ export class PageError extends Error {
   override name = 'PageError'
   readonly code: ErrorCode
   attempts: number
+  readonly hint: string | undefined
 
   constructor(code: ErrorCode, message: string, options: PageErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.attempts = options.attempts ?? 1
+    this.hint = hintFor(code, options.context)
   }
 }
 
@@ -122,7 +130,7 @@ export class OutputError extends Error {
 /** Turns anything thrown while processing a page into record data. */
 export function toErrorData(error: unknown): ErrorData {
   if (error instanceof PageError) {
-    return { code: error.code, message: error.message, attempts: error.attempts }
+    return { code: error.code, message: error.message, attempts: error.attempts, ...(error.hint === undefined ? {} : { hint: error.hint }) }
   }
   if (isErrorData(error)) return error
   if (error instanceof Error && error.name === 'AbortError') {

@@ -132,7 +132,7 @@ export class PageFetcher {
     stop?.addEventListener('abort', onStop, { once: true })
     const { deadlineMs } = this.#settings
     const deadline = setTimeout(() => {
-      controller.abort(new PageError(ERROR_CODES.FETCH_TIMEOUT, `page not complete within ${formatDuration(deadlineMs)} deadline`))
+      controller.abort(new PageError(ERROR_CODES.FETCH_TIMEOUT, `page not complete within ${formatDuration(deadlineMs)} deadline`, { context: { timeout: 'deadline' } }))
     }, deadlineMs)
 
     // The hop in flight: a malformed response is named by the host that sent it.
@@ -174,12 +174,12 @@ export class PageFetcher {
       discard(response.body)
       const target = redirectTarget(current, response)
       if (redirects >= maxRedirects) {
-        throw new PageError(ERROR_CODES.TOO_MANY_REDIRECTS, `more than ${maxRedirects} redirects (next was ${redactUrl(target)})`)
+        throw new PageError(ERROR_CODES.TOO_MANY_REDIRECTS, `more than ${maxRedirects} redirects (next was ${redactUrl(target)})`, { context: { redirects: 'limit' } })
       }
       // Without cookies or other state a revisited URL redirects the same way again.
       const key = urlKey(target)
       if (visited.has(key)) {
-        throw new PageError(ERROR_CODES.TOO_MANY_REDIRECTS, `redirect loop back to ${redactUrl(target)}`)
+        throw new PageError(ERROR_CODES.TOO_MANY_REDIRECTS, `redirect loop back to ${redactUrl(target)}`, { context: { redirects: 'loop' } })
       }
       visited.add(key)
       current = target
@@ -216,14 +216,14 @@ export class PageFetcher {
     if (statusCode < 200 || statusCode > 299) {
       discard(body)
       const text = response.statusText || STATUS_CODES[statusCode] || ''
-      throw new PageError(ERROR_CODES.HTTP_STATUS, `HTTP ${statusCode} ${text}`.trimEnd())
+      throw new PageError(ERROR_CODES.HTTP_STATUS, `HTTP ${statusCode} ${text}`.trimEnd(), { context: { httpStatus: statusCode } })
     }
 
     const declared = parseContentType(firstHeader(headers['content-type']))
     const contentType = declared === undefined ? 'text/html' : SUPPORTED_TYPES.get(declared.type)
     if (contentType === undefined) {
       discard(body)
-      throw new PageError(ERROR_CODES.UNSUPPORTED_CONTENT_TYPE, `unsupported content type ${declared?.type ?? ''}`)
+      throw new PageError(ERROR_CODES.UNSUPPORTED_CONTENT_TYPE, `unsupported content type ${declared?.type ?? ''}`, { context: { contentType: declared?.type ?? '' } })
     }
 
     const { maxBytes } = this.#settings

@@ -1,4 +1,5 @@
 import type { AnalyzeOutcome } from './analyze.js'
+import { hintFor } from './error-hints.js'
 import type { ErrorData } from './errors.js'
 import { displayUrl } from './redact.js'
 import type { SummarizerProvider, TokenUsage } from './summarizers/summarizer.js'
@@ -65,8 +66,15 @@ export function errorRecord(ctx: RecordContext, error: ErrorData, timingsMs: Tim
     model: ctx.model,
     usage: null,
     timingsMs,
-    error,
+    error: withHint(error),
   }
+}
+
+/** The error with its next step: one the raiser chose from its context, else the code's own (src/error-hints.ts). */
+function withHint(error: ErrorData): ErrorData {
+  if (error.hint !== undefined) return error
+  const hint = hintFor(error.code)
+  return hint === undefined ? error : { ...error, hint }
 }
 
 export function outcomeRecord(ctx: RecordContext, finalUrl: string, outcome: AnalyzeOutcome, timingsMs: Timings): PageRecord {

@@ -64,14 +64,13 @@ function createJob(name: string, extra: Record<string, unknown> = {}) {
   })
 }
 
+/** The job once it has ended (polled as a user would, with GetModelInvocationJob). */
 async function waitForEnd(bedrock: BedrockClient, arn: string): Promise<GetModelInvocationJobCommandOutput> {
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    const job = await bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: arn }))
-    if (!['Submitted', 'Validating', 'Scheduled', 'InProgress', 'Stopping'].includes(job.status ?? '')) return job
-    if (Date.now() > deadline) throw new Error(`job still ${job.status}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+  let job: GetModelInvocationJobCommandOutput | undefined
+  await expect
+    .poll(async () => (job = await bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: arn }))).status, { interval: 20, timeout: 30_000 })
+    .not.toMatch(/^(?:Submitted|Validating|Scheduled|InProgress|Stopping)$/)
+  return job as GetModelInvocationJobCommandOutput
 }
 
 async function readObject(key: string): Promise<string> {
@@ -155,11 +154,12 @@ describe('emulator batch control plane', () => {
     const { bedrock } = await emulator({ batchRecordMs: 20 })
     const { jobArn } = await bedrock.send(createJob('stop-me'))
     await bedrock.send(createJob('other-job', { inputDataConfig: { s3InputDataConfig: { s3Uri: 's3://batch/in/part-000.jsonl' } } }))
-    for (;;) {
-      const job = await bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn! }))
-      if (job.status === 'InProgress' && (job.processedRecordCount ?? 0) > 0) break
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
+    await expect
+      .poll(async () => {
+        const job = await bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn! }))
+        return job.status === 'InProgress' && (job.processedRecordCount ?? 0) > 0
+      }, { interval: 10 })
+      .toBe(true)
     await bedrock.send(new StopModelInvocationJobCommand({ jobIdentifier: jobArn! }))
     const stopped = await waitForEnd(bedrock, jobArn!)
     expect(stopped.status).toBe('Stopped')

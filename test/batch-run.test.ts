@@ -1,44 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { BedrockClient, ListModelInvocationJobsCommand } from '@aws-sdk/client-bedrock'
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { serveDirectory, type StaticServer } from '../src/cli/static-server.js'
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../src/emulator/server.js'
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
+import { describe, expect, it } from 'vitest'
+import type { RunningEmulator } from '../src/emulator/server.js'
+import { ROLE, useBatchWorld } from './helpers/batch.js'
 import { parseJsonl, runCli } from './helpers/cli.js'
-import { CORPUS_DIR, corpusPageNames } from './helpers/corpus.js'
-import { useFakeAwsCredentials } from './helpers/bedrock.js'
-import { useMoto } from './helpers/moto.js'
+import { corpusPageNames } from './helpers/corpus.js'
 
-useFakeAwsCredentials({ region: 'us-east-1' })
-const moto = useMoto()
-const ROLE = 'arn:aws:iam::123456789012:role/BedrockBatch'
-
-let pages: StaticServer
-let dir: string
-const running: RunningEmulator[] = []
-
-beforeAll(async () => {
-  pages = await serveDirectory(CORPUS_DIR)
-  dir = mkdtempSync(join(tmpdir(), 'summarize-urls-batch-'))
-})
-afterAll(async () => {
-  await pages.close()
-  rmSync(dir, { recursive: true, force: true })
-})
-beforeEach(async () => {
-  await new S3Client({ region: 'us-east-1', endpoint: moto.url, forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: 'batch' }))
-})
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((emulator) => emulator.close()))
-})
-
-async function emulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  const started = await startEmulator({ seed: 1, latencyMs: 0, jitterMs: 0, overshootRate: 0.5, batchRecordMs: 1, s3EndpointUrl: moto.url, ...options })
-  running.push(started)
-  return started
-}
+const { moto, pages, dir, emulator } = useBatchWorld({ overshootRate: 0.5 })
 
 /** `count` corpus pages (cycling through the 90, each URL distinct), with `bad` bad lines spread among them. */
 function urlList(name: string, count: number, bad = 0): { path: string; badLines: number[] } {
@@ -47,12 +17,12 @@ function urlList(name: string, count: number, bad = 0): { path: string; badLines
   const badLines: number[] = []
   for (let i = 0; i < count; i += 1) {
     if (bad > 0 && i % Math.floor(count / bad) === 3 && badLines.length < bad) {
-      lines.push(badLines.length % 2 === 0 ? 'not a url' : `${pages.url}/no-such-page/source.html?n=${i}`)
+      lines.push(badLines.length % 2 === 0 ? 'not a url' : `${pages().url}/no-such-page/source.html?n=${i}`)
       badLines.push(lines.length)
     }
-    lines.push(`${pages.url}/${names[i % names.length]}/source.html?n=${i}`)
+    lines.push(`${pages().url}/${names[i % names.length]}/source.html?n=${i}`)
   }
-  const path = join(dir, `${name}.txt`)
+  const path = join(dir(), `${name}.txt`)
   writeFileSync(path, `${lines.join('\n')}\n`)
   return { path, badLines }
 }
@@ -65,7 +35,7 @@ describe('batch run against the emulator and a local S3', () => {
   it('gives one record per input line in input order, shaped like the online records, from exactly one job', async () => {
     const emu = await emulator()
     const { path, badLines } = urlList('run', 250, 5)
-    const out = join(dir, 'run.jsonl')
+    const out = join(dir(), 'run.jsonl')
     const result = await runCli(['batch', 'run', path, '-o', out, ...batchArgs(emu, 'run')])
     expect(result.stderr).toBe('')
     const records = parseJsonl(readFileSync(out, 'utf8'))
@@ -96,7 +66,7 @@ describe('batch run against the emulator and a local S3', () => {
   it('refuses a run under the minimum record count before uploading anything, saying how to run it online', async () => {
     const emu = await emulator()
     const { path } = urlList('small', 99)
-    const result = await runCli(['batch', 'run', path, '-o', join(dir, 'small.jsonl'), ...batchArgs(emu, 'small')])
+    const result = await runCli(['batch', 'run', path, '-o', join(dir(), 'small.jsonl'), ...batchArgs(emu, 'small')])
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('only 99 records to send, and a Bedrock batch job needs at least 100')
     expect(result.stderr).toContain('--provider bedrock')
@@ -108,7 +78,7 @@ describe('batch run against the emulator and a local S3', () => {
   it('splits a run larger than one job allows into several jobs, never more in flight than --max-jobs', async () => {
     const emu = await emulator({ batchRecordMs: 2, batchMinRecords: 50 })
     const { path } = urlList('split', 250)
-    const out = join(dir, 'split.jsonl')
+    const out = join(dir(), 'split.jsonl')
     const result = await runCli(['batch', 'run', path, '-o', out, ...batchArgs(emu, 'split'), '--records-per-job', '100', '--records-per-file', '40', '--max-jobs', '1', '--min-records', '50'])
     expect(parseJsonl(readFileSync(out, 'utf8')).filter((r) => r['status'] !== 'ok').slice(0, 3)).toEqual([])
     expect(result.code).toBe(0)
@@ -123,7 +93,7 @@ describe('batch run against the emulator and a local S3', () => {
   it('gives per-record errors Bedrock error records, which --retry-failed-online turns ok', async () => {
     const emu = await emulator({ batchErrorRate: 0.03, batchSeed: 7 })
     const { path } = urlList('errors', 200)
-    const out = join(dir, 'errors.jsonl')
+    const out = join(dir(), 'errors.jsonl')
     const first = await runCli(['batch', 'submit', path, '-o', out, ...batchArgs(emu, 'errors')])
     expect(first.code).toBe(0)
     const jobFile = `${out}.batch.json`
@@ -145,10 +115,10 @@ describe('batch run against the emulator and a local S3', () => {
   it('run-local runs an input file written by submit, and collect reads its outputs', async () => {
     const emu = await emulator({ batchOutcome: 'failed' })
     const { path } = urlList('local', 120)
-    const out = join(dir, 'local.jsonl')
+    const out = join(dir(), 'local.jsonl')
     expect((await runCli(['batch', 'submit', path, '-o', out, ...batchArgs(emu, 'local')])).code).toBe(0)
     const jobFile = JSON.parse(readFileSync(`${out}.batch.json`, 'utf8')) as { workDir: string; jobs: Array<{ jobArn: string; outputUri: string }> }
-    const outDir = join(dir, 'local-out')
+    const outDir = join(dir(), 'local-out')
     const local = await runCli(['batch', 'run-local', join(jobFile.workDir, 'job-000', 'part-000.jsonl'), '--out-dir', outDir, '--endpoint-url', emu.url, '--quiet'])
     expect(local.code).toBe(0)
     const manifest = JSON.parse(readFileSync(join(outDir, 'manifest.json.out'), 'utf8'))

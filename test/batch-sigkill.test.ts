@@ -43,14 +43,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-async function until(what: string, check: () => boolean, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
-
 describe('batch run killed with SIGKILL and run again', () => {
   it('creates exactly one job, fetches nothing twice, and completes the output', async () => {
     await new S3Client({ region: 'us-east-1', endpoint: moto.url, forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: 'batch' }))
@@ -66,7 +58,7 @@ describe('batch run killed with SIGKILL and run again', () => {
       const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], { stdio: 'ignore', env: process.env })
       const exited = new Promise((resolve) => child.once('exit', resolve))
       try {
-        await until(what, moment)
+        await expect.poll(moment, { message: what, timeout: 120_000 }).toBe(true)
       } finally {
         child.kill('SIGKILL')
         await exited

@@ -1,10 +1,12 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runBench, type BenchResult } from '../bench/bench.js'
+import { CHART_HINT } from '../bench/chart.js'
 import { pythonVersion } from '../bench/peers/python.js'
+import { writeReport } from '../bench/report.js'
 import { ROW_KEYS } from '../bench/results.js'
 import { runTune } from '../bench/tune.js'
 import { CORPUS_DIR } from './helpers/corpus.js'
@@ -75,6 +77,18 @@ describe('a bench run against the emulator', () => {
     const svg = readFileSync(join(dir, 'report', 'throughput-io.svg'), 'utf8')
     expect(svg.startsWith('<svg')).toBe(true)
     expect(svg).toContain('throughput (pages/s)')
+  })
+
+  it('without Vega installed, --report is written without charts and says in one line how to get them', async () => {
+    const logged: string[] = []
+    // The name of a package that is not installed stands for Vega left out of a production install.
+    const path = await writeReport(join(dir, 'no-vega'), result, (line) => logged.push(line), 'vega-not-installed-here')
+    const report = readFileSync(path, 'utf8')
+    expect(report).toContain('| workload | strategy |')
+    expect(report).not.toContain('.svg)')
+    expect(existsSync(join(dir, 'no-vega', 'throughput-io.svg'))).toBe(false)
+    expect(logged).toEqual([CHART_HINT])
+    expect(CHART_HINT).toContain('npm i vega@')
   })
 
   it('prints the table and says which corpus and machine it ran on', () => {

@@ -28,14 +28,6 @@ beforeAll(async () => {
 })
 afterAll(() => pages.close())
 
-/** Resolves once `check` holds, polling every 20 ms: waiting on what the run shows, not on a clock. */
-async function until(check: () => boolean, what: string, deadlineMs = 60_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 /** Sends `signal` now, and resolves with the exit code and how long the exit took. */
 async function interrupt(child: ChildProcess, signal: NodeJS.Signals): Promise<{ code: number | null; exitMs: number }> {
@@ -89,7 +81,7 @@ describe('the built summarize-urls bin', () => {
     // A quick page, one whose reply comes within the fetch grace at a stop (1 s), and then a
     // producer that goes quiet without closing.
     child.stdin.write(`${pages.url}/quick\n${pages.url}/slow700\n`)
-    await until(() => pages.requests.includes('/slow700'), 'the slow page to be requested')
+    await expect.poll(() => pages.requests.includes('/slow700'), { message: 'the slow page to be requested', timeout: 60_000 }).toBe(true)
     const { code, exitMs } = await interrupt(child, 'SIGINT')
     child.stdin.destroy()
     expect(code).toBe(130)
@@ -109,7 +101,7 @@ describe('the built summarize-urls bin', () => {
     child.stdin.write(`${pages.url}/ok-${strategy}\n${stalled.map((path) => `${pages.url}${path}`).join('\n')}\n`)
     // Every page the run has started is stalled (sequential has one at a time).
     const started = strategy === 'sequential' ? 1 : 3
-    await until(() => stalled.filter((path) => pages.requests.includes(path)).length === started, 'the stalled pages to be requested')
+    await expect.poll(() => stalled.filter((path) => pages.requests.includes(path)).length, { message: 'the stalled pages to be requested', timeout: 60_000 }).toBe(started)
     const { code, exitMs } = await interrupt(child, 'SIGTERM')
     child.stdin.destroy()
     expect(code).toBe(130)
@@ -133,9 +125,9 @@ describe('the built summarize-urls bin', () => {
     // One quick page, one that takes 10 s, and then a producer that goes quiet without closing.
     child.stdin.write(`${pages.url}/quick2\n${pages.url}/slow\n`)
     // The quick page's record is out and the slow one is being fetched.
-    await until(() => Buffer.concat(out).includes('\n') && pages.requests.includes('/slow'), 'the first record and the slow request')
+    await expect.poll(() => Buffer.concat(out).includes('\n') && pages.requests.includes('/slow'), { message: 'the first record and the slow request', timeout: 60_000 }).toBe(true)
     child.kill('SIGINT')
-    await until(() => stderr.includes('finishing the pages in flight'), 'the first Ctrl-C to be handled')
+    await expect.poll(() => stderr.includes('finishing the pages in flight'), { message: 'the first Ctrl-C to be handled', timeout: 60_000 }).toBe(true)
     const { code, exitMs } = await interrupt(child, 'SIGINT')
     child.stdin.destroy()
     expect(code).toBe(130)
@@ -156,9 +148,9 @@ describe('the built summarize-urls bin', () => {
     // the Ctrl-C after it cancels at once. About a pipe's worth of records (64 KiB) has been
     // written once the server has seen 100 pages; the run stalls on the pipe soon after.
     const before = pages.requests.length
-    await until(() => pages.requests.length - before >= 100, '100 pages to be fetched')
+    await expect.poll(() => pages.requests.length - before >= 100, { message: '100 pages to be fetched', timeout: 60_000 }).toBe(true)
     child.kill('SIGTERM')
-    await until(() => stderr.includes('SIGTERM'), 'SIGTERM to be handled')
+    await expect.poll(() => stderr.includes('SIGTERM'), { message: 'SIGTERM to be handled', timeout: 60_000 }).toBe(true)
     const { code, exitMs } = await interrupt(child, 'SIGINT')
     child.stdout.destroy()
     expect(code).toBe(130)

@@ -43,8 +43,10 @@ describe('CSV output', () => {
     expect(row).toContain(',812,96,120,9,2300,2431,,,')
   })
 
-  it('puts the error code, message and attempts of a failed page in their columns', () => {
+  it('puts the error code, message, attempts and hint of a failed page in their columns', () => {
     const failed: PageRecord = { ...ok, status: 'error', summary: null, truncated: false, usage: null, error: { code: 'HTTP_STATUS', message: 'HTTP 404 Not Found', attempts: 1 } }
-    expect(csvRow(failed).trimEnd().endsWith(',HTTP_STATUS,HTTP 404 Not Found,1')).toBe(true)
+    expect(csvRow(failed).trimEnd().endsWith(',HTTP_STATUS,HTTP 404 Not Found,1,')).toBe(true)
+    const hinted: PageRecord = { ...failed, error: { code: 'TOO_LARGE', message: 'body larger than the 5 MiB limit', attempts: 1, hint: 'raise --max-page-bytes' } }
+    expect(csvRow(hinted).trimEnd().endsWith(',TOO_LARGE,body larger than the 5 MiB limit,1,raise --max-page-bytes')).toBe(true)
   })
 })

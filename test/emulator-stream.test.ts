@@ -1,42 +1,11 @@
-import http from 'node:http'
-import { BedrockRuntimeClient, ConverseStreamCommand, InvokeModelWithResponseStreamCommand } from '@aws-sdk/client-bedrock-runtime'
-import { NodeHttpHandler } from '@smithy/node-http-handler'
-import { afterEach, describe, expect, it } from 'vitest'
-import { startEmulator } from '../src/emulator/server.js'
-import type { EmulatorOptions, RunningEmulator } from '../src/emulator/server.js'
+import { ConverseStreamCommand, InvokeModelWithResponseStreamCommand } from '@aws-sdk/client-bedrock-runtime'
+import { describe, expect, it } from 'vitest'
+import { HAIKU } from './helpers/bedrock.js'
+import { LONG_TEXT, useEmulators } from './helpers/emulator.js'
 
-const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0'
-const LONG_TEXT = Array.from(
-  { length: 40 },
-  (_, i) => `Section ${i + 1} explains how the harbour of town number ${i * 7 + 3} handled ${i * 13 + 5} ships during the storm season.`,
-).join(' ')
 const PROMPT = `Summarize in at most 300 characters.\n<page>\n${LONG_TEXT}\n</page>`
 
-const running: RunningEmulator[] = []
-const clients: BedrockRuntimeClient[] = []
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy()
-  await Promise.all(running.splice(0).map((emulator) => emulator.close()))
-})
-
-async function emulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  const started = await startEmulator({ seed: 1, latencyMs: 0, jitterMs: 0, overshootRate: 0, ...options })
-  running.push(started)
-  return started
-}
-
-function sdkClient(url: string): BedrockRuntimeClient {
-  const client = new BedrockRuntimeClient({
-    region: 'us-east-1',
-    endpoint: url,
-    maxAttempts: 1,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true }) }),
-  })
-  clients.push(client)
-  return client
-}
+const { emulator, sdkClient } = useEmulators()
 
 function converseStream(modelId = HAIKU): ConverseStreamCommand {
   return new ConverseStreamCommand({ modelId, system: [{ text: 'Summarize.' }], messages: [{ role: 'user', content: [{ text: PROMPT }] }] })
@@ -147,16 +116,8 @@ describe('emulator streaming with the AWS SDK for JavaScript', () => {
     await iterator.next()
     controller.abort()
     await iterator.next().catch(() => undefined)
-    await waitFor(() => stats().inFlight === 0)
+    await expect.poll(() => stats().inFlight).toBe(0)
     const again = await sdkClient(url).send(converseStream('us.anthropic.claude-3-7-sonnet-20250219-v1:0'))
     expect(again.stream).toBeDefined()
   })
 })
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}

@@ -2,44 +2,13 @@ import http from 'node:http'
 import { PassThrough } from 'node:stream'
 import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runEmulatorCommand } from '../src/emulator/command.js'
 import { EMULATOR_MODELS, startEmulator } from '../src/emulator/server.js'
-import type { EmulatorOptions, RunningEmulator } from '../src/emulator/server.js'
+import { HAIKU } from './helpers/bedrock.js'
+import { LONG_TEXT, useEmulators } from './helpers/emulator.js'
 
-const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0'
-
-/** Distinct sentences, so an extractive summary has something to choose from. */
-const LONG_TEXT = Array.from(
-  { length: 40 },
-  (_, i) => `Section ${i + 1} explains how the harbour of town number ${i * 7 + 3} handled ${i * 13 + 5} ships during the storm season.`,
-).join(' ')
-
-const running: RunningEmulator[] = []
-const clients: BedrockRuntimeClient[] = []
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy()
-  await Promise.all(running.splice(0).map((emulator) => emulator.close()))
-})
-
-async function emulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  const started = await startEmulator({ seed: 1, latencyMs: 0, jitterMs: 0, overshootRate: 0, ...options })
-  running.push(started)
-  return started
-}
-
-function sdkClient(url: string): BedrockRuntimeClient {
-  const client = new BedrockRuntimeClient({
-    region: 'us-east-1',
-    endpoint: url,
-    maxAttempts: 1,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true }) }),
-  })
-  clients.push(client)
-  return client
-}
+const { emulator, sdkClient } = useEmulators()
 
 function converse(modelId: string, text: string, maxTokens?: number): ConverseCommand {
   return new ConverseCommand({
@@ -197,10 +166,10 @@ describe('Bedrock emulator', () => {
     const { url, stats } = await emulator({ latencyMs: 10_000 })
     const controller = new AbortController()
     const calls = [1, 2, 3].map(() => sdkClient(url).send(converse(HAIKU, 'text'), { abortSignal: controller.signal }).catch(() => 'aborted'))
-    await waitFor(() => stats().inFlight === 3)
+    await expect.poll(() => stats().inFlight).toBe(3)
     controller.abort()
     expect(await Promise.all(calls)).toEqual(['aborted', 'aborted', 'aborted'])
-    await waitFor(() => stats().inFlight === 0)
+    await expect.poll(() => stats().inFlight).toBe(0)
     expect(stats()).toMatchObject({ requests: 3, maxInFlight: 3, ok: 0 })
   })
 })
@@ -215,7 +184,7 @@ describe('emulator command', () => {
     stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
     stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
     const exit = runEmulatorCommand({ latencyMs: 0, jitterMs: 0 }, { stdout, stderr }, controller.signal)
-    await waitFor(() => out.includes('\n'))
+    await expect.poll(() => out).toContain('\n')
     const match = /^listening on (http:\/\/127\.0\.0\.1:(\d+))\n$/.exec(out)
     expect(match).not.toBeNull()
     const response = await fetch(`${match?.[1]}/nothing-here`)
@@ -229,14 +198,6 @@ describe('emulator command', () => {
     )
   })
 })
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
 
 describe('emulator validation of empty content', () => {
   it('answers a blank text block with ValidationException, as Bedrock does', async () => {

@@ -1,8 +1,12 @@
+import { execFile } from 'node:child_process'
 import { PassThrough } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { createProgress } from '../src/output/progress.js'
 import type { RunStats } from '../src/run.js'
 
+const run = promisify(execFile)
 const stats: RunStats = { pages: 3, ok: 3, failed: 0, errors: {}, duplicates: 0, skipped: 0, rate: null, breaker: null, interrupted: false, elapsedMs: 0 }
 
 describe('the summary line', () => {
@@ -17,5 +21,18 @@ describe('the summary line', () => {
     progress.stop(stats)
     const seconds = Number(/3 pages in ([\d.]+) s/.exec(text)?.[1])
     expect(seconds).toBeGreaterThanOrEqual(0.2)
+  })
+})
+
+describe('the summary line of the CLI', () => {
+  it('counts from the process start, as `time` does: start-up before the job is in it', async () => {
+    const bin = fileURLToPath(new URL('../dist/src/cli/bin.js', import.meta.url))
+    // 1 s of start-up before the CLI's first module loads: a line timed from the job's start left it out.
+    const slowStart = `data:text/javascript,${encodeURIComponent('const end = performance.now() + 1000; while (performance.now() < end);')}`
+    const running = run(process.execPath, ['--import', slowStart, bin, '-', '--provider', 'extractive'], { timeout: 60_000 })
+    running.child.stdin?.end()
+    const { stderr } = await running
+    const seconds = Number(/0 pages in ([\d.]+) s/.exec(stderr)?.[1])
+    expect(seconds).toBeGreaterThanOrEqual(1)
   })
 })

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js'
+import { isNetworkErrorCode } from '../net/network-codes.js'
 
 /**
  * What AWS or the network refused, in one line: a batch command that meets missing
@@ -15,9 +16,7 @@ export function awsFailure(error: unknown, action: string): UsageError | undefin
   }
   // A network failure carries errno's code; the SDK's service exceptions carry the reply's metadata.
   const code = (error as NodeJS.ErrnoException).code
-  if (code !== undefined && NETWORK_CODES.has(code)) return new UsageError(`batch ${action}: cannot reach AWS: ${error.message}`, { cause: error })
+  if (isNetworkErrorCode(code)) return new UsageError(`batch ${action}: cannot reach AWS: ${error.message}`, { cause: error })
   if ('$metadata' in error) return new UsageError(`batch ${action}: AWS answered ${name}: ${error.message}`, { cause: error })
   return undefined
 }
-
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE'])

@@ -1,4 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs'
+import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { Readable, type Writable } from 'node:stream'
@@ -42,7 +43,9 @@ export interface CollectResult {
   problems: OutputProblem[]
 }
 
+/** An output object: in S3, or a local file (`batch run-local` writes its outputs to a folder, BatchJobEntry.localOutDir). */
 async function s3Object(clients: AwsClients, uri: string): Promise<Readable> {
+  if (!uri.startsWith('s3://')) return createReadStream(uri)
   const { bucket, key } = parseS3Uri(uri) ?? { bucket: '', key: '' }
   const reply = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
   return reply.Body as Readable
@@ -66,12 +69,15 @@ async function listKeys(clients: AwsClients, uri: string): Promise<string[]> {
 
 /**
  * Every `.jsonl.out` of a job and its manifest, read line by line into the ledger (output
- * order is not guaranteed; a damaged line costs at most the record it names).
+ * order is not guaranteed; a damaged line costs at most the record it names). A job run by
+ * `batch run-local` has its outputs in a local folder instead of S3.
  */
 async function readOutputs(clients: AwsClients, entry: BatchJobEntry, ledger: OutputLedger): Promise<OutputProblem[]> {
-  if (entry.jobArn === undefined) return []
+  const local = entry.localOutDir
+  if (entry.jobArn === undefined && local === undefined) return []
   const before = ledger.problems.length
-  for (const uri of await listKeys(clients, `${joinS3(entry.outputUri, jobIdOf(entry.jobArn))}/`)) {
+  const uris = local !== undefined ? (await readdir(local)).map((name) => join(local, name)) : await listKeys(clients, `${joinS3(entry.outputUri, jobIdOf(entry.jobArn ?? ''))}/`)
+  for (const uri of uris) {
     const file = uri.slice(uri.lastIndexOf('/') + 1)
     if (file === 'manifest.json.out') {
       let text = ''

@@ -3,6 +3,8 @@ import { readFile, rename, writeFile } from 'node:fs/promises'
 import { UsageError } from '../errors.js'
 import type { PageRecord } from '../record.js'
 import type { ModelInvocationType } from './model-input.js'
+import type { PrepareResult } from './prepare.js'
+import type { BatchSettings } from './settings.js'
 
 /** One input file of a job: on disk in the work folder, then in S3. */
 export interface JobInputFile {
@@ -31,6 +33,10 @@ export interface BatchJobEntry {
   message?: string
   processed?: number
   total?: number
+  /** Times this job was submitted again after it ended Failed or Expired (0 or absent: never). */
+  resubmissions?: number
+  /** Set by `batch run-local`: the folder its outputs went to, which collect reads instead of S3. */
+  localOutDir?: string
 }
 
 /** What collect needs for a line that went to the model, besides the model's reply. */
@@ -69,6 +75,40 @@ export interface JobFile {
   /** Lines that failed before the model (fetch, extraction, a bad URL): their records as written. */
   preModelErrors: PageRecord[]
   jobs: BatchJobEntry[]
+}
+
+/** A job file `batch prepare` wrote: its input is on this machine, for `run-local`; nothing in S3. */
+export function isLocalJob(job: JobFile): boolean {
+  return job.s3 === ''
+}
+
+/**
+ * The fields of a new job file that come from the run's settings and what prepare found;
+ * the caller adds where it goes (S3, role) and its jobs.
+ */
+export function jobFileFrom(
+  id: string,
+  input: string,
+  workDir: string,
+  settings: Pick<BatchSettings, 'model' | 'modelInvocationType' | 'region' | 'maxChars' | 'maxInputChars' | 'timeoutHours' | 'maxJobs' | 'minRecords'>,
+  prepared: Pick<PrepareResult, 'lines' | 'records' | 'preModelErrors'>,
+): Omit<JobFile, 's3' | 'roleArn' | 'linesUri' | 'jobs'> {
+  const { maxChars, maxInputChars, timeoutHours, maxJobs, minRecords } = settings
+  return {
+    version: 1,
+    id,
+    createdAt: new Date().toISOString(),
+    input,
+    workDir,
+    model: settings.model,
+    modelInvocationType: settings.modelInvocationType,
+    region: settings.region,
+    settings: { maxChars, maxInputChars, timeoutHours, maxJobs, minRecords },
+    linesUploaded: false,
+    lines: prepared.lines,
+    records: prepared.records,
+    preModelErrors: prepared.preModelErrors,
+  }
 }
 
 export function newJobFileId(): string {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { access, mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { UsageError } from '../errors.js'
-import { jobNameFor, newJobFileId, saveJobFile, type JobFile } from './job-file.js'
+import { jobFileFrom, jobNameFor, newJobFileId, saveJobFile, type JobFile } from './job-file.js'
 import { prepare } from './prepare.js'
 import { joinS3 } from './s3-uri.js'
 import type { BatchSettings } from './settings.js'
@@ -12,13 +12,17 @@ import { planJobs, splitRecords } from './split.js'
 export function tooSmallMessage(records: number, minRecords: number, input: string): string {
   return (
     `only ${records} record${records === 1 ? '' : 's'} to send, and a Bedrock batch job needs at least ${minRecords} (--min-records); nothing was uploaded. ` +
-    `Run it online instead: \`summarize-urls ${input} --provider bedrock\`, or \`summarize-urls batch run-local\` on the prepared file`
+    `Run it online instead: \`summarize-urls ${input} --provider bedrock\`; or make the batch input file with \`summarize-urls batch prepare ${input} -o records.jsonl\` and run it with \`summarize-urls batch run-local records.jsonl --out-dir out/\``
   )
 }
 
-/** Stable across re-runs of the same job file, different for every job: Bedrock's idempotency key. */
-export function clientRequestToken(jobFileId: string, index: number): string {
-  return createHash('sha256').update(`${jobFileId}:${index}`).digest('hex').slice(0, 64)
+/**
+ * Stable across re-runs of the same job file, different for every job: Bedrock's idempotency
+ * key. A job submitted again after it failed gets a new one (`resubmission` 1, 2, …): the
+ * old token would return the failed job.
+ */
+export function clientRequestToken(jobFileId: string, index: number, resubmission = 0): string {
+  return createHash('sha256').update(resubmission === 0 ? `${jobFileId}:${index}` : `${jobFileId}:${index}:${resubmission}`).digest('hex').slice(0, 64)
 }
 
 /**
@@ -49,22 +53,10 @@ export async function planRun(input: string, settings: BatchSettings, jobFilePat
   await rm(recordsPath)
   const base = joinS3(settings.s3, `summarize-urls-${id}`)
   const job: JobFile = {
-    version: 1,
-    id,
-    createdAt: new Date().toISOString(),
-    input,
-    workDir,
-    model: settings.model,
-    modelInvocationType: settings.modelInvocationType,
+    ...jobFileFrom(id, input, workDir, settings, prepared),
     s3: base,
     roleArn: settings.roleArn,
-    region: settings.region,
-    settings: { maxChars: settings.maxChars, maxInputChars: settings.maxInputChars, timeoutHours: settings.timeoutHours, maxJobs: settings.maxJobs, minRecords: settings.minRecords },
     linesUri: joinS3(base, 'lines.jsonl'),
-    linesUploaded: false,
-    lines: prepared.lines,
-    records: prepared.records,
-    preModelErrors: prepared.preModelErrors,
     jobs: planned.map((p) => ({
       index: p.index,
       jobName: jobNameFor(id, p.index),

@@ -35,9 +35,10 @@ async function* readRecords(path: string): AsyncGenerator<InputRecord> {
 /**
  * Runs a Bedrock batch input file through the online API and writes what Bedrock would:
  * `<outDir>/<file>.out` (one `{recordId, modelInput, modelOutput | error}` line per record,
- * in completion order) and `<outDir>/manifest.json.out`.
+ * in completion order) and `<outDir>/manifest.json.out`. With `urls` (recordId → the page's
+ * URL, from the job file `batch prepare` wrote), each line also says its page's `url`.
  */
-export async function runLocal(inputPath: string, outDir: string, settings: OnlineSettings, signal?: AbortSignal): Promise<RunLocalResult> {
+export async function runLocal(inputPath: string, outDir: string, settings: OnlineSettings, signal?: AbortSignal, urls?: ReadonlyMap<string, string>): Promise<RunLocalResult> {
   await mkdir(outDir, { recursive: true })
   const out = createWriteStream(join(outDir, `${basename(inputPath)}.out`))
   // Up to `concurrency` results may wait for the same drain at once.
@@ -56,7 +57,9 @@ export async function runLocal(inputPath: string, outDir: string, settings: Onli
           manifest.inputTokenCount += outcome.usage?.inputTokens ?? 0
           manifest.outputTokenCount += outcome.usage?.outputTokens ?? 0
         } else manifest.errorRecordCount += 1
-        if (!out.write(`${JSON.stringify(record)}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()))
+        const url = urls?.get(record.recordId)
+        const line = url === undefined ? record : { ...record, url }
+        if (!out.write(`${JSON.stringify(line)}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()))
       },
       signal,
     )

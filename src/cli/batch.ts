@@ -1,188 +1,110 @@
 /**
- * `summarize-urls batch run|submit|status|collect|stop|list|run-local`: Bedrock batch
- * inference at half the on-demand price. Loaded only when `batch` is on the command line,
- * so other commands never load the S3 and control-plane clients.
+ * `summarize-urls batch ACTION`: Bedrock batch inference at half the on-demand price. Each
+ * action is a yargs command of its own (its usage, positional, options and examples, so
+ * `batch run-local --help` is about run-local) and a handler in batch-actions.ts. Loaded
+ * only when `batch` is on the command line, so other commands never load the S3 and
+ * control-plane clients.
  */
 import { extname } from 'node:path'
-import { ListModelInvocationJobsCommand, StopModelInvocationJobCommand } from '@aws-sdk/client-bedrock'
-import type { Argv } from 'yargs'
+import type { Argv, Options } from 'yargs'
 import { openAws, type AwsClients } from '../batch/aws.js'
 import { awsFailure } from '../batch/aws-failure.js'
-import { collect } from '../batch/collect.js'
-import { costLine } from '../batch/cost.js'
-import { loadJobFile, saveJobFile, type JobFile } from '../batch/job-file.js'
-import type { OnlineSettings } from '../batch/online.js'
-import { exists, planRun } from '../batch/plan.js'
-import { runLocal } from '../batch/run-local.js'
+import type { JobFile } from '../batch/job-file.js'
 import { resolveBatchOptions, type BatchSettings } from '../batch/settings.js'
-import { advance, uploadAll } from '../batch/submit.js'
-import { progressLine, progressOf, waitForJobs } from '../batch/wait.js'
 import { UsageError } from '../errors.js'
 import type { OutputFormat } from '../options.js'
-import { BATCH_OPTIONS } from '../options/batch.js'
+import { BATCH_OPTIONS, type BatchTable } from '../options/batch.js'
+import type { CliOnlyOf } from '../options/table.js'
 import { fromArgs, yargsOptions } from '../options/yargs.js'
 import { safeLine } from '../output/control-chars.js'
-import { EXIT } from './exit-codes.js'
+import { ACTIONS, type BatchAction, type BatchActionName } from './batch-actions.js'
 import type { CliIO } from './io.js'
 
-export const BATCH_ACTIONS = ['run', 'submit', 'status', 'collect', 'stop', 'list', 'run-local'] as const
-type Action = (typeof BATCH_ACTIONS)[number]
+export const BATCH_ACTIONS = Object.keys(ACTIONS) as BatchActionName[]
 
-export function batchArgs<T>(y: Argv<T>) {
-  return y
-    .positional('action', { choices: BATCH_ACTIONS, describe: 'run: submit, wait and collect; submit: return once submitted; status, collect, stop: of a job file; list: your jobs; run-local: a batch input file through the online API', demandOption: true })
-    .positional('target', { type: 'string', describe: 'run, submit: the URL list; status, collect, stop: the job file; run-local: a Bedrock batch input file (.jsonl)' })
-    .options(yargsOptions(BATCH_OPTIONS))
-    .example('$0 batch run urls.txt --s3 s3://my-bucket/summaries/ --role-arn arn:aws:iam::123456789012:role/BedrockBatch -o out.jsonl', 'half price, one command')
+/** What every action's handler gets: the parsed flags, resolved once, and the command's I/O. */
+export interface BatchContext {
+  action: BatchActionName
+  target: string | undefined
+  settings: BatchSettings
+  cli: CliOnlyOf<BatchTable>
+  io: CliIO
+  /** A notice on stderr (none with --quiet). */
+  say(line: string): void
+  /** The positional, or a usage error saying what was missing. */
+  needTarget(what: string): string
+  /** `--job-file`, else `<--out>.batch.json`, else `batch-job.json`. */
+  jobFilePath: string
+  format: OutputFormat
+  signal: AbortSignal
+  clients(job?: JobFile): AwsClients
 }
-
-/** Problems listed one a line; past this, a count (a damaged object can hold thousands). */
-const PROBLEMS_SHOWN = 20
 
 const BY_EXTENSION: Record<string, OutputFormat> = { '.csv': 'csv', '.md': 'md', '.markdown': 'md', '.jsonl': 'jsonl', '.ndjson': 'jsonl' }
 
+/**
+ * Registers one command per action under `batch`. Every batch flag is accepted by every
+ * action (a script that passes its usual AWS flags to `status` keeps working), but each
+ * action's --help shows only the flags it reads. `matched` hears which action ran.
+ */
+export function batchArgs<T>(y: Argv<T>, matched: (action: BatchActionName) => void): Argv<T> {
+  let parser = y
+  for (const [name, action] of Object.entries(ACTIONS) as Array<[BatchActionName, BatchAction]>) {
+    const shown = new Set<string>(action.options)
+    const options: Record<string, Options> = {}
+    const all = yargsOptions(BATCH_OPTIONS)
+    for (const [key, row] of Object.entries(BATCH_OPTIONS)) {
+      const definition = all[row.flag] as Options
+      options[row.flag] = shown.has(key) ? definition : { ...definition, hidden: true }
+    }
+    const usage = action.positional === undefined ? name : `${name} [${action.positional.name}]`
+    parser = parser.command(
+      usage,
+      action.describe,
+      (sub: Argv) => {
+        let built = sub.options(options) as Argv
+        if (action.positional !== undefined) built = built.positional(action.positional.name, { type: 'string', describe: action.positional.describe }) as Argv
+        for (const [example, text] of action.examples) built = built.example(example, text)
+        return built
+      },
+      () => matched(name),
+    )
+  }
+  return parser.demandCommand(1, `batch needs an action: ${BATCH_ACTIONS.join(', ')} (summarize-urls batch ACTION --help says what each does)`)
+}
+
 export async function runBatchCommand(args: Record<string, unknown>, io: CliIO): Promise<number> {
   try {
-    return await runAction(args, io)
+    const context = batchContext(args, io)
+    return await ACTIONS[context.action].run(context)
   } catch (error) {
     throw awsFailure(error, String(args['action'])) ?? error
   }
 }
 
-async function runAction(args: Record<string, unknown>, io: CliIO): Promise<number> {
-  const action = args['action'] as Action
-  const target = args['target'] as string | undefined
+function batchContext(args: Record<string, unknown>, io: CliIO): BatchContext {
+  const action = args['action'] as BatchActionName
+  const positional = ACTIONS[action].positional?.name
+  // `--mode batch` hands the main command's input as `target`.
+  const target = ((positional === undefined ? undefined : args[positional]) ?? args['target']) as string | undefined
   const { options, cli } = fromArgs(BATCH_OPTIONS, args)
   const settings = resolveBatchOptions(options)
-  const say = (line: string): void => {
-    if (cli.quiet !== true) io.stderr.write(`summarize-urls batch: ${safeLine(line)}\n`)
-  }
-  const needTarget = (what: string): string => {
-    if (target === undefined) throw new UsageError(`batch ${action} needs ${what}`)
-    return target
-  }
-  const jobFilePath = cli.jobFile ?? (cli.out === undefined ? 'batch-job.json' : `${cli.out}.batch.json`)
-  const format = cli.format ?? (cli.out === undefined ? undefined : BY_EXTENSION[extname(cli.out).toLowerCase()]) ?? 'jsonl'
-  const signal = io.stopSignal === undefined ? io.signal : AbortSignal.any([io.signal, io.stopSignal])
-
-  if (action === 'run-local') {
-    if (cli.outDir === undefined) throw new UsageError('batch run-local needs --out-dir DIR: where `<file>.jsonl.out` and `manifest.json.out` go')
-    const manifest = await runLocal(needTarget('a Bedrock batch input file'), cli.outDir, onlineSettings(settings, undefined, settings.modelInvocationType), signal)
-    say(`${manifest.successRecordCount} of ${manifest.totalRecordCount} records ok, ${manifest.errorRecordCount} errors; outputs in ${cli.outDir}`)
-    return manifest.errorRecordCount === 0 ? EXIT.OK : EXIT.PAGES_FAILED
-  }
-
-  const clients = (job?: JobFile) => openAws({ region: settings.region ?? job?.region, profile: settings.profile, endpointUrl: settings.endpointUrl, s3EndpointUrl: settings.s3EndpointUrl })
-  if (action === 'list') {
-    const aws = clients()
-    try {
-      const listed = await aws.bedrock.send(new ListModelInvocationJobsCommand({ nameContains: 'summarize-urls', sortOrder: 'Descending' }), { abortSignal: signal })
-      for (const job of listed.invocationJobSummaries ?? []) {
-        const counts = job.totalRecordCount === undefined ? '' : ` ${job.processedRecordCount ?? 0}/${job.totalRecordCount}`
-        io.stdout.write(`${job.jobArn ?? ''}\t${job.jobName ?? ''}\t${job.status ?? ''}${counts}\t${job.submitTime?.toISOString() ?? ''}\n`)
-      }
-    } finally {
-      aws.close()
-    }
-    return EXIT.OK
-  }
-
-  if (action === 'run' || action === 'submit') {
-    const input = needTarget('the URL list')
-    // A job file already there is this run, interrupted: carry on from it rather than prepare again.
-    const resumed = await exists(jobFilePath)
-    const job = resumed ? await loadJobFile(jobFilePath) : await planRun(input, settings, jobFilePath, signal)
-    say(resumed ? `carrying on with ${jobFilePath}` : `${job.records} records in ${job.jobs.length} job${job.jobs.length === 1 ? '' : 's'}, ${job.preModelErrors.length} lines failed before the model; job file ${jobFilePath}`)
-    const aws = clients(job)
-    try {
-      await uploadAll(job, jobFilePath, aws, signal)
-      if (action === 'submit') {
-        await advance(job, jobFilePath, aws, signal)
-        say(progressLine(progressOf(job)))
-        io.stdout.write(`${jobFilePath}\n`)
-        return EXIT.OK
-      }
-      await waitForJobs(job, jobFilePath, aws, { pollIntervalMs: settings.pollIntervalMs, stderr: io.stderr, live: io.stderrIsTTY, quiet: cli.quiet === true, signal })
-      return await collectAndReport(job, aws)
-    } finally {
-      aws.close()
-    }
-  }
-
-  const path = cli.jobFile ?? needTarget('the job file')
-  const job = await loadJobFile(path)
-  const aws = clients(job)
-  try {
-    switch (action) {
-      case 'status': {
-        if (cli.wait === true) {
-          const progress = await waitForJobs(job, path, aws, { pollIntervalMs: settings.pollIntervalMs, stderr: io.stderr, live: io.stderrIsTTY, quiet: cli.quiet === true, signal })
-          io.stdout.write(`${progressLine(progress)}\n`)
-          return EXIT.OK
-        }
-        await advance(job, path, aws, signal)
-        io.stdout.write(`${progressLine(progressOf(job))}\n`)
-        for (const entry of job.jobs) io.stdout.write(`${entry.jobName}\t${entry.jobArn ?? '-'}\t${entry.phase === 'queued' ? 'queued' : (entry.status ?? '')}\t${entry.processed ?? 0}/${entry.records}${entry.message === undefined ? '' : `\t${entry.message}`}\n`)
-        return EXIT.OK
-      }
-      case 'stop': {
-        for (const entry of job.jobs) {
-          if (entry.phase === 'queued') Object.assign(entry, { phase: 'ended', status: 'Stopped' })
-          else if (entry.phase === 'submitted' && entry.jobArn !== undefined) {
-            await aws.bedrock.send(new StopModelInvocationJobCommand({ jobIdentifier: entry.jobArn }), { abortSignal: signal }).catch((error: unknown) => {
-              // Already ended: nothing to stop.
-              if ((error as { name?: unknown }).name !== 'ConflictException') throw error
-            })
-          }
-        }
-        await saveJobFile(path, job)
-        await advance(job, path, aws, signal)
-        say(progressLine(progressOf(job)))
-        return EXIT.OK
-      }
-      case 'collect': {
-        await advance(job, path, aws, signal)
-        if (job.jobs.some((entry) => entry.phase !== 'ended')) {
-          throw new UsageError(`not every job of \`${path}\` has ended (${progressLine(progressOf(job))}); wait with \`summarize-urls batch status ${path} --wait\`, or stop them`)
-        }
-        return await collectAndReport(job, aws)
-      }
-    }
-  } finally {
-    aws.close()
-  }
-
-  async function collectAndReport(job: JobFile, aws: AwsClients): Promise<number> {
-    const result = await collect(job, aws, {
-      out: cli.out,
-      format,
-      stdout: io.stdout,
-      online: cli.retryFailedOnline === true ? onlineSettings(settings, job.region, job.modelInvocationType, job.model) : undefined,
-      prices: { priceInput: settings.priceInput, priceOutput: settings.priceOutput },
-      signal,
-    })
-    // Shown even with --quiet: each is work paid for and possibly lost, and says where.
-    const shown = result.problems.slice(0, PROBLEMS_SHOWN)
-    if (result.problems.length > 0) io.stderr.write(`summarize-urls batch: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in the batch outputs:\n`)
-    for (const problem of shown) io.stderr.write(`  ${safeLine(problem.message)}\n`)
-    if (result.problems.length > shown.length) io.stderr.write(`  … and ${result.problems.length - shown.length} more\n`)
-    say(`${result.records} records: ${result.ok} ok, ${result.failed} failed${cli.retryFailedOnline === true ? ` (${result.retried} turned ok online)` : ''}`)
-    say(costLine(result.cost, result.manifestTokens))
-    return result.failed === 0 ? EXIT.OK : EXIT.PAGES_FAILED
-  }
-}
-
-function onlineSettings(settings: BatchSettings, region: string | undefined, type: BatchSettings['modelInvocationType'], model = settings.model): OnlineSettings {
   return {
-    modelId: model,
-    modelInvocationType: type,
-    region: settings.region ?? region ?? process.env['AWS_REGION'] ?? 'us-east-1',
-    profile: settings.profile,
-    endpointUrl: settings.runtimeEndpointUrl ?? settings.endpointUrl,
-    concurrency: settings.concurrency,
-    rpm: settings.rpm,
-    tpm: settings.tpm,
-    retries: settings.retries,
-    modelTimeoutMs: settings.modelTimeoutMs,
+    action,
+    target,
+    settings,
+    cli,
+    io,
+    say: (line) => {
+      if (cli.quiet !== true) io.stderr.write(`summarize-urls batch: ${safeLine(line)}\n`)
+    },
+    needTarget: (what) => {
+      if (target === undefined) throw new UsageError(`batch ${action} needs ${what}`)
+      return target
+    },
+    jobFilePath: cli.jobFile ?? (cli.out === undefined ? 'batch-job.json' : `${cli.out}.batch.json`),
+    format: cli.format ?? (cli.out === undefined ? undefined : BY_EXTENSION[extname(cli.out).toLowerCase()]) ?? 'jsonl',
+    signal: io.stopSignal === undefined ? io.signal : AbortSignal.any([io.signal, io.stopSignal]),
+    clients: (job) => openAws({ region: settings.region ?? job?.region, profile: settings.profile, endpointUrl: settings.endpointUrl, s3EndpointUrl: settings.s3EndpointUrl }),
   }
 }

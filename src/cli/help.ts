@@ -9,7 +9,7 @@ export const COMMAND_LIST = {
   demo: ['demo', 'serve the bundled sample pages on 127.0.0.1 and summarize them (offline by default)'],
   bench: ['bench', 'benchmark every strategy and its peers (p-limit, Python) on local workloads; prints a table'],
   tune: ['tune', "sweep --threads and --concurrency, print the best setting and why (Little's law, throttling)"],
-  batch: ['batch <action> [target]', 'Bedrock batch inference at half price: run | submit | status | collect | stop | list | run-local'],
+  batch: ['batch <action>', 'Bedrock batch inference at half price: run | submit | prepare | status | collect | stop | list | run-local (each with its own --help)'],
 } as const
 
 export const USAGE = 'Summarize every web page in a list of URLs, offline or with Amazon Bedrock.'

@@ -28,7 +28,8 @@ export async function runJob(input: JobInput, options: SummarizeOptions, choice:
     if (!choice.quiet) io.stderr.write(`summarize-urls: ${safeLine(line)}\n`)
   }
   const live = io.stderrIsTTY && !choice.quiet
-  const progress = createProgress(io.stderr, { quiet: choice.quiet, live })
+  // The summary's time counts from the process's start, as `time` does.
+  const progress = createProgress(io.stderr, { quiet: choice.quiet, live, since: 0 })
   let result
   try {
     result = await summarizeFile(input, choice, options, {

@@ -102,6 +102,7 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
     return { command: 'done' }
   }
   let output = ''
+  let batchAction: string | undefined
   const rawArgs = argv.map((arg) => (arg === '-' ? STDIN_ARG : arg))
   // yargs only matches a command by its exact word, so this loads the harness whenever it can be needed.
   const harness = rawArgs.some((arg) => arg === 'bench' || arg === 'tune') ? await loadHarness() : undefined
@@ -124,9 +125,15 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
     .command(c.tune[0], c.tune[1], (y) => (harness === undefined ? y : harness.tuneArgs(using(harness.TUNE_OPTIONS, y))), () => {
       command = 'tune'
     })
-    .command(c.batch[0], c.batch[1], (y) => (batch === undefined ? y : batch.batchArgs(using(BATCH_OPTIONS, y))), () => {
-      command = 'batch'
-    })
+    // Each batch action is a command of its own under `batch` (batch.ts), with its own --help.
+    .command(c.batch[0].split(' ')[0] as string, c.batch[1], (y) =>
+      batch === undefined
+        ? y
+        : batch.batchArgs(using(BATCH_OPTIONS, y), (action) => {
+            command = 'batch'
+            batchAction = action
+          }),
+    )
   for (const [example, text] of EXAMPLES) parser = parser.example(example, text)
   parser = parser
     // A repeated flag takes its last value, as in most tools, instead of becoming an array.
@@ -156,6 +163,7 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
     return { command: 'done' }
   }
   if (args['input'] === STDIN_ARG) args['input'] = '-'
+  if (batchAction !== undefined) args['action'] = batchAction
   rejectNonNumbers(table, args, rawArgs)
   rejectSwitchValues(table, rawArgs)
   return { command, args }

@@ -51,18 +51,18 @@ export function toFetchError(error: unknown, settings: FetchTimeouts, host?: str
   const code = errorCode(error)
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
-      return new PageError(ERROR_CODES.FETCH_TIMEOUT, `could not connect within ${formatDuration(settings.connectTimeoutMs)}`, { cause: error })
+      return new PageError(ERROR_CODES.FETCH_TIMEOUT, `could not connect within ${formatDuration(settings.connectTimeoutMs)}`, { cause: error, context: { timeout: 'connect' } })
     case 'UND_ERR_HEADERS_TIMEOUT':
-      return new PageError(ERROR_CODES.FETCH_TIMEOUT, `no response headers within ${formatDuration(settings.headersTimeoutMs)}`, { cause: error })
+      return new PageError(ERROR_CODES.FETCH_TIMEOUT, `no response headers within ${formatDuration(settings.headersTimeoutMs)}`, { cause: error, context: { timeout: 'headers' } })
     case 'UND_ERR_BODY_TIMEOUT':
-      return new PageError(ERROR_CODES.FETCH_TIMEOUT, `no body data for ${formatDuration(settings.bodyTimeoutMs)}`, { cause: error })
+      return new PageError(ERROR_CODES.FETCH_TIMEOUT, `no body data for ${formatDuration(settings.bodyTimeoutMs)}`, { cause: error, context: { timeout: 'body' } })
   }
   // Anything without a code is not from the network: let it surface as the bug it is.
   if (code === undefined || PROGRAMMING_ERROR_CODES.has(code)) return error
   const message = errorMessage(error) ?? 'connection failed'
   const described = message.includes(code) ? message : `${message} (${code})`
   const prefix = ZLIB_ERROR_CODE.test(code) ? 'could not decompress the body: ' : ''
-  return new PageError(ERROR_CODES.FETCH_FAILED, prefix + truncate(redactUrlsInText(described)), { cause: error })
+  return new PageError(ERROR_CODES.FETCH_FAILED, prefix + truncate(redactUrlsInText(described)), { cause: error, context: { networkCode: code } })
 }
 
 /**

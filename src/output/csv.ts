@@ -22,6 +22,7 @@ export const CSV_COLUMNS = [
   'errorCode',
   'errorMessage',
   'errorAttempts',
+  'errorHint',
 ] as const
 
 export function csvHeader(): string {
@@ -50,6 +51,7 @@ export function csvRow(record: PageRecord): string {
     errorCode: record.error?.code ?? null,
     errorMessage: record.error?.message ?? null,
     errorAttempts: record.error?.attempts ?? null,
+    errorHint: record.error?.hint ?? null,
   }
   return `${CSV_COLUMNS.map((column) => csvCell(cells[column])).join(',')}\r\n`
 }

@@ -9,7 +9,7 @@ export function markdownHeader(): string {
 export function markdownRow(record: PageRecord): string {
   const label = escapeCell(record.title ?? record.url)
   const page = record.finalUrl === null && record.status === 'error' ? label : `[${label}](${escapeUrl(record.finalUrl ?? record.url)})`
-  const text = record.status === 'ok' ? escapeCell(record.summary) : `**${record.error.code}**: ${escapeCell(record.error.message)}`
+  const text = record.status === 'ok' ? escapeCell(record.summary) : `**${record.error.code}**: ${escapeCell(record.error.message)}${record.error.hint === undefined ? '' : ` (${escapeCell(record.error.hint)})`}`
   return `| ${record.line} | ${page} | ${text} |\n`
 }
 

@@ -1,4 +1,5 @@
 import { ERROR_CODES, type ErrorCode } from '../errors.js'
+import { isNetworkErrorCode } from '../net/network-codes.js'
 import type { ErrorVerdict } from '../control/verdict.js'
 
 /** Optional context that makes ACCESS_DENIED and MODEL_NOT_FOUND messages say what to fix. */
@@ -57,19 +58,6 @@ const TLS_TRUST_CODES = new Set([
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
   'CERT_HAS_EXPIRED',
   'ERR_TLS_CERT_ALTNAME_INVALID',
-])
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'UND_ERR_SOCKET',
 ])
 
 /**
@@ -150,7 +138,7 @@ export function classifyBedrockError(error: unknown, context: BedrockErrorContex
     const message = `TLS error talking to Bedrock (${code}): the endpoint's certificate is not trusted; behind a TLS-inspecting proxy, set NODE_EXTRA_CA_CERTS`
     return verdict(ERROR_CODES.MODEL_ERROR, message, { retryable: false, fatal: 'untilSuccess' })
   }
-  if (code !== undefined && NETWORK_CODES.has(code)) return transient(`network error talking to Bedrock (${code})`)
+  if (isNetworkErrorCode(code)) return transient(`network error talking to Bedrock (${code})`)
   if (name === 'SyntaxError') {
     // An unparsable body is a proxy page or a cut connection; one more try is worth it, more is not.
     return verdict(ERROR_CODES.MODEL_ERROR, `unparsable response from Bedrock (SyntaxError${status === undefined ? '' : `, HTTP ${status}`})`, { retryable: true, maxRetries: 1, fatal: false })

@@ -1,5 +1,6 @@
 import type { ErrorVerdict } from '../control/verdict.js'
 import { ERROR_CODES, type ErrorCode } from '../errors.js'
+import { isNetworkErrorCode } from '../net/network-codes.js'
 
 /** What makes the messages name the fix: which setup the run uses. */
 export interface OpenAIErrorContext {
@@ -29,7 +30,6 @@ const REQUEST_SHAPE_CODES = new Set(['unsupported_parameter', 'unsupported_value
 const CONTEXT_LENGTH_CODES = new Set(['context_length_exceeded', 'string_above_max_length'])
 /** OpenAI answers 429 with this when the account has no credit left: waiting does not help. */
 const QUOTA_EXHAUSTED_CODES = new Set(['insufficient_quota', 'billing_hard_limit_reached'])
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'])
 
 /**
  * The OpenAI (and Azure OpenAI, and compatible servers') error classifier: anything the
@@ -65,7 +65,7 @@ export function classifyOpenAIError(error: unknown, context: OpenAIErrorContext 
     // A wrong host or port in --base-url, as long as no call has worked; later, a blip.
     if (cause === 'ENOTFOUND') return verdict(ERROR_CODES.MODEL_ERROR, 'cannot resolve the OpenAI server (ENOTFOUND): check --base-url or AZURE_OPENAI_ENDPOINT', { retryable: true, maxRetries: 1, fatal: 'untilSuccess' })
     if (cause === 'ECONNREFUSED') return verdict(ERROR_CODES.MODEL_ERROR, 'network error talking to the OpenAI server (ECONNREFUSED): nothing listens there; check --base-url or AZURE_OPENAI_ENDPOINT', { retryable: true, fatal: 'untilSuccess' })
-    if (cause !== undefined && NETWORK_CODES.has(cause)) return transient(`network error talking to the OpenAI server (${cause})`)
+    if (isNetworkErrorCode(cause)) return transient(`network error talking to the OpenAI server (${cause})`)
     if (name === 'APIConnectionError') return transient(`network error talking to the OpenAI server${cause === undefined ? '' : ` (${cause})`}`)
     if (name === 'SyntaxError') return verdict(ERROR_CODES.MODEL_ERROR, 'unparsable response from the OpenAI server (SyntaxError)', { retryable: true, maxRetries: 1, fatal: false })
     return transient(`unexpected error from the OpenAI client (${name})`)

@@ -1,0 +1,95 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import type { RunningEmulator } from '../src/emulator/server.js'
+import { ROLE, useBatchWorld } from './helpers/batch.js'
+import { parseJsonl, runCli } from './helpers/cli.js'
+import { corpusPageNames } from './helpers/corpus.js'
+
+// The batch path as a new user walks it: a small list prepared and run locally, then a job
+// that fails, its cause on screen, and the same command again resubmitting it.
+const { moto, pages, dir, emulator } = useBatchWorld()
+
+/** `count` corpus pages, each URL distinct, and one line that is not a URL (line 3). */
+function urlList(name: string, count: number): { path: string; urls: string[] } {
+  const names = corpusPageNames()
+  const urls = Array.from({ length: count }, (_, i) => `${pages().url}/${names[i % names.length]}/source.html?n=${i}`)
+  const lines = [...urls.slice(0, 2), 'not a url', ...urls.slice(2)]
+  const path = join(dir(), `${name}.txt`)
+  writeFileSync(path, `${lines.join('\n')}\n`)
+  return { path, urls: lines }
+}
+
+describe('the batch path end to end, as a new user walks it', () => {
+  it('prepare → run-local → collect keeps every URL, with no AWS settings before run-local', async () => {
+    const { path, urls } = urlList('walk', 12)
+    const records = join(dir(), 'records.jsonl')
+    const prepared = await runCli(['batch', 'prepare', path, '-o', records, '--threads', '1'])
+    expect(prepared.code).toBe(0)
+    expect(prepared.stdout).toBe(`${records}\n`)
+    expect(prepared.stderr).toContain('12 records in')
+    expect(prepared.stderr).toContain(`batch run-local ${records} --out-dir DIR`)
+    expect(readFileSync(records, 'utf8').trim().split('\n')).toHaveLength(12)
+
+    const emu = await emulator()
+    const outDir = join(dir(), 'walk-out')
+    const local = await runCli(['batch', 'run-local', records, '--out-dir', outDir, '--endpoint-url', emu.url])
+    expect(local.code).toBe(0)
+    expect(local.stderr).toContain(`batch collect ${records}.batch.json`)
+    const outputs = parseJsonl(readFileSync(join(outDir, 'records.jsonl.out'), 'utf8'))
+    expect(outputs).toHaveLength(12)
+    expect(new Set(outputs.map((o) => o['url']))).toEqual(new Set(urls.filter((u) => u !== 'not a url')))
+
+    const summaries = join(dir(), 'walk.jsonl')
+    const collected = await runCli(['batch', 'collect', `${records}.batch.json`, '-o', summaries])
+    expect(collected.code).toBe(1)
+    const out = parseJsonl(readFileSync(summaries, 'utf8'))
+    expect(out.map((r) => r['url'])).toEqual(urls)
+    expect(out.map((r) => r['status'])).toEqual(urls.map((u) => (u === 'not a url' ? 'error' : 'ok')))
+    expect(out[2]?.['error']).toMatchObject({ code: 'INVALID_URL' })
+  }, 120_000)
+
+  it('collect on a prepared file before run-local says which command makes its outputs', async () => {
+    const { path } = urlList('early', 3)
+    const records = join(dir(), 'early.jsonl')
+    expect((await runCli(['batch', 'prepare', path, '-o', records, '--threads', '1', '--quiet'])).code).toBe(0)
+    const early = await runCli(['batch', 'collect', `${records}.batch.json`])
+    expect(early.code).toBe(2)
+    expect(early.stderr).toContain('run `summarize-urls batch run-local early.jsonl --out-dir DIR` first')
+  }, 60_000)
+
+  it("a failed job's cause is on screen (collect and status), and the same command again resubmits it", async () => {
+    const failing = await emulator({ batchOutcome: 'failed' })
+    const { path } = urlList('failing', 100)
+    const out = join(dir(), 'failing.jsonl')
+    const args = (emu: RunningEmulator) => ['--s3', 's3://batch/failing/', '--role-arn', ROLE, '--endpoint-url', emu.url, '--s3-endpoint-url', moto.url, '--poll-interval', '0.05', '--threads', '2', '--quiet']
+    const first = await runCli(['batch', 'run', path, '-o', out, ...args(failing)])
+    expect(first.code).toBe(1)
+    expect(first.stderr).toMatch(/job summarize-urls-\w+-000 ended Failed: Internal Server Exception: the batch inference job failed/)
+    const status = await runCli(['batch', 'status', `${out}.batch.json`, ...args(failing)])
+    expect(status.stdout).toMatch(/ended Failed: Internal Server Exception/)
+    const before = JSON.parse(readFileSync(`${out}.batch.json`, 'utf8')) as { jobs: Array<{ clientRequestToken: string }> }
+
+    const healthy = await emulator()
+    const again = await runCli(['batch', 'run', path, '-o', out, ...args(healthy)])
+    expect(again.stderr).toMatch(/job summarize-urls-\w+-000 ended Failed \(Internal Server Exception[^)]*\): submitting it again as a new job, with a new clientRequestToken/)
+    expect(again.code).toBe(1) // the line that is not a URL
+    expect(healthy.batchJobsCreated()).toBe(1)
+    const after = JSON.parse(readFileSync(`${out}.batch.json`, 'utf8')) as { jobs: Array<{ clientRequestToken: string; status: string }> }
+    expect(after.jobs[0]?.clientRequestToken).not.toBe(before.jobs[0]?.clientRequestToken)
+    expect(after.jobs[0]?.status).toBe('Completed')
+    const records = parseJsonl(readFileSync(out, 'utf8'))
+    expect(records.filter((r) => r['status'] === 'ok')).toHaveLength(100)
+    expect(existsSync(`${out}.batch.json`)).toBe(true)
+  }, 180_000)
+})
+
+describe('each batch action has its own --help', () => {
+  it.each(['run', 'submit', 'prepare', 'status', 'collect', 'stop', 'list', 'run-local'])('batch %s --help names the action and only its flags', async (action) => {
+    const { code, stdout } = await runCli(['batch', action, '--help'])
+    expect(code).toBe(0)
+    expect(stdout.startsWith(`summarize-urls batch ${action}`)).toBe(true)
+    expect(stdout).not.toBe((await runCli(['batch', '--help'])).stdout)
+    expect(stdout.includes('--out-dir')).toBe(action === 'run-local')
+  })
+})
