@@ -1,11 +1,11 @@
 // The public API, as an explicit list.
 export { resolveOptions, DEFAULTS, DEFAULT_MODEL, DEFAULT_OPENAI_MODEL, type SummarizeOptions, type ResolvedOptions, type Provider, type Strategy, type OutputFormat } from './options.js'
 export { ERROR_CODES, OutputError, PageError, UsageError, type ErrorCode, type ErrorData } from './errors.js'
-export { readUrlList, openInput, type InputItem } from './input.js'
+export { readUrlList, openInput, type InputItem } from './input/list.js'
 export { runSummaries, type RunStats, type RunHooks } from './run.js'
 export type { RecordSink } from './output/sink.js'
 export { summarizeFile, type JobOutput, type JobHooks, type JobStart, type JobOutcome, type JobResult } from './job/summarize-file.js'
-export type { JobInput } from './job/input-list.js'
+export type { JobInput } from './input/job-input.js'
 export type { PageRecord, Timings } from './record.js'
 export { RecordWriter } from './output/writer.js'
 export { resolveSummarizer, type ResolvedSummarizer } from './summarizers/resolve.js'

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { Readable } from 'node:stream'
-import { splitLines } from '../src/input-lines.js'
-import { countLines, MAX_COUNTED_BYTES } from '../src/job/input-list.js'
+import { splitLines } from '../src/input/lines.js'
+import { countLines, MAX_COUNTED_BYTES } from '../src/input/job-input.js'
 
 async function file(text: string | Buffer): Promise<string> {
   const path = join(await mkdtemp(join(tmpdir(), 'su-count-')), 'urls.txt')

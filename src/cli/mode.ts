@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream'
 import { resolveBatchOptions } from '../batch/settings.js'
 import { UsageError } from '../errors.js'
-import { openInput, readUrlList } from '../input.js'
+import { openInput, readUrlList } from '../input/list.js'
 import { BATCH_MODE_OPTIONS, BATCH_OPTIONS } from '../options/batch.js'
 import { JOB_OPTIONS, type Provider } from '../options/job.js'
 import { checkValue } from '../options/validate.js'

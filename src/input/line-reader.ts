@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js'
-import type { InputItem } from '../input.js'
+import type { InputItem } from './list.js'
 
 /** The first stage: input lines, one at a time, until the input ends or the run stops reading. */
 export class LineReader {

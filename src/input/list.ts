@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
-import { ERROR_CODES, UsageError, type ErrorData } from './errors.js'
-import { MAX_LINE_CHARS, splitLines } from './input-lines.js'
-import { redactUrlsInText } from './redact.js'
+import { ERROR_CODES, UsageError, type ErrorData } from '../errors.js'
+import { MAX_LINE_CHARS, splitLines } from './lines.js'
+import { redactUrlsInText } from '../redact.js'
 
 /** One meaningful line of the URL list. `line` is 1-based, counting every line of the file. */
 export type InputItem = { line: number; url: string; error?: undefined } | { line: number; url: string; error: ErrorData }

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import { UsageError } from '../errors.js'
-import { openInput, readUrlList } from '../input.js'
+import { openInput, readUrlList } from './list.js'
 
 /** The URL list of a job: a path, `-` for `stdin`, or a stream the caller already has. */
 export type JobInput = string | Readable
