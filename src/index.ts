@@ -1,7 +1,11 @@
 // The public API, as an explicit list.
 export { resolveOptions, DEFAULTS, DEFAULT_MODEL, DEFAULT_OPENAI_MODEL, type SummarizeOptions, type ResolvedOptions, type Provider, type Strategy, type OutputFormat } from './options.js'
 export { ERROR_CODES, OutputError, PageError, UsageError, type ErrorCode, type ErrorData } from './errors.js'
-export { readUrlList, openInput, type InputItem } from './input/list.js'
+export { readUrlList } from './input/list.js'
+export { openInput, openReader, type ReaderChoice } from './input/open.js'
+export type { InputItem, InputReader, ColumnInfo, ColumnType, CellValue, Row } from './input/item.js'
+export type { InputFormat } from './input/formats.js'
+export { parseTemplate, type PromptTemplate } from './summarizers/prompt-template.js'
 export { runSummaries, type RunStats, type RunHooks } from './run.js'
 export type { RecordSink } from './output/sink.js'
 export { summarizeFile, type JobOutput, type JobHooks, type JobStart, type JobOutcome, type JobResult } from './job/summarize-file.js'

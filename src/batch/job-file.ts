@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { UsageError } from '../errors.js'
+import type { ColumnInfo, Row } from '../input/item.js'
 import type { PageRecord } from '../record.js'
 import type { ModelInvocationType } from './model-input.js'
 
@@ -42,6 +43,8 @@ export interface LineInfo {
   lang: string
   fetchMs: number
   extractMs: number
+  /** The row's kept cells, for a table input: collect puts them back in the record. */
+  input?: Row
 }
 
 /**
@@ -69,6 +72,8 @@ export interface JobFile {
   /** Lines that failed before the model (fetch, extraction, a bad URL): their records as written. */
   preModelErrors: PageRecord[]
   jobs: BatchJobEntry[]
+  /** A table input's kept columns, which a CSV or Parquet output of collect writes first; absent for a URL list. */
+  columns?: ColumnInfo[]
 }
 
 export function newJobFileId(): string {

@@ -65,6 +65,7 @@ export async function planRun(input: string, settings: BatchSettings, jobFilePat
     lines: prepared.lines,
     records: prepared.records,
     preModelErrors: prepared.preModelErrors,
+    ...(prepared.columns.length === 0 ? {} : { columns: prepared.columns }),
     jobs: planned.map((p) => ({
       index: p.index,
       jobName: jobNameFor(id, p.index),

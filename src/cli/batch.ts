@@ -15,6 +15,7 @@ import type { OnlineSettings } from '../batch/online.js'
 import { exists, planRun } from '../batch/plan.js'
 import { runLocal } from '../batch/run-local.js'
 import { resolveBatchOptions, type BatchSettings } from '../batch/settings.js'
+import { withPromptFile } from './prompt-file.js'
 import { advance, uploadAll } from '../batch/submit.js'
 import { progressLine, progressOf, waitForJobs } from '../batch/wait.js'
 import { UsageError } from '../errors.js'
@@ -36,7 +37,7 @@ export function batchArgs<T>(y: Argv<T>) {
     .example('$0 batch run urls.txt --s3 s3://my-bucket/summaries/ --role-arn arn:aws:iam::123456789012:role/BedrockBatch -o out.jsonl', 'half price, one command')
 }
 
-const BY_EXTENSION: Record<string, OutputFormat> = { '.csv': 'csv', '.md': 'md', '.markdown': 'md', '.jsonl': 'jsonl', '.ndjson': 'jsonl' }
+const BY_EXTENSION: Record<string, OutputFormat> = { '.csv': 'csv', '.md': 'md', '.markdown': 'md', '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.parquet': 'parquet' }
 
 export async function runBatchCommand(args: Record<string, unknown>, io: CliIO): Promise<number> {
   try {
@@ -50,7 +51,7 @@ async function runAction(args: Record<string, unknown>, io: CliIO): Promise<numb
   const action = args['action'] as Action
   const target = args['target'] as string | undefined
   const { options, cli } = fromArgs(BATCH_OPTIONS, args)
-  const settings = resolveBatchOptions(options)
+  const settings = resolveBatchOptions(withPromptFile(options, cli.promptFile))
   const say = (line: string): void => {
     if (cli.quiet !== true) io.stderr.write(`summarize-urls batch: ${safeLine(line)}\n`)
   }

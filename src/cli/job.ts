@@ -1,4 +1,4 @@
-import { countUrls } from '../input/list.js'
+import { countItems } from '../input/open.js'
 import type { OutputFormat, SummarizeOptions } from '../options.js'
 import { createProgress } from '../output/progress.js'
 import type { JobInput } from '../input/job-input.js'
@@ -44,9 +44,10 @@ export async function runJob(input: JobInput, options: SummarizeOptions, choice:
         if (resumed !== undefined) {
           say(`resuming \`${choice.out}\`: ${resumed.done} ok ${resumed.done === 1 ? 'record' : 'records'} found` + (resumed.tornBytes > 0 ? `, a torn last line (${resumed.tornBytes} bytes) dropped` : ''))
         }
-        progress.start(live && typeof input === 'string' ? await countUrls(input) : undefined)
+        progress.start(live && typeof input === 'string' ? await countItems(input, { format: options.inputFormat ?? 'auto', urlColumn: options.urlColumn }) : undefined)
       },
       onRecord: (record) => progress.update(record),
+      onHint: (hint) => say(hint),
     })
   } finally {
     progress.close()

@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js'
 import type { OutputFormat } from '../options.js'
 import { appendRecords, putInOrder, writeRecords, type RecordCopy } from '../output/journal-compact.js'
 import { journalEntries, loadJournal, type JournalEntry } from '../output/journal.js'
+import type { Row } from '../input/item.js'
 import { displayUrl } from '../redact.js'
 
 /**
@@ -39,7 +40,7 @@ export class Resume {
   readonly #start: number
   readonly #done: Map<string, Found>
   /** The lines skipped because their URL is done: each gets that URL's record. */
-  readonly #taken: Array<{ line: number; url: string }> = []
+  readonly #taken: Array<{ line: number; url: string; input: Row | undefined }> = []
   readonly #inputUrls = new Set<string>()
   /** URLs the orphans file has records for. */
   readonly #orphanUrls: ReadonlySet<string>
@@ -69,12 +70,13 @@ export class Resume {
   readonly isDone = (url: string): boolean => this.#done.has(displayUrl(url))
 
   /** The run's `skip` hook: true for a line whose URL already has an ok record. */
-  readonly skip = (item: { line: number; url: string }): boolean => {
+  readonly skip = (item: { line: number; url: string; input?: Row | undefined }): boolean => {
     // Records hold the URL as displayed (no `user:password@`): compare in that form.
     const url = displayUrl(item.url)
     this.#inputUrls.add(url)
     if (!this.#done.has(url)) return false
-    this.#taken.push({ line: item.line, url })
+    // The done record goes to this line with this row's own cells (a duplicate URL's differ).
+    this.#taken.push({ line: item.line, url, input: item.input })
     return true
   }
 
@@ -91,7 +93,7 @@ export class Resume {
     const fresh = new Map<number, JournalEntry>()
     for await (const entry of journalEntries(out, this.#start)) fresh.set(entry.line, entry)
     const copies: RecordCopy[] = [...fresh.values()].map((entry) => copyOf({ ...entry, file: out }, entry.line))
-    for (const { line, url } of this.#taken) copies.push(copyOf(this.#done.get(url)!, line))
+    for (const { line, url, input } of this.#taken) copies.push({ ...copyOf(this.#done.get(url)!, line), input })
 
     const found = [...this.#done.values()]
     const orphaned = found.filter((entry) => !this.#inputUrls.has(entry.url))
