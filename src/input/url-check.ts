@@ -11,7 +11,8 @@ export function urlProblem(text: string, what: string): ErrorData | undefined {
   }
   const { protocol } = new URL(text)
   if (protocol !== 'http:' && protocol !== 'https:') {
-    return { code: ERROR_CODES.INVALID_URL, message: `only http: and https: URLs can be summarized, got ${protocol} in ${quote(text)}${what === 'line' ? '' : ` (${what})`}`, attempts: 1 }
+    const message = `only http: and https: URLs can be summarized, got ${protocol} in ${quote(text)}`
+    return { code: ERROR_CODES.INVALID_URL, message: what === 'line' ? message : `${what}: ${message}`, attempts: 1 }
   }
   return undefined
 }
