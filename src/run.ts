@@ -17,7 +17,7 @@ import { duplicateRecord, SeenUrls } from './pipeline/seen-urls.js'
 import { processPage } from './process-page.js'
 import type { PageRecord } from './record.js'
 import type { SummarizerConfig } from './summarizers/config.js'
-import { cellText } from './input/item.js'
+import { workKey } from './input/work-key.js'
 import { urlKey } from './url.js'
 
 export interface RunStats {
@@ -50,7 +50,7 @@ export interface RunHooks {
   /** How long pages in flight may run on after `stopSignal`. Default 10 s. */
   drainMs?: number
   /** Lines already done (`--resume`): no fetch, no model call, no record. `input`: the row's kept cells, for the record it is given. */
-  skip?: (item: { line: number; url: string; input?: Row | undefined }) => boolean
+  skip?: (item: { line: number; url: string; input?: Row | undefined; columns?: Row | undefined }) => boolean
   /** Called as each record is written, for progress display. */
   onRecord?: (record: PageRecord) => void
   /**
@@ -141,7 +141,7 @@ export async function runSummaries(
       const item = await lines.next()
       if (item === undefined) break
       lastLine = item.line
-      if (hooks.skip?.({ line: item.line, url: item.url, input: pick(item.columns) }) === true) {
+      if (hooks.skip?.({ line: item.line, url: item.url, input: pick(item.columns), columns: item.columns }) === true) {
         stats.skipped += 1
         writes.complete(seq, null)
         continue
@@ -152,7 +152,7 @@ export async function runSummaries(
         continue
       }
       // A template that reads columns makes two rows with one URL two different requests.
-      const key = options.template === undefined || options.template.columns.length === 0 ? urlKey(item.url) : `${urlKey(item.url)}\u0000${JSON.stringify(options.template.columns.map((name) => cellText(item.columns?.[name])))}`
+      const key = workKey(urlKey(item.url), options.template?.columns ?? [], item.columns)
       const earlier = seen.lookup(key)
       if (earlier !== undefined) {
         stats.duplicates += 1

@@ -102,6 +102,25 @@ describe('--prompt: your instruction, the page still fenced', () => {
   })
 })
 
+describe('--prompt that names a column, and --resume', () => {
+  it('a row with a done URL but other cells the prompt reads is asked again; one with the same cells is not', async () => {
+    const input = join(dir, 'resume.csv')
+    const out = join(dir, 'resume.jsonl')
+    await writeFile(input, `url,team\n${pages.url}/news,Desk\n`)
+    expect((await runCli([input, ...bedrock(), '--prompt', TEMPLATE, '--out', out])).code).toBe(0)
+    await writeFile(input, `url,team\n${pages.url}/news,Sports\n${pages.url}/news,Desk\n`)
+    conversations.length = 0
+    const resumed = await runCli([input, ...bedrock(), '--prompt', TEMPLATE, '--out', out, '--resume'])
+    expect(resumed.code, resumed.stderr).toBe(0)
+    expect(conversations.map((c) => c.user.split('\n')[0])).toEqual(['Classify this page for the Sports team into one of: news, blog, docs. Reply with the label only.'])
+    const records = parseJsonl(await readFile(out, 'utf8'))
+    expect(records.map((r) => [r['line'], (r['input'] as Record<string, string>)['team']])).toEqual([
+      [1, 'Sports'],
+      [2, 'Desk'],
+    ])
+  })
+})
+
 describe('--prompt with the extractive summarizer', () => {
   it('chosen by auto (no model configured): refused with exit 2; chosen with --provider extractive: said once, and it runs', async () => {
     const input = join(dir, 'x.csv')

@@ -88,7 +88,7 @@ export async function summarizeFile(input: JobInput, output: JobOutput, options:
     const job = await openJob(input, out, format, resume, resolved, hooks.stdout ?? process.stdout, columns)
     try {
       const done = job.resumed
-      return await runJob(list.reader, list.count(done === undefined ? undefined : (item) => done.isDone(item.url)), job, out, format, resolved, hooks)
+      return await runJob(list.reader, list.count(done === undefined ? undefined : (item) => done.isDone(item)), job, out, format, resolved, hooks)
     } finally {
       job.lock?.release()
     }
@@ -157,7 +157,7 @@ async function openJob(input: JobInput, out: string | undefined, format: OutputF
       await removeStaleCompactions(out, processRunning)
       await removeStaleCompactions(orphansPath(out), processRunning)
     }
-    const resumed = resume && out !== undefined ? await Resume.open(out, journal) : undefined
+    const resumed = resume && out !== undefined ? await Resume.open(out, journal, resolved.template?.columns) : undefined
     const target = await openOutputTarget(out, format, { journal, fresh: resumed === undefined, stdout, columns })
     return { summarizer, journal, resumed, target, lock }
   } catch (error) {
