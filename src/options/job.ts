@@ -41,12 +41,6 @@ export const JOB_OPTIONS = {
     help: "a table's columns carried to each record: `all`, `none`, or names separated by commas",
     details: 'JSONL records hold them in an `input` object; CSV and Parquet put them first, then ours',
   },
-  prompt: {
-    flag: 'prompt', kind: 'string', arg: 'TEXT', defaultText: 'a summary of the page', group: 'Summarizer:',
-    help: 'your instruction to the model, with placeholders `{title}` `{text}` `{url}` `{lang}` `{max_chars}` and `{COLUMN}` for any input column',
-    details: 'the page stays fenced as data whatever the template says; `{{` and `}}` are literal braces; see "Your instructions: --prompt"',
-  },
-  promptFile: { flag: 'prompt-file', kind: 'path', arg: 'FILE', cliOnly: true, defaultText: 'none', group: 'Summarizer:', help: 'read `--prompt` from this file (UTF-8)' },
   provider: { flag: 'provider', kind: 'enum', values: PROVIDERS, default: 'auto', group: 'Summarizer:', help: 'who writes summaries: `auto` uses `bedrock` when AWS credentials resolve, else `openai` when `OPENAI_API_KEY` or the Azure OpenAI variables are set, else `extractive`' },
   model: {
     // No fixed default: which one depends on the provider, known only once `auto` is resolved.
@@ -73,6 +67,12 @@ export const JOB_OPTIONS = {
     flag: 'max-input-chars', kind: 'integer', min: 100, max: 10_000_000, default: 12_000, group: 'Summarizer:',
     help: 'most characters of the page (title and text together) sent to the model', details: 'longer text is cut at a sentence boundary, and the title takes at most half',
   },
+  prompt: {
+    flag: 'prompt', kind: 'string', arg: 'TEXT', defaultText: 'a summary of the page', group: 'Summarizer:',
+    help: 'your instruction to the model, with placeholders `{title}` `{text}` `{url}` `{lang}` `{max_chars}` and `{COLUMN}` for any input column',
+    details: 'the page stays fenced as data whatever the template says; `{{` and `}}` are literal braces; see "Your instructions: --prompt"',
+  },
+  promptFile: { flag: 'prompt-file', kind: 'path', arg: 'FILE', cliOnly: true, defaultText: 'none', group: 'Summarizer:', help: 'read `--prompt` from this file (UTF-8)' },
   retries: { flag: 'retries', kind: 'integer', min: 0, max: 100, default: 5, group: 'Summarizer:', help: 'retries for throttled or failed model calls' },
   modelTimeoutMs: {
     flag: 'model-timeout', kind: 'integer', min: 1, max: 3_600_000, cliUnit: SECONDS_AS_MS, arg: 'S', default: 60 * 1000, // 60 s
