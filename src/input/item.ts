@@ -29,6 +29,8 @@ export interface ColumnInfo {
 export interface InputReader {
   /** The table's columns, in its order; none for a URL list. */
   readonly columns: readonly ColumnInfo[]
+  /** How many items there are, when the format says so up front (a Parquet footer); else undefined. */
+  readonly rows?: number | undefined
   /** The items, read lazily: memory holds the rows in flight, never the file. */
   items(): AsyncGenerator<InputItem>
   /** Releases the file, whether or not the items were read to the end. */

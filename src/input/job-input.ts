@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import { UsageError } from '../errors.js'
 import type { InputItem, InputReader } from './item.js'
-import { formatOf, openReader, type ReaderChoice } from './open.js'
+import { openReader, type ReaderChoice } from './open.js'
 
 /** The input of a job: a path, `-` for `stdin`, or a stream the caller already has. */
 export type JobInput = string | Readable
@@ -24,13 +24,14 @@ export async function openJobInput(
   if (typeof input !== 'string') return { reader, count: () => () => undefined, discard: () => {} }
   let counting: LineCount | undefined
   let discarded = false
-  const format = formatOf(input, choice.format)
   return {
     reader,
     count: (done) => {
+      // A Parquet footer says how many rows there are.
+      if (done === undefined && reader.rows !== undefined) return () => reader.rows
       if (input !== '-' && !discarded) {
         // A list's or a text table's lines bound its items (a CSV row may span lines); a
-        // resumed job, or a Parquet file, is counted by reading its items.
+        // resumed job is counted by reading its items.
         const items = async function* (): AsyncGenerator<InputItem> {
           const again = await openReader(input, process.stdin, { ...choice, onHint: undefined })
           try {
@@ -39,7 +40,7 @@ export async function openJobInput(
             again.close()
           }
         }
-        counting ??= countLines(input, done, done === undefined && format !== 'parquet' ? undefined : items)
+        counting ??= countLines(input, done, done === undefined ? undefined : items)
       }
       return () => counting?.lines
     },
@@ -91,12 +92,11 @@ export function countLines(path: string, done?: (item: InputItem) => boolean, it
     (info) =>
       new Promise<number | undefined>((resolve) => {
         if (stopped || !info.isFile() || (info.size > MAX_COUNTED_BYTES && items === undefined)) return resolve(undefined)
-        stream = createReadStream(path)
         if (items !== undefined) {
-          stream.destroy()
           countUndone(items(), done ?? (() => false), () => stopped).then((lines) => resolve((count.lines = lines)), () => resolve(undefined))
           return
         }
+        stream = createReadStream(path)
         // Line breaks as the run's reader splits them (splitLines): `\n`, `\r\n` and a lone `\r`.
         // A list with `\r` alone counted as one line once, and its run never started threads.
         let breaks = 0

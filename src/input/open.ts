@@ -98,6 +98,10 @@ export async function openInput(path: string, stdin: Readable): Promise<Readable
 export async function countItems(path: string, choice: ReaderChoice): Promise<number | undefined> {
   if (path === '-') return undefined
   const reader = await openReader(path, process.stdin, { ...choice, onHint: undefined })
+  if (reader.rows !== undefined) {
+    reader.close()
+    return reader.rows
+  }
   let count = 0
   try {
     for await (const _item of reader.items()) count += 1

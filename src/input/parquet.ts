@@ -39,7 +39,7 @@ export async function openParquet(path: string, options: { urlColumn: string }):
       }
     }
   }
-  return { columns, items, close: () => void (closed = true) }
+  return { columns, rows: Number(metadata.num_rows), items, close: () => void (closed = true) }
 }
 
 interface Element {
