@@ -109,7 +109,7 @@ export const JOB_OPTIONS = {
   },
   out: { flag: 'out', alias: 'o', kind: 'path', arg: 'FILE', cliOnly: true, defaultText: 'stdout', group: 'Output:', help: 'write records to this file' },
   format: { flag: 'format', alias: 'f', kind: 'enum', values: OUTPUT_FORMATS, cliOnly: true, defaultText: 'from the `--out` extension, else `jsonl`', group: 'Output:', help: 'record format' },
-  resume: { flag: 'resume', kind: 'boolean', cliOnly: true, group: 'Output:', help: 'with `--out FILE.jsonl`: keep its `ok` records (matched by URL), redo the failed lines, do the rest' },
+  resume: { flag: 'resume', kind: 'boolean', cliOnly: true, group: 'Output:', help: 'with `--out FILE.jsonl`: keep its `ok` records (matched by URL, and the cells `--prompt` names), redo the failed lines, do the rest' },
   unordered: { flag: 'unordered', kind: 'boolean', default: false, group: 'Output:', help: 'write records as pages finish instead of in input order' },
   quiet: { flag: 'quiet', alias: 'q', kind: 'boolean', cliOnly: true, group: 'Output:', help: 'no progress or notices on stderr, only errors' },
   // CLI-only: the library's job is the online path; batch is a flow of commands around it.
