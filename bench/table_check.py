@@ -5,7 +5,7 @@ order, with every input column identical, and our columns after them.
     python3 bench/table_check.py IN.csv OUT.csv|OUT.jsonl
 
 Prints one JSON object: rows, ok, errors (each error row's line number and message, first
-ten), the first mismatch if any; exits 1 when a row is missing, out of order or changed.
+ten), error rows by code, the first mismatch if any; exits 1 when a row is missing, out of order or changed.
 """
 import csv
 import json
@@ -47,7 +47,7 @@ def read_output(path, columns):
 
 def main():
     columns, rows = read_input(sys.argv[1])
-    result = {"rows": 0, "inputRows": len(rows), "ok": 0, "errors": [], "errorRows": 0, "mismatch": None}
+    result = {"rows": 0, "inputRows": len(rows), "ok": 0, "errors": [], "errorRows": 0, "errorCodes": {}, "mismatch": None}
     for at, (cells, ours) in enumerate(read_output(sys.argv[2], columns)):
         result["rows"] += 1
         line = int(ours["line"])
@@ -59,6 +59,8 @@ def main():
         else:
             result["errorRows"] += 1
             message = ours["error"]["message"] if isinstance(ours.get("error"), dict) else ours.get("errorMessage")
+            code = ours["error"]["code"] if isinstance(ours.get("error"), dict) else ours.get("errorCode")
+            result["errorCodes"][code] = result["errorCodes"].get(code, 0) + 1
             if len(result["errors"]) < 10:
                 result["errors"].append({"line": line, "message": message})
     print(json.dumps(result, ensure_ascii=False))
