@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { Readable } from 'node:stream'
-import { readUrlList } from '../src/input.js'
+import { readUrlList } from '../src/input/list.js'
 import { resolveOptions } from '../src/options.js'
 import { runSummaries } from '../src/run.js'
 import type { SummarizerConfig } from '../src/summarizers/config.js'

@@ -3,6 +3,7 @@ import type { CallGate } from './control/gate.js'
 import { decodePage, unreadableReason } from './decode.js'
 import { ERROR_CODES, PageError, toErrorData, type ErrorData } from './errors.js'
 import { extractPage } from './extract.js'
+import type { Instruction } from './summarizers/prompt-template.js'
 import type { Summarizer, SummaryRequest, TokenUsage } from './summarizers/summarizer.js'
 import { cutToBudget, fitToLength } from './text.js'
 
@@ -17,8 +18,11 @@ export interface AnalyzeTask {
   body: Uint8Array
   contentType: 'text/html' | 'text/plain'
   headerCharset: string | undefined
+  /** 0: no cap on the reply. */
   maxChars: number
   maxInputChars: number
+  /** The user's instruction and this row's values (`--prompt`); default, a summary. */
+  instruction?: Instruction | undefined
 }
 
 interface AnalyzeCommon {
@@ -84,7 +88,8 @@ export function preparePage(task: AnalyzeTask): PreparedPage | AnalyzeOutcome {
     // half of it, so a small budget still leaves room for the text.
     const promptTitle = cutToBudget(title, Math.floor(task.maxInputChars / 2), lang)
     const input = cutToBudget(page.text, task.maxInputChars - promptTitle.length, lang)
-    const request = { text: input, title: promptTitle, lang, langDeclared: page.langDeclared, maxChars: task.maxChars }
+    const request: SummaryRequest = { text: input, title: promptTitle, lang, langDeclared: page.langDeclared, maxChars: task.maxChars, url: task.url }
+    if (task.instruction !== undefined) request.instruction = task.instruction
     return { status: 'prepared', request, title, lang, extractMs: timingsMs.extract }
   } catch (error) {
     return { status: 'error', title, lang, error: toErrorData(error), timingsMs }
@@ -100,9 +105,11 @@ export async function summarizePrepared(prepared: PreparedPage, summarizer: Summ
     const result = await summarizer.summarize(request, signal, gate)
     timingsMs.summarize = elapsed(summarizing)
     // Models overshoot length limits, so the limit is enforced here, once, for every provider.
-    const fitted = fitToLength(result.summary.trim(), request.maxChars, lang)
+    const reply = result.summary.trim()
+    const fitted = request.maxChars > 0 ? fitToLength(reply, request.maxChars, lang) : { text: reply, truncated: false }
     if (fitted.text === '') {
-      throw new PageError(ERROR_CODES.MODEL_ERROR, `the ${summarizer.provider === 'extractive' ? 'summarizer' : 'model'} returned no summary that fits ${request.maxChars} characters`, { attempts: result.attempts })
+      const fits = request.maxChars > 0 ? ` that fits ${request.maxChars} characters` : ''
+      throw new PageError(ERROR_CODES.MODEL_ERROR, `the ${summarizer.provider === 'extractive' ? 'summarizer' : 'model'} returned no summary${fits}`, { attempts: result.attempts })
     }
     return { status: 'ok', title, lang, summary: fitted.text, truncated: fitted.truncated, model: result.model, usage: result.usage, timingsMs }
   } catch (error) {

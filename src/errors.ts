@@ -7,6 +7,11 @@ import { hintFor, type HintContext } from './error-hints.js'
 export const ERROR_CODES = {
   /** The input line is not an absolute http: or https: URL. */
   INVALID_URL: 'INVALID_URL',
+  /**
+   * A row of a table input cannot be read: another number of fields than the header (CSV),
+   * not a JSON object (JSON Lines). The message names the row.
+   */
+  INVALID_ROW: 'INVALID_ROW',
   /** No response (connect, headers or body) within the fetch timeouts or the page deadline. */
   FETCH_TIMEOUT: 'FETCH_TIMEOUT',
   /** The connection failed: DNS, refused, reset, TLS. */

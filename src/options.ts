@@ -3,6 +3,7 @@ import { JOB_OPTIONS, type JobTable } from './options/job.js'
 import { defaultsOf, type DefaultsOf, type OptionsOf, type ResolvedOf } from './options/table.js'
 import { resolveTable } from './options/validate.js'
 import { displayUrl, redactUrlsInText } from './redact.js'
+import { parseTemplate, type PromptTemplate } from './summarizers/prompt-template.js'
 
 export { DEFAULT_MODEL, DEFAULT_OPENAI_MODEL, OUTPUT_FORMATS, PROVIDERS, STRATEGIES, type OutputFormat, type Provider, type Strategy } from './options/job.js'
 
@@ -17,6 +18,10 @@ export type SummarizeOptions = OptionsOf<JobTable>
 interface JobDerived {
   /** Finished records held back waiting for an earlier line; bounds memory in ordered mode. */
   reorderWindow: number
+  /** `prompt`, parsed; undefined for the built-in summary prompt. */
+  template: PromptTemplate | undefined
+  /** `keepColumns`, parsed: every column, none, or these names in the order given. */
+  keep: 'all' | 'none' | string[]
 }
 
 export type ResolvedOptions = ResolvedOf<JobTable> & JobDerived
@@ -53,7 +58,17 @@ export function resolveJobOptions<T extends JobTable>(table: T, options: Options
     ...(resolved as ResolvedOf<T>),
     // Enough slack that a slow page rarely stalls the others, small enough to bound memory.
     reorderWindow: Math.max(resolved.concurrency * 8, 256),
+    template: resolved.prompt === undefined ? undefined : parseTemplate(resolved.prompt, `--${table.prompt.flag}`),
+    keep: parseKeep(resolved.keepColumns, `--${table.keepColumns.flag}`),
   }
+}
+
+/** `--keep-columns`: `all`, `none`, or names separated by commas (each kept once, in the order given). */
+export function parseKeep(value: string, flag: string): 'all' | 'none' | string[] {
+  if (value === 'all' || value === 'none') return value
+  const names = value.split(',').map((name) => name.trim())
+  if (names.some((name) => name === '')) throw new TypeError(`${flag} must be \`all\`, \`none\` or column names separated by commas, got \`${value}\``)
+  return [...new Set(names)]
 }
 
 export function isHttpUrl(value: string): boolean {

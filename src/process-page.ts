@@ -2,7 +2,9 @@ import { performance } from 'node:perf_hooks'
 import { toErrorData } from './errors.js'
 import type { Executor } from './executors/executor.js'
 import type { PageFetcher } from './fetch.js'
+import { cellText, type Row } from './input/item.js'
 import { errorRecord, outcomeRecord, type PageRecord, type RecordContext } from './record.js'
+import type { Instruction, PromptTemplate } from './summarizers/prompt-template.js'
 import type { SummarizerProvider } from './summarizers/summarizer.js'
 
 export interface PageContext {
@@ -12,6 +14,8 @@ export interface PageContext {
   model: string
   maxChars: number
   maxInputChars: number
+  /** The user's instruction (`--prompt`); undefined for the built-in summary. */
+  template?: PromptTemplate | undefined
 }
 
 /**
@@ -20,7 +24,7 @@ export interface PageContext {
  * model call. Never throws: every failure becomes the page's error record. `fetchStop`
  * cancels the fetch only (a graceful stop), with its reason as the record's error.
  */
-export async function processPage(item: { line: number; url: string }, ctx: PageContext, signal?: AbortSignal, fetchStop?: AbortSignal): Promise<PageRecord> {
+export async function processPage(item: { line: number; url: string; columns?: Row | undefined }, ctx: PageContext, signal?: AbortSignal, fetchStop?: AbortSignal): Promise<PageRecord> {
   const started = performance.now()
   const recordCtx: RecordContext = { line: item.line, url: item.url, provider: ctx.provider, model: ctx.model }
   let page
@@ -39,10 +43,17 @@ export async function processPage(item: { line: number; url: string }, ctx: Page
       headerCharset: page.headerCharset,
       maxChars: ctx.maxChars,
       maxInputChars: ctx.maxInputChars,
+      instruction: instructionFor(ctx.template, item.columns),
     },
     signal,
   )
   return outcomeRecord(recordCtx, page.finalUrl, outcome, { fetch, ...outcome.timingsMs, total: since(started) })
+}
+
+/** The template with this row's values for the columns it names (a missing cell is empty). */
+export function instructionFor(template: PromptTemplate | undefined, columns: Row | undefined): Instruction | undefined {
+  if (template === undefined) return undefined
+  return { parts: template.parts, columns: Object.fromEntries(template.columns.map((name) => [name, cellText(columns?.[name])])) }
 }
 
 function since(start: number): number {

@@ -1,6 +1,7 @@
 import type { AnalyzeOutcome } from './analyze.js'
 import { hintFor } from './error-hints.js'
 import type { ErrorData } from './errors.js'
+import type { Row } from './input/item.js'
 import { displayUrl } from './redact.js'
 import type { SummarizerProvider, TokenUsage } from './summarizers/summarizer.js'
 
@@ -25,6 +26,11 @@ interface RecordCommon {
   provider: SummarizerProvider | 'bedrock-batch'
   model: string
   timingsMs: Timings
+  /**
+   * The input row's cells (`--keep-columns`), for a table input: its own, even when its URL
+   * repeats an earlier row's. Last in the record; absent for a URL list.
+   */
+  input?: Row
 }
 
 /** One record per input line. Per-page outcomes are data: a failed page never fails the run. */

@@ -3,12 +3,13 @@ import { performance } from 'node:perf_hooks'
 import type { BreakerTrip } from './control/breaker.js'
 import { RateController, type RateStats } from './control/rate.js'
 import type { ErrorCode } from './errors.js'
-import type { InputItem } from './input.js'
+import type { InputItem, Row } from './input/item.js'
+import { columnPicker } from './input/keep.js'
 import type { ResolvedOptions } from './options.js'
 import type { RecordSink } from './output/sink.js'
 import { AdmissionWindow } from './pipeline/admission.js'
 import { abortedError, internalError, notAttemptedError, unstartedRecord } from './pipeline/line-records.js'
-import { LineReader } from './pipeline/line-reader.js'
+import { LineReader } from './input/line-reader.js'
 import { OrderedWrites } from './pipeline/ordered-writes.js'
 import { openPageContext } from './pipeline/page-context.js'
 import { RunSignals } from './pipeline/run-signals.js'
@@ -16,6 +17,7 @@ import { duplicateRecord, SeenUrls } from './pipeline/seen-urls.js'
 import { processPage } from './process-page.js'
 import type { PageRecord } from './record.js'
 import type { SummarizerConfig } from './summarizers/config.js'
+import { workKey } from './input/work-key.js'
 import { urlKey } from './url.js'
 
 export interface RunStats {
@@ -47,8 +49,8 @@ export interface RunHooks {
   stopSignal?: AbortSignal
   /** How long pages in flight may run on after `stopSignal`. Default 10 s. */
   drainMs?: number
-  /** Lines already done (`--resume`): no fetch, no model call, no record. */
-  skip?: (item: { line: number; url: string }) => boolean
+  /** Lines already done (`--resume`): no fetch, no model call, no record. `input`: the row's kept cells, for the record it is given. */
+  skip?: (item: { line: number; url: string; input?: Row | undefined; columns?: Row | undefined }) => boolean
   /** Called as each record is written, for progress display. */
   onRecord?: (record: PageRecord) => void
   /**
@@ -107,22 +109,29 @@ export async function runSummaries(
     onWritten: hooks.onRecord,
     onWriteError: (error) => signals.abort(error),
   })
+  // Each line's record carries its own row's cells, a duplicate's and an error's too.
+  const pick = columnPicker(options.keep)
+  const withInput = (record: PageRecord, item: { columns?: InputItem['columns'] }): PageRecord => {
+    const input = pick(item.columns)
+    return input === undefined ? record : { ...record, input }
+  }
+  const complete = (seq: number, item: { columns?: InputItem['columns'] }, record: PageRecord): void => writes.complete(seq, withInput(record, item))
   const window = new AdmissionWindow(ctx.executor.concurrency, (seq) => !options.unordered && seq - writes.next >= options.reorderWindow)
   const seen = new SeenUrls()
-  const finish = (key: string, seq: number, record: PageRecord): void => {
-    writes.complete(seq, record)
-    for (const duplicate of seen.finish(key, record)) writes.complete(duplicate.seq, duplicateRecord(duplicate, record))
+  const finish = (key: string, seq: number, item: InputItem, record: PageRecord): void => {
+    complete(seq, item, record)
+    for (const duplicate of seen.finish(key, record)) complete(duplicate.seq, duplicate, duplicateRecord(duplicate, record))
   }
   const startPage = (item: InputItem, key: string, seq: number): void => {
     window.enter()
     seen.start(key)
     void processPage(item, ctx, signal, signals.fetching).then(
       (record) => {
-        finish(key, seq, record)
+        finish(key, seq, item, record)
         window.leave()
       },
       (error: unknown) => {
-        finish(key, seq, unstartedRecord(item, ctx, internalError(error)))
+        finish(key, seq, item, unstartedRecord(item, ctx, internalError(error)))
         window.leave()
       },
     )
@@ -134,38 +143,39 @@ export async function runSummaries(
       const item = await lines.next()
       if (item === undefined) break
       lastLine = item.line
-      if (hooks.skip?.(item) === true) {
+      if (hooks.skip?.({ line: item.line, url: item.url, input: pick(item.columns), columns: item.columns }) === true) {
         stats.skipped += 1
         writes.complete(seq, null)
         continue
       }
       if (item.error !== undefined) {
         await window.waitFor(seq, false)
-        writes.complete(seq, unstartedRecord(item, ctx, item.error))
+        complete(seq, item, unstartedRecord(item, ctx, item.error))
         continue
       }
-      const key = urlKey(item.url)
+      // A template that reads columns makes two rows with one URL two different requests.
+      const key = workKey(urlKey(item.url), options.template?.columns ?? [], item.columns)
       const earlier = seen.lookup(key)
       if (earlier !== undefined) {
         stats.duplicates += 1
         await window.waitFor(seq, false)
-        if (earlier.record !== undefined) writes.complete(seq, duplicateRecord(item, JSON.parse(earlier.record) as PageRecord))
-        else earlier.waiting.push({ seq, line: item.line, url: item.url })
+        if (earlier.record !== undefined) complete(seq, item, duplicateRecord(item, JSON.parse(earlier.record) as PageRecord))
+        else earlier.waiting.push({ seq, line: item.line, url: item.url, ...(item.columns === undefined ? {} : { columns: item.columns }) })
         continue
       }
       if (breaker !== null) {
         await window.waitFor(seq, false)
-        writes.complete(seq, unstartedRecord(item, ctx, notAttemptedError(breaker)))
+        complete(seq, item, unstartedRecord(item, ctx, notAttemptedError(breaker)))
         continue
       }
       await window.waitFor(seq, true)
       if (signal.aborted || signals.reading.aborted) {
-        writes.complete(seq, unstartedRecord(item, ctx, abortedError()))
+        complete(seq, item, unstartedRecord(item, ctx, abortedError()))
         break
       }
       // The breaker may have tripped while this line waited for a slot.
       if (breaker !== null) {
-        writes.complete(seq, unstartedRecord(item, ctx, notAttemptedError(breaker)))
+        complete(seq, item, unstartedRecord(item, ctx, notAttemptedError(breaker)))
         continue
       }
       startPage(item, key, seq)

@@ -1,11 +1,13 @@
+import { createReadStream } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { mkdtemp, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { Readable } from 'node:stream'
-import { splitLines } from '../src/input-lines.js'
-import { countLines, MAX_COUNTED_BYTES } from '../src/job/input-list.js'
+import { splitLines } from '../src/input/lines.js'
+import { readUrlList } from '../src/input/list.js'
+import { countLines, MAX_COUNTED_BYTES } from '../src/input/job-input.js'
 
 async function file(text: string | Buffer): Promise<string> {
   const path = join(await mkdtemp(join(tmpdir(), 'su-count-')), 'urls.txt')
@@ -37,8 +39,9 @@ describe('counting the lines of a URL list (how many pages a run has ahead)', ()
   it('with --resume, leaves out the lines whose URL is done: the run passes over them', async () => {
     const list = await file('http://a/\n# notes\nhttp://done/1\nhttp://b/\nhttp://done/2\nhttp://done/1\n\n')
     // Lines up to the last URL (6), less the three the run will skip.
-    expect(await countLines(list, (url) => url.startsWith('http://done/')).done).toBe(3)
-    expect(await countLines(list, () => false).done).toBe(6)
+    const items = () => readUrlList(createReadStream(list))
+    expect(await countLines(list, (item) => item.url.startsWith('http://done/'), items).done).toBe(3)
+    expect(await countLines(list, () => false, items).done).toBe(6)
   })
 
   it('counts a file larger than one read (many chunks), and keeps the count', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { MAX_LINE_CHARS, splitLines, type ListLine } from '../src/input-lines.js'
+import { MAX_LINE_CHARS, splitLines, type ListLine } from '../src/input/lines.js'
 import { parseJsonl } from './helpers/cli.js'
 import { articlePage, startServer, type TestServer } from './helpers/servers.js'
 

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { readUrlList, type InputItem } from '../src/input.js'
+import { readUrlList, type InputItem } from '../src/input/list.js'
 
 async function read(text: string): Promise<InputItem[]> {
   const items: InputItem[] = []

@@ -14,7 +14,7 @@ describe('resolveOptions', () => {
 
   it('names the option, the expected range and the value it got', () => {
     expect(() => resolveOptions({ concurrency: 0 })).toThrow(new TypeError('--concurrency must be an integer from 1 to 10000, got `0`'))
-    expect(() => resolveOptions({ maxChars: 1.5 })).toThrow('--max-chars must be an integer from 1 to 100000, got `1.5`')
+    expect(() => resolveOptions({ maxChars: 1.5 })).toThrow('--max-chars must be an integer from 0 to 100000, got `1.5`')
     expect(() => resolveOptions({ threads: Number.NaN })).toThrow('--threads must be an integer')
     expect(() => resolveOptions({ strategy: 'threads' as never })).toThrow('--strategy must be one of sequential, async, pool, got `threads`')
     expect(() => resolveOptions({ endpointUrl: 'localhost:8787' })).toThrow('--endpoint-url must be an http: or https: URL, got `localhost:8787`')
@@ -54,6 +54,6 @@ describe('the job option table', () => {
   })
 
   it('checks the CLI-only flags with the same message style', async () => {
-    expect(await runCli(['urls.txt', '--format', 'xml'])).toMatchObject({ code: 2, stderr: 'summarize-urls: --format must be one of jsonl, csv, md, got `xml`\n' })
+    expect(await runCli(['urls.txt', '--format', 'xml'])).toMatchObject({ code: 2, stderr: 'summarize-urls: --format must be one of jsonl, csv, md, parquet, got `xml`\n' })
   })
 })

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readUrlList } from '../src/input.js'
+import { readUrlList } from '../src/input/list.js'
 import { resolveOptions, type Strategy } from '../src/options.js'
 import { runSummaries } from '../src/run.js'
 import { runLines } from './helpers/run.js'

@@ -14,7 +14,7 @@ describe('the README options table', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
     expect(readme).toContain('| `--fetch-timeout S` | `30` |')
     expect(readme).toContain('| `--concurrency N` | `16` (`1` for `sequential`) |')
-    expect(readme).toContain('| `-f, --format jsonl\\|csv\\|md` |')
+    expect(readme).toContain('| `-f, --format jsonl\\|csv\\|md\\|parquet` |')
   })
 
   it('lists every emulator flag, from the emulator table, under its own header', () => {

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -6,7 +6,7 @@ import { Readable, type Writable } from 'node:stream'
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3'
 import { UsageError } from '../errors.js'
 import type { OutputFormat } from '../options.js'
-import { RecordWriter } from '../output/writer.js'
+import { openOutputTarget } from '../job/output-target.js'
 import type { PageRecord } from '../record.js'
 import type { AwsClients } from './aws.js'
 import { costOf, type Cost } from './cost.js'
@@ -182,11 +182,14 @@ export async function collect(job: JobFile, clients: AwsClients, options: Collec
   }
   records.sort((a, b) => a.line - b.line)
 
-  const stream = options.out === undefined ? options.stdout : createWriteStream(options.out)
-  const writer = new RecordWriter(stream, options.format, options.out ?? 'stdout')
-  for (const record of records) await writer.write(record, options.signal)
-  await writer.finish()
-  if (options.out !== undefined) await new Promise<void>((resolve, reject) => (stream as ReturnType<typeof createWriteStream>).end((error?: Error | null) => (error ? reject(error) : resolve())))
+  // The same writers as the online path: a table's kept columns first in CSV and Parquet.
+  const target = await openOutputTarget(options.out, options.format, { journal: false, fresh: true, stdout: options.stdout, ...(job.columns === undefined ? {} : { columns: job.columns }) })
+  try {
+    for (const record of records) await target.sink.write(record, options.signal)
+    await target.finish()
+  } finally {
+    await target.release()
+  }
   const ok = records.filter((record) => record.status === 'ok').length
   return {
     records: records.length,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { UsageError } from '../errors.js'
+import type { ColumnInfo, Row } from '../input/item.js'
 import type { PageRecord } from '../record.js'
 import type { ModelInvocationType } from './model-input.js'
 import type { PrepareResult } from './prepare.js'
@@ -48,6 +49,8 @@ export interface LineInfo {
   lang: string
   fetchMs: number
   extractMs: number
+  /** The row's kept cells, for a table input: collect puts them back in the record. */
+  input?: Row
 }
 
 /**
@@ -75,6 +78,8 @@ export interface JobFile {
   /** Lines that failed before the model (fetch, extraction, a bad URL): their records as written. */
   preModelErrors: PageRecord[]
   jobs: BatchJobEntry[]
+  /** A table input's kept columns, which a CSV or Parquet output of collect writes first; absent for a URL list. */
+  columns?: ColumnInfo[]
 }
 
 /** A job file `batch prepare` wrote: its input is on this machine, for `run-local`; nothing in S3. */
@@ -91,7 +96,7 @@ export function jobFileFrom(
   input: string,
   workDir: string,
   settings: Pick<BatchSettings, 'model' | 'modelInvocationType' | 'region' | 'maxChars' | 'maxInputChars' | 'timeoutHours' | 'maxJobs' | 'minRecords'>,
-  prepared: Pick<PrepareResult, 'lines' | 'records' | 'preModelErrors'>,
+  prepared: Pick<PrepareResult, 'lines' | 'records' | 'preModelErrors'> & { columns?: ColumnInfo[] },
 ): Omit<JobFile, 's3' | 'roleArn' | 'linesUri' | 'jobs'> {
   const { maxChars, maxInputChars, timeoutHours, maxJobs, minRecords } = settings
   return {
@@ -108,6 +113,7 @@ export function jobFileFrom(
     lines: prepared.lines,
     records: prepared.records,
     preModelErrors: prepared.preModelErrors,
+    ...(prepared.columns === undefined || prepared.columns.length === 0 ? {} : { columns: prepared.columns }),
   }
 }
 

@@ -64,6 +64,12 @@ function tokens(value: unknown): number {
  * per-record errors as our codes. `missing` explains a record the job never processed.
  */
 export function pageRecordOf(info: LineInfo, outcome: Outcome | undefined, model: string, maxChars: number, missing: string): PageRecord {
+  const record = outcomeRecordOf(info, outcome, model, maxChars, missing)
+  // The row's cells, kept by prepare, come back last, as the online path writes them.
+  return info.input === undefined ? record : { ...record, input: info.input }
+}
+
+function outcomeRecordOf(info: LineInfo, outcome: Outcome | undefined, model: string, maxChars: number, missing: string): PageRecord {
   const ctx = { line: info.line, url: info.url, provider: 'bedrock-batch' as const, model }
   const timings = { fetch: info.fetchMs, extract: info.extractMs, summarize: 0, total: info.fetchMs + info.extractMs }
   const fail = (error: ErrorData) => ({ ...errorRecord(ctx, error, timings, info.finalUrl), title: info.title === '' ? null : info.title, lang: info.lang === '' ? null : info.lang })
@@ -73,8 +79,8 @@ export function pageRecordOf(info: LineInfo, outcome: Outcome | undefined, model
   if (outcome.stop === 'content_filtered' || outcome.stop === 'guardrail_intervened') {
     return fail({ code: ERROR_CODES.MODEL_ERROR, message: `the model declined to summarize the page (stopReason ${outcome.stop})`, attempts: 1 })
   }
-  const fitted = fitToLength(outcome.text, maxChars, info.lang)
-  if (fitted.text === '') return fail({ code: ERROR_CODES.MODEL_ERROR, message: `the model returned no summary that fits ${maxChars} characters`, attempts: 1 })
+  const fitted = maxChars > 0 ? fitToLength(outcome.text, maxChars, info.lang) : { text: outcome.text, truncated: false }
+  if (fitted.text === '') return fail({ code: ERROR_CODES.MODEL_ERROR, message: `the model returned no summary${maxChars > 0 ? ` that fits ${maxChars} characters` : ''}`, attempts: 1 })
   return {
     line: info.line,
     url: displayUrl(info.url),

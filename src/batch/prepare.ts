@@ -4,7 +4,11 @@ import { performance } from 'node:perf_hooks'
 import { Piscina } from 'piscina'
 import { ERROR_CODES, toErrorData } from '../errors.js'
 import { PageFetcher } from '../fetch.js'
-import { openInput, readUrlList, type InputItem } from '../input.js'
+import { checkColumns } from '../input/check-columns.js'
+import type { ColumnInfo, InputItem } from '../input/item.js'
+import { columnPicker } from '../input/keep.js'
+import { openReader } from '../input/open.js'
+import { instructionFor } from '../process-page.js'
 import { errorRecord, type PageRecord } from '../record.js'
 import { displayUrl } from '../redact.js'
 import { recordIdOf } from './record-id.js'
@@ -22,6 +26,8 @@ export interface PrepareResult {
   records: number
   bytes: number
   preModelErrors: PageRecord[]
+  /** A table's kept columns (none for a URL list). */
+  columns: ColumnInfo[]
 }
 
 /**
@@ -32,7 +38,15 @@ export interface PrepareResult {
  * kept but the failures.
  */
 export async function prepare(input: string, settings: BatchSettings, recordsPath: string, linesPath: string, signal?: AbortSignal): Promise<PrepareResult> {
-  const list = await openInput(input, process.stdin)
+  const list = await openReader(input, process.stdin, { format: settings.inputFormat, urlColumn: settings.urlColumn })
+  let columns: ColumnInfo[]
+  try {
+    columns = checkColumns(input === '-' ? 'stdin' : input, list.columns, settings.template, settings.keep)
+  } catch (error) {
+    list.close()
+    throw error
+  }
+  const pick = columnPicker(settings.keep)
   const fetcher = new PageFetcher({
     userAgent: settings.userAgent,
     connectTimeoutMs: Math.min(10 * 1000, settings.fetchTimeoutMs), // 10 s
@@ -56,13 +70,15 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
   // Every page in flight may wait on a full stream, and listens to the signal while it fetches: many listeners by design.
   for (const stream of [records, lines]) stream.setMaxListeners(settings.concurrency + 8)
   if (signal !== undefined) setMaxListeners(settings.concurrency * 4 + 16, signal)
-  const result: PrepareResult = { lines: 0, records: 0, bytes: 0, preModelErrors: [] }
+  const result: PrepareResult = { lines: 0, records: 0, bytes: 0, preModelErrors: [], columns }
   const context = { provider: 'bedrock-batch' as const, model: settings.model }
 
   const one = async (item: InputItem): Promise<void> => {
     result.lines += 1
+    const input = pick(item.columns)
+    const withInput = (record: PageRecord): PageRecord => (input === undefined ? record : { ...record, input })
     const fail = (error: Parameters<typeof errorRecord>[1], fetchMs = 0, finalUrl: string | null = null) =>
-      result.preModelErrors.push(errorRecord({ ...context, line: item.line, url: item.url }, error, { fetch: fetchMs, extract: 0, summarize: 0, total: fetchMs }, finalUrl))
+      result.preModelErrors.push(withInput(errorRecord({ ...context, line: item.line, url: item.url }, error, { fetch: fetchMs, extract: 0, summarize: 0, total: fetchMs }, finalUrl)))
     if (item.error !== undefined) return void fail(item.error)
     const started = performance.now()
     let page
@@ -74,26 +90,35 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
     const fetchMs = Math.round(performance.now() - started)
     let prepared: Prepared
     try {
-      const task = { url: page.finalUrl, body: page.body, contentType: page.contentType, headerCharset: page.headerCharset, maxChars: settings.maxChars, maxInputChars: settings.maxInputChars }
+      const task = {
+        url: page.finalUrl,
+        body: page.body,
+        contentType: page.contentType,
+        headerCharset: page.headerCharset,
+        maxChars: settings.maxChars,
+        maxInputChars: settings.maxInputChars,
+        // The same instruction, rendered by the same function, as the online path sends.
+        instruction: instructionFor(settings.template, item.columns),
+      }
       prepared = await pool.run({ task, type: settings.modelInvocationType }, { transferList: [page.body.buffer as ArrayBuffer] })
     } catch (error) {
       return void fail({ code: ERROR_CODES.WORKER_CRASHED, message: `the worker thread died on this page (${error instanceof Error ? error.message : String(error)})`, attempts: 1 }, fetchMs, page.finalUrl)
     }
     if (prepared.status === 'error') {
       result.preModelErrors.push(
-        errorRecord({ ...context, line: item.line, url: item.url }, prepared.error, { fetch: fetchMs, extract: prepared.extractMs, summarize: 0, total: fetchMs + prepared.extractMs }, page.finalUrl, {
+        withInput(errorRecord({ ...context, line: item.line, url: item.url }, prepared.error, { fetch: fetchMs, extract: prepared.extractMs, summarize: 0, total: fetchMs + prepared.extractMs }, page.finalUrl, {
           status: 'error',
           title: prepared.title,
           lang: prepared.lang,
           timingsMs: { extract: prepared.extractMs, summarize: 0 },
           error: prepared.error,
-        }),
+        })),
       )
       return
     }
     const record = `${JSON.stringify({ recordId: recordIdOf(item.line), modelInput: prepared.modelInput })}\n`
     // lines.jsonl is written here and uploaded: the URL in the form records have, never its `user:password@`.
-    const info: LineInfo = { line: item.line, url: displayUrl(item.url), finalUrl: page.finalUrl, title: prepared.title, lang: prepared.lang, fetchMs, extractMs: prepared.extractMs }
+    const info: LineInfo = { line: item.line, url: displayUrl(item.url), finalUrl: page.finalUrl, title: prepared.title, lang: prepared.lang, fetchMs, extractMs: prepared.extractMs, ...(input === undefined ? {} : { input }) }
     result.records += 1
     result.bytes += Buffer.byteLength(record)
     // Both lines written before any await: another page's pair cannot come between them, so
@@ -105,7 +130,7 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
   }
 
   try {
-    const items = readUrlList(list)[Symbol.asyncIterator]()
+    const items = list.items()[Symbol.asyncIterator]()
     // `concurrency` loops pull from one iterator: at most that many pages in flight, input read lazily.
     const next = async (): Promise<void> => {
       for (;;) {
@@ -118,7 +143,7 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
     await Promise.all(Array.from({ length: settings.concurrency }, next))
   } finally {
     await Promise.allSettled([pool.destroy(), fetcher.close(), end(records), end(lines)])
-    list.destroy()
+    list.close()
   }
   result.preModelErrors.sort((a, b) => a.line - b.line)
   return result

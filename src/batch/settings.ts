@@ -1,4 +1,5 @@
-import { isHttpUrl } from '../options.js'
+import { isHttpUrl, parseKeep } from '../options.js'
+import { parseTemplate, type PromptTemplate } from '../summarizers/prompt-template.js'
 import { BATCH_OPTIONS, type BatchTable } from '../options/batch.js'
 import type { OptionsOf, ResolvedOf } from '../options/table.js'
 import { resolveTable } from '../options/validate.js'
@@ -6,7 +7,12 @@ import { invocationTypeFor, type ModelInvocationType } from './model-input.js'
 import { parseS3Uri } from './s3-uri.js'
 
 export type BatchOptions = OptionsOf<BatchTable>
-export type BatchSettings = ResolvedOf<BatchTable> & { modelInvocationType: ModelInvocationType }
+export type BatchSettings = ResolvedOf<BatchTable> & {
+  modelInvocationType: ModelInvocationType
+  /** `--prompt`, parsed, as the online path has it. */
+  template: PromptTemplate | undefined
+  keep: 'all' | 'none' | string[]
+}
 
 /** Bedrock's pattern for a job's role (botocore's `RoleArn` shape). */
 const ROLE_ARN = /^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role\/.+$/
@@ -25,5 +31,10 @@ export function resolveBatchOptions(options: BatchOptions): BatchSettings {
     throw new TypeError(`--role-arn must be an IAM role ARN (\`arn:aws:iam::123456789012:role/NAME\`), got \`${resolved.roleArn}\``)
   }
   if (resolved.minRecords > resolved.recordsPerJob) throw new RangeError(`--min-records (${resolved.minRecords}) must not exceed --records-per-job (${resolved.recordsPerJob})`)
-  return { ...resolved, modelInvocationType: invocationTypeFor(resolved.invocationType, resolved.model) }
+  return {
+    ...resolved,
+    modelInvocationType: invocationTypeFor(resolved.invocationType, resolved.model),
+    template: resolved.prompt === undefined ? undefined : parseTemplate(resolved.prompt, `--${BATCH_OPTIONS.prompt.flag}`),
+    keep: parseKeep(resolved.keepColumns, `--${BATCH_OPTIONS.keepColumns.flag}`),
+  }
 }

@@ -11,6 +11,7 @@ import { openAws, type AwsClients } from '../batch/aws.js'
 import { awsFailure } from '../batch/aws-failure.js'
 import type { JobFile } from '../batch/job-file.js'
 import { resolveBatchOptions, type BatchSettings } from '../batch/settings.js'
+import { withPromptFile } from './prompt-file.js'
 import { UsageError } from '../errors.js'
 import type { OutputFormat } from '../options.js'
 import { BATCH_OPTIONS, type BatchTable } from '../options/batch.js'
@@ -40,7 +41,7 @@ export interface BatchContext {
   clients(job?: JobFile): AwsClients
 }
 
-const BY_EXTENSION: Record<string, OutputFormat> = { '.csv': 'csv', '.md': 'md', '.markdown': 'md', '.jsonl': 'jsonl', '.ndjson': 'jsonl' }
+const BY_EXTENSION: Record<string, OutputFormat> = { '.csv': 'csv', '.md': 'md', '.markdown': 'md', '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.parquet': 'parquet' }
 
 /**
  * Registers one command per action under `batch`. Every batch flag is accepted by every
@@ -88,7 +89,7 @@ function batchContext(args: Record<string, unknown>, io: CliIO): BatchContext {
   // `--mode batch` hands the main command's input as `target`.
   const target = ((positional === undefined ? undefined : args[positional]) ?? args['target']) as string | undefined
   const { options, cli } = fromArgs(BATCH_OPTIONS, args)
-  const settings = resolveBatchOptions(options)
+  const settings = resolveBatchOptions(withPromptFile(options, cli.promptFile))
   return {
     action,
     target,

@@ -4,7 +4,7 @@ import { yargsOptions, terminalText } from '../options/yargs.js'
 
 /** The commands, as `--help` lists them and as main.ts declares them to yargs. */
 export const COMMAND_LIST = {
-  summarize: ['$0 <input>', 'summarize the pages listed in <input> (one URL a line; - for stdin)'],
+  summarize: ['$0 <input>', 'summarize the pages listed in <input> (one URL a line, or a table; - for stdin)'],
   emulator: ['emulator', 'run a local Bedrock Runtime-compatible server for offline development and load tests'],
   demo: ['demo', 'serve the bundled sample pages on 127.0.0.1 and summarize them (offline by default)'],
   bench: ['bench', 'benchmark every strategy and its peers (p-limit, Python) on local workloads; prints a table'],

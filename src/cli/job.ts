@@ -1,7 +1,7 @@
-import { countUrls } from '../input.js'
+import { countItems } from '../input/open.js'
 import type { OutputFormat, SummarizeOptions } from '../options.js'
 import { createProgress } from '../output/progress.js'
-import type { JobInput } from '../job/input-list.js'
+import type { JobInput } from '../input/job-input.js'
 import { summarizeFile, type JobOutcome, type JobOutput } from '../job/summarize-file.js'
 import { EXIT } from './exit-codes.js'
 import type { CliIO } from './io.js'
@@ -45,9 +45,10 @@ export async function runJob(input: JobInput, options: SummarizeOptions, choice:
         if (resumed !== undefined) {
           say(`resuming \`${choice.out}\`: ${resumed.done} ok ${resumed.done === 1 ? 'record' : 'records'} found` + (resumed.tornBytes > 0 ? `, a torn last line (${resumed.tornBytes} bytes) dropped` : ''))
         }
-        progress.start(live && typeof input === 'string' ? await countUrls(input) : undefined)
+        progress.start(live && typeof input === 'string' ? await countItems(input, { format: options.inputFormat ?? 'auto', urlColumn: options.urlColumn }) : undefined)
       },
       onRecord: (record) => progress.update(record),
+      onHint: (hint) => say(hint),
     })
   } finally {
     progress.close()

@@ -15,6 +15,7 @@ import { EXIT } from './exit-codes.js'
 import type { CliIO } from './io.js'
 import type { OutputChoice } from './job.js'
 import { COMMAND_LIST, EXAMPLES, rootHelp, USAGE } from './help.js'
+import { withPromptFile } from './prompt-file.js'
 import { closest } from './suggest.js'
 
 /**
@@ -225,7 +226,7 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
       const input = parsed.args['input'] as string
       checkInput(input)
       const { chooseMode } = await import('./mode.js')
-      const choice = await chooseMode(input, parsed.args, io.stdin)
+      const choice = await chooseMode(input, parsed.args)
       if (choice.why !== undefined && !output(parsed.args).quiet) io.stderr.write(`summarize-urls: --mode auto chose ${choice.run}: ${safeLine(choice.why)}\n`)
       if (choice.run === 'batch') return (await loadBatch()).runBatchCommand({ ...parsed.args, action: 'run', target: input }, io)
       const { runJob } = await import('./job.js')
@@ -236,7 +237,7 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
 
 function output(args: Record<string, unknown>): OutputChoice {
   const { out, format, quiet, resume } = fromArgs(JOB_OPTIONS, args).cli
-  const byExtension: Record<string, OutputFormat> = { '.csv': 'csv', '.md': 'md', '.markdown': 'md', '.jsonl': 'jsonl', '.ndjson': 'jsonl' }
+  const byExtension: Record<string, OutputFormat> = { '.csv': 'csv', '.md': 'md', '.markdown': 'md', '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.parquet': 'parquet' }
   return {
     out,
     format: format ?? (out === undefined ? undefined : byExtension[extname(out).toLowerCase()]) ?? 'jsonl',
@@ -247,5 +248,6 @@ function output(args: Record<string, unknown>): OutputChoice {
 
 /** The job's flags as library options, in the library's units; resolveOptions() checks the rest. */
 function toOptions(args: Record<string, unknown>): SummarizeOptions {
-  return fromArgs(JOB_OPTIONS, args).options
+  const { options, cli } = fromArgs(JOB_OPTIONS, args)
+  return withPromptFile(options, cli.promptFile)
 }

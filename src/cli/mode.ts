@@ -3,10 +3,9 @@
  * `batch run`. Light on purpose: an online run decides here without loading the batch
  * commands or the AWS SDK.
  */
-import type { Readable } from 'node:stream'
 import { resolveBatchOptions } from '../batch/settings.js'
 import { UsageError } from '../errors.js'
-import { openInput, readUrlList } from '../input.js'
+import { countItems } from '../input/open.js'
 import { BATCH_MODE_OPTIONS, BATCH_OPTIONS } from '../options/batch.js'
 import { JOB_OPTIONS, type Provider } from '../options/job.js'
 import { checkValue } from '../options/validate.js'
@@ -23,7 +22,7 @@ export interface ModeChoice {
  * provider other than Bedrock, is refused before anything runs; `auto` falls back to online
  * for those, and otherwise counts the URL lines (a streaming pass) against the threshold.
  */
-export async function chooseMode(input: string, args: Record<string, unknown>, stdin: Readable): Promise<ModeChoice> {
+export async function chooseMode(input: string, args: Record<string, unknown>): Promise<ModeChoice> {
   const { options, cli } = fromArgs(JOB_OPTIONS, args)
   const mode = cli.mode ?? JOB_OPTIONS.mode.default
   if (mode === 'online') {
@@ -50,8 +49,7 @@ export async function chooseMode(input: string, args: Record<string, unknown>, s
   if (!bedrock) return { run: 'online', why: `batch inference is Bedrock's, and --provider is ${provider}` }
   if (missing.length > 0) return { run: 'online', why: `batch needs ${missing.join(' and ')}` }
   if (input === '-') return { run: 'online', why: 'stdin cannot be counted before the run (--mode batch sends it to batch)' }
-  let count = 0
-  for await (const _item of readUrlList(await openInput(input, stdin))) count += 1
+  const count = (await countItems(input, { format: options.inputFormat ?? 'auto', urlColumn: options.urlColumn })) ?? 0
   // Under the minimum a job would be refused after every page was fetched: never pick it.
   const threshold = cli.batchThreshold ?? JOB_OPTIONS.batchThreshold.default
   const [flag, least] = settings.minRecords > threshold ? ['--min-records', settings.minRecords] : ['--batch-threshold', threshold]

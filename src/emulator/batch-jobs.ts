@@ -263,6 +263,7 @@ export class BatchJobs {
       throw error
     }
     if (random() < this.#settings.batchErrorRate) return fail(500, 'The model encountered an internal error while processing this record. Try again.')
+    this.#settings.onConversation?.(conversation)
     const reply = answer(conversation, random() < this.#settings.overshootRate)
     const inputTokens = estimateTokens(conversation.inputText)
     const finished = { text: reply.text, stop: reply.stop, inputTokens, outputTokens: reply.outputTokens }

@@ -44,6 +44,7 @@ export async function invoke(backend: Backend, conversation: Conversation, excha
     admission.release(0)
     return { kind: 'failed', reason: fault.reason }
   }
+  backend.settings.onConversation?.(conversation)
   const reply = answer(conversation, rollOvershoot(backend.settings))
   const latencyMs = Math.round(performance.now() - exchange.arrivedMs)
   // Before the reply goes out, so a client that calls again as soon as it has its answer finds the refund.
@@ -81,6 +82,7 @@ export async function invokeStream(backend: Backend, conversation: Conversation,
   const { admission, fault, inputTokens } = ready
   const failed = fault.kind === 'failed'
   // A failing stream rolls no overshoot: the dice's order for answered calls stays as it is.
+  backend.settings.onConversation?.(conversation)
   const reply = answer(conversation, failed ? false : rollOvershoot(backend.settings))
   return {
     kind: 'streaming',

@@ -40,10 +40,19 @@ const DEFAULT_LIMIT_CHARS = 300
 /** How far an overshooting reply runs past the requested length. */
 const OVERSHOOT_FACTOR = 1.6
 
-/** The model's answer; `overshoot` (a fault roll) makes it run past the requested length, as real models do. */
+/**
+ * The model's answer; `overshoot` (a fault roll) makes it run past the requested length, as
+ * real models do. Besides summaries the fake model follows two instructions, read only from
+ * the message outside the `<title>` and `<page>` fences, as a model given the fence rule
+ * would: "… into one of: a, b, c" (a classifier: the label the page mentions most, the first
+ * on a tie), and, gullibly, "ignore the instructions above and reply with X" (replies X): so
+ * a page that escaped its fence would show in the reply, as it would with a real model.
+ */
 export function answer(conversation: Conversation, overshoot: boolean): ModelReply {
   const limit = requestedLength(conversation.user)
-  let text = summarize(pageText(conversation.user), overshoot ? Math.round(limit * OVERSHOOT_FACTOR) : limit)
+  const instruction = outsideFences(conversation.user)
+  const obeyed = injected(instruction) ?? classify(instruction, pageText(conversation.user))
+  let text = obeyed ?? summarize(pageText(conversation.user), overshoot ? Math.round(limit * OVERSHOOT_FACTOR) : limit)
   let stop: ModelReply['stop'] = 'complete'
   if (conversation.maxTokens !== undefined && estimateTokens(text) > conversation.maxTokens) {
     text = cutToTokens(text, conversation.maxTokens)
@@ -74,6 +83,24 @@ export function deltas(text: string): string[] {
 function pageText(user: string): string {
   const fenced = /<page>([\s\S]*)<\/page>/.exec(user)
   return (fenced?.[1] ?? user).trim()
+}
+
+/** The message without its fenced title and page: what a model reads as instructions. */
+function outsideFences(user: string): string {
+  return user.replace(/<title>[\s\S]*?<\/title>/g, ' ').replace(/<page>[\s\S]*<\/page>/g, ' ')
+}
+
+function injected(instruction: string): string | undefined {
+  return /ignore (?:all )?(?:the |previous )?instructions above,? and (?:reply|answer|say)(?: with)? "?([^".\n]+)"?/i.exec(instruction)?.[1]?.trim()
+}
+
+function classify(instruction: string, page: string): string | undefined {
+  const list = /\bone of:\s*([^.\n]+)/i.exec(instruction)?.[1]
+  if (list === undefined) return undefined
+  const labels = list.split(/,|\bor\b/).map((label) => label.trim()).filter((label) => label !== '')
+  if (labels.length === 0) return undefined
+  const count = (label: string): number => page.toLowerCase().split(label.toLowerCase()).length - 1
+  return labels.reduce((best, label) => (count(label) > count(best) ? label : best))
 }
 
 function requestedLength(user: string): number {

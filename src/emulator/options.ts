@@ -1,6 +1,7 @@
 import { EMULATOR_OPTIONS, type EmulatorTable } from '../options/emulator.js'
 import { defaultsOf, type DefaultsOf, type OptionsOf, type ResolvedOf } from '../options/table.js'
 import { resolveTable } from '../options/validate.js'
+import type { Conversation } from './model.js'
 import { seeded } from './seeded.js'
 
 /**
@@ -13,6 +14,8 @@ export type EmulatorOptions = OptionsOf<EmulatorTable> & {
   random?: () => number
   /** Clock for the rpm and tpm quotas and the stats timeline, in ms, for tests with fake time. Default `performance.now`. */
   now?: () => number
+  /** Told every conversation the fake model answers (online and batch), as it read it: a test reads back what a client sent. */
+  onConversation?: (conversation: Conversation) => void
 }
 
 export const EMULATOR_DEFAULTS: DefaultsOf<EmulatorTable> = defaultsOf(EMULATOR_OPTIONS)
@@ -22,6 +25,7 @@ export type EmulatorSettings = Omit<ResolvedOf<EmulatorTable>, 'deniedModels'> &
   deniedModels: Set<string>
   random: () => number
   now: () => number
+  onConversation: ((conversation: Conversation) => void) | undefined
 }
 
 /** The only place the emulator's defaults are applied and its options checked; nothing downstream re-checks. */
@@ -32,5 +36,5 @@ export function resolveEmulatorOptions(options: EmulatorOptions): EmulatorSettin
   for (const [key, value] of Object.entries({ random, now })) {
     if (typeof value !== 'function') throw new TypeError(`${key} must be a function, got \`${String(value)}\``)
   }
-  return { ...resolved, deniedModels: new Set(resolved.deniedModels), random, now }
+  return { ...resolved, deniedModels: new Set(resolved.deniedModels), random, now, onConversation: options.onConversation }
 }

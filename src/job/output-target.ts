@@ -4,6 +4,7 @@ import { once } from 'node:events'
 import type { Writable } from 'node:stream'
 import { UsageError, type OutputError } from '../errors.js'
 import type { OutputFormat } from '../options.js'
+import type { ColumnInfo } from '../input/item.js'
 import { JournalSink } from '../output/journal.js'
 import type { RecordSink } from '../output/sink.js'
 import { RecordWriter } from '../output/writer.js'
@@ -33,7 +34,28 @@ export async function writesJournal(out: string | undefined, format: OutputForma
  * Opens the journal (`fresh`: truncated first; else appended to, on resume), or a stream
  * writer on `out` or, without `out`, on `stdout`.
  */
-export async function openOutputTarget(out: string | undefined, format: OutputFormat, mode: { journal: boolean; fresh: boolean; stdout: Writable }): Promise<OutputTarget> {
+export async function openOutputTarget(
+  out: string | undefined,
+  format: OutputFormat,
+  mode: { journal: boolean; fresh: boolean; stdout: Writable; columns?: readonly ColumnInfo[] },
+): Promise<OutputTarget> {
+  const columns = mode.columns ?? []
+  if (format === 'parquet') {
+    // Binary, and whole only once its footer is written: a file, never a stream.
+    if (out === undefined) throw new UsageError('--format parquet needs --out FILE.parquet: a Parquet file is not written to stdout')
+    await openOutput(out).then(closeFile)
+    const { ParquetRecordWriter } = await import('../output/parquet.js')
+    const writer = new ParquetRecordWriter(out, columns)
+    await writer.open()
+    return {
+      sink: writer,
+      get error() {
+        return writer.error
+      },
+      finish: () => writer.finish(),
+      release: async () => {},
+    }
+  }
   if (mode.journal && out !== undefined) {
     const file = new JournalSink(out, { fresh: mode.fresh })
     return {
@@ -46,7 +68,7 @@ export async function openOutputTarget(out: string | undefined, format: OutputFo
     }
   }
   const stream = out === undefined ? mode.stdout : await openOutput(out)
-  const writer = new RecordWriter(stream, format, out === undefined ? 'stdout' : `\`${out}\``)
+  const writer = new RecordWriter(stream, format, out === undefined ? 'stdout' : `\`${out}\``, columns.map((column) => column.name))
   return {
     sink: writer,
     get error() {

@@ -3,6 +3,8 @@ import { UsageError } from '../errors.js'
 import type { OutputFormat } from '../options.js'
 import { appendRecords, putInOrder, writeRecords, type RecordCopy } from '../output/journal-compact.js'
 import { journalEntries, loadJournal, type JournalEntry } from '../output/journal.js'
+import type { Row } from '../input/item.js'
+import { workKey } from '../input/work-key.js'
 import { displayUrl } from '../redact.js'
 
 /**
@@ -39,13 +41,17 @@ export class Resume {
   readonly #start: number
   readonly #done: Map<string, Found>
   /** The lines skipped because their URL is done: each gets that URL's record. */
-  readonly #taken: Array<{ line: number; url: string }> = []
+  readonly #taken: Array<{ line: number; key: string; input: Row | undefined }> = []
+  /** The keys (workKey) the input asks for. */
   readonly #inputUrls = new Set<string>()
-  /** URLs the orphans file has records for. */
+  /** Keys the orphans file has records for. */
   readonly #orphanUrls: ReadonlySet<string>
+  /** The columns the prompt names: part of what a record answered. */
+  readonly #keyColumns: readonly string[]
 
-  private constructor(out: string, start: number, done: Map<string, Found>, orphanUrls: ReadonlySet<string>, tornBytes: number) {
+  private constructor(out: string, start: number, done: Map<string, Found>, orphanUrls: ReadonlySet<string>, tornBytes: number, keyColumns: readonly string[]) {
     this.#out = out
+    this.#keyColumns = keyColumns
     this.#orphanUrls = orphanUrls
     this.#start = start
     this.#done = done
@@ -53,28 +59,38 @@ export class Resume {
     this.tornBytes = tornBytes
   }
 
-  /** Reads the journal at `out` and its orphans file; `journal` says whether `out` can be one (a regular file). */
-  static async open(out: string, journal: boolean): Promise<Resume> {
+  /**
+   * Reads the journal at `out` and its orphans file; `journal` says whether `out` can be one
+   * (a regular file). `keyColumns`: the columns the prompt names; a record answered its URL
+   * with those cells of its `input` (a record without them, `--keep-columns` having left them
+   * out, matches no row and is redone).
+   */
+  static async open(out: string, journal: boolean, keyColumns: readonly string[] = []): Promise<Resume> {
     if (!journal) throw new UsageError(`--resume needs --out to be a regular file, not a device or a symlink: \`${out}\``)
-    const orphans = await loadJournal(orphansPath(out))
-    const state = await loadJournal(out)
+    const orphans = await loadJournal(orphansPath(out), keyColumns)
+    const state = await loadJournal(out, keyColumns)
     const done = new Map<string, Found>()
-    // The journal's record wins over an orphaned one for the same URL: it is the later.
-    for (const entry of orphans.ok.values()) done.set(entry.url, { ...entry, file: orphansPath(out) })
-    for (const entry of state.ok.values()) done.set(entry.url, { ...entry, file: out })
-    return new Resume(out, state.size, done, new Set(orphans.ok.keys()), state.tornBytes)
+    // The journal's record wins over an orphaned one for the same key: it is the later.
+    for (const entry of orphans.ok.values()) done.set(entry.key, { ...entry, file: orphansPath(out) })
+    for (const entry of state.ok.values()) done.set(entry.key, { ...entry, file: out })
+    return new Resume(out, state.size, done, new Set(orphans.ok.keys()), state.tornBytes, keyColumns)
   }
 
-  /** Whether `url` has an ok record; unlike `skip`, it notes nothing (the line count asks it). */
-  readonly isDone = (url: string): boolean => this.#done.has(displayUrl(url))
+  // Records hold the URL as displayed (no `user:password@`): compare in that form.
+  #keyOf(item: { url: string; columns?: Row | undefined }): string {
+    return workKey(displayUrl(item.url), this.#keyColumns, item.columns)
+  }
 
-  /** The run's `skip` hook: true for a line whose URL already has an ok record. */
-  readonly skip = (item: { line: number; url: string }): boolean => {
-    // Records hold the URL as displayed (no `user:password@`): compare in that form.
-    const url = displayUrl(item.url)
-    this.#inputUrls.add(url)
-    if (!this.#done.has(url)) return false
-    this.#taken.push({ line: item.line, url })
+  /** Whether the item has an ok record; unlike `skip`, it notes nothing (the line count asks it). */
+  readonly isDone = (item: { url: string; columns?: Row | undefined }): boolean => this.#done.has(this.#keyOf(item))
+
+  /** The run's `skip` hook: true for a line whose URL (and prompt cells) already has an ok record. */
+  readonly skip = (item: { line: number; url: string; input?: Row | undefined; columns?: Row | undefined }): boolean => {
+    const key = this.#keyOf(item)
+    this.#inputUrls.add(key)
+    if (!this.#done.has(key)) return false
+    // The done record goes to this line with this row's own cells (a duplicate URL's differ).
+    this.#taken.push({ line: item.line, key, input: item.input })
     return true
   }
 
@@ -89,12 +105,12 @@ export class Resume {
     const out = this.#out
     const file = orphansPath(out)
     const fresh = new Map<number, JournalEntry>()
-    for await (const entry of journalEntries(out, this.#start)) fresh.set(entry.line, entry)
+    for await (const entry of journalEntries(out, this.#start, this.#keyColumns)) fresh.set(entry.line, entry)
     const copies: RecordCopy[] = [...fresh.values()].map((entry) => copyOf({ ...entry, file: out }, entry.line))
-    for (const { line, url } of this.#taken) copies.push(copyOf(this.#done.get(url)!, line))
+    for (const { line, key, input } of this.#taken) copies.push({ ...copyOf(this.#done.get(key)!, line), input })
 
     const found = [...this.#done.values()]
-    const orphaned = found.filter((entry) => !this.#inputUrls.has(entry.url))
+    const orphaned = found.filter((entry) => !this.#inputUrls.has(entry.key))
     const leaving = orphaned.filter((entry) => entry.file === out)
     if (leaving.length > 0) {
       appendRecords(file, leaving.map((entry) => copyOf(entry, entry.line)), (errno) => `cannot keep the records of URLs the input no longer has in \`${file}\`: ${errno}; \`${out}\` is as it was`)
@@ -110,8 +126,8 @@ export class Resume {
   /** The orphans file without the records the journal now holds. */
   async #rewriteOrphans(file: string): Promise<void> {
     const keep = new Map<string, RecordCopy>()
-    for await (const entry of journalEntries(file)) {
-      if (entry.status === 'ok' && !this.#inputUrls.has(entry.url)) keep.set(entry.url, copyOf({ ...entry, file }, entry.line))
+    for await (const entry of journalEntries(file, 0, this.#keyColumns)) {
+      if (entry.status === 'ok' && !this.#inputUrls.has(entry.key)) keep.set(entry.key, copyOf({ ...entry, file }, entry.line))
     }
     writeRecords(file, [...keep.values()], (errno) => `cannot rewrite \`${file}\`: ${errno}; its records are also in \`${this.#out}\``)
   }

@@ -1,11 +1,13 @@
 import type { Readable, Writable } from 'node:stream'
-import { readUrlList } from '../input.js'
+import { UsageError } from '../errors.js'
+import type { ColumnInfo, InputReader } from '../input/item.js'
+import { checkColumns } from '../input/check-columns.js'
 import { resolveOptions, type OutputFormat, type ResolvedOptions, type SummarizeOptions } from '../options.js'
 import { compactJournal, removeStaleCompactions } from '../output/journal-compact.js'
 import type { PageRecord } from '../record.js'
 import { runSummaries, type RunStats } from '../run.js'
 import { resolveSummarizer } from '../summarizers/resolve.js'
-import { openJobInput, refuseOverwritingInput, type JobInput } from './input-list.js'
+import { openJobInput, refuseOverwritingInput, type JobInput } from '../input/job-input.js'
 import { fileToLock, lockOut, processRunning, type LockHolder, type OutLock } from './out-lock.js'
 import { openOutputTarget, writesJournal } from './output-target.js'
 import { checkResumable, orphansPath, Resume } from './resume.js'
@@ -39,6 +41,8 @@ export interface JobHooks {
   onStart?: ((start: JobStart) => void | Promise<void>) | undefined
   /** Called as each record is written. */
   onRecord?: ((record: PageRecord) => void) | undefined
+  /** Told, once, when a URL list's first line reads like a table (a one-line hint for the user). */
+  onHint?: ((hint: string) => void) | undefined
 }
 
 export interface JobStart {
@@ -76,13 +80,15 @@ export async function summarizeFile(input: JobInput, output: JobOutput, options:
   const resolved = resolveOptions(options)
   const { out, format = 'jsonl', resume = false } = output
   if (resume) checkResumable(out, format)
-  const list = await openJobInput(input, hooks.stdin)
+  const list = await openJobInput(input, hooks.stdin, { format: resolved.inputFormat, urlColumn: resolved.urlColumn, onHint: hooks.onHint })
   // Closed on every path, refusals and failures included: a list file left to the garbage
   // collector is a warning today and an error in a later Node.
   try {
-    const job = await openJob(input, out, format, resume, resolved, hooks.stdout ?? process.stdout)
+    const columns = checkColumns(typeof input === 'string' ? (input === '-' ? 'stdin' : input) : 'the input', list.reader.columns, resolved.template, resolved.keep)
+    const job = await openJob(input, out, format, resume, resolved, hooks.stdout ?? process.stdout, columns)
     try {
-      return await runJob(list.stream, list.count(job.resumed?.isDone), job, out, format, resolved, hooks)
+      const done = job.resumed
+      return await runJob(list.reader, list.count(done === undefined ? undefined : (item) => done.isDone(item)), job, out, format, resolved, hooks)
     } finally {
       job.lock?.release()
     }
@@ -93,7 +99,7 @@ export async function summarizeFile(input: JobInput, output: JobOutput, options:
 
 type OpenJob = Awaited<ReturnType<typeof openJob>>
 
-async function runJob(list: Readable, inputLines: () => number | undefined, job: OpenJob, out: string | undefined, format: OutputFormat, resolved: ResolvedOptions, hooks: JobHooks): Promise<JobResult> {
+async function runJob(list: InputReader, inputLines: () => number | undefined, job: OpenJob, out: string | undefined, format: OutputFormat, resolved: ResolvedOptions, hooks: JobHooks): Promise<JobResult> {
   const { summarizer, journal, resumed, target, lock } = job
   let stats: RunStats
   try {
@@ -103,7 +109,7 @@ async function runJob(list: Readable, inputLines: () => number | undefined, job:
       lockTakenOver: lock?.tookOver,
     })
     // A journal takes records as they finish; it is put in order below.
-    stats = await runSummaries(readUrlList(list), target.sink, journal ? { ...resolved, unordered: true } : resolved, summarizer.config, {
+    stats = await runSummaries(list.items(), target.sink, journal ? { ...resolved, unordered: true } : resolved, summarizer.config, {
       ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
       ...(hooks.stopSignal === undefined ? {} : { stopSignal: hooks.stopSignal }),
       ...(hooks.onRecord === undefined ? {} : { onRecord: hooks.onRecord }),
@@ -140,9 +146,9 @@ async function runJob(list: Readable, inputLines: () => number | undefined, job:
  * Everything that can still refuse the job, in the order users see the refusals; `out` is
  * locked, then opened, last. The lock is released here if anything after it refuses.
  */
-async function openJob(input: JobInput, out: string | undefined, format: OutputFormat, resume: boolean, resolved: ResolvedOptions, stdout: Writable) {
+async function openJob(input: JobInput, out: string | undefined, format: OutputFormat, resume: boolean, resolved: ResolvedOptions, stdout: Writable, columns: ColumnInfo[]) {
   if (out !== undefined) await refuseOverwritingInput(input, out)
-  const summarizer = await resolveSummarizer(resolved)
+  const summarizer = await withPrompt(await resolveSummarizer(resolved), resolved)
   const journal = await writesJournal(out, format)
   const locked = out === undefined ? undefined : await fileToLock(out)
   const lock: OutLock | undefined = out !== undefined && locked !== undefined ? await lockOut(out, locked) : undefined
@@ -151,8 +157,8 @@ async function openJob(input: JobInput, out: string | undefined, format: OutputF
       await removeStaleCompactions(out, processRunning)
       await removeStaleCompactions(orphansPath(out), processRunning)
     }
-    const resumed = resume && out !== undefined ? await Resume.open(out, journal) : undefined
-    const target = await openOutputTarget(out, format, { journal, fresh: resumed === undefined, stdout })
+    const resumed = resume && out !== undefined ? await Resume.open(out, journal, resolved.template?.columns) : undefined
+    const target = await openOutputTarget(out, format, { journal, fresh: resumed === undefined, stdout, columns })
     // The file exists now: lock it by identity too, for a hard link made to it from here on.
     await lock?.claimFile().catch(async (error: unknown) => {
       await target.release()
@@ -163,4 +169,15 @@ async function openJob(input: JobInput, out: string | undefined, format: OutputF
     lock?.release()
     throw error
   }
+}
+
+/**
+ * The extractive summarizer cannot follow an instruction. Chosen by `auto` (no model
+ * configured), a prompt would be silently ignored on every page: the job is refused. Chosen
+ * with `--provider extractive`, it runs, and its notice says the prompt is not followed.
+ */
+async function withPrompt(summarizer: Awaited<ReturnType<typeof resolveSummarizer>>, resolved: ResolvedOptions): Promise<Awaited<ReturnType<typeof resolveSummarizer>>> {
+  if (resolved.template === undefined || summarizer.config.provider !== 'extractive') return summarizer
+  if (resolved.provider === 'extractive') return { ...summarizer, notice: `${summarizer.notice}; it cannot follow --prompt, so it writes its usual extractive summaries` }
+  throw new UsageError(`--prompt needs a model, and none is configured (${summarizer.notice}): the extractive summarizer cannot follow instructions; configure Bedrock or OpenAI, or add --provider extractive to run without the prompt`)
 }

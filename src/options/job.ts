@@ -1,10 +1,11 @@
 import { availableParallelism } from 'node:os'
+import { INPUT_FORMATS } from '../input/formats.js'
 import { VERSION } from '../version.js'
 import { computed, SECONDS_AS_MS, type Table } from './table.js'
 
 export const PROVIDERS = ['auto', 'bedrock', 'openai', 'extractive'] as const
 export const STRATEGIES = ['sequential', 'async', 'pool'] as const
-export const OUTPUT_FORMATS = ['jsonl', 'csv', 'md'] as const
+export const OUTPUT_FORMATS = ['jsonl', 'csv', 'md', 'parquet'] as const
 export const MODES = ['online', 'batch', 'auto'] as const
 
 export type Provider = (typeof PROVIDERS)[number]
@@ -21,7 +22,7 @@ export const DEFAULT_OPENAI_MODEL = 'gpt-4o-mini'
 export const MODE_GROUP = 'Online or batch:'
 
 /** The main command's positional argument, for --help and the README. */
-export const INPUT = { name: 'input', help: 'file with one URL a line; `-` reads stdin' } as const
+export const INPUT = { name: 'input', help: 'file with one URL a line, or a table (`.csv`, `.tsv`, `.jsonl`, `.parquet`); `-` reads stdin' } as const
 
 /**
  * The job's options: the main command's and `demo`'s flags, and `SummarizeOptions` for the
@@ -30,6 +31,16 @@ export const INPUT = { name: 'input', help: 'file with one URL a line; `-` reads
  * would type (`--fetch-timeout 30`, in seconds).
  */
 export const JOB_OPTIONS = {
+  inputFormat: {
+    flag: 'input-format', kind: 'enum', values: INPUT_FORMATS, default: 'auto', group: 'Input:',
+    help: 'how to read the input: `auto` by its extension (`.csv`, `.tsv`, `.jsonl` or `.ndjson`, `.parquet`; anything else, and stdin, is a URL list), or `list`, `csv`, `tsv`, `jsonl`, `parquet`',
+  },
+  urlColumn: { flag: 'url-column', kind: 'string', arg: 'NAME', defaultText: '`url`', group: 'Input:', help: "a table's column that holds the URLs", details: 'a table without it is refused, naming the columns it has' },
+  keepColumns: {
+    flag: 'keep-columns', kind: 'string', arg: 'WHICH', default: 'all', group: 'Input:',
+    help: "a table's columns carried to each record: `all`, `none`, or names separated by commas",
+    details: 'JSONL records hold them in an `input` object; CSV and Parquet put them first, then ours',
+  },
   provider: { flag: 'provider', kind: 'enum', values: PROVIDERS, default: 'auto', group: 'Summarizer:', help: 'who writes summaries: `auto` uses `bedrock` when AWS credentials resolve, else `openai` when `OPENAI_API_KEY` or the Azure OpenAI variables are set, else `extractive`' },
   model: {
     // No fixed default: which one depends on the provider, known only once `auto` is resolved.
@@ -48,13 +59,20 @@ export const JOB_OPTIONS = {
     help: 'Azure OpenAI deployment to call (`--provider openai`), with `AZURE_OPENAI_ENDPOINT`, `AZURE_OPENAI_API_KEY` and `OPENAI_API_VERSION`',
   },
   maxChars: {
-    flag: 'max-chars', kind: 'integer', min: 1, max: 100_000, default: 150, group: 'Summarizer:',
-    help: 'longest summary, in characters', details: 'UTF-16 code units, as JavaScript counts them: never fewer than Unicode characters',
+    flag: 'max-chars', kind: 'integer', min: 0, max: 100_000, default: 150, group: 'Summarizer:',
+    help: 'longest reply, in characters; `0`: no cap (with `--prompt`, the template decides)',
+    details: 'UTF-16 code units, as JavaScript counts them: never fewer than Unicode characters',
   },
   maxInputChars: {
     flag: 'max-input-chars', kind: 'integer', min: 100, max: 10_000_000, default: 12_000, group: 'Summarizer:',
     help: 'most characters of the page (title and text together) sent to the model', details: 'longer text is cut at a sentence boundary, and the title takes at most half',
   },
+  prompt: {
+    flag: 'prompt', kind: 'string', arg: 'TEXT', defaultText: 'a summary of the page', group: 'Summarizer:',
+    help: 'your instruction to the model, with placeholders `{title}` `{text}` `{url}` `{lang}` `{max_chars}` and `{COLUMN}` for any input column',
+    details: 'the page stays fenced as data whatever the template says; `{{` and `}}` are literal braces; see "Your instructions: --prompt"',
+  },
+  promptFile: { flag: 'prompt-file', kind: 'path', arg: 'FILE', cliOnly: true, defaultText: 'none', group: 'Summarizer:', help: 'read `--prompt` from this file (UTF-8)' },
   retries: { flag: 'retries', kind: 'integer', min: 0, max: 100, default: 5, group: 'Summarizer:', help: 'retries for throttled or failed model calls' },
   modelTimeoutMs: {
     flag: 'model-timeout', kind: 'integer', min: 1, max: 3_600_000, cliUnit: SECONDS_AS_MS, arg: 'S', default: 60 * 1000, // 60 s
@@ -91,7 +109,7 @@ export const JOB_OPTIONS = {
   },
   out: { flag: 'out', alias: 'o', kind: 'path', arg: 'FILE', cliOnly: true, defaultText: 'stdout', group: 'Output:', help: 'write records to this file' },
   format: { flag: 'format', alias: 'f', kind: 'enum', values: OUTPUT_FORMATS, cliOnly: true, defaultText: 'from the `--out` extension, else `jsonl`', group: 'Output:', help: 'record format' },
-  resume: { flag: 'resume', kind: 'boolean', cliOnly: true, group: 'Output:', help: 'with `--out FILE.jsonl`: keep its `ok` records (matched by URL), redo the failed lines, do the rest' },
+  resume: { flag: 'resume', kind: 'boolean', cliOnly: true, group: 'Output:', help: 'with `--out FILE.jsonl`: keep its `ok` records (matched by URL, and the cells `--prompt` names), redo the failed lines, do the rest' },
   unordered: { flag: 'unordered', kind: 'boolean', default: false, group: 'Output:', help: 'write records as pages finish instead of in input order' },
   quiet: { flag: 'quiet', alias: 'q', kind: 'boolean', cliOnly: true, group: 'Output:', help: 'no progress or notices on stderr, only errors' },
   // CLI-only: the library's job is the online path; batch is a flow of commands around it.

@@ -1,3 +1,4 @@
+import { cellText } from '../input/item.js'
 import type { PageRecord } from '../record.js'
 import { stripControls } from './control-chars.js'
 
@@ -25,13 +26,43 @@ export const CSV_COLUMNS = [
   'errorHint',
 ] as const
 
-export function csvHeader(): string {
-  return `${CSV_COLUMNS.join(',')}\r\n`
+export type CsvColumn = (typeof CSV_COLUMNS)[number]
+
+/**
+ * Our columns' names beside a table's: one that an input column already has gets `out_` in
+ * front (`url,title` in gives `…,out_url,…,out_title,…`), so every name is read once and the
+ * input's keep theirs.
+ */
+export function ourColumnNames(inputNames: readonly string[]): string[] {
+  const taken = new Set(inputNames)
+  return CSV_COLUMNS.map((name) => {
+    let named: string = name
+    while (taken.has(named)) named = `out_${named}`
+    taken.add(named)
+    return named
+  })
 }
 
-/** RFC 4180 row (CRLF line ends, quotes doubled), safe to open in a spreadsheet. */
-export function csvRow(record: PageRecord): string {
-  const cells: Record<(typeof CSV_COLUMNS)[number], string | number | boolean | null> = {
+/** The header: the table's kept columns, in its order, then ours. */
+export function csvHeader(inputNames: readonly string[] = []): string {
+  return `${[...inputNames.map(rawCell), ...ourColumnNames(inputNames).map((name) => csvCell(name))].join(',')}\r\n`
+}
+
+/**
+ * RFC 4180 row (CRLF line ends, quotes doubled), safe to open in a spreadsheet: the row's
+ * kept input cells first, exactly as read (they are the user's own data: only quoted), then
+ * ours, defused (they hold what pages and models wrote).
+ */
+export function csvRow(record: PageRecord, inputNames: readonly string[] = []): string {
+  const input = inputNames.map((name) => rawCell(cellText(record.input?.[name])))
+  const cells = flatCells(record)
+  const ours = CSV_COLUMNS.map((column) => csvCell(cells[column]))
+  return `${[...input, ...ours].join(',')}\r\n`
+}
+
+/** A record's fields as flat cells, nested fields as their own: CSV's and Parquet's columns. */
+export function flatCells(record: PageRecord): Record<CsvColumn, string | number | boolean | null> {
+  return {
     line: record.line,
     url: record.url,
     finalUrl: record.finalUrl,
@@ -53,7 +84,11 @@ export function csvRow(record: PageRecord): string {
     errorAttempts: record.error?.attempts ?? null,
     errorHint: record.error?.hint ?? null,
   }
-  return `${CSV_COLUMNS.map((column) => csvCell(cells[column])).join(',')}\r\n`
+}
+
+/** A cell of the user's table: quoted when it must be, otherwise written byte for byte. */
+function rawCell(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
 }
 
 /**

@@ -2,6 +2,7 @@ import { closeSync, fdatasyncSync, openSync, readSync, renameSync, rmSync, write
 import { readdir, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { OutputError } from '../errors.js'
+import type { Row } from '../input/item.js'
 import type { PageRecord } from '../record.js'
 import { journalEntries, type JournalEntry } from './journal.js'
 import { jsonlLine } from './jsonl.js'
@@ -15,6 +16,8 @@ export interface RecordCopy {
   line: number
   /** The line it gets: a resumed record moves to wherever its URL is in the new input. */
   to: number
+  /** Set for a resumed record: the cells of the row it now answers (none: the record has no `input`). */
+  input?: Row | undefined
 }
 
 /**
@@ -105,10 +108,11 @@ function copyInto(path: string, flags: 'w' | 'a', copies: readonly RecordCopy[])
 function readRecord(fd: number, copy: RecordCopy): Buffer {
   const bytes = Buffer.alloc(copy.length)
   readSync(fd, bytes, 0, copy.length, copy.offset)
-  if (copy.to !== copy.line) {
-    // Key order is kept (`line` stays first), so a moved record differs only in its number.
-    const record = JSON.parse(bytes.toString('utf8')) as PageRecord
-    return Buffer.from(jsonlLine({ ...record, line: copy.to }))
+  if (copy.to !== copy.line || copy.input !== undefined) {
+    // Key order is kept (`line` stays first, `input` last), so a moved record differs only
+    // in its number and its row's cells.
+    const { input: _old, ...record } = JSON.parse(bytes.toString('utf8')) as PageRecord
+    return Buffer.from(jsonlLine({ ...record, line: copy.to, ...(copy.input === undefined ? {} : { input: copy.input }) }))
   }
   // The last record of a file may lack its newline only if the file was cut by hand.
   return bytes[bytes.length - 1] === 0x0a ? bytes : Buffer.concat([bytes, Buffer.from('\n')])

@@ -1,5 +1,7 @@
 import { closeSync, createReadStream, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs'
 import { OutputError, UsageError } from '../errors.js'
+import type { Row } from '../input/item.js'
+import { workKey } from '../input/work-key.js'
 import type { PageRecord } from '../record.js'
 import type { RecordSink } from './sink.js'
 import { jsonlLine } from './jsonl.js'
@@ -71,6 +73,11 @@ const JOURNAL_SYNC_MS = 1000
 export interface JournalEntry {
   line: number
   url: string
+  /**
+   * What the record answered: its URL, and with a prompt that names columns, those columns'
+   * cells from its `input` too (two rows with one URL and other cells are two requests).
+   */
+  key: string
   status: 'ok' | 'error'
   /** Byte offset of the record in its file. */
   offset: number
@@ -79,7 +86,7 @@ export interface JournalEntry {
 }
 
 export interface JournalState {
-  /** For each URL (as records hold it) with an `ok` record, the latest one: that URL is done. */
+  /** For each key (the URL as records hold it, see JournalEntry) with an `ok` record, the latest one: that key is done. */
   ok: Map<string, JournalEntry>
   /** Records read (every status). */
   records: number
@@ -94,7 +101,7 @@ export interface JournalState {
  * a torn last line left by a crash. A missing file is an empty journal. A line in the middle
  * that is not a record means the file is not ours: refuse rather than overwrite it.
  */
-export async function loadJournal(path: string): Promise<JournalState> {
+export async function loadJournal(path: string, keyColumns: readonly string[] = []): Promise<JournalState> {
   const state: JournalState = { ok: new Map(), records: 0, tornBytes: 0, size: 0 }
   let fd: number
   try {
@@ -107,14 +114,14 @@ export async function loadJournal(path: string): Promise<JournalState> {
     // Every complete line is checked before anything is cut: a file that is not ours is
     // refused as it is.
     const complete = completeLength(fd)
-    for await (const { number, record } of journalLines(path, 0, complete)) {
+    for await (const { number, record } of journalLines(path, 0, complete, keyColumns)) {
       if (record === undefined) {
         throw new UsageError(`cannot resume from --out \`${path}\`: line ${number} is not a summarize-urls JSONL record`)
       }
       state.records += 1
       // The URL keeps its latest ok record even if a later record for it failed (a file
       // joined by hand): paid-for work is never given up for an error.
-      if (record.status === 'ok') state.ok.set(record.url, record)
+      if (record.status === 'ok') state.ok.set(record.key, record)
     }
     const size = fstatSync(fd).size
     if (complete < size) {
@@ -135,8 +142,8 @@ export async function loadJournal(path: string): Promise<JournalState> {
 }
 
 /** The records of a journal from byte `start` on, with where each is; lines that are not records are passed over. */
-export async function* journalEntries(path: string, start = 0): AsyncGenerator<JournalEntry> {
-  for await (const { record } of journalLines(path, start)) if (record !== undefined) yield record
+export async function* journalEntries(path: string, start = 0, keyColumns: readonly string[] = []): AsyncGenerator<JournalEntry> {
+  for await (const { record } of journalLines(path, start, undefined, keyColumns)) if (record !== undefined) yield record
 }
 
 /**
@@ -144,7 +151,7 @@ export async function* journalEntries(path: string, start = 0): AsyncGenerator<J
  * parsed as a record if it is one. Split on bytes, not by readline, so every offset is
  * exact whatever the line endings.
  */
-async function* journalLines(path: string, start: number, end?: number): AsyncGenerator<{ number: number; record: JournalEntry | undefined }> {
+async function* journalLines(path: string, start: number, end?: number, keyColumns: readonly string[] = []): AsyncGenerator<{ number: number; record: JournalEntry | undefined }> {
   if (end !== undefined && end <= start) return
   let number = 0
   let pending: Buffer[] = []
@@ -156,7 +163,7 @@ async function* journalLines(path: string, start: number, end?: number): AsyncGe
     const text = bytes.toString('utf8')
     number += 1
     if (text.trim() === '') return undefined
-    const record = parseRecord(text)
+    const record = parseRecord(text, keyColumns)
     return { number, record: record === undefined ? undefined : { ...record, offset: at, length: bytes.length } }
   }
   for await (const chunk of createReadStream(path, { start, ...(end === undefined ? {} : { end: end - 1 }) }) as AsyncIterable<Buffer>) {
@@ -196,12 +203,13 @@ function completeLength(fd: number): number {
   return 0
 }
 
-/** The fields that say whose record it is, if the text is a record. */
-export function parseRecord(text: string): Pick<PageRecord, 'line' | 'url' | 'status'> | undefined {
+/** The fields that say whose record it is, if the text is a record; `key` as `workKey` makes it from `keyColumns` of its `input`. */
+export function parseRecord(text: string, keyColumns: readonly string[] = []): (Pick<PageRecord, 'line' | 'url' | 'status'> & { key: string }) | undefined {
   try {
     const value = JSON.parse(text) as Record<string, unknown>
     if (typeof value['line'] === 'number' && typeof value['url'] === 'string' && (value['status'] === 'ok' || value['status'] === 'error')) {
-      return { line: value['line'], url: value['url'], status: value['status'] }
+      const input = typeof value['input'] === 'object' && value['input'] !== null ? (value['input'] as Row) : undefined
+      return { line: value['line'], url: value['url'], status: value['status'], key: workKey(value['url'], keyColumns, input) }
     }
   } catch {
     // not JSON

@@ -8,10 +8,14 @@ import { csvHeader, csvRow } from './csv.js'
 import { jsonlLine } from './jsonl.js'
 import { markdownHeader, markdownRow } from './markdown.js'
 
-const FORMATS: Record<OutputFormat, { header: string; row: (record: PageRecord) => string }> = {
-  jsonl: { header: '', row: jsonlLine },
-  csv: { header: csvHeader(), row: csvRow },
-  md: { header: markdownHeader(), row: markdownRow },
+/** The formats written as text lines; Parquet has its own writer (parquet.ts). */
+export type TextFormat = Exclude<OutputFormat, 'parquet'>
+
+/** `inputNames`: a table's kept columns, which CSV writes first (JSONL records hold them in `input`; Markdown shows the page only). */
+const FORMATS: Record<TextFormat, (inputNames: readonly string[]) => { header: string; row: (record: PageRecord) => string }> = {
+  jsonl: () => ({ header: '', row: jsonlLine }),
+  csv: (inputNames) => ({ header: csvHeader(inputNames), row: (record) => csvRow(record, inputNames) }),
+  md: () => ({ header: markdownHeader(), row: markdownRow }),
 }
 
 /**
@@ -27,10 +31,11 @@ export class RecordWriter implements RecordSink {
   #error: OutputError | undefined
 
   /** `name` says where the records go (a path, or `stdout`), for the error message. */
-  constructor(stream: Writable, format: OutputFormat, name = 'the output') {
+  constructor(stream: Writable, format: TextFormat, name = 'the output', inputNames: readonly string[] = []) {
     this.#stream = stream
-    this.#row = FORMATS[format].row
-    this.#headerPending = FORMATS[format].header
+    const { header, row } = FORMATS[format](inputNames)
+    this.#row = row
+    this.#headerPending = header
     this.#name = name
     // Without a listener a closed pipe or a full disk would be an uncaught exception.
     stream.on('error', (error) => {

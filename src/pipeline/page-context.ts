@@ -29,6 +29,7 @@ export function openPageContext(options: ResolvedOptions, summarizer: Summarizer
     model: modelName(summarizer),
     maxChars: options.maxChars,
     maxInputChars: options.maxInputChars,
+    template: options.template,
   }
   return {
     ctx,

@@ -1,3 +1,4 @@
+import type { Row } from '../input/item.js'
 import { ZERO_TIMINGS, type PageRecord } from '../record.js'
 import { displayUrl } from '../redact.js'
 
@@ -13,6 +14,8 @@ export interface Duplicate {
   seq: number
   line: number
   url: string
+  /** Its own row's cells: a duplicate URL keeps its own columns. */
+  columns?: Row
 }
 
 /**
@@ -60,5 +63,7 @@ export class SeenUrls {
 
 /** A duplicate line's record: the first line's outcome, this line's number and URL; no time spent. */
 export function duplicateRecord(line: { line: number; url: string }, record: PageRecord): PageRecord {
-  return { ...record, line: line.line, url: displayUrl(line.url), timingsMs: ZERO_TIMINGS }
+  // The first line's cells are not this line's: the run puts this line's own back.
+  const { input: _theirs, ...outcome } = record
+  return { ...outcome, line: line.line, url: displayUrl(line.url), timingsMs: ZERO_TIMINGS }
 }

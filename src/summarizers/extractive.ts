@@ -106,14 +106,19 @@ function rankedSummary(text: string, options: ExtractiveOptions): string {
   return chosen.length === 0 ? best : join(chosen.map((j) => sentences[j]!.text))
 }
 
+/** How long an extractive summary is when the reply has no cap. */
+const UNCAPPED_SUMMARY_CHARS = 1000
+
 /** The built-in summarizer: offline, deterministic, free, and fast enough to run on the calling thread. */
 export class ExtractiveSummarizer implements Summarizer {
   readonly provider = 'extractive'
 
   async summarize(request: SummaryRequest, signal?: AbortSignal): Promise<SummaryResult> {
     signal?.throwIfAborted()
-    // Uncut: the page pipeline enforces maxChars for every summarizer and marks the cut.
-    const summary = rankedSummary(request.text, { maxChars: request.maxChars, lang: request.lang, title: request.title })
+    // Uncut: the page pipeline enforces maxChars for every summarizer and marks the cut. With
+    // no cap (`--max-chars 0`) a summary still has to choose: it takes what it would at 1,000.
+    const maxChars = request.maxChars > 0 ? request.maxChars : UNCAPPED_SUMMARY_CHARS
+    const summary = rankedSummary(request.text, { maxChars, lang: request.lang, title: request.title })
     return { summary, model: 'extractive', usage: null, attempts: 1 }
   }
 

@@ -13,6 +13,8 @@ const OUTPUT_TOKEN_SLACK = 64
  * and the caller cuts it to `maxChars` anyway. `cap` defaults to 4096.
  */
 export function maxTokensFor(req: SummaryRequest, cap: number = DEFAULT_MAX_OUTPUT_TOKENS): number {
+  // No cap on the reply (`--max-chars 0`): the ceiling is the cap.
+  if (req.maxChars === 0) return cap
   const perChar = isDenseScript(req) ? 1.5 : 0.5
   return Math.max(1, Math.min(cap, Math.ceil(req.maxChars * perChar) + OUTPUT_TOKEN_SLACK))
 }

@@ -1,4 +1,5 @@
 import type { CallGate } from '../control/gate.js'
+import type { Instruction } from './prompt-template.js'
 
 /** What a summarizer is given: the extracted page, already cut to the input budget. */
 export interface SummaryRequest {
@@ -14,8 +15,12 @@ export interface SummaryRequest {
    * language to the model. Default false.
    */
   langDeclared?: boolean
-  /** The summary must be at most this long (UTF-16 code units, as String#length counts). */
+  /** The reply must be at most this long (UTF-16 code units, as String#length counts); 0: no cap. */
   maxChars: number
+  /** The user's instruction (`--prompt`) and this row's values for it. Default: a summary of the page. */
+  instruction?: Instruction
+  /** The page's URL after redirects, for the instruction's `{url}`. */
+  url?: string
 }
 
 export interface TokenUsage {

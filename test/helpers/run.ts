@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream'
-import { readUrlList } from '../../src/input.js'
+import { readUrlList } from '../../src/input/list.js'
 import { resolveOptions, type SummarizeOptions } from '../../src/options.js'
 import type { PageRecord } from '../../src/record.js'
 import { runSummaries, type RunStats } from '../../src/run.js'

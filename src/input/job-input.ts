@@ -2,36 +2,52 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import { UsageError } from '../errors.js'
-import { openInput, readUrlList } from '../input.js'
+import type { InputItem, InputReader } from './item.js'
+import { openReader, type ReaderChoice } from './open.js'
 
-/** The URL list of a job: a path, `-` for `stdin`, or a stream the caller already has. */
+/** The input of a job: a path, `-` for `stdin`, or a stream the caller already has. */
 export type JobInput = string | Readable
 
 /**
- * Opens the list. `count()` starts counting its lines beside the run (a list file only);
- * `discard()` closes a file opened here once the job is over, however it ended: refused,
- * failed, stopped before the list was read (stdin and the caller's stream are left alone),
- * and stops the count. A handle left to the garbage collector is a warning today and an
- * error in a later Node.
+ * Opens the input in its format (`openReader`). `count()` starts counting its items beside
+ * the run (a file only); `discard()` closes a file opened here once the job is over, however
+ * it ended: refused, failed, stopped before the input was read (stdin and the caller's
+ * stream are left alone), and stops the count. A handle left to the garbage collector is a
+ * warning today and an error in a later Node.
  */
 export async function openJobInput(
   input: JobInput,
   stdin: Readable | undefined,
-): Promise<{ stream: Readable; count: (done?: (url: string) => boolean) => () => number | undefined; discard: () => void }> {
-  if (typeof input !== 'string') return { stream: input, count: () => () => undefined, discard: () => {} }
-  const stream = await openInput(input, stdin ?? process.stdin)
+  choice: ReaderChoice,
+): Promise<{ reader: InputReader; count: (done?: (item: InputItem) => boolean) => () => number | undefined; discard: () => void }> {
+  const reader = await openReader(input, stdin ?? process.stdin, choice)
+  if (typeof input !== 'string') return { reader, count: () => () => undefined, discard: () => {} }
   let counting: LineCount | undefined
   let discarded = false
   return {
-    stream,
+    reader,
     count: (done) => {
-      if (input !== '-' && !discarded) counting ??= countLines(input, done)
+      // A Parquet footer says how many rows there are.
+      if (done === undefined && reader.rows !== undefined) return () => reader.rows
+      if (input !== '-' && !discarded) {
+        // A list's or a text table's lines bound its items (a CSV row may span lines); a
+        // resumed job is counted by reading its items.
+        const items = async function* (): AsyncGenerator<InputItem> {
+          const again = await openReader(input, process.stdin, { ...choice, onHint: undefined })
+          try {
+            yield* again.items()
+          } finally {
+            again.close()
+          }
+        }
+        counting ??= countLines(input, done, done === undefined ? undefined : items)
+      }
       return () => counting?.lines
     },
     discard: () => {
       discarded = true
       counting?.stop()
-      if (input !== '-') stream.destroy()
+      if (input !== '-') reader.close()
     },
   }
 }
@@ -61,7 +77,7 @@ const CRLF = Buffer.from('\r\n')
  * resumed job), lines whose URL is done are not counted: the run passes over them, and a
  * resumed list whose lines were mostly done counted as a long run and started threads.
  */
-export function countLines(path: string, done?: (url: string) => boolean): LineCount {
+export function countLines(path: string, done?: (item: InputItem) => boolean, items?: () => AsyncIterable<InputItem>): LineCount {
   let stream: ReturnType<typeof createReadStream> | undefined
   let stopped = false
   const count: { lines: number | undefined; done: Promise<number | undefined>; stop: () => void } = {
@@ -75,12 +91,12 @@ export function countLines(path: string, done?: (url: string) => boolean): LineC
   count.done = stat(path).then(
     (info) =>
       new Promise<number | undefined>((resolve) => {
-        if (stopped || !info.isFile() || info.size > MAX_COUNTED_BYTES) return resolve(undefined)
-        stream = createReadStream(path)
-        if (done !== undefined) {
-          countUndone(stream, done).then((lines) => resolve((count.lines = lines)), () => resolve(undefined))
+        if (stopped || !info.isFile() || (info.size > MAX_COUNTED_BYTES && items === undefined)) return resolve(undefined)
+        if (items !== undefined) {
+          countUndone(items(), done ?? (() => false), () => stopped).then((lines) => resolve((count.lines = lines)), () => resolve(undefined))
           return
         }
+        stream = createReadStream(path)
         // Line breaks as the run's reader splits them (splitLines): `\n`, `\r\n` and a lone `\r`.
         // A list with `\r` alone counted as one line once, and its run never started threads.
         let breaks = 0
@@ -105,15 +121,16 @@ export function countLines(path: string, done?: (url: string) => boolean): LineC
 }
 
 /**
- * Lines up to the last URL, less those whose URL is `done`: read as the run reads them,
- * which costs a URL check a line, so only a resumed job pays it.
+ * Lines (rows) up to the last item, less those that are `done`: read as the run reads them,
+ * which costs a parse and a URL check an item, so only a resumed job or a Parquet file pays it.
  */
-async function countUndone(stream: Readable, done: (url: string) => boolean): Promise<number> {
+async function countUndone(items: AsyncIterable<InputItem>, done: (item: InputItem) => boolean, stopped: () => boolean): Promise<number> {
   let last = 0
   let passed = 0
-  for await (const item of readUrlList(stream)) {
+  for await (const item of items) {
+    if (stopped()) throw new Error('stopped')
     last = item.line
-    if (done(item.url)) passed += 1
+    if (done(item)) passed += 1
   }
   return last - passed
 }

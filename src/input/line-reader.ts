@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js'
-import type { InputItem } from '../input.js'
+import type { InputItem } from './list.js'
 
 /** The first stage: input lines, one at a time, until the input ends or the run stops reading. */
 export class LineReader {
@@ -40,6 +40,8 @@ function untilAborted<T>(promise: Promise<T>, signals: AbortSignal[]): Promise<T
 
 /** A failing input stream (EIO, a deleted FIFO) is the user's input, not a bug. */
 function inputError(error: unknown): never {
+  // A reader's own message (a CSV with an unclosed quote) already names the file and where.
+  if (error instanceof UsageError) throw error
   const code = (error as NodeJS.ErrnoException | null)?.code ?? (error instanceof Error ? error.message : String(error))
   throw new UsageError(`cannot read the URL list: ${code}`, { cause: error })
 }
