@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { createProgress } from '../src/output/progress.js'
+import { createProgress, summaryLine } from '../src/output/progress.js'
 import type { RunStats } from '../src/run.js'
 
 const stats: RunStats = { pages: 3, ok: 3, failed: 0, errors: {}, duplicates: 0, skipped: 0, rate: null, breaker: null, interrupted: false, elapsedMs: 0 }
@@ -17,5 +17,23 @@ describe('the summary line', () => {
     progress.stop(stats)
     const seconds = Number(/3 pages in ([\d.]+) s/.exec(text)?.[1])
     expect(seconds).toBeGreaterThanOrEqual(0.2)
+  })
+})
+
+describe('the rate controller in the summary line', () => {
+  const rate = { calls: 252, throttled: 53, cuts: 0, limit: 32, maxInFlight: 32, learnedRpm: null, serverQuota: null }
+  it('says throttles looked random, at what share, and what it kept in flight', () => {
+    const line = summaryLine({ ...stats, rate: { ...rate, verdict: { kind: 'random', share: 0.19 } } })
+    expect(line).toContain('53 of 252 model calls throttled; throttles looked random (19% at every rate tried): kept 32 in flight')
+  })
+
+  it('says where it found the quota', () => {
+    const line = summaryLine({ ...stats, rate: { ...rate, limit: 4, learnedRpm: 118, verdict: { kind: 'quota', perMinute: 118, share: 0.2 } } })
+    expect(line).toContain('quota found near 118 requests/min')
+  })
+
+  it('says nothing of rate control when nothing was throttled', () => {
+    const line = summaryLine({ ...stats, rate: { ...rate, throttled: 0, verdict: { kind: 'none' } } })
+    expect(line).not.toContain('throttle')
   })
 })

@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs'
 /**
  * The send rate the run learns when nobody told it the quota, from what throttles do to its
  * goodput rather than from how many there are. A 429 means one of two things:
@@ -208,7 +209,10 @@ export class DeliveryRate {
     switch (phase.kind) {
       case 'open':
       case 'cruise': {
-        if (n < CHECK_REPLIES && !all) return
+        // A cruise phase is checked early, so a quota that fell is followed quickly; an open
+        // phase only once full: the phase that starts a test is chosen for its high share, and
+        // the fewer its calls, the likelier a random run looks like a quota by chance.
+        if (n < (phase.kind === 'open' ? PHASE_SENDS : CHECK_REPLIES) && !all) return
         if (above(share, n, floor, CLEAR_MARGIN)) {
           phase.judged = true
           // A phase sent before the run changed course says nothing about the course it took.
@@ -250,12 +254,13 @@ export class DeliveryRate {
             this.#pace(Math.max(this.#rate * MAX_CUT, Math.min(this.#rate, CUT_BETA * rate)), nowMs)
           }
         } else if (this.#mode === 'open') {
-          this.#randomShare = cautious(pooled, test.n + n)
-          this.#verdict = { kind: 'random', share: pooled }
+          // The test's own share, not pooled with the phase that started it, chosen for being high.
+          this.#randomShare = cautious(share, n)
+          this.#verdict = { kind: 'random', share }
           this.#open(nowMs)
         } else {
           // Slowing down did not lower the share: the random share was set too low. R stands.
-          this.#randomShare = Math.max(prior, cautious(pooled, test.n + n))
+          this.#randomShare = Math.max(prior, cautious(share, n))
           this.#pace(this.#rate, nowMs)
         }
         return
@@ -263,7 +268,7 @@ export class DeliveryRate {
       case 'probe': {
         if (!all) return
         phase.judged = true
-        if (process.env['RATE_DEBUG']) console.error(`${Math.round(nowMs)} probe g${phase.gain} target ${phase.target?.toFixed(2)} ${phase.throttled}/${n} sends ${phase.sends} in ${phase.lastSendAt - phase.startedAt} share ${this.#randomShare?.toFixed(2)}`)
+        if (process.env['RATE_DEBUG']) appendFileSync(process.env['RATE_DEBUG'], '\n' + `${Math.round(nowMs)} probe g${phase.gain} target ${phase.target?.toFixed(2)} ${phase.throttled}/${n} sends ${phase.sends} in ${phase.lastSendAt - phase.startedAt} share ${this.#randomShare?.toFixed(2)}`)
         if (this.#mode !== 'paced') return
         if (phase.target !== undefined && phase.sends < (phase.target * Math.max(1, phase.lastSendAt - phase.startedAt)) / 1000 * REACHED && phase.sends < PHASE_SENDS) {
           // The run could not send at the probe's pace: something else bounds it, not a quota.
@@ -298,7 +303,7 @@ export class DeliveryRate {
 
   /** Paces at `rate` from now (a cruise phase), keeping a verdict of quota up to date. */
   #pace(rate: number, nowMs: number): void {
-    if (process.env['RATE_DEBUG']) console.error(`${Math.round(nowMs)} pace ${rate.toFixed(2)} share ${this.#randomShare?.toFixed(2)} from ${this.#mode} gp ${this.goodput(nowMs)}`)
+    if (process.env['RATE_DEBUG']) appendFileSync(process.env['RATE_DEBUG'], '\n' + `${Math.round(nowMs)} pace ${rate.toFixed(2)} share ${this.#randomShare?.toFixed(2)} from ${this.#mode} gp ${this.goodput(nowMs)}`)
     this.#mode = 'paced'
     this.#rate = Math.max(MIN_PER_SECOND, rate)
     this.#probeGain = PROBE_GAIN
@@ -308,7 +313,7 @@ export class DeliveryRate {
   }
 
   #open(nowMs: number): void {
-    if (process.env['RATE_DEBUG']) console.error(`${Math.round(nowMs)} open share ${this.#randomShare?.toFixed(2)}`)
+    if (process.env['RATE_DEBUG']) appendFileSync(process.env['RATE_DEBUG'], '\n' + `${Math.round(nowMs)} open share ${this.#randomShare?.toFixed(2)}`)
     this.#mode = 'open'
     this.#phase.closed = true
     this.#phase = newPhase('open', undefined, 1, nowMs)

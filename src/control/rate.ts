@@ -264,6 +264,26 @@ export class RateController implements CallGate {
   }
 }
 
+/**
+ * What the rate controller concluded, for the run's summary line: the share of calls
+ * throttled and what it did about them, in words a user can check against the README's rule.
+ * Empty when nothing was throttled.
+ */
+export function rateConclusion(stats: RateStats): string {
+  if (stats.throttled === 0) return ''
+  const counted = `${stats.throttled} of ${stats.calls} model calls throttled`
+  const verdict = stats.verdict
+  const percent = (share: number): string => `${Math.round(share * 100)}%`
+  switch (verdict.kind) {
+    case 'random':
+      return `${counted}; throttles looked random (${percent(verdict.share)} at every rate tried): kept ${stats.limit} in flight`
+    case 'quota':
+      return `${counted}; quota found near ${verdict.perMinute} requests/min (${percent(verdict.share)} of calls throttled below it), in-flight limit ${stats.limit}`
+    case 'none':
+      return `${counted}; too few to tell a quota from random throttles: kept ${stats.limit} in flight`
+  }
+}
+
 function notAttempted(trip: BreakerTrip): PageError {
   return new PageError(ERROR_CODES.NOT_ATTEMPTED, notAttemptedMessage(trip))
 }
