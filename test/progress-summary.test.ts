@@ -21,10 +21,10 @@ describe('the summary line', () => {
 })
 
 describe('the rate controller in the summary line', () => {
-  const rate = { calls: 252, throttled: 53, cuts: 0, limit: 32, maxInFlight: 32, learnedRpm: null, serverQuota: null }
+  const rate = { calls: 279, throttled: 53, cuts: 0, limit: 32, maxInFlight: 32, learnedRpm: null, serverQuota: null }
   it('says throttles looked random, at what share, and what it kept in flight', () => {
     const line = summaryLine({ ...stats, rate: { ...rate, verdict: { kind: 'random', share: 0.19 } } })
-    expect(line).toContain('53 of 252 model calls throttled; throttles looked random (19% at every rate tried): kept 32 in flight')
+    expect(line).toContain('53 of 279 model calls throttled; throttles looked random (19% at every rate tried): kept 32 in flight')
   })
 
   it('says where it found the quota', () => {

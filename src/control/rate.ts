@@ -276,7 +276,8 @@ export function rateConclusion(stats: RateStats): string {
   const percent = (share: number): string => `${Math.round(share * 100)}%`
   switch (verdict.kind) {
     case 'random':
-      return `${counted}; throttles looked random (${percent(verdict.share)} at every rate tried): kept ${stats.limit} in flight`
+      // The run's own share, which the reader can check against the count just before it.
+      return `${counted}; throttles looked random (${percent(stats.throttled / stats.calls)} at every rate tried): kept ${stats.limit} in flight`
     case 'quota':
       return `${counted}; quota found near ${verdict.perMinute} requests/min (${percent(verdict.share)} of calls throttled below it), in-flight limit ${stats.limit}`
     case 'none':
