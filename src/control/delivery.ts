@@ -69,12 +69,14 @@ export class DeliveryRate {
   #rate = 0
   /** The share of calls throttled at random, learned from phases judged clean; undefined until known. */
   #randomShare: number | undefined
+  /** The share measured at the lowest pace tried (drain tests); paced, the floor is the lower of the two. */
+  #drainShare: number | undefined
   #phase: Phase
   /** The phase that triggered the current drain test. */
   #testOf: { share: number; n: number; goodput: number } | undefined
   #probeGain = PROBE_GAIN
-  /** Cruise phases since the last probe. */
-  #cruised = 0
+  /** When the run last went back to cruising after a probe. */
+  #cruisingSince = Number.NEGATIVE_INFINITY
   /** Times of replies that were not throttled, for goodput over the last `GOODPUT_WINDOW_MS`. */
   readonly #delivered: number[] = []
   /** Mean latency of replies, ms (EWMA); undefined before the first. */
@@ -180,21 +182,26 @@ export class DeliveryRate {
     const full =
       phase.kind === 'probe'
         ? // A probe needs enough calls to tell its share from the quota's; a pace the run cannot reach ends it too.
-          phase.sends >= PROBE_SENDS || nowMs - phase.startedAt >= (PROBE_SENDS * 2000) / (phase.target ?? 1)
+          // and at least a second of them: a server's bucket holds about a second of quota, and
+          // a shorter probe would be let through by the burst alone.
+          (phase.sends >= PROBE_SENDS && nowMs - phase.startedAt >= PHASE_MS) ||
+          nowMs - phase.startedAt >= Math.max(PHASE_MS, (PROBE_SENDS * 2000) / (phase.target ?? 1))
         : phase.sends >= PHASE_SENDS || (phase.sends >= PHASE_MIN_SENDS && nowMs - phase.startedAt >= PHASE_MS)
     if (!full) return
     phase.closed = true
+    // Its last reply may have come before it closed: judge it now, or it would wait for none.
+    if (!phase.judged && phase.replied >= phase.sends) this.#judge(phase, nowMs)
+    if (this.#phase !== phase) return
     switch (phase.kind) {
       case 'open':
         this.#phase = newPhase('open', undefined, 1, nowMs)
         return
       case 'cruise':
-        this.#cruised += 1
-        if (this.#cruised < CRUISE_PHASES) this.#phase = newPhase('cruise', this.#rate, 1, nowMs)
+        if (nowMs - this.#cruisingSince < CRUISE_MS) this.#phase = newPhase('cruise', this.#rate, 1, nowMs)
         else this.#phase = newPhase('probe', this.#rate * this.#probeGain, this.#probeGain, nowMs)
         return
       case 'probe':
-        this.#cruised = 0
+        this.#cruisingSince = nowMs
         this.#phase = newPhase('cruise', this.#rate, 1, nowMs)
         return
     }
@@ -205,7 +212,7 @@ export class DeliveryRate {
     const n = phase.replied
     const all = phase.closed && n >= phase.sends
     const share = n === 0 ? 0 : phase.throttled / n
-    const floor = this.#randomShare ?? 0
+    const floor = this.#floor()
     switch (phase.kind) {
       case 'open':
       case 'cruise': {
@@ -217,7 +224,7 @@ export class DeliveryRate {
           phase.judged = true
           // A phase sent before the run changed course says nothing about the course it took.
           const current = this.#phase.kind
-          if (phase.kind === 'open' ? current === 'open' : this.#mode === 'paced' && current !== 'drain') this.#startTest(share, n, nowMs)
+          if (phase.kind === 'open' ? current === 'open' : this.#mode === 'paced' && current !== 'drain') this.#startTest(phase, nowMs)
           return
         }
         if (n < PHASE_SENDS && !all) return
@@ -241,13 +248,22 @@ export class DeliveryRate {
         const z = this.#mode === 'open' && !enough ? Z : Z_TEST
         const fell = test.share - share > Math.max(CLEAR_MARGIN, z * se)
         if (!fell && !enough) return
+        if (!fell && share >= MAX_TEST_SHARE && phase.target !== undefined && phase.target > MIN_PER_SECOND) {
+          // Most calls still throttled: the test's pace was not under the quota yet (the
+          // goodput it started from was measured too high). Halve it and test again.
+          phase.judged = true
+          this.#phase = newPhase('drain', Math.max(MIN_PER_SECOND, phase.target / 2), phase.gain / 2, nowMs)
+          return
+        }
         phase.judged = true
         this.#testOf = undefined
         const prior = this.#randomShare ?? SHARE_PRIOR
+        const measured = (phase.throttled + prior * SHARE_PRIOR_CALLS) / (n + SHARE_PRIOR_CALLS)
+        this.#drainShare = this.#drainShare === undefined ? measured : Math.min(this.#drainShare, measured)
         if (fell) {
           // The goodput measured above the quota is what it let through, less the random share.
-          this.#randomShare = (phase.throttled + prior * SHARE_PRIOR_CALLS) / (n + SHARE_PRIOR_CALLS)
-          const rate = test.goodput / (1 - this.#randomShare)
+          this.#randomShare = measured
+          const rate = test.goodput / (1 - this.#floor())
           if (this.#mode === 'open') this.#pace(rate, nowMs)
           else {
             this.#cuts += 1
@@ -284,7 +300,6 @@ export class DeliveryRate {
           if (this.#verdict.kind === 'quota') this.#verdict = { ...this.#verdict, perMinute: Math.round(this.#rate * 60) }
           // A probe that found room is followed by the next one at once: a quota that went up is found in a few of them.
           if (this.#phase.kind === 'cruise') this.#phase = newPhase('probe', this.#rate * this.#probeGain, this.#probeGain, nowMs)
-          this.#cruised = CRUISE_PHASES
         } else {
           this.#probeGain = PROBE_GAIN
           this.#verdict = { kind: 'quota', perMinute: Math.round(this.#rate * 60), share: floor }
@@ -294,11 +309,29 @@ export class DeliveryRate {
     }
   }
 
-  #startTest(share: number, n: number, nowMs: number): void {
-    const goodput = this.goodput(nowMs)
+  /**
+   * Starts a drain test of `phase`. Its pace is under the goodput of the last seconds and
+   * under what the phase itself got through: right after a quota fell, the last seconds still
+   * hold replies from before.
+   */
+  #startTest(phase: Phase, nowMs: number): void {
+    const n = phase.replied
+    const share = phase.throttled / n
+    const seconds = Math.max(PHASE_MS, phase.lastSendAt - phase.startedAt) / 1000
+    const goodput = Math.min(this.goodput(nowMs), (n - phase.throttled) / seconds)
     this.#testOf = { share, n, goodput }
     this.#phase.closed = true
     this.#phase = newPhase('drain', Math.max(MIN_PER_SECOND, goodput * DRAIN_GAIN), DRAIN_GAIN, nowMs)
+  }
+
+  /**
+   * The random share throttles are judged against. Paced, the lower of the one learned and
+   * the one measured at the lowest pace tried: a floor set too high makes a quota look larger
+   * than it is (the pace is the goodput over one minus the floor) and lets probes over it pass.
+   */
+  #floor(): number {
+    const share = this.#randomShare ?? 0
+    return this.#mode === 'paced' && this.#drainShare !== undefined ? Math.min(share, this.#drainShare) : share
   }
 
   /** Paces at `rate` from now (a cruise phase), keeping a verdict of quota up to date. */
@@ -310,6 +343,7 @@ export class DeliveryRate {
     this.#verdict = { kind: 'quota', perMinute: Math.round(this.#rate * 60), share: this.#randomShare ?? 0 }
     this.#phase.closed = true
     this.#phase = newPhase('cruise', this.#rate, 1, nowMs)
+    this.#cruisingSince = nowMs
   }
 
   #open(nowMs: number): void {
@@ -383,10 +417,10 @@ const TEST_REPLIES = 16
 const TEST_MIN_REPLIES = 6
 /** A drain test whose pace leaves few calls is judged on what came back after this long. */
 const TEST_MAX_MS = 10 * 1000 // 10 s
-/** Calls a probe sends: at a share of 20% random throttles, 8 calls tell R × 1.25 under the quota from over it most of the time. */
+/** Calls a probe sends at least: at a share of 20% random throttles, 8 calls tell R × 1.25 under the quota from over it most of the time. */
 const PROBE_SENDS = 8
-/** Cruise phases between two probes, while probes fail: BBR probes one phase in eight, this one in five. */
-const CRUISE_PHASES = 4
+/** Time at the pace between two probes, while probes fail (BBR probes one round trip in eight). */
+const CRUISE_MS = 3 * 1000 // 3 s
 /**
  * Share of the goodput a drain test sends at: under what got through, so under any quota (the
  * goodput is what the quota let through, less the random share), and slower than the run was
@@ -412,6 +446,8 @@ const Z_TEST = 2
 const MIN_VARIANCE = 0.02
 /** A random share above this is a server that refuses most calls: no rate helps, and none is taken for "random". */
 const MAX_RANDOM_SHARE = 0.9
+/** A drain test whose own share stays this high has not gone under the quota yet: it slows down further rather than call the throttles random. */
+const MAX_TEST_SHARE = 0.5
 /**
  * The random share a drain test starts from, as if `SHARE_PRIOR_CALLS` calls had shown
  * `SHARE_PRIOR`: a test of 6 calls that met no throttle must not set it to 0, or every random
