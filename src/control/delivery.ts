@@ -1,4 +1,3 @@
-import { appendFileSync } from 'node:fs'
 /**
  * The send rate the run learns when nobody told it the quota, from what throttles do to its
  * goodput rather than from how many there are. A 429 means one of two things:
@@ -284,7 +283,6 @@ export class DeliveryRate {
       case 'probe': {
         if (!all) return
         phase.judged = true
-        if (process.env['RATE_DEBUG']) appendFileSync(process.env['RATE_DEBUG'], '\n' + `${Math.round(nowMs)} probe g${phase.gain} target ${phase.target?.toFixed(2)} ${phase.throttled}/${n} sends ${phase.sends} in ${phase.lastSendAt - phase.startedAt} share ${this.#randomShare?.toFixed(2)}`)
         if (this.#mode !== 'paced') return
         if (phase.target !== undefined && phase.sends < (phase.target * Math.max(1, phase.lastSendAt - phase.startedAt)) / 1000 * REACHED && phase.sends < PHASE_SENDS) {
           // The run could not send at the probe's pace: something else bounds it, not a quota.
@@ -336,7 +334,6 @@ export class DeliveryRate {
 
   /** Paces at `rate` from now (a cruise phase), keeping a verdict of quota up to date. */
   #pace(rate: number, nowMs: number): void {
-    if (process.env['RATE_DEBUG']) appendFileSync(process.env['RATE_DEBUG'], '\n' + `${Math.round(nowMs)} pace ${rate.toFixed(2)} share ${this.#randomShare?.toFixed(2)} from ${this.#mode} gp ${this.goodput(nowMs)}`)
     this.#mode = 'paced'
     this.#rate = Math.max(MIN_PER_SECOND, rate)
     this.#probeGain = PROBE_GAIN
@@ -347,7 +344,6 @@ export class DeliveryRate {
   }
 
   #open(nowMs: number): void {
-    if (process.env['RATE_DEBUG']) appendFileSync(process.env['RATE_DEBUG'], '\n' + `${Math.round(nowMs)} open share ${this.#randomShare?.toFixed(2)}`)
     this.#mode = 'open'
     this.#phase.closed = true
     this.#phase = newPhase('open', undefined, 1, nowMs)
