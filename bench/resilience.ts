@@ -273,7 +273,7 @@ async function cliRun(lines: string[], endpoint: string, dir: string, tag: strin
   await once(child, 'exit')
   const wallMs = performance.now() - t0
   const records = (await readFile(out, 'utf8')).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as PageRecord)
-  return { records, wallMs, summary: stderr.split('\n').find((l) => l.startsWith('summarize-urls:')) ?? '' }
+  return { records, wallMs, summary: stderr.split('\n').find((l) => /^summarize-urls: \d+ pages? in/.test(l)) ?? '' }
 }
 
 /** Two runs sharing one quota: two processes 5 s apart, as two shards of a list on one account. */
