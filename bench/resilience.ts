@@ -6,15 +6,28 @@
  *            throttled after the first 10 s, with no --rpm on the client, then with --rpm 600
  *   faults   emulator with 20% throttling, 5% 5xx and 2% dropped connections: every line
  *            accounted for exactly once, and the share ok with default retries
+ *   random   random throttles and no quota (issue 17): 180 corpus pages at --concurrency 32
+ *            against 50 ms calls with 20% 429s, 5% 5xx, 2% resets, and 300 pages against 1 s
+ *            calls with 10% 429s: wall time against the same run with no faults
  *   storm    the same faults on top of a quota of 120 a minute (--rpm, then --tpm), 200 pages
- *            at default settings and no client --rpm: the share ok, and the most requests the
- *            emulator received in any 60 s (throttled ones included) against its quota
+ *            at default settings and no client --rpm: the share ok, and the most requests
+ *            sent in any 60 s (throttled ones included, counted by a proxy in front of the
+ *            emulator) against its quota
+ *   shared   two CLI processes 5 s apart, 150 pages each, one emulator --rpm 240 with 10%
+ *            429s: each one's share ok, the most both sent in any 60 s, and the later one's
+ *            wall time against the earlier one's
+ *   change   an emulator whose --rpm goes 600 → 150 → 600 (--rpm-at): how long the run's sends
+ *            take to follow each change, and the most sent in any 60 s against the quota then
+ *            in force
  *   kill     20 runs of the real CLI killed with SIGKILL at a random moment, then resumed:
  *            one record per input line, none duplicated, and model calls across both at most
  *            pages + calls in flight at the kill
  *   memory   peak RSS of the CLI on a 10,000-line and a 100,000-line list (Linux: VmHWM)
  *
- *   npm run bench:resilience -- [--only quota,faults,storm,kill,memory] [--quick] [--json FILE]
+ *   npm run bench:resilience -- [--only quota,faults,random,storm,shared,change,kill,memory] [--quick] [--json FILE]
+ *
+ * Every rate-control figure prints its ideal beside it (what a controller that knew the
+ * server's rule from the start would reach).
  *
  * --quick shortens every part (20 s quota runs, fewer pages, 5 kills) to check the harness;
  * the figures the README reports come from a full run.
@@ -28,19 +41,22 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { rateConclusion } from '../src/control/rate.js'
 import { DEFAULT_RETRY_POLICY } from '../src/control/retry.js'
+import { serveDirectory } from '../src/cli/static-server.js'
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../src/emulator/server.js'
-import type { EmulatorSecond } from '../src/emulator/stats.js'
 import { readUrlList } from '../src/input/list.js'
 import { listen, type Listening } from '../src/net/listen.js'
 import { resolveOptions, type SummarizeOptions } from '../src/options.js'
 import type { PageRecord } from '../src/record.js'
 import { runSummaries, type RunStats } from '../src/run.js'
 import type { SummarizerConfig } from '../src/summarizers/config.js'
+import { CHECKOUT_CORPUS, listPages, packageRoot, repeatTo } from './corpus.js'
+import { mostInWindow, startCountingProxy } from './counting-proxy.js'
 
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'quota,faults,storm,kill,memory' },
+    only: { type: 'string', default: 'quota,faults,random,storm,shared,change,kill,memory' },
     quick: { type: 'boolean', default: false },
     json: { type: 'string' },
   },
@@ -59,12 +75,15 @@ interface Figure {
   value: number
   target: string
   met: boolean
+  /** What a controller that knew the server's rule from the start would reach. */
+  ideal?: string
   detail?: string
 }
 const figures: Figure[] = []
 function report(figure: Figure): void {
   figures.push(figure)
-  console.log(`${figure.met ? 'MET ' : 'MISS'}  ${figure.part.padEnd(7)} ${figure.name}: ${figure.value} (target ${figure.target})${figure.detail === undefined ? '' : ` — ${figure.detail}`}`)
+  const ideal = figure.ideal === undefined ? '' : `, ideal ${figure.ideal}`
+  console.log(`${figure.met ? 'MET ' : 'MISS'}  ${figure.part.padEnd(7)} ${figure.name}: ${figure.value} (target ${figure.target}${ideal})${figure.detail === undefined ? '' : ` — ${figure.detail}`}`)
 }
 
 /** Light article pages, one per path, so fetching is never the bottleneck. */
@@ -78,7 +97,7 @@ async function startPages(): Promise<Listening> {
   return listen(server)
 }
 
-function bedrock(emulator: RunningEmulator): SummarizerConfig {
+function bedrock(emulator: RunningEmulator | { url: string }): SummarizerConfig {
   return { provider: 'bedrock', settings: { modelId: MODEL, region: 'us-east-1', endpoint: emulator.url, maxSockets: 64, requestTimeoutMs: 10_000, retry: DEFAULT_RETRY_POLICY } }
 }
 
@@ -94,7 +113,7 @@ async function runWithStats(lines: string[], options: SummarizeOptions, summariz
   clearTimeout(timer)
   if (stats.rate !== null) {
     const r = stats.rate
-    console.log(`  rate control: ${r.calls} calls, ${r.throttled} throttled, in-flight limit cut ${r.cuts} times, ${r.limit} at the end (most in flight ${r.maxInFlight}), learned ${r.learnedRpm ?? 'no'} rpm`)
+    console.log(`  rate control: ${rateConclusion(r) || 'no throttles'} (most in flight ${r.maxInFlight}, ${r.cuts} cuts)`)
   }
   return { records, stats }
 }
@@ -152,16 +171,6 @@ async function faultsPart(pages: { url: string }): Promise<void> {
   }
 }
 
-/** Most requests the emulator received in any `seconds` consecutive seconds, throttled ones included. */
-function maxWindow(timeline: EmulatorSecond[], seconds: number): number {
-  let most = 0
-  for (let end = 0; end < timeline.length; end++) {
-    let sum = 0
-    for (let s = Math.max(0, end - seconds + 1); s <= end; s++) sum += timeline[s]!.requests
-    most = Math.max(most, sum)
-  }
-  return most
-}
 
 /**
  * Issue 10's storm: random 429s, 5xx and resets on top of a quota of 120 requests a minute,
@@ -184,21 +193,154 @@ async function stormPart(pages: { url: string }): Promise<void> {
   for (const quota of [{ rpm }, { tpm: Math.round(rpm * tokensPerCall) }]) {
     const label = 'rpm' in quota ? `emulator --rpm ${rpm}` : `emulator --tpm ${quota.tpm} (${rpm} calls of ${Math.round(tokensPerCall)} tokens)`
     const emulator = await startEmulator({ ...quota, ...faults })
+    const proxy = await startCountingProxy(emulator.url)
     try {
       const lines = Array.from({ length: n }, (_, i) => `${pages.url}/storm-${Object.keys(quota)[0]}-${i}`)
       const t0 = performance.now()
-      const { records, stats } = await runWithStats(lines, {}, bedrock(emulator))
+      const { records, stats } = await runWithStats(lines, {}, bedrock(proxy))
       const wallS = Math.round((performance.now() - t0) / 1000)
       const s = emulator.stats()
       const ok = records.filter((r) => r.status === 'ok').length / n
-      const most = maxWindow(s.timeline, 60)
+      const most = mostInWindow(proxy.arrivals, 60_000)
       const share = most / rpm
-      const detail = `${s.requests} requests in ${wallS} s, ${round(s.throttled / s.requests)} of them throttled; learned ${stats.rate?.learnedRpm ?? 'no'} rpm`
-      report({ part: 'storm', name: `${label}, 20% random 429s, 5% 5xx, 2% resets, ${n} pages, no client --rpm: ok`, value: round(ok), target: '≥ 0.99', met: ok >= 0.99, detail })
-      report({ part: 'storm', name: `${label}: most requests in any 60 s, share of the quota`, value: round(share), target: '≤ 1.1', met: share <= 1.1, detail: `${most} requests against ${rpm}` })
+      const detail = `${proxy.arrivals.length} requests in ${wallS} s, ${round(s.throttled / s.requests)} of them throttled; ${stats.rate === null ? '' : rateConclusion(stats.rate)}`
+      report({ part: 'storm', name: `${label}, 20% random 429s, 5% 5xx, 2% resets, ${n} pages, no client --rpm: ok`, value: round(ok), target: '≥ 0.99', ideal: '1', met: ok >= 0.99, detail })
+      report({ part: 'storm', name: `${label}: most requests in any 60 s (counted by a proxy), share of the quota`, value: round(share), target: '≤ 1.1', ideal: '1', met: share <= 1.1, detail: `${most} requests against ${rpm}` })
     } finally {
+      await proxy.close()
       await emulator.close()
     }
+  }
+}
+
+/**
+ * Issue 17: random throttles and no quota. The run against faults against the same run with
+ * none, in one sitting; the corpus pages, so extraction costs what it costs users.
+ */
+async function randomPart(): Promise<void> {
+  const dir = join(packageRoot(), CHECKOUT_CORPUS)
+  const server = await serveDirectory(dir)
+  const cases = [
+    { n: quick ? 90 : 180, latencyMs: 50, jitterMs: 50, faults: { throttleRate: 0.2, errorRate: 0.05, resetRate: 0.02 }, label: '20% 429s, 5% 5xx, 2% resets', target: 3, ideal: '≈ 1.4 (1.37 calls a page)' },
+    { n: quick ? 100 : 300, latencyMs: 1000, jitterMs: 200, faults: { throttleRate: 0.1 }, label: '10% 429s', target: 1.5, ideal: '≈ 1.1 (a 429 comes back at once; a throttled page costs one call more)' },
+  ]
+  try {
+    for (const c of cases) {
+      const lines = repeatTo(listPages(dir), c.n).map((path) => `${server.url}/${path}`)
+      const walls: number[] = []
+      let detail = ''
+      let ok = 0
+      for (const faults of [{}, c.faults]) {
+        const emulator = await startEmulator({ latencyMs: c.latencyMs, jitterMs: c.jitterMs, seed: 17, ...faults })
+        try {
+          const t0 = performance.now()
+          const { records, stats } = await runWithStats(lines, { concurrency: 32 }, bedrock(emulator))
+          walls.push(performance.now() - t0)
+          ok = records.filter((r) => r.status === 'ok').length
+          detail = stats.rate === null ? '' : rateConclusion(stats.rate)
+        } finally {
+          await emulator.close()
+        }
+      }
+      const ratio = walls[1]! / walls[0]!
+      const name = `${c.n} corpus pages, --concurrency 32, ${c.latencyMs} ms ± ${c.jitterMs} calls, ${c.label}, no quota`
+      report({ part: 'random', name: `${name}: ok`, value: round(ok / c.n), target: '≥ 0.99', ideal: '1', met: ok / c.n >= 0.99 })
+      report({
+        part: 'random',
+        name: `${name}: wall against the fault-free run`,
+        value: round(ratio),
+        target: `≤ ${c.target}`,
+        ideal: c.ideal,
+        met: ratio <= c.target,
+        detail: `${(walls[1]! / 1000).toFixed(1)} s against ${(walls[0]! / 1000).toFixed(1)} s; ${detail}`,
+      })
+    }
+  } finally {
+    await server.close()
+  }
+}
+
+/** A CLI run over `lines` as its own process; its records and wall time. */
+async function cliRun(lines: string[], endpoint: string, dir: string, tag: string): Promise<{ records: PageRecord[]; wallMs: number; summary: string }> {
+  const bin = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url))
+  const input = join(dir, `${tag}.txt`)
+  const out = join(dir, `${tag}.jsonl`)
+  await writeFile(input, `${lines.join('\n')}\n`)
+  const t0 = performance.now()
+  const child = spawn(process.execPath, ['--import', 'tsx', bin, input, '--out', out, '--provider', 'bedrock', '--endpoint-url', endpoint, '--region', 'us-east-1', '--concurrency', '16'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  await once(child, 'exit')
+  const wallMs = performance.now() - t0
+  const records = (await readFile(out, 'utf8')).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as PageRecord)
+  return { records, wallMs, summary: stderr.split('\n').find((l) => /^summarize-urls: \d+ pages? in/.test(l)) ?? '' }
+}
+
+/** Two runs sharing one quota: two processes 5 s apart, as two shards of a list on one account. */
+async function sharedPart(pages: { url: string }): Promise<void> {
+  const rpm = 240
+  const n = quick ? 60 : 150
+  const emulator = await startEmulator({ rpm, throttleRate: 0.1, latencyMs: 300, jitterMs: 50, seed: 23 })
+  const proxy = await startCountingProxy(emulator.url)
+  const dir = await mkdtemp(join(tmpdir(), 'su-shared-'))
+  try {
+    const first = cliRun(Array.from({ length: n }, (_, i) => `${pages.url}/shared-a-${i}`), proxy.url, dir, 'a')
+    await new Promise((resolve) => setTimeout(resolve, 5000))
+    const [a, b] = await Promise.all([first, cliRun(Array.from({ length: n }, (_, i) => `${pages.url}/shared-b-${i}`), proxy.url, dir, 'b')])
+    for (const [label, run] of [['earlier', a], ['later', b]] as const) {
+      const ok = run.records.filter((r) => r.status === 'ok').length / n
+      report({ part: 'shared', name: `${label} run of ${n} pages: ok`, value: round(ok), target: '≥ 0.99', ideal: '1', met: ok >= 0.99, detail: run.summary })
+    }
+    const most = mostInWindow(proxy.arrivals, 60_000)
+    report({ part: 'shared', name: `both runs, --rpm ${rpm} with 10% random 429s: most requests in any 60 s`, value: most, target: `≤ ${Math.round(rpm * 1.1)}`, ideal: `${rpm}`, met: most <= rpm * 1.1 })
+    const ratio = b.wallMs / a.wallMs
+    // Ideal: equal shares after the later one starts, and the earlier one's 5 s alone.
+    report({ part: 'shared', name: 'later run\'s wall against the earlier one\'s', value: round(ratio), target: '≤ 1.5', ideal: '≈ 1 (equal shares)', met: ratio <= 1.5, detail: `${(b.wallMs / 1000).toFixed(1)} s and ${(a.wallMs / 1000).toFixed(1)} s` })
+  } finally {
+    await proxy.close()
+    await emulator.close()
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** A quota that changes mid-run: 600 → 150 → 600 a minute, each for `segment` seconds. */
+async function changePart(pages: { url: string }): Promise<void> {
+  const segment = quick ? 20 : 40
+  const [high, low] = [600, 150]
+  const emulator = await startEmulator({ rpm: high, rpmAt: [`${segment}=${low}`, `${2 * segment}=${high}`], latencyMs: 300, jitterMs: 100, seed: 29 })
+  const proxy = await startCountingProxy(emulator.url)
+  const t0 = performance.now()
+  try {
+    const lines = Array.from({ length: 3 * segment * (high / 60) * 2 }, (_, i) => `${pages.url}/change-${i}`)
+    const { stats } = await runWithStats(lines, { concurrency: 32 }, bedrock(proxy), 3 * segment * 1000)
+    const times = proxy.arrivals.map((t) => (t - t0) / 1000)
+    const quotaAt = (s: number): number => (s >= segment && s < 2 * segment ? low : high)
+    // Sends per second over each 2 s from a change: followed once they are within 25% of the new quota per second, for good.
+    const follow = (change: number, next: number): number => {
+      const perSecond = (from: number): number => times.filter((t) => t >= from && t < from + 2).length / 2
+      const target = quotaAt(change) / 60
+      let last = next
+      for (let from = next - 2; from >= change; from -= 0.5) {
+        if (Math.abs(perSecond(from) - target) > 0.25 * target) break
+        last = from
+      }
+      return round(last - change)
+    }
+    const down = follow(segment, 2 * segment)
+    const up = follow(2 * segment, 3 * segment)
+    report({ part: 'change', name: `--rpm ${high} → ${low} at ${segment} s: seconds until the sends follow`, value: down, target: '≤ 10', ideal: '0', met: down <= 10 })
+    report({ part: 'change', name: `--rpm ${low} → ${high} at ${2 * segment} s: seconds until the sends follow`, value: up, target: '≤ 10', ideal: '0', met: up <= 10 })
+    let worst = 0
+    for (let start = 0; start + 60 <= 3 * segment; start += 1) {
+      const sent = times.filter((t) => t >= start && t < start + 60).length
+      let allowed = 0
+      for (let s = start; s < start + 60; s += 0.1) allowed += (quotaAt(s) / 60) * 0.1
+      worst = Math.max(worst, sent / allowed)
+    }
+    report({ part: 'change', name: 'most requests in any 60 s against the quota then in force', value: round(worst), target: '≤ 1.1', ideal: '1', met: worst <= 1.1, detail: stats.rate === null ? '' : rateConclusion(stats.rate) })
+  } finally {
+    await proxy.close()
+    await emulator.close()
   }
 }
 
@@ -306,7 +448,10 @@ try {
   console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}${quick ? ' (--quick)' : ''}`)
   if (parts.has('quota')) await quotaPart(pages)
   if (parts.has('faults')) await faultsPart(pages)
+  if (parts.has('random')) await randomPart()
   if (parts.has('storm')) await stormPart(pages)
+  if (parts.has('shared')) await sharedPart(pages)
+  if (parts.has('change')) await changePart(pages)
   if (parts.has('kill')) await killPart(pages)
   if (parts.has('memory')) await memoryPart(pages)
 } finally {

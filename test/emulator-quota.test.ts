@@ -103,6 +103,25 @@ describe('emulator quotas over HTTP', () => {
     expect(stats()).toMatchObject({ ok: 4, throttled: 3 })
   })
 
+  it('--rpm-at changes the quota on schedule, and setRpm changes it at once', async () => {
+    let nowMs = 0
+    const emulator_ = await emulator({ rpm: 120, rpmAt: ['10=60', '20=600'], now: () => nowMs }) // 2 a second, then 1, then 10
+    const statuses = async (atSeconds: number, n: number): Promise<number[]> => {
+      nowMs = atSeconds * 1000
+      const out: number[] = []
+      for (let i = 0; i < n; i++) out.push((await call(emulator_.url)).status)
+      return out
+    }
+    expect(await statuses(0, 3)).toEqual([200, 200, 429]) // burst 2
+    expect(emulator_.rpm()).toBe(120)
+    expect(await statuses(12, 3)).toEqual([200, 429, 429]) // 60 a minute: burst 1
+    expect(emulator_.rpm()).toBe(60)
+    expect(await statuses(25, 11)).toEqual([...Array<number>(10).fill(200), 429]) // 600 a minute: burst 10
+    emulator_.setRpm(60)
+    expect(emulator_.rpm()).toBe(60)
+    expect(await statuses(40, 2)).toEqual([200, 429])
+  })
+
   it('checks quotas only after validation: bad calls keep their 4xx when over quota', async () => {
     const { url, stats } = await emulator({ rpm: 1, now: () => 0, deniedModels: ['amazon.nova-lite-v1:0'] })
     expect((await call(url)).status).toBe(200)
@@ -295,6 +314,11 @@ describe('emulator quota options', () => {
     [{ burstSeconds: 0 }, '--burst-seconds must be a number of seconds greater than 0, got `0`'],
   ] as const)('startEmulator(%o) throws a TypeError naming the flag', async (options, message) => {
     await expect(startEmulator({ seed: 1, ...options })).rejects.toThrow(new TypeError(message))
+  })
+
+  it('startEmulator refuses an --rpm-at entry that is not SECONDS=RPM, naming the flag and the entry', async () => {
+    const message = '--rpm-at must be SECONDS=RPM with RPM an integer of 1 or more (`20=150`: 150 a minute from 20 s on), got `soon=150`'
+    await expect(startEmulator({ seed: 1, rpmAt: ['soon=150'] })).rejects.toThrow(new TypeError(message))
   })
 
   it.each([

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { createProgress } from '../src/output/progress.js'
+import { createProgress, summaryLine } from '../src/output/progress.js'
 import type { RunStats } from '../src/run.js'
 
 const run = promisify(execFile)
@@ -34,5 +34,23 @@ describe('the summary line of the CLI', () => {
     const { stderr } = await running
     const seconds = Number(/0 pages in ([\d.]+) s/.exec(stderr)?.[1])
     expect(seconds).toBeGreaterThanOrEqual(1)
+  })
+})
+
+describe('the rate controller in the summary line', () => {
+  const rate = { calls: 279, throttled: 53, cuts: 0, limit: 32, maxInFlight: 32, learnedRpm: null, serverQuota: null }
+  it('says throttles looked random, at what share, and what it kept in flight', () => {
+    const line = summaryLine({ ...stats, rate: { ...rate, verdict: { kind: 'random', share: 0.19 } } })
+    expect(line).toContain('53 of 279 model calls throttled; throttles looked random (19% at every rate tried): kept 32 in flight')
+  })
+
+  it('says where it found the quota', () => {
+    const line = summaryLine({ ...stats, rate: { ...rate, limit: 4, learnedRpm: 118, verdict: { kind: 'quota', perMinute: 118, share: 0.2 } } })
+    expect(line).toContain('quota found near 118 requests/min')
+  })
+
+  it('says nothing of rate control when nothing was throttled', () => {
+    const line = summaryLine({ ...stats, rate: { ...rate, throttled: 0, verdict: { kind: 'none' } } })
+    expect(line).not.toContain('throttle')
   })
 })

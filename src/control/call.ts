@@ -58,11 +58,11 @@ export async function callWithPolicy<T>(
         // An abort surfaces as whatever the client throws for it; the signal says what it was.
         const verdict = signal?.aborted === true ? ABORTED_DURING_CALL : classify(error)
         permit?.done(outcomeOf(verdict))
-        return { ok: false, verdict, cause: error }
+        return { ok: false, verdict, cause: error, baseDelayMs: throttleBackoff(gate, verdict) }
       }
       if (!reply.ok) {
         permit?.done(outcomeOf(reply.verdict))
-        return reply
+        return { ...reply, baseDelayMs: throttleBackoff(gate, reply.verdict) }
       }
       permit?.done({ kind: 'ok', ...(reply.tokens === undefined ? {} : { tokens: reply.tokens }), ...(reply.limits === undefined ? {} : { limits: reply.limits }) })
       return { ok: true, value: reply.value }
@@ -72,6 +72,11 @@ export async function callWithPolicy<T>(
     options.random,
   )
   return { value, attempts }
+}
+
+/** The gate's shorter backoff for a throttle, asked after the gate has learned of it. */
+function throttleBackoff(gate: CallGate | undefined, verdict: ErrorVerdict): number | undefined {
+  return verdict.code === ERROR_CODES.THROTTLED ? gate?.throttleBackoffMs?.() : undefined
 }
 
 const ABORTED_DURING_CALL: ErrorVerdict = Object.freeze({ code: ERROR_CODES.ABORTED, message: 'cancelled during the model call', retryable: false, fatal: false })

@@ -35,6 +35,11 @@ export interface CallGate {
    * `signal` aborts while waiting.
    */
   acquire(estimatedTokens: number, signal?: AbortSignal): Promise<Permit>
+  /**
+   * The ceiling of the backoff before retrying a throttled call, when the gate knows better
+   * than the retry policy (throttles that look random need no long rest); undefined: the policy's.
+   */
+  throttleBackoffMs?(): number | undefined
 }
 
 /** What a failed call tells the gate, read from its classifier's verdict. */

@@ -1,7 +1,6 @@
 import { ERROR_CODES, PageError } from '../errors.js'
-import { AimdLimit } from './aimd.js'
 import { Breaker, notAttemptedMessage, type BreakerTrip } from './breaker.js'
-import { CubicRate } from './cubic.js'
+import { DeliveryRate, type Phase, type RateVerdict } from './delivery.js'
 import type { CallGate, CallOutcome, Permit } from './gate.js'
 import type { LearnedLimits } from './limits.js'
 import { TokenBucket } from './token-bucket.js'
@@ -13,9 +12,11 @@ import { TokenBucket } from './token-bucket.js'
  * answering a different failure users hit:
  * - token buckets for `--rpm` and `--tpm` (the quota, when the user knows it, or when the
  *   server states it in its replies and the user gave none);
- * - a learned send rate (when they don't, see cubic.ts), paced by a token bucket too, so
- *   that retries of throttled calls cannot outrun the quota: the tightest bucket wins;
- * - an AIMD in-flight limit, for a provider that limits calls in flight rather than per minute;
+ * - a learned send rate (when they don't, see delivery.ts: throttles that do not depend on the
+ *   rate leave the run unpaced, a quota is paced at), paced by a token bucket too, so that
+ *   retries of throttled calls cannot outrun the quota: the tightest bucket wins;
+ * - an in-flight limit: `--concurrency`, and while paced twice what the pace keeps in flight,
+ *   for a provider that limits calls in flight rather than per minute;
  * - a breaker for errors that repeat for every page: after a few, the run stops with one message.
  */
 
@@ -41,16 +42,15 @@ export interface RateStats {
   /** Calls granted (every attempt counts). */
   calls: number
   throttled: number
-  /** Times the in-flight limit was cut. */
+  /** Times the learned rate was cut because the quota was found lower than the pace. */
   cuts: number
   /** The in-flight limit now. */
   limit: number
   maxInFlight: number
-  /**
-   * The send rate learned from throttling, per minute: the rate at which the last throttle
-   * came (CUBIC's W), the run's estimate of its quota. Null when nothing throttled the run.
-   */
+  /** The quota learned from throttling, per minute; null when no quota was found. */
   learnedRpm: number | null
+  /** What the rate controller concluded about the throttles it met (see delivery.ts). */
+  verdict: RateVerdict
   /** The quota adopted from the server's replies (x-ratelimit-*), where the user gave none; null when none was stated. */
   serverQuota: { rpm?: number; tpm?: number } | null
 }
@@ -65,13 +65,12 @@ interface Waiter {
 
 export class RateController implements CallGate {
   readonly #now: () => number
-  readonly #limit: AimdLimit
   #rpm: TokenBucket | undefined
   #tpm: TokenBucket | undefined
   /** Whether each quota came from the user, who knows best: the server's figure is then ignored. */
   readonly #given: { rpm: boolean; tpm: boolean }
   #stated: { rpm?: number; tpm?: number } | null = null
-  readonly #cubic = new CubicRate()
+  readonly #delivery: DeliveryRate
   /** Paces the learned rate; made at the first throttle. */
   #learned: TokenBucket | undefined
   readonly #breaker: Breaker
@@ -80,12 +79,12 @@ export class RateController implements CallGate {
   #inFlight = 0
   #holdUntil = 0
   #timer: NodeJS.Timeout | undefined
-  readonly #stats = { calls: 0, throttled: 0, cuts: 0, maxInFlight: 0 }
+  readonly #stats = { calls: 0, throttled: 0, maxInFlight: 0 }
 
   constructor(options: RateControlOptions) {
     this.#now = options.now ?? (() => performance.now())
-    this.#limit = new AimdLimit({ max: options.maxConcurrency })
     const now = this.#now()
+    this.#delivery = new DeliveryRate({ maxInFlight: options.maxConcurrency }, now)
     if (options.rpm !== undefined) this.#rpm = TokenBucket.forQuota(options.rpm, CLIENT_BURST_SECONDS, now)
     if (options.tpm !== undefined) this.#tpm = TokenBucket.forQuota(options.tpm, CLIENT_BURST_SECONDS, now)
     this.#given = { rpm: options.rpm !== undefined, tpm: options.tpm !== undefined }
@@ -102,11 +101,13 @@ export class RateController implements CallGate {
   }
 
   stats(): RateStats {
-    const ceiling = this.#cubic.ceilingPerSecond
+    const verdict = this.#delivery.verdict
     return {
       ...this.#stats,
-      limit: this.#limit.value,
-      learnedRpm: ceiling === undefined ? null : Math.round(ceiling * 60),
+      cuts: this.#delivery.cuts,
+      limit: this.#delivery.inFlightLimit(),
+      learnedRpm: verdict.kind === 'quota' ? verdict.perMinute : null,
+      verdict,
       serverQuota: this.#stated === null ? null : { ...this.#stated },
     }
   }
@@ -131,6 +132,11 @@ export class RateController implements CallGate {
     })
   }
 
+  /** The ceiling of a throttled call's retry backoff while throttles look random (see delivery.ts); undefined: the policy's. */
+  throttleBackoffMs(): number | undefined {
+    return this.#delivery.throttleBackoffMs()
+  }
+
   /** Stops timers and rejects every waiter: the run is over. */
   close(): void {
     clearTimeout(this.#timer)
@@ -145,7 +151,8 @@ export class RateController implements CallGate {
     for (;;) {
       const waiter = this.#queue[0]
       if (waiter === undefined) return
-      if (this.#inFlight >= this.#limit.value) return // a finishing call schedules again
+      const limit = this.#delivery.inFlightLimit()
+      if (this.#inFlight >= limit) return // a finishing call schedules again
       const now = this.#now()
       const learned = this.#learnedBucket(now)
       const waitMs = Math.max(this.#holdUntil - now, this.#rpm?.waitMs(1, now) ?? 0, this.#tpm?.waitMs(waiter.tokens, now) ?? 0, learned?.waitMs(1, now) ?? 0)
@@ -159,11 +166,11 @@ export class RateController implements CallGate {
       this.#rpm?.take(1, now)
       this.#tpm?.take(waiter.tokens, now)
       learned?.take(1, now)
-      this.#cubic.onSend(now)
+      const phase = this.#delivery.onSend(now)
       this.#inFlight += 1
       this.#stats.calls += 1
       this.#stats.maxInFlight = Math.max(this.#stats.maxInFlight, this.#inFlight)
-      const permit = this.#permit(waiter.tokens, now, this.#inFlight >= this.#limit.value)
+      const permit = this.#permit(waiter.tokens, now, phase)
       this.#settle(waiter, () => waiter.resolve(permit))
     }
   }
@@ -173,24 +180,26 @@ export class RateController implements CallGate {
     action()
   }
 
-  #permit(estimatedTokens: number, startedAt: number, atLimit: boolean): Permit {
+  #permit(estimatedTokens: number, startedAt: number, phase: Phase): Permit {
     let open = true
     return {
       done: (outcome) => {
         if (!open) return
         open = false
         this.#inFlight -= 1
-        this.#finish(outcome, estimatedTokens, startedAt, atLimit)
+        this.#finish(outcome, estimatedTokens, startedAt, phase)
         this.#schedule()
       },
     }
   }
 
-  #finish(outcome: CallOutcome, estimatedTokens: number, startedAt: number, atLimit: boolean): void {
+  #finish(outcome: CallOutcome, estimatedTokens: number, startedAt: number, phase: Phase): void {
     const now = this.#now()
+    if (outcome.kind === 'cancelled') this.#delivery.onAbandon(phase)
+    // A failed call passed the quota as much as an answered one: only a throttle counts against the rate.
+    else this.#delivery.onReply(phase, startedAt, now, outcome.kind === 'throttled')
     switch (outcome.kind) {
       case 'ok': {
-        if (atLimit) this.#limit.onSuccess()
         this.#breaker.onSuccess()
         if (outcome.tokens !== undefined) this.#tpm?.give(estimatedTokens - outcome.tokens, now)
         if (outcome.limits !== undefined) this.#adoptServerQuota(outcome.limits, now)
@@ -198,9 +207,8 @@ export class RateController implements CallGate {
       }
       case 'throttled': {
         this.#stats.throttled += 1
-        if (this.#limit.onThrottle(startedAt, now)) this.#stats.cuts += 1
-        this.#cubic.onThrottle(startedAt, now)
-        if (outcome.retryAfterMs !== undefined && outcome.retryAfterMs > 0) {
+        // A random throttle's Retry-After is that call's, not a reason to hold the whole run.
+        if (outcome.retryAfterMs !== undefined && outcome.retryAfterMs > 0 && this.#delivery.holdsForRetryAfter) {
           this.#holdUntil = Math.max(this.#holdUntil, now + Math.min(outcome.retryAfterMs, MAX_HOLD_MS))
         }
         return
@@ -236,12 +244,15 @@ export class RateController implements CallGate {
     if (stated.rpm !== undefined || stated.tpm !== undefined) this.#stated = stated
   }
 
-  /** The learned rate's bucket, following the curve to `now`; undefined before the first throttle. */
+  /** The learned rate's bucket at the pace of the moment; undefined while the run is not paced. */
   #learnedBucket(now: number): TokenBucket | undefined {
-    const perSecond = this.#cubic.perSecond(now)
-    if (perSecond === undefined) return undefined
+    const perSecond = this.#delivery.perSecond(now)
+    if (perSecond === undefined) {
+      this.#learned = undefined
+      return undefined
+    }
     const capacity = Math.max(1, perSecond * CLIENT_BURST_SECONDS)
-    // Empty at first: the burst that drew the throttle has just spent whatever the server had.
+    // Empty at first: the burst that drew the throttles has just spent whatever the server had.
     if (this.#learned === undefined) this.#learned = new TokenBucket({ perMinute: perSecond * 60, capacity, nowMs: now, level: 0 })
     else this.#learned.setRate(perSecond * 60, capacity, now)
     return this.#learned
@@ -250,6 +261,27 @@ export class RateController implements CallGate {
   #refuseAll(trip: BreakerTrip): void {
     for (const waiter of this.#queue.splice(0)) this.#settle(waiter, () => waiter.reject(notAttempted(trip)))
     for (const listener of this.#tripListeners) listener(trip)
+  }
+}
+
+/**
+ * What the rate controller concluded, for the run's summary line: the share of calls
+ * throttled and what it did about them, in words a user can check against the README's rule.
+ * Empty when nothing was throttled.
+ */
+export function rateConclusion(stats: RateStats): string {
+  if (stats.throttled === 0) return ''
+  const counted = `${stats.throttled} of ${stats.calls} model calls throttled`
+  const verdict = stats.verdict
+  const percent = (share: number): string => `${Math.round(share * 100)}%`
+  switch (verdict.kind) {
+    case 'random':
+      // The run's own share, which the reader can check against the count just before it.
+      return `${counted}; throttles looked random (${percent(stats.throttled / stats.calls)} at every rate tried): kept ${stats.limit} in flight`
+    case 'quota':
+      return `${counted}; quota found near ${verdict.perMinute} requests/min (${percent(verdict.share)} of calls throttled below it), in-flight limit ${stats.limit}`
+    case 'none':
+      return `${counted}; too few to tell a quota from random throttles: kept ${stats.limit} in flight`
   }
 }
 

@@ -27,14 +27,14 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
  * they do not come back together. A server's `Retry-After` wins over the computed backoff,
  * capped at `maxRetryAfterMs`.
  */
-export function retryDelayMs(policy: RetryPolicy, attempt: number, verdict: ErrorVerdict, random: () => number = Math.random): number | null {
+export function retryDelayMs(policy: RetryPolicy, attempt: number, verdict: ErrorVerdict, random: () => number = Math.random, baseDelayMs = policy.baseDelayMs): number | null {
   if (!verdict.retryable) return null
   const limit = Math.min(policy.retries, verdict.maxRetries ?? Infinity)
   if (attempt > limit) return null
   if (verdict.retryAfterMs !== undefined && verdict.retryAfterMs >= 0) {
     return Math.min(verdict.retryAfterMs, policy.maxRetryAfterMs)
   }
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1))
+  const ceiling = Math.min(policy.maxDelayMs, Math.min(baseDelayMs, policy.baseDelayMs) * 2 ** (attempt - 1))
   return Math.floor(random() * ceiling)
 }
 
@@ -58,7 +58,8 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** One attempt's result: errors are data here; `cause` is what the provider's client threw, kept on the final error. */
-export type Attempt<T> = { ok: true; value: T } | { ok: false; verdict: ErrorVerdict; cause?: unknown }
+/** `baseDelayMs`: a first backoff shorter than the policy's for this failure (a throttle the rate controller judged random). */
+export type Attempt<T> = { ok: true; value: T } | { ok: false; verdict: ErrorVerdict; cause?: unknown; baseDelayMs?: number | undefined }
 
 /**
  * Runs `attempt` until it succeeds or `retryDelayMs` gives up, sleeping in between. A failed
@@ -78,7 +79,7 @@ export async function withRetry<T>(
     if (result.ok) return result.value
     const { verdict } = result
     const last = new PageError(verdict.code, verdict.message, { cause: result.cause, attempts: n })
-    const delay = retryDelayMs(policy, n, verdict, random)
+    const delay = retryDelayMs(policy, n, verdict, random, result.baseDelayMs)
     if (delay === null) throw last
     try {
       await sleep(delay, signal)

@@ -21,8 +21,10 @@ export type EmulatorOptions = OptionsOf<EmulatorTable> & {
 export const EMULATOR_DEFAULTS: DefaultsOf<EmulatorTable> = defaultsOf(EMULATOR_OPTIONS)
 
 /** Options with every default applied: what the rest of the emulator reads. Limits left unset mean no limit. */
-export type EmulatorSettings = Omit<ResolvedOf<EmulatorTable>, 'deniedModels'> & {
+export type EmulatorSettings = Omit<ResolvedOf<EmulatorTable>, 'deniedModels' | 'rpmAt'> & {
   deniedModels: Set<string>
+  /** `--rpm-at`, parsed and in time order. */
+  rpmAt: RpmChange[]
   random: () => number
   now: () => number
   onConversation: ((conversation: Conversation) => void) | undefined
@@ -36,5 +38,20 @@ export function resolveEmulatorOptions(options: EmulatorOptions): EmulatorSettin
   for (const [key, value] of Object.entries({ random, now })) {
     if (typeof value !== 'function') throw new TypeError(`${key} must be a function, got \`${String(value)}\``)
   }
-  return { ...resolved, deniedModels: new Set(resolved.deniedModels), random, now, onConversation: options.onConversation }
+  return { ...resolved, deniedModels: new Set(resolved.deniedModels), rpmAt: (resolved.rpmAt ?? []).map(parseRpmChange).sort((a, b) => a.atMs - b.atMs), random, now, onConversation: options.onConversation }
+}
+
+/** One `--rpm-at` entry: the rpm quota from `atMs` after the emulator started. */
+export interface RpmChange {
+  atMs: number
+  rpm: number
+}
+
+function parseRpmChange(text: string): RpmChange {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*=\s*(\d+)\s*$/.exec(text)
+  const rpm = Number(match?.[2])
+  if (match === null || !Number.isSafeInteger(rpm) || rpm < 1) {
+    throw new TypeError(`--rpm-at must be SECONDS=RPM with RPM an integer of 1 or more (\`20=150\`: 150 a minute from 20 s on), got \`${text}\``)
+  }
+  return { atMs: Number(match[1]) * 1000, rpm }
 }

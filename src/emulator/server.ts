@@ -26,6 +26,10 @@ export interface RunningEmulator {
   url: string
   port: number
   stats(): EmulatorStats
+  /** Sets the requests-per-minute quota from now on, as an `--rpm-at` change would (a test changing the quota on an event). */
+  setRpm(rpm: number): void
+  /** The requests-per-minute quota in force now; undefined: no limit. */
+  rpm(): number | undefined
   /** Model invocation (batch) jobs created since start, a retried create with the same token not counted again. */
   batchJobsCreated(): number
   /** Stops listening and drops every connection, including requests still waiting for their reply. */
@@ -37,7 +41,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   // One reading of the clock: the quotas' buckets and the timeline's second 0 agree.
   const startedMs = settings.now()
   const stats = new StatsRecorder(() => settings.now(), startedMs)
-  const backend: Backend = { settings, quotas: new Quotas(settings, startedMs), stats }
+  const quotas = new Quotas(settings, startedMs)
+  const backend: Backend = { settings, quotas, stats }
   const jobs = new BatchJobs(settings, openObjectStore(settings.s3EndpointUrl ?? (process.env['AWS_ENDPOINT_URL_S3'] || undefined)))
   const listening = await serve({
     host: settings.host,
@@ -50,6 +55,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     url: listening.url,
     port: listening.port,
     stats: () => stats.snapshot(),
+    setRpm: (rpm) => {
+      if (!Number.isSafeInteger(rpm) || rpm < 1) throw new TypeError(`rpm must be an integer of 1 or more, got \`${String(rpm)}\``)
+      quotas.setRpm(rpm)
+    },
+    rpm: () => quotas.rpmNow(),
     batchJobsCreated: () => jobs.createdCount,
     close: () => {
       jobs.close()

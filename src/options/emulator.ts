@@ -34,6 +34,11 @@ export const EMULATOR_OPTIONS = {
     flag: 'rpm', kind: 'integer', min: 1, defaultText: 'no limit',
     help: 'requests per minute, as a Bedrock quota: a call over it gets `429 ThrottlingException` at once',
   },
+  rpmAt: {
+    flag: 'rpm-at', kind: 'list', item: { kind: 'string' }, allowEmpty: true, arg: 'S=RPM', defaultText: 'none',
+    help: 'from `S` seconds after start the requests-per-minute quota becomes `RPM` (`--rpm-at 20=150 --rpm-at 40=600`); repeatable',
+    details: 'a quota that changes mid-run, as when another job starts sharing it; the bucket keeps what it holds, up to the new burst',
+  },
   tpm: {
     flag: 'tpm', kind: 'integer', min: 1, defaultText: 'no limit',
     help: 'tokens per minute: a call is charged its input tokens plus `maxTokens` (512 when it sets none) on arrival, and the unused part is refunded with the reply',
