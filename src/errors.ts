@@ -22,8 +22,12 @@ export const ERROR_CODES = {
   BLOCKED_ADDRESS: 'BLOCKED_ADDRESS',
   /** The body (after decompression) is larger than the size cap. */
   TOO_LARGE: 'TOO_LARGE',
-  /** The Content-Type is neither text/html nor text/plain (nor a close relative). */
+  /** The Content-Type is not HTML, XHTML, plain text or PDF (and the body is not a PDF either). */
   UNSUPPORTED_CONTENT_TYPE: 'UNSUPPORTED_CONTENT_TYPE',
+  /** The PDF needs a password to open. Not retried. */
+  PDF_ENCRYPTED: 'PDF_ENCRYPTED',
+  /** The body says it is a PDF (Content-Type or `%PDF-`) but PDF.js cannot read it. Not retried. */
+  PDF_INVALID: 'PDF_INVALID',
   /**
    * The page is inside the size cap but its markup would cost unbounded memory or time to
    * extract (hundreds of thousands of elements or attributes, tens of thousands of unclosed
@@ -31,7 +35,10 @@ export const ERROR_CODES = {
    * The message says which limit. Not retried: the same page fails the same way.
    */
   PAGE_TOO_COMPLEX: 'PAGE_TOO_COMPLEX',
-  /** The page has no readable text to summarize. */
+  /**
+   * The page has no readable text to summarize: empty, bytes not text in any charset tried, or
+   * a PDF without a text layer (scanned pages, images only). The message says which.
+   */
   NO_TEXT: 'NO_TEXT',
   /** The model provider kept throttling after every retry. */
   THROTTLED: 'THROTTLED',
@@ -65,11 +72,14 @@ export interface ErrorData {
   message: string
   /** How many attempts were made at the step that failed (1 when it was not retried). */
   attempts: number
+  /** What the user can do about it, when there is something (`--charset`, OCR): absent otherwise. */
+  hint?: string
 }
 
 export interface PageErrorOptions {
   cause?: unknown
   attempts?: number
+  hint?: string
 }
 
 /** The one error class for per-page failures. */
@@ -77,11 +87,13 @@ export class PageError extends Error {
   override name = 'PageError'
   readonly code: ErrorCode
   attempts: number
+  readonly hint: string | undefined
 
   constructor(code: ErrorCode, message: string, options: PageErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.attempts = options.attempts ?? 1
+    this.hint = options.hint
   }
 }
 
@@ -116,7 +128,9 @@ export class OutputError extends Error {
 /** Turns anything thrown while processing a page into record data. */
 export function toErrorData(error: unknown): ErrorData {
   if (error instanceof PageError) {
-    return { code: error.code, message: error.message, attempts: error.attempts }
+    const data: ErrorData = { code: error.code, message: error.message, attempts: error.attempts }
+    if (error.hint !== undefined) data.hint = error.hint
+    return data
   }
   if (isErrorData(error)) return error
   if (error instanceof Error && error.name === 'AbortError') {

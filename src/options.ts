@@ -1,3 +1,4 @@
+import { textDecoderEncoding } from './decode/guess.js'
 import { UsageError } from './errors.js'
 import { JOB_OPTIONS, type JobTable } from './options/job.js'
 import { defaultsOf, type DefaultsOf, type OptionsOf, type ResolvedOf } from './options/table.js'
@@ -45,11 +46,21 @@ export function resolveJobOptions<T extends JobTable>(table: T, options: Options
   if (resolved.baseUrl !== undefined && !isHttpUrl(resolved.baseUrl)) {
     throw new TypeError(`--${table.baseUrl.flag} must be an http: or https: URL, got \`${resolved.baseUrl}\``)
   }
+  if (resolved.charset !== undefined) resolved.charset = charsetOption(resolved.charset, table.charset.flag)
   return {
     ...(resolved as ResolvedOf<T>),
     // Enough slack that a slow page rarely stalls the others, small enough to bound memory.
     reorderWindow: Math.max(resolved.concurrency * 8, 256),
   }
+}
+
+/** A `--charset` value as the WHATWG name of its encoding (`Shift_JIS` → `shift_jis`); TypeError when TextDecoder does not know it. */
+export function charsetOption(label: string, flag: string): string {
+  const encoding = textDecoderEncoding(label)
+  if (encoding === undefined) {
+    throw new TypeError(`--${flag} must be a charset TextDecoder knows (an Encoding Standard label such as shift_jis, euc-jp, gbk, big5, euc-kr, windows-1251, koi8-r, windows-1252), got \`${label}\``)
+  }
+  return encoding
 }
 
 export function isHttpUrl(value: string): boolean {

@@ -12,6 +12,8 @@ export interface PageContext {
   model: string
   maxChars: number
   maxInputChars: number
+  /** `--charset`: every page is decoded with it. */
+  charset?: string | undefined
 }
 
 /**
@@ -36,6 +38,7 @@ export async function processPage(item: { line: number; url: string }, ctx: Page
       body: page.body,
       contentType: page.contentType,
       headerCharset: page.headerCharset,
+      forcedCharset: ctx.charset,
       maxChars: ctx.maxChars,
       maxInputChars: ctx.maxInputChars,
     },

@@ -9,6 +9,8 @@ const ok: PageRecord = {
   status: 'ok',
   title: 'Quotes "and", commas',
   lang: 'ja',
+  charset: { name: 'shift_jis', source: 'guessed' },
+  pages: null,
   summary: '=HYPERLINK("http://evil")\nsecond line',
   truncated: true,
   provider: 'bedrock',
@@ -39,12 +41,12 @@ describe('CSV output', () => {
     expect(row.endsWith('\r\n')).toBe(true)
     expect(header).toContain('inputTokens')
     expect(row).toContain(`"'=HYPERLINK(""http://evil"")\nsecond line"`)
-    expect(row.startsWith('3,https://example.com/a,https://example.com/a/,ok,"Quotes ""and"", commas",ja,')).toBe(true)
+    expect(row.startsWith('3,https://example.com/a,https://example.com/a/,ok,"Quotes ""and"", commas",ja,shift_jis,guessed,,,')).toBe(true)
     expect(row).toContain(',812,96,120,9,2300,2431,,,')
   })
 
-  it('puts the error code, message and attempts of a failed page in their columns', () => {
-    const failed: PageRecord = { ...ok, status: 'error', summary: null, truncated: false, usage: null, error: { code: 'HTTP_STATUS', message: 'HTTP 404 Not Found', attempts: 1 } }
-    expect(csvRow(failed).trimEnd().endsWith(',HTTP_STATUS,HTTP 404 Not Found,1')).toBe(true)
+  it('puts the error code, message, attempts and hint of a failed page in their columns', () => {
+    const failed: PageRecord = { ...ok, status: 'error', summary: null, truncated: false, usage: null, error: { code: 'HTTP_STATUS', message: 'HTTP 404 Not Found', attempts: 1, hint: 'check the URL' } }
+    expect(csvRow(failed).trimEnd().endsWith(',HTTP_STATUS,HTTP 404 Not Found,1,check the URL')).toBe(true)
   })
 })

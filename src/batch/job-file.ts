@@ -3,6 +3,8 @@ import { readFile, rename, writeFile } from 'node:fs/promises'
 import { UsageError } from '../errors.js'
 import type { PageRecord } from '../record.js'
 import type { ModelInvocationType } from './model-input.js'
+import type { CharsetInfo } from '../decode.js'
+import type { PdfPages } from '../extract/pdf.js'
 
 /** One input file of a job: on disk in the work folder, then in S3. */
 export interface JobInputFile {
@@ -40,6 +42,9 @@ export interface LineInfo {
   finalUrl: string
   title: string
   lang: string
+  /** Absent in lines files written before records carried them. */
+  charset?: CharsetInfo | null
+  pages?: PdfPages | null
   fetchMs: number
   extractMs: number
 }

@@ -40,6 +40,7 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
     deadlineMs: settings.fetchTimeoutMs,
     maxRedirects: settings.maxRedirects,
     maxBytes: settings.maxPageBytes,
+    maxPdfBytes: settings.maxPdfBytes,
     connections: settings.concurrency,
     denyPrivate: settings.denyPrivate,
   })
@@ -73,7 +74,7 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
     const fetchMs = Math.round(performance.now() - started)
     let prepared: Prepared
     try {
-      const task = { url: page.finalUrl, body: page.body, contentType: page.contentType, headerCharset: page.headerCharset, maxChars: settings.maxChars, maxInputChars: settings.maxInputChars }
+      const task = { url: page.finalUrl, body: page.body, contentType: page.contentType, headerCharset: page.headerCharset, forcedCharset: settings.charset, maxChars: settings.maxChars, maxInputChars: settings.maxInputChars }
       prepared = await pool.run({ task, type: settings.modelInvocationType }, { transferList: [page.body.buffer as ArrayBuffer] })
     } catch (error) {
       return void fail({ code: ERROR_CODES.WORKER_CRASHED, message: `the worker thread died on this page (${error instanceof Error ? error.message : String(error)})`, attempts: 1 }, fetchMs, page.finalUrl)
@@ -84,6 +85,8 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
           status: 'error',
           title: prepared.title,
           lang: prepared.lang,
+          charset: prepared.charset,
+          pages: prepared.pages,
           timingsMs: { extract: prepared.extractMs, summarize: 0 },
           error: prepared.error,
         }),
@@ -91,7 +94,7 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
       return
     }
     const record = `${JSON.stringify({ recordId: recordIdOf(item.line), modelInput: prepared.modelInput })}\n`
-    const info: LineInfo = { line: item.line, url: item.url, finalUrl: page.finalUrl, title: prepared.title, lang: prepared.lang, fetchMs, extractMs: prepared.extractMs }
+    const info: LineInfo = { line: item.line, url: item.url, finalUrl: page.finalUrl, title: prepared.title, lang: prepared.lang, charset: prepared.charset, pages: prepared.pages, fetchMs, extractMs: prepared.extractMs }
     result.records += 1
     result.bytes += Buffer.byteLength(record)
     // Both lines written before any await: another page's pair cannot come between them, so

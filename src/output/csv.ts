@@ -9,6 +9,10 @@ export const CSV_COLUMNS = [
   'status',
   'title',
   'lang',
+  'charset',
+  'charsetSource',
+  'pdfPages',
+  'pdfPagesRead',
   'summary',
   'truncated',
   'provider',
@@ -22,6 +26,7 @@ export const CSV_COLUMNS = [
   'errorCode',
   'errorMessage',
   'errorAttempts',
+  'errorHint',
 ] as const
 
 export function csvHeader(): string {
@@ -37,6 +42,10 @@ export function csvRow(record: PageRecord): string {
     status: record.status,
     title: record.title,
     lang: record.lang,
+    charset: record.charset?.name ?? null,
+    charsetSource: record.charset?.source ?? null,
+    pdfPages: record.pages?.total ?? null,
+    pdfPagesRead: record.pages?.read ?? null,
     summary: record.summary,
     truncated: record.truncated,
     provider: record.provider,
@@ -50,6 +59,7 @@ export function csvRow(record: PageRecord): string {
     errorCode: record.error?.code ?? null,
     errorMessage: record.error?.message ?? null,
     errorAttempts: record.error?.attempts ?? null,
+    errorHint: record.error?.hint ?? null,
   }
   return `${CSV_COLUMNS.map((column) => csvCell(cells[column])).join(',')}\r\n`
 }

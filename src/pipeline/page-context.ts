@@ -19,6 +19,7 @@ export function openPageContext(options: ResolvedOptions, summarizer: Summarizer
     deadlineMs: options.fetchTimeoutMs,
     maxRedirects: options.maxRedirects,
     maxBytes: options.maxPageBytes,
+    maxPdfBytes: options.maxPdfBytes,
     connections: options.concurrency,
     denyPrivate: options.denyPrivate,
   })
@@ -29,6 +30,7 @@ export function openPageContext(options: ResolvedOptions, summarizer: Summarizer
     model: modelName(summarizer),
     maxChars: options.maxChars,
     maxInputChars: options.maxInputChars,
+    charset: options.charset,
   }
   return {
     ctx,
