@@ -4,7 +4,7 @@ import type { CallGate } from './control/gate.js'
 import { decodePage, unreadableReason, type CharsetInfo } from './decode.js'
 import { ERROR_CODES, PageError, toErrorData, type ErrorData } from './errors.js'
 import { extractPage, type ExtractedPage } from './extract.js'
-import { extractPdf, type PdfPages } from './extract/pdf.js'
+import { extractPdf, pdfWithoutText, type PdfPages } from './extract/pdf.js'
 import type { Summarizer, SummaryRequest, TokenUsage } from './summarizers/summarizer.js'
 import { cutToBudget, fitToLength } from './text.js'
 
@@ -86,6 +86,7 @@ export async function preparePage(task: AnalyzeTask): Promise<PreparedPage | Ana
     if (task.contentType === 'application/pdf') {
       const pdf = await extractPdf(task.body, { maxChars: task.maxInputChars })
       pages = pdf.pages
+      if (!LETTER_OR_DIGIT.test(pdf.text)) throw pdfWithoutText(pdf.pages)
       page = pdf
     } else {
       const decoded = decodePage(task.body, { headerCharset: task.headerCharset, contentType: task.contentType, forcedCharset: task.forcedCharset })

@@ -252,13 +252,12 @@ export class PageFetcher {
     }
 
     const decoded = decode(body, firstHeader(headers['content-encoding']))
-    const read = await readCapped(decoded, cap, sniff === undefined ? undefined : { sniff, capOf })
-    contentType ??= read.contentType
+    const read = await readCapped(decoded, cap, sniff === undefined ? (contentType as PageContentType) : { sniff, capOf })
     return {
       url,
       finalUrl: withoutCredentials(current),
       status: statusCode,
-      contentType: contentType as PageContentType,
+      contentType: read.contentType,
       headerCharset: declared?.charset,
       body: read.bytes,
       redirects,

@@ -47,24 +47,31 @@ const MAX_DEPTH = 32
 export function segmentsOf(runs: readonly TextRun[]): Segment[] {
   const segments: Segment[] = []
   let current: Segment | undefined
+  let space = false
   for (const run of runs) {
     const [a = 0, b = 0, c = 0, d = 0, x = 0, y = 0] = run.transform
     const size = Math.hypot(c, d) || Math.hypot(a, b) || 1
     const width = Number.isFinite(run.width) ? Math.max(0, run.width) : 0
-    if (run.str !== '') {
-      if (current !== undefined && Math.abs(current.y - y) < SAME_LINE * Math.max(size, current.size) && x >= current.x1 - size && x - current.x1 < COLUMN_GAP * size) {
-        const spaced = x - current.x1 > WORD_GAP * size && !/\s$/.test(current.text) && !/^\s/.test(run.str)
-        current.text += (spaced ? ' ' : '') + run.str
-        current.x1 = Math.max(current.x1, x + width)
-        current.size = Math.max(current.size, size)
-      } else {
-        current = { text: run.str, x0: x, x1: x + width, y, size }
-        segments.push(current)
-      }
+    // PDF.js fills a gap between runs with a run of white space as wide as the gap (a gutter
+    // included): it says "space here" and nothing about where text is.
+    if (run.str.trim() === '') space ||= run.str !== ''
+    else if (current !== undefined && Math.abs(current.y - y) < SAME_LINE * Math.max(size, current.size) && x >= current.x1 - size && x - current.x1 < COLUMN_GAP * size) {
+      const spaced = (space || x - current.x1 > WORD_GAP * size) && !/\s$/.test(current.text) && !/^\s/.test(run.str)
+      current.text += (spaced ? ' ' : '') + run.str
+      current.x1 = Math.max(current.x1, x + width)
+      current.size = Math.max(current.size, size)
+      space = false
+    } else {
+      current = { text: run.str, x0: x, x1: x + width, y, size }
+      segments.push(current)
+      space = false
     }
-    if (run.hasEOL) current = undefined
+    if (run.hasEOL) {
+      current = undefined
+      space = false
+    }
   }
-  return segments.filter((segment) => segment.text.trim() !== '')
+  return segments
 }
 
 /** The segments in reading order. */

@@ -57,8 +57,8 @@ export interface PdfOptions {
 /**
  * Title, language and text of a PDF, with PDF.js (`pdfjs-dist`, Mozilla's, the reader in
  * Firefox): text in reading order (see pdf-layout.ts), pages read until the text reaches
- * `maxChars`, PDF_LIMITS.maxPages or the time budget. Throws a PageError: PDF_ENCRYPTED,
- * PDF_INVALID, NO_TEXT (no text layer), PAGE_TOO_COMPLEX (no text within the budget).
+ * `maxChars`, PDF_LIMITS.maxPages or the time budget. The text is empty when the pages
+ * read have none (see pdfWithoutText). Throws a PageError: PDF_ENCRYPTED, PDF_INVALID.
  */
 export async function extractPdf(bytes: Uint8Array, options: PdfOptions): Promise<ExtractedPdf> {
   const { maxChars, maxPages = PDF_LIMITS.maxPages, budgetMs = PDF_LIMITS.budgetMs } = options
@@ -91,12 +91,6 @@ export async function extractPdf(bytes: Uint8Array, options: PdfOptions): Promis
       read += 1
     }
     const text = collapseWhitespace(parts.join('\n\n'))
-    if (!LETTER_OR_DIGIT.test(text)) {
-      if (read < Math.min(total, maxPages)) throw pageTooComplex(`no text found in the first ${read} of ${total} PDF pages within ${budgetMs / 1000} s`)
-      throw new PageError(ERROR_CODES.NO_TEXT, `the PDF has no text layer (${total} page${total === 1 ? '' : 's'} of images: scanned, or text drawn as graphics)`, {
-        hint: 'it needs OCR before it can be summarised (e.g. ocrmypdf adds a text layer)',
-      })
-    }
     const { info } = await document.getMetadata()
     const infoTitle = collapseWhitespace(stringField(info, 'Title'))
     const title = (infoTitle !== '' && !JUNK_TITLE.test(infoTitle) ? infoTitle : heading).slice(0, MAX_HEADING_CHARS).trimEnd()
@@ -105,6 +99,17 @@ export async function extractPdf(bytes: Uint8Array, options: PdfOptions): Promis
   } finally {
     await task.destroy()
   }
+}
+
+/**
+ * Why a PDF gave no text (`text` without a letter or digit): it has no text layer, or the
+ * pages read within the budget had none. The page's record says how many pages it has.
+ */
+export function pdfWithoutText({ total, read }: PdfPages): PageError {
+  if (read < Math.min(total, PDF_LIMITS.maxPages)) return pageTooComplex(`no text found in the first ${read} of ${total} PDF pages within ${PDF_LIMITS.budgetMs / 1000} s`)
+  return new PageError(ERROR_CODES.NO_TEXT, `the PDF has no text layer (${total} page${total === 1 ? '' : 's'} of images: scanned, or text drawn as graphics)`, {
+    hint: 'it needs OCR before it can be summarised (e.g. ocrmypdf adds a text layer)',
+  })
 }
 
 /** The first page's heading: its largest-font line, when that font is clearly larger than the body's. */

@@ -66,11 +66,12 @@ export interface Sniffing {
  * once `sniffing` has named the type, that type's cap). zlib streams respect backpressure,
  * so a compression bomb is only inflated as far as it is read.
  */
-export async function readCapped(stream: Readable, maxBytes: number, sniffing?: Sniffing): Promise<{ bytes: Uint8Array<ArrayBuffer>; contentType?: PageContentType }> {
+export async function readCapped(stream: Readable, maxBytes: number, typeOrSniffing: PageContentType | Sniffing): Promise<{ bytes: Uint8Array<ArrayBuffer>; contentType: PageContentType }> {
   const chunks: Uint8Array[] = []
   let total = 0
   let cap = maxBytes
-  let contentType: PageContentType | undefined
+  const sniffing = typeof typeOrSniffing === 'string' ? undefined : typeOrSniffing
+  let contentType = typeof typeOrSniffing === 'string' ? typeOrSniffing : undefined
   const sniffed = (head: Uint8Array): void => {
     if (sniffing === undefined) return
     contentType = sniffing.sniff(head)
@@ -78,7 +79,7 @@ export async function readCapped(stream: Readable, maxBytes: number, sniffing?: 
   }
   for await (const chunk of stream as AsyncIterable<Uint8Array>) {
     total += chunk.byteLength
-    if (sniffing !== undefined && contentType === undefined && total >= SNIFF_BYTES) sniffed(concat(chunks.concat(chunk), total))
+    if (contentType === undefined && total >= SNIFF_BYTES) sniffed(concat(chunks.concat(chunk), total))
     if (total > cap) {
       throw new PageError(ERROR_CODES.TOO_LARGE, `body larger than the ${formatBytes(cap)} limit`, {
         hint: contentType === 'application/pdf' ? 'raise --max-pdf-bytes to accept it' : 'raise --max-page-bytes to accept it',
@@ -87,8 +88,8 @@ export async function readCapped(stream: Readable, maxBytes: number, sniffing?: 
     chunks.push(chunk)
   }
   const bytes = concat(chunks, total)
-  if (sniffing !== undefined && contentType === undefined) sniffed(bytes)
-  return contentType === undefined ? { bytes } : { bytes, contentType }
+  if (contentType === undefined) sniffed(bytes)
+  return { bytes, contentType: contentType as PageContentType }
 }
 
 /** Buffer.concat may hand back a view into Node's shared pool; a worker transfer needs its own buffer. */

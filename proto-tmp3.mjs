@@ -1,5 +1,0 @@
-const t0 = performance.now()
-globalThis.pdfjsWorker = await import('pdfjs-dist/legacy/build/pdf.worker.min.mjs')
-console.log('worker', performance.now() - t0)
-const pdfjs = await import('pdfjs-dist/legacy/build/pdf.min.mjs')
-console.log('load', performance.now() - t0)
