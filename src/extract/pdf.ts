@@ -141,7 +141,10 @@ function openError(error: unknown): PageError {
     })
   }
   const reason = error instanceof Error ? error.message : String(error)
-  return new PageError(ERROR_CODES.PDF_INVALID, `the body is not a readable PDF (${reason.slice(0, 200)})`, { cause: error })
+  return new PageError(ERROR_CODES.PDF_INVALID, `the body is not a readable PDF (${reason.slice(0, 200)})`, {
+    cause: error,
+    hint: 'the server may have sent an error or login page as the PDF: open the URL in a browser',
+  })
 }
 
 type Pdfjs = typeof import('pdfjs-dist/legacy/build/pdf.mjs')
