@@ -75,9 +75,8 @@ export function decodePage(bytes: Uint8Array, options: DecodeOptions): DecodedPa
   // The commonest charset error on the web is UTF-8 labelled with a legacy charset (a CMS
   // template saying gb2312 or iso-8859-1). Legacy multi-byte text is practically never
   // valid UTF-8, so bytes that are valid UTF-8 and not plain ASCII are read as UTF-8.
-  if (declared === undefined || (declared.decoder.encoding !== 'utf-8' && !isAscii(bytes) && isUtf8(bytes))) {
-    if (isUtf8(bytes)) return decodeWith(bytes, new TextDecoder('utf-8'), 'utf-8')
-  }
+  const readAsUtf8 = declared === undefined ? isUtf8(bytes) : declared.decoder.encoding !== 'utf-8' && !isAscii(bytes) && isUtf8(bytes)
+  if (readAsUtf8) return decodeWith(bytes, new TextDecoder('utf-8'), 'utf-8')
   const first = declared === undefined ? decodeWith(bytes, new TextDecoder('utf-8'), 'utf-8') : decodeWith(bytes, declared.decoder, declared.source)
   if (mostlyDecodes(first)) return first
   // Not in the declared charset (or, with none declared, not UTF-8): the detector's first

@@ -6,8 +6,12 @@ import { analyse } from 'chardet'
  */
 const GUESS_SAMPLE_BYTES = 64 * 1024
 
-/** Scripts, styles, comments and tags: ASCII that says nothing about the page's charset. */
-const MARKUP = /<(script|style)\b[\s\S]*?<\/\1\s*>|<!--[\s\S]*?(?:-->|$)|<[^>]*>/gi
+/**
+ * Comments and tags: ASCII that says nothing about the page's charset. Each alternative
+ * always matches from its `<` (to the end, when unclosed), so a hostile page of unclosed
+ * tags costs one linear pass, not a backtracking search from every `<`.
+ */
+const MARKUP = /<!--[\s\S]*?(?:-->|$)|<[^>]*(?:>|$)/g
 
 /**
  * Encodings the page could be in, most likely first, as names TextDecoder accepts: chardet's
