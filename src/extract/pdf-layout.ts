@@ -47,6 +47,7 @@ const MAX_DEPTH = 32
 export function segmentsOf(runs: readonly TextRun[]): Segment[] {
   const segments: Segment[] = []
   let current: Segment | undefined
+  let longest = 0
   let space = false
   for (const run of runs) {
     const [a = 0, b = 0, c = 0, d = 0, x = 0, y = 0] = run.transform
@@ -59,10 +60,16 @@ export function segmentsOf(runs: readonly TextRun[]): Segment[] {
       const spaced = (space || x - current.x1 > WORD_GAP * size) && !/\s$/.test(current.text) && !/^\s/.test(run.str)
       current.text += (spaced ? ' ' : '') + run.str
       current.x1 = Math.max(current.x1, x + width)
-      current.size = Math.max(current.size, size)
+      // The line's size is its longest run's: a brace or a drop cap drawn at 50 pt beside
+      // 8 pt text would otherwise make the line a band of its own height and bridge gaps.
+      if (run.str.length > longest) {
+        current.size = size
+        longest = run.str.length
+      }
       space = false
     } else {
       current = { text: run.str, x0: x, x1: x + width, y, size }
+      longest = run.str.length
       segments.push(current)
       space = false
     }

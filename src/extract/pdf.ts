@@ -42,6 +42,9 @@ export const PDF_LIMITS = {
 const JUNK_TITLE = /^(?:untitled\d*|document\d*|microsoft (?:word|powerpoint) - .*|.*\.(?:docx?|pptx?|pdf|tex|dvi|indd|rtf|odt))$/i
 /** A line is the document's heading when its font is this much larger than the page's body text. */
 const HEADING_SIZE_RATIO = 1.2
+const MIN_HEADING_CHARS = 3
+/** Share of the page, from its top, where the first page's heading is looked for. */
+const HEADING_ZONE = 0.4
 const MAX_HEADING_CHARS = 300
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u
 
@@ -84,7 +87,7 @@ export async function extractPdf(bytes: Uint8Array, options: PdfOptions): Promis
       const content = await page.getTextContent()
       const segments = readingOrder(segmentsOf(content.items.filter((item): item is TextRun & typeof item => 'str' in item)))
       page.cleanup()
-      if (read === 0) heading = headingOf(segments)
+      if (read === 0) heading = headingOf(segments, page.view)
       const text = segmentText(segments)
       parts.push(text)
       chars += text.length
@@ -112,19 +115,23 @@ export function pdfWithoutText({ total, read }: PdfPages): PageError {
   })
 }
 
-/** The first page's heading: its largest-font line, when that font is clearly larger than the body's. */
-function headingOf(segments: readonly Segment[]): string {
+/** The first page's heading: its largest-font line near the top, when that font is clearly larger than the body's. */
+function headingOf(segments: readonly Segment[], view: number[]): string {
   if (segments.length < 2) return ''
   const sizes = segments.map((s) => s.size).sort((a, b) => a - b)
   const body = sizes[Math.floor(sizes.length / 2)] as number
-  const largest = sizes.at(-1) as number
+  // Headings open a page: a large line lower down is a figure label or a form's box.
+  const [, bottom = 0, , top = 0] = view
+  const upper = segments.filter((s) => s.y >= top - HEADING_ZONE * (top - bottom))
+  const largest = Math.max(0, ...upper.map((s) => s.size))
   if (largest < body * HEADING_SIZE_RATIO) return ''
   // A heading may wrap: the consecutive lines in that size, in reading order.
-  const start = segments.findIndex((s) => s.size >= largest * 0.95)
+  const start = segments.findIndex((s) => upper.includes(s) && s.size >= largest * 0.95)
   let end = start
   while (end + 1 < segments.length && (segments[end + 1] as Segment).size >= largest * 0.95) end++
   const heading = collapseWhitespace(segments.slice(start, end + 1).map((s) => s.text).join(' '))
-  return heading.length <= MAX_HEADING_CHARS && LETTER_OR_DIGIT.test(heading) ? heading : ''
+  // A drop cap or a large page number is not a heading.
+  return heading.length >= MIN_HEADING_CHARS && heading.length <= MAX_HEADING_CHARS && LETTER_OR_DIGIT.test(heading) ? heading : ''
 }
 
 function stringField(info: unknown, key: string): string {
