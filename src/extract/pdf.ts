@@ -65,8 +65,9 @@ export interface PdfOptions {
  */
 export async function extractPdf(bytes: Uint8Array, options: PdfOptions): Promise<ExtractedPdf> {
   const { maxChars, maxPages = PDF_LIMITS.maxPages, budgetMs = PDF_LIMITS.budgetMs } = options
-  const deadline = performance.now() + budgetMs
   const pdfjs = await loadPdfjs()
+  // From here: loading PDF.js (once a thread, seconds on a busy machine) is not the document's cost.
+  const deadline = performance.now() + budgetMs
   // PDF.js takes the buffer over (it may detach it): it gets its own copy.
   const task = pdfjs.getDocument({ ...DOCUMENT_PARAMS, data: new Uint8Array(bytes) })
   try {
