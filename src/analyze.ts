@@ -1,8 +1,10 @@
 import { performance } from 'node:perf_hooks'
+import type { PageContentType } from './content-type.js'
 import type { CallGate } from './control/gate.js'
-import { decodePage, unreadableReason } from './decode.js'
+import { decodePage, unreadableReason, type CharsetInfo } from './decode.js'
 import { ERROR_CODES, PageError, toErrorData, type ErrorData } from './errors.js'
-import { extractPage } from './extract.js'
+import { extractPage, type ExtractedPage } from './extract.js'
+import { extractPdf, pdfWithoutText, type PdfPages } from './extract/pdf.js'
 import type { Instruction } from './summarizers/prompt-template.js'
 import type { Summarizer, SummaryRequest, TokenUsage } from './summarizers/summarizer.js'
 import { cutToBudget, fitToLength } from './text.js'
@@ -16,8 +18,10 @@ export interface AnalyzeTask {
   /** The URL the body came from (after redirects); extraction resolves links against it. */
   url: string
   body: Uint8Array
-  contentType: 'text/html' | 'text/plain'
+  contentType: PageContentType
   headerCharset: string | undefined
+  /** `--charset`: decode with this (a label TextDecoder knows) whatever the page says. */
+  forcedCharset?: string | undefined
   /** 0: no cap on the reply. */
   maxChars: number
   maxInputChars: number
@@ -28,6 +32,10 @@ export interface AnalyzeTask {
 interface AnalyzeCommon {
   title: string
   lang: string
+  /** The charset the page was decoded with and why; null for a PDF or a page never decoded. */
+  charset: CharsetInfo | null
+  /** A PDF's pages, and how many were read; null for other pages. */
+  pages: PdfPages | null
   timingsMs: { extract: number; summarize: number }
 }
 
@@ -53,29 +61,46 @@ export interface PreparedPage {
   request: SummaryRequest
   title: string
   lang: string
+  charset: CharsetInfo | null
+  pages: PdfPages | null
   /** Milliseconds spent decoding and extracting. */
   extractMs: number
 }
 
 /** Decode, extract, budget and summarize one page. Never throws: failures are data. */
 export async function analyzePage(task: AnalyzeTask, summarizer: Summarizer, signal?: AbortSignal, gate?: CallGate): Promise<AnalyzeOutcome> {
-  const prepared = preparePage(task)
+  const prepared = await preparePage(task)
   return prepared.status === 'prepared' ? summarizePrepared(prepared, summarizer, signal, gate) : prepared
 }
 
-/** The CPU half of `analyzePage`: decode, extract and budget. Never throws. */
-export function preparePage(task: AnalyzeTask): PreparedPage | AnalyzeOutcome {
+/**
+ * The CPU half of `analyzePage`: decode, extract and budget. Never throws (rejects). An HTML
+ * or text page is done synchronously, before the returned promise is first awaited (the
+ * pool's main-thread turn counts on it); a PDF is read page by page.
+ */
+export async function preparePage(task: AnalyzeTask): Promise<PreparedPage | AnalyzeOutcome> {
   const timingsMs = { extract: 0, summarize: 0 }
   let title = ''
   let lang = ''
+  let charset: CharsetInfo | null = null
+  let pages: PdfPages | null = null
   try {
     const started = performance.now()
-    const decoded = decodePage(task.body, { headerCharset: task.headerCharset, contentType: task.contentType })
-    const unreadable = unreadableReason(decoded)
-    if (unreadable !== undefined) {
-      throw new PageError(unreadable.binary ? ERROR_CODES.UNSUPPORTED_CONTENT_TYPE : ERROR_CODES.NO_TEXT, unreadable.message)
+    let page: ExtractedPage
+    if (task.contentType === 'application/pdf') {
+      const pdf = await extractPdf(task.body, { maxChars: task.maxInputChars })
+      pages = pdf.pages
+      if (!LETTER_OR_DIGIT.test(pdf.text)) throw pdfWithoutText(pdf.pages)
+      page = pdf
+    } else {
+      const decoded = decodePage(task.body, { headerCharset: task.headerCharset, contentType: task.contentType, forcedCharset: task.forcedCharset })
+      charset = decoded.charset
+      const unreadable = unreadableReason(decoded)
+      if (unreadable !== undefined) {
+        throw new PageError(unreadable.binary ? ERROR_CODES.UNSUPPORTED_CONTENT_TYPE : ERROR_CODES.NO_TEXT, unreadable.message, unreadable.hint === undefined ? {} : { hint: unreadable.hint })
+      }
+      page = extractPage(decoded.text, { url: task.url, contentType: task.contentType })
     }
-    const page = extractPage(decoded.text, { url: task.url, contentType: task.contentType })
     title = page.title
     lang = page.lang
     timingsMs.extract = elapsed(started)
@@ -90,15 +115,15 @@ export function preparePage(task: AnalyzeTask): PreparedPage | AnalyzeOutcome {
     const input = cutToBudget(page.text, task.maxInputChars - promptTitle.length, lang)
     const request: SummaryRequest = { text: input, title: promptTitle, lang, langDeclared: page.langDeclared, maxChars: task.maxChars, url: task.url }
     if (task.instruction !== undefined) request.instruction = task.instruction
-    return { status: 'prepared', request, title, lang, extractMs: timingsMs.extract }
+    return { status: 'prepared', request, title, lang, charset, pages, extractMs: timingsMs.extract }
   } catch (error) {
-    return { status: 'error', title, lang, error: toErrorData(error), timingsMs }
+    return { status: 'error', title, lang, charset, pages, error: toErrorData(error), timingsMs }
   }
 }
 
 /** The model half of `analyzePage`: the summary of a prepared page, fitted to its length. Never throws. */
 export async function summarizePrepared(prepared: PreparedPage, summarizer: Summarizer, signal?: AbortSignal, gate?: CallGate): Promise<AnalyzeOutcome> {
-  const { request, title, lang } = prepared
+  const { request, title, lang, charset, pages } = prepared
   const timingsMs = { extract: prepared.extractMs, summarize: 0 }
   const summarizing = performance.now()
   try {
@@ -111,11 +136,11 @@ export async function summarizePrepared(prepared: PreparedPage, summarizer: Summ
       const fits = request.maxChars > 0 ? ` that fits ${request.maxChars} characters` : ''
       throw new PageError(ERROR_CODES.MODEL_ERROR, `the ${summarizer.provider === 'extractive' ? 'summarizer' : 'model'} returned no summary${fits}`, { attempts: result.attempts })
     }
-    return { status: 'ok', title, lang, summary: fitted.text, truncated: fitted.truncated, model: result.model, usage: result.usage, timingsMs }
+    return { status: 'ok', title, lang, charset, pages, summary: fitted.text, truncated: fitted.truncated, model: result.model, usage: result.usage, timingsMs }
   } catch (error) {
     // A failed model call still took its time (retries included): the record shows it.
     if (timingsMs.summarize === 0) timingsMs.summarize = elapsed(summarizing)
-    return { status: 'error', title, lang, error: toErrorData(error), timingsMs }
+    return { status: 'error', title, lang, charset, pages, error: toErrorData(error), timingsMs }
   }
 }
 

@@ -65,13 +65,8 @@ export const HINTS: readonly HintRow[] = [
   { code: 'TOO_MANY_REDIRECTS', context: 'over the limit', when: (c) => c.redirects === 'limit', hint: 'raise --max-redirects (up to 20)' },
   { code: 'BLOCKED_ADDRESS', context: 'any', hint: '--deny-private refused it: leave the flag off for a list of internal pages' },
   { code: 'TOO_LARGE', context: 'any', hint: 'raise --max-page-bytes (5 MiB by default) to accept larger pages' },
-  {
-    code: 'UNSUPPORTED_CONTENT_TYPE',
-    context: 'application/pdf',
-    when: (c) => c.contentType === 'application/pdf',
-    hint: 'PDF is not read yet: only HTML and plain-text pages are summarized, so leave PDF URLs out of the list or convert them first',
-  },
-  { code: 'UNSUPPORTED_CONTENT_TYPE', context: 'another media type', when: (c) => c.contentType !== undefined, hint: 'only HTML and plain-text pages are summarized: leave such URLs out of the list' },
+
+  { code: 'UNSUPPORTED_CONTENT_TYPE', context: 'another media type', when: (c) => c.contentType !== undefined, hint: 'summarize-urls reads HTML, XHTML, plain text and PDF: leave such URLs out of the list' },
   { code: 'THROTTLED', context: 'any', hint: 'set --rpm and --tpm to your quota (or lower --concurrency), then --resume to redo only the failed lines' },
   { code: 'NOT_ATTEMPTED', context: 'any', hint: 'fix the error the run stopped on (printed on stderr and in the first failed record), then --resume' },
 ]

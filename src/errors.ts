@@ -29,8 +29,12 @@ export const ERROR_CODES = {
   BLOCKED_ADDRESS: 'BLOCKED_ADDRESS',
   /** The body (after decompression) is larger than the size cap. */
   TOO_LARGE: 'TOO_LARGE',
-  /** The Content-Type is neither text/html nor text/plain (nor a close relative). */
+  /** The Content-Type is not HTML, XHTML, plain text or PDF (and the body is not a PDF either). */
   UNSUPPORTED_CONTENT_TYPE: 'UNSUPPORTED_CONTENT_TYPE',
+  /** The PDF needs a password to open. Not retried. */
+  PDF_ENCRYPTED: 'PDF_ENCRYPTED',
+  /** The body says it is a PDF (Content-Type or `%PDF-`) but PDF.js cannot read it. Not retried. */
+  PDF_INVALID: 'PDF_INVALID',
   /**
    * The page is inside the size cap but its markup would cost unbounded memory or time to
    * extract (hundreds of thousands of elements or attributes, tens of thousands of unclosed
@@ -38,7 +42,10 @@ export const ERROR_CODES = {
    * The message says which limit. Not retried: the same page fails the same way.
    */
   PAGE_TOO_COMPLEX: 'PAGE_TOO_COMPLEX',
-  /** The page has no readable text to summarize. */
+  /**
+   * The page has no readable text to summarize: empty, bytes not text in any charset tried, or
+   * a PDF without a text layer (scanned pages, images only). The message says which.
+   */
   NO_TEXT: 'NO_TEXT',
   /** The model provider kept throttling after every retry. */
   THROTTLED: 'THROTTLED',
@@ -78,7 +85,7 @@ export interface ErrorData {
   message: string
   /** How many attempts were made at the step that failed (1 when it was not retried). */
   attempts: number
-  /** The next step, where there is one (src/error-hints.ts); absent otherwise. */
+  /** The next step, where there is one: given by the thrower, else from the table in src/error-hints.ts; absent otherwise. */
   hint?: string
 }
 
@@ -87,6 +94,8 @@ export interface PageErrorOptions {
   attempts?: number
   /** The fact beside the code that chooses the hint (the HTTP status, the content type). */
   context?: HintContext
+  /** A next step the thrower knows better than the table (`--charset NAME`, OCR). */
+  hint?: string
 }
 
 /** The one error class for per-page failures. */
@@ -100,7 +109,7 @@ export class PageError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.attempts = options.attempts ?? 1
-    this.hint = hintFor(code, options.context)
+    this.hint = options.hint ?? hintFor(code, options.context)
   }
 }
 

@@ -6,7 +6,8 @@ import { nonPublicAddressClass, refusedLiteral, type AddressPolicy } from './net
 import { guardedLookup } from './net/guarded-lookup.js'
 import { redactUrlsInText, withoutCredentials } from './redact.js'
 import { urlKey } from './url.js'
-import { decode, discard, readCapped } from './fetch/body.js'
+import type { PageContentType } from './content-type.js'
+import { decode, discard, readCapped, sniffPdfOrHtml, sniffPdfOnly, type Sniff } from './fetch/body.js'
 import { toFetchError } from './fetch/errors.js'
 import { formatBytes, formatDuration, redactUrl, truncate } from './fetch/messages.js'
 
@@ -29,6 +30,8 @@ export interface FetchSettings {
   maxRedirects: number
   /** Largest body accepted, in bytes after decompression. Usual value: 5 * 1024 * 1024. */
   maxBytes: number
+  /** Largest PDF accepted, in bytes after decompression (PDFs carry fonts and images). Usual value: 50 * 1024 * 1024. */
+  maxPdfBytes: number
   /** Most sockets open to one origin at a time; usually the run's concurrency. */
   connections: number
   /**
@@ -45,8 +48,12 @@ export interface FetchedPage {
   /** Where the page was found after redirects (normalised by the URL parser). */
   finalUrl: string
   status: number
-  /** `application/xhtml+xml` counts as `text/html`; a response without Content-Type that looks like HTML too. */
-  contentType: 'text/html' | 'text/plain'
+  /**
+   * `application/xhtml+xml` counts as `text/html`; a response without Content-Type that looks
+   * like HTML too. A body starting `%PDF-` without a Content-Type, or sent as
+   * `application/octet-stream`, is `application/pdf`.
+   */
+  contentType: PageContentType
   /** The `charset` parameter of Content-Type as sent (unquoted, case kept); undefined when absent. */
   headerCharset: string | undefined
   /**
@@ -57,7 +64,7 @@ export interface FetchedPage {
   redirects: number
 }
 
-const ACCEPT = 'text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1'
+const ACCEPT = 'text/html,application/xhtml+xml,text/plain;q=0.9,application/pdf;q=0.8,*/*;q=0.1'
 const ACCEPT_ENCODING = 'gzip, deflate, br'
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
@@ -66,7 +73,15 @@ const SUPPORTED_TYPES = new Map<string, FetchedPage['contentType']>([
   ['text/html', 'text/html'],
   ['application/xhtml+xml', 'text/html'],
   ['text/plain', 'text/plain'],
+  ['application/pdf', 'application/pdf'],
+  ['application/x-pdf', 'application/pdf'],
 ])
+
+/**
+ * Types servers send for "a file to download" whatever it is: many serve PDFs that way, so
+ * the body is read when it starts with `%PDF-` (refused otherwise).
+ */
+const DOWNLOAD_TYPES = new Set(['application/octet-stream', 'binary/octet-stream', 'application/download', 'application/x-download', 'application/force-download'])
 
 /**
  * What is left of a redirect or error body is read (so undici can reuse the socket) up to this
@@ -220,31 +235,43 @@ export class PageFetcher {
     }
 
     const declared = parseContentType(firstHeader(headers['content-type']))
-    const contentType = declared === undefined ? 'text/html' : SUPPORTED_TYPES.get(declared.type)
-    if (contentType === undefined) {
+    const { maxBytes, maxPdfBytes } = this.#settings
+    // Which type the body is, and its cap: known from the header, or once the first bytes are in.
+    let contentType: PageContentType | undefined
+    let sniff: Sniff | undefined
+    if (declared === undefined) sniff = sniffPdfOrHtml
+    else if (DOWNLOAD_TYPES.has(declared.type)) sniff = sniffPdfOnly(declared.type)
+    else contentType = SUPPORTED_TYPES.get(declared.type)
+    if (contentType === undefined && sniff === undefined) {
       discard(body)
       throw new PageError(ERROR_CODES.UNSUPPORTED_CONTENT_TYPE, `unsupported content type ${declared?.type ?? ''}`, { context: { contentType: declared?.type ?? '' } })
     }
+    const capOf = (type: PageContentType): number => (type === 'application/pdf' ? maxPdfBytes : maxBytes)
+    // Until the body is sniffed, the larger cap holds; the sniffed type's cap is checked once it is.
+    const cap = contentType === undefined ? (declared === undefined ? Math.max(maxBytes, maxPdfBytes) : maxPdfBytes) : capOf(contentType)
 
-    const { maxBytes } = this.#settings
     const declaredLength = Number(firstHeader(headers['content-length']) ?? Number.NaN)
-    if (declaredLength > maxBytes) {
+    if (declaredLength > cap) {
       body.destroy()
-      throw new PageError(ERROR_CODES.TOO_LARGE, `Content-Length ${declaredLength} is over the ${formatBytes(maxBytes)} limit`)
+      throw new PageError(ERROR_CODES.TOO_LARGE, `Content-Length ${declaredLength} is over the ${formatBytes(cap)} limit`, { hint: sizeHint(contentType) })
     }
 
     const decoded = decode(body, firstHeader(headers['content-encoding']))
-    const bytes = await readCapped(decoded, maxBytes, declared === undefined)
+    const read = await readCapped(decoded, cap, sniff === undefined ? (contentType as PageContentType) : { sniff, capOf })
     return {
       url,
       finalUrl: withoutCredentials(current),
       status: statusCode,
-      contentType,
+      contentType: read.contentType,
       headerCharset: declared?.charset,
-      body: bytes,
+      body: read.bytes,
       redirects,
     }
   }
+}
+
+function sizeHint(contentType: PageContentType | undefined): string {
+  return contentType === 'application/pdf' ? 'raise --max-pdf-bytes to accept it' : 'raise --max-page-bytes (or --max-pdf-bytes for a PDF) to accept it'
 }
 
 function parseHttpUrl(url: string): URL {

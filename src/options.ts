@@ -1,3 +1,4 @@
+import { textDecoderEncoding } from './decode/guess.js'
 import { UsageError } from './errors.js'
 import { JOB_OPTIONS, type JobTable } from './options/job.js'
 import { defaultsOf, type DefaultsOf, type OptionsOf, type ResolvedOf } from './options/table.js'
@@ -54,6 +55,7 @@ export function resolveJobOptions<T extends JobTable>(table: T, options: Options
   if (resolved.baseUrl !== undefined && hasCredentials(resolved.baseUrl)) {
     throw new TypeError(`--${table.baseUrl.flag} must not hold a user name or password, got \`${displayUrl(resolved.baseUrl)}\` with one: ${CREDENTIALS_HINT}`)
   }
+  if (resolved.charset !== undefined) resolved.charset = charsetOption(resolved.charset, table.charset.flag)
   return {
     ...(resolved as ResolvedOf<T>),
     // Enough slack that a slow page rarely stalls the others, small enough to bound memory.
@@ -69,6 +71,15 @@ export function parseKeep(value: string, flag: string): 'all' | 'none' | string[
   const names = value.split(',').map((name) => name.trim())
   if (names.some((name) => name === '')) throw new TypeError(`${flag} must be \`all\`, \`none\` or column names separated by commas, got \`${value}\``)
   return [...new Set(names)]
+}
+
+/** A `--charset` value as the WHATWG name of its encoding (`Shift_JIS` → `shift_jis`); TypeError when TextDecoder does not know it. */
+export function charsetOption(label: string, flag: string): string {
+  const encoding = textDecoderEncoding(label)
+  if (encoding === undefined) {
+    throw new TypeError(`--${flag} must be a charset TextDecoder knows (an Encoding Standard label such as shift_jis, euc-jp, gbk, big5, euc-kr, windows-1251, koi8-r, windows-1252), got \`${label}\``)
+  }
+  return encoding
 }
 
 export function isHttpUrl(value: string): boolean {

@@ -16,6 +16,8 @@ export interface PageContext {
   maxInputChars: number
   /** The user's instruction (`--prompt`); undefined for the built-in summary. */
   template?: PromptTemplate | undefined
+  /** `--charset`: every page is decoded with it. */
+  charset?: string | undefined
 }
 
 /**
@@ -41,6 +43,7 @@ export async function processPage(item: { line: number; url: string; columns?: R
       body: page.body,
       contentType: page.contentType,
       headerCharset: page.headerCharset,
+      forcedCharset: ctx.charset,
       maxChars: ctx.maxChars,
       maxInputChars: ctx.maxInputChars,
       instruction: instructionFor(ctx.template, item.columns),

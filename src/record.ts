@@ -1,6 +1,8 @@
 import type { AnalyzeOutcome } from './analyze.js'
+import type { CharsetInfo } from './decode.js'
 import { hintFor } from './error-hints.js'
 import type { ErrorData } from './errors.js'
+import type { PdfPages } from './extract/pdf.js'
 import type { Row } from './input/item.js'
 import { displayUrl } from './redact.js'
 import type { SummarizerProvider, TokenUsage } from './summarizers/summarizer.js'
@@ -22,6 +24,14 @@ interface RecordCommon {
   finalUrl: string | null
   title: string | null
   lang: string | null
+  /**
+   * The charset the page was decoded with and where it came from (`header`, `meta`, `bom`,
+   * `utf-8`, `guessed`, `forced`), e.g. `{ "name": "shift_jis", "source": "guessed" }`;
+   * null for a PDF or a page that was never decoded.
+   */
+  charset: CharsetInfo | null
+  /** A PDF's page count and the pages read (a long one is cut); null for other pages. */
+  pages: PdfPages | null
   /** `bedrock-batch`: written by `batch collect` from a batch inference job's output. */
   provider: SummarizerProvider | 'bedrock-batch'
   model: string
@@ -66,6 +76,8 @@ export function errorRecord(ctx: RecordContext, error: ErrorData, timingsMs: Tim
     status: 'error',
     title: emptyToNull(outcome?.title),
     lang: emptyToNull(outcome?.lang),
+    charset: outcome?.charset ?? null,
+    pages: outcome?.pages ?? null,
     summary: null,
     truncated: false,
     provider: ctx.provider,
@@ -92,6 +104,8 @@ export function outcomeRecord(ctx: RecordContext, finalUrl: string, outcome: Ana
     status: 'ok',
     title: emptyToNull(outcome.title),
     lang: emptyToNull(outcome.lang),
+    charset: outcome.charset,
+    pages: outcome.pages,
     summary: outcome.summary,
     truncated: outcome.truncated,
     provider: ctx.provider,

@@ -9,6 +9,8 @@ const ok: PageRecord = {
   status: 'ok',
   title: 'Quotes "and", commas',
   lang: 'ja',
+  charset: { name: 'shift_jis', source: 'guessed' },
+  pages: null,
   summary: '=HYPERLINK("http://evil")\nsecond line',
   truncated: true,
   provider: 'bedrock',
@@ -39,7 +41,7 @@ describe('CSV output', () => {
     expect(row.endsWith('\r\n')).toBe(true)
     expect(header).toContain('inputTokens')
     expect(row).toContain(`"'=HYPERLINK(""http://evil"")\nsecond line"`)
-    expect(row.startsWith('3,https://example.com/a,https://example.com/a/,ok,"Quotes ""and"", commas",ja,')).toBe(true)
+    expect(row.startsWith('3,https://example.com/a,https://example.com/a/,ok,"Quotes ""and"", commas",ja,shift_jis,guessed,,,')).toBe(true)
     expect(row).toContain(',812,96,120,9,2300,2431,,,')
   })
 

@@ -15,8 +15,8 @@ beforeAll(async () => {
         // Refuses clients it does not know, as some CDNs do.
         if (!ua.includes('Mozilla/')) return void res.writeHead(403).end('Forbidden')
         return void res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage('harbours'))
-      case '/report.pdf':
-        return void res.writeHead(200, { 'content-type': 'application/pdf' }).end('%PDF-1.7\n')
+      case '/archive.zip':
+        return void res.writeHead(200, { 'content-type': 'application/zip' }).end(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 0]))
       case '/slow':
         // Headers, then nothing: the 1 s page deadline ends it.
         res.writeHead(200, { 'content-type': 'text/html' }).write('<!doctype html><html><body><p>')
@@ -31,14 +31,14 @@ beforeAll(async () => {
 afterAll(() => site.close())
 
 describe('a failed page carries a hint where there is a next step', () => {
-  it('403, PDF, deadline and 404 records name what to try; a page with no text has no hint', async () => {
-    const urls = ['/browsers-only', '/report.pdf', '/slow', '/gone', '/no-text'].map((path) => `${site.url}${path}`)
+  it('403, an archive, deadline and 404 records name what to try; a page with no text has no hint', async () => {
+    const urls = ['/browsers-only', '/archive.zip', '/slow', '/gone', '/no-text'].map((path) => `${site.url}${path}`)
     const { code, stdout } = await runCli(['-', '--provider', 'extractive', '--fetch-timeout', '1', '--quiet'], { stdin: `${urls.join('\n')}\n` })
     expect(code).toBe(1)
     const errors = parseJsonl(stdout).map((record) => record['error'] as { code: string; hint?: string })
     expect(errors.map((e) => e.code)).toEqual(['HTTP_STATUS', 'UNSUPPORTED_CONTENT_TYPE', 'FETCH_TIMEOUT', 'HTTP_STATUS', 'NO_TEXT'])
     expect(errors[0]?.hint).toContain('--user-agent')
-    expect(errors[1]?.hint).toContain('PDF')
+    expect(errors[1]?.hint).toContain('reads HTML, XHTML, plain text and PDF')
     expect(errors[2]?.hint).toContain('--fetch-timeout')
     expect(errors[3]?.hint).toContain('check the URL')
     expect(errors[4]).not.toHaveProperty('hint')
@@ -52,10 +52,10 @@ describe('a failed page carries a hint where there is a next step', () => {
   })
 
   it('--format csv has the hint in its own column', async () => {
-    const { stdout } = await runCli(['-', '--provider', 'extractive', '--format', 'csv', '--quiet'], { stdin: `${site.url}/report.pdf\n` })
+    const { stdout } = await runCli(['-', '--provider', 'extractive', '--format', 'csv', '--quiet'], { stdin: `${site.url}/archive.zip\n` })
     const [header, row] = stdout.split('\r\n')
     expect(header?.split(',').at(-1)).toBe('errorHint')
-    expect(row).toContain('PDF is not read yet')
+    expect(row).toContain('leave such URLs out of the list')
   })
 
   it('every row of the table names a known code, and a code with context rows gives none without context', () => {

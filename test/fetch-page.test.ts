@@ -28,7 +28,7 @@ describe('PageFetcher returns pages', () => {
     })
     expect(Buffer.from(page.body).toString('latin1')).toBe(HTML)
     expect(received['user-agent']).toBe(TEST_FETCH_SETTINGS.userAgent)
-    expect(received['accept']).toBe('text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1')
+    expect(received['accept']).toBe('text/html,application/xhtml+xml,text/plain;q=0.9,application/pdf;q=0.8,*/*;q=0.1')
     expect(received['accept-encoding']).toBe('gzip, deflate, br')
   })
 

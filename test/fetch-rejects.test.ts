@@ -35,13 +35,13 @@ describe('PageFetcher rejects pages it cannot use', () => {
     expect(Date.now() - started).toBeLessThan(1000)
   })
 
-  it.each(['application/pdf', 'image/png', 'application/json; charset=utf-8'])(
+  it.each(['image/png', 'application/json; charset=utf-8', 'video/mp4'])(
     'rejects Content-Type %s as UNSUPPORTED_CONTENT_TYPE naming the type, without reading the body',
     async (contentType) => {
       const base = await serve((_req, res) => {
         res.writeHead(200, { 'content-type': contentType })
         // A body that never ends: the type alone must decide.
-        res.write('%PDF-1.7')
+        res.write('%PDF-1.7 is not enough: the type is not a download')
       })
 
       const error = await expectPageError(fetcher().fetch(base))
@@ -51,15 +51,27 @@ describe('PageFetcher rejects pages it cannot use', () => {
     },
   )
 
-  it('rejects a response without Content-Type that does not look like HTML', async () => {
+  it('rejects a response without Content-Type that does not look like HTML or PDF', async () => {
     const base = await serve((_req, res) => {
-      res.writeHead(200).end('%PDF-1.7 <html> later on does not count')
+      res.writeHead(200).end('GIF89a <html> later on does not count')
     })
 
     const error = await expectPageError(fetcher().fetch(base))
 
     expect(error.code).toBe(ERROR_CODES.UNSUPPORTED_CONTENT_TYPE)
     expect(error.message).toMatch(/no Content-Type/)
+    expect(error.hint).toMatch(/HTML, XHTML, plain text and PDF/)
+  })
+
+  it('rejects a download (application/octet-stream) that is not a PDF, naming the type', async () => {
+    const base = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end('PK\x03\x04 a zip file')
+    })
+
+    const error = await expectPageError(fetcher().fetch(base))
+
+    expect(error.code).toBe(ERROR_CODES.UNSUPPORTED_CONTENT_TYPE)
+    expect(error.message).toBe('unsupported content type application/octet-stream (and the body is not a PDF)')
   })
 
   it('rejects an empty response without Content-Type', async () => {

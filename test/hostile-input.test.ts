@@ -386,13 +386,13 @@ describe('hostile page content', () => {
     expectGoodPagesOk()
   })
 
-  it('a windows-1252 page labelled utf-8 is summarized as a browser shows it: the label wins, accents become U+FFFD', () => {
-    // Under 10% of the text is undecodable, so the page is still text; decode.ts, like a
-    // browser, does not second-guess a header that says UTF-8.
+  it('a windows-1252 page labelled utf-8 is re-decoded by guessing: none of its accents is UTF-8, and no U+FFFD reaches the record', () => {
     const record = recordAt('/cp1252-labelled-utf8')
 
     expect(record.status).toBe('ok')
-    expect(record.title).toBe('Le caf\uFFFD de la for\uFFFDt')
+    expect(record.title).toBe(FRENCH_TITLE)
+    expect(record.charset).toEqual({ name: 'windows-1252', source: 'guessed' })
+    expect(`${record.title} ${record.summary}`).not.toContain('\uFFFD')
     expectGoodPagesOk()
   })
 
@@ -405,11 +405,12 @@ describe('hostile page content', () => {
     expectGoodPagesOk()
   })
 
-  it('a Shift_JIS page with no charset anywhere is NO_TEXT saying the charset is wrong or missing', () => {
+  it('a Shift_JIS page with no charset anywhere is decoded by guessing, and the record says so', () => {
     const record = recordAt('/sjis-unlabelled')
 
-    expect(record.error?.code).toBe('NO_TEXT')
-    expect(record.error?.message).toMatch(/^the body is not readable as utf-8 \(\d+% undecodable\): the page's charset is wrong or missing$/)
+    expect(record.status).toBe('ok')
+    expect(record.title).toBe(JAPANESE_TITLE)
+    expect(record.charset).toEqual({ name: 'shift_jis', source: 'guessed' })
     expectGoodPagesOk()
   })
 

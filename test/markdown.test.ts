@@ -8,6 +8,8 @@ const base = {
   finalUrl: 'https://example.com/a',
   title: 'Pipes | and [links]',
   lang: 'en',
+  charset: null,
+  pages: null,
   provider: 'extractive',
   model: 'extractive',
   timingsMs: { fetch: 1, extract: 1, summarize: 1, total: 3 },

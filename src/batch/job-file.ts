@@ -6,6 +6,8 @@ import type { PageRecord } from '../record.js'
 import type { ModelInvocationType } from './model-input.js'
 import type { PrepareResult } from './prepare.js'
 import type { BatchSettings } from './settings.js'
+import type { CharsetInfo } from '../decode.js'
+import type { PdfPages } from '../extract/pdf.js'
 
 /** One input file of a job: on disk in the work folder, then in S3. */
 export interface JobInputFile {
@@ -47,6 +49,9 @@ export interface LineInfo {
   finalUrl: string
   title: string
   lang: string
+  /** Absent in lines files written before records carried them. */
+  charset?: CharsetInfo | null
+  pages?: PdfPages | null
   fetchMs: number
   extractMs: number
   /** The row's kept cells, for a table input: collect puts them back in the record. */

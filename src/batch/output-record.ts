@@ -72,7 +72,8 @@ export function pageRecordOf(info: LineInfo, outcome: Outcome | undefined, model
 function outcomeRecordOf(info: LineInfo, outcome: Outcome | undefined, model: string, maxChars: number, missing: string): PageRecord {
   const ctx = { line: info.line, url: info.url, provider: 'bedrock-batch' as const, model }
   const timings = { fetch: info.fetchMs, extract: info.extractMs, summarize: 0, total: info.fetchMs + info.extractMs }
-  const fail = (error: ErrorData) => ({ ...errorRecord(ctx, error, timings, info.finalUrl), title: info.title === '' ? null : info.title, lang: info.lang === '' ? null : info.lang })
+  const page = { title: info.title === '' ? null : info.title, lang: info.lang === '' ? null : info.lang, charset: info.charset ?? null, pages: info.pages ?? null }
+  const fail = (error: ErrorData): PageRecord => ({ ...errorRecord(ctx, error, timings, info.finalUrl), ...page })
   if (outcome === undefined) return fail({ code: ERROR_CODES.NOT_ATTEMPTED, message: missing, attempts: 0 })
   if (outcome.kind === 'invalid') return fail({ code: ERROR_CODES.BATCH_OUTPUT_INVALID, message: `${outcome.message}; --retry-failed-online sends this page again`, attempts: 1 })
   if (outcome.kind === 'error') return fail({ code: codeOf(outcome.errorCode), message: `Bedrock batch error ${outcome.errorCode}: ${outcome.errorMessage}`, attempts: 1 })
@@ -86,8 +87,7 @@ function outcomeRecordOf(info: LineInfo, outcome: Outcome | undefined, model: st
     url: displayUrl(info.url),
     finalUrl: info.finalUrl,
     status: 'ok',
-    title: info.title === '' ? null : info.title,
-    lang: info.lang === '' ? null : info.lang,
+    ...page,
     summary: fitted.text,
     truncated: fitted.truncated,
     provider: 'bedrock-batch',

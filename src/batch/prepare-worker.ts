@@ -1,5 +1,7 @@
 import { analyzePage, type AnalyzeTask } from '../analyze.js'
+import type { CharsetInfo } from '../decode.js'
 import type { ErrorData } from '../errors.js'
+import type { PdfPages } from '../extract/pdf.js'
 import type { Summarizer, SummaryRequest } from '../summarizers/summarizer.js'
 import { modelInputFor, type ModelInvocationType } from './model-input.js'
 
@@ -11,6 +13,8 @@ export interface PrepareTask {
 interface PreparedCommon {
   title: string
   lang: string
+  charset: CharsetInfo | null
+  pages: PdfPages | null
   extractMs: number
 }
 
@@ -33,7 +37,7 @@ export default async function prepare({ task, type }: PrepareTask): Promise<Prep
     close: async () => {},
   }
   const outcome = await analyzePage(task, capture)
-  const common = { title: outcome.title, lang: outcome.lang, extractMs: outcome.timingsMs.extract }
+  const common = { title: outcome.title, lang: outcome.lang, charset: outcome.charset, pages: outcome.pages, extractMs: outcome.timingsMs.extract }
   if (outcome.status === 'error') return { ...common, status: 'error', error: outcome.error }
   return { ...common, status: 'ok', modelInput: modelInputFor(request as SummaryRequest, type) }
 }

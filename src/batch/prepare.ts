@@ -55,6 +55,7 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
     deadlineMs: settings.fetchTimeoutMs,
     maxRedirects: settings.maxRedirects,
     maxBytes: settings.maxPageBytes,
+    maxPdfBytes: settings.maxPdfBytes,
     connections: settings.concurrency,
     denyPrivate: settings.denyPrivate,
   })
@@ -95,6 +96,7 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
         body: page.body,
         contentType: page.contentType,
         headerCharset: page.headerCharset,
+        forcedCharset: settings.charset,
         maxChars: settings.maxChars,
         maxInputChars: settings.maxInputChars,
         // The same instruction, rendered by the same function, as the online path sends.
@@ -110,6 +112,8 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
           status: 'error',
           title: prepared.title,
           lang: prepared.lang,
+          charset: prepared.charset,
+          pages: prepared.pages,
           timingsMs: { extract: prepared.extractMs, summarize: 0 },
           error: prepared.error,
         })),
@@ -118,7 +122,7 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
     }
     const record = `${JSON.stringify({ recordId: recordIdOf(item.line), modelInput: prepared.modelInput })}\n`
     // lines.jsonl is written here and uploaded: the URL in the form records have, never its `user:password@`.
-    const info: LineInfo = { line: item.line, url: displayUrl(item.url), finalUrl: page.finalUrl, title: prepared.title, lang: prepared.lang, fetchMs, extractMs: prepared.extractMs, ...(input === undefined ? {} : { input }) }
+    const info: LineInfo = { line: item.line, url: displayUrl(item.url), finalUrl: page.finalUrl, title: prepared.title, lang: prepared.lang, charset: prepared.charset, pages: prepared.pages, fetchMs, extractMs: prepared.extractMs, ...(input === undefined ? {} : { input }) }
     result.records += 1
     result.bytes += Buffer.byteLength(record)
     // Both lines written before any await: another page's pair cannot come between them, so

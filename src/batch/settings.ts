@@ -1,4 +1,4 @@
-import { isHttpUrl, parseKeep } from '../options.js'
+import { charsetOption, isHttpUrl, parseKeep } from '../options.js'
 import { parseTemplate, type PromptTemplate } from '../summarizers/prompt-template.js'
 import { BATCH_OPTIONS, type BatchTable } from '../options/batch.js'
 import type { OptionsOf, ResolvedOf } from '../options/table.js'
@@ -30,6 +30,7 @@ export function resolveBatchOptions(options: BatchOptions): BatchSettings {
   if (resolved.roleArn !== undefined && !ROLE_ARN.test(resolved.roleArn)) {
     throw new TypeError(`--role-arn must be an IAM role ARN (\`arn:aws:iam::123456789012:role/NAME\`), got \`${resolved.roleArn}\``)
   }
+  if (resolved.charset !== undefined) resolved.charset = charsetOption(resolved.charset, BATCH_OPTIONS.charset.flag)
   if (resolved.minRecords > resolved.recordsPerJob) throw new RangeError(`--min-records (${resolved.minRecords}) must not exceed --records-per-job (${resolved.recordsPerJob})`)
   return {
     ...resolved,

@@ -194,6 +194,13 @@ export class PoolExecutor implements Executor {
 
   async analyze(task: AnalyzeTask, signal?: AbortSignal): Promise<AnalyzeOutcome> {
     if (signal?.aborted) return aborted()
+    // A PDF is the heaviest page there is (PDF.js parses fonts and content streams for
+    // seconds on a long one): it always goes to the threads, started for it if need be, and
+    // never holds the main thread's event loop.
+    if (task.contentType === 'application/pdf') {
+      this.#pool ??= this.#start(this.#threads, PAGES_PER_THREAD)
+      return this.#onThread(task, signal)
+    }
     if (this.#runsInline()) return this.#onMainThread(task, signal)
     return this.#onThread(task, signal)
   }
@@ -387,5 +394,5 @@ function crashed(error: unknown, first: unknown): AnalyzeOutcome {
 }
 
 function failed(error: ErrorData): AnalyzeOutcome {
-  return { status: 'error', title: '', lang: '', timingsMs: { extract: 0, summarize: 0 }, error }
+  return { status: 'error', title: '', lang: '', charset: null, pages: null, timingsMs: { extract: 0, summarize: 0 }, error }
 }

@@ -1,6 +1,7 @@
 import { pipeline, type Readable, type Transform } from 'node:stream'
 import { constants as zlib, createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
 import type { Dispatcher } from 'undici'
+import type { PageContentType } from '../content-type.js'
 import { ERROR_CODES, PageError } from '../errors.js'
 import { formatBytes, truncate } from './messages.js'
 
@@ -51,28 +52,44 @@ export function decode(body: Readable, contentEncoding: string | undefined): Rea
   return decoders.at(-1) ?? body
 }
 
+/** The body's type from its first bytes (up to SNIFF_BYTES); throws UNSUPPORTED_CONTENT_TYPE when it is none the tool reads. */
+export type Sniff = (head: Uint8Array) => PageContentType
+
+export interface Sniffing {
+  sniff: Sniff
+  /** The cap for the sniffed type, checked from then on. */
+  capOf: (type: PageContentType) => number
+}
+
 /**
- * Reads the whole stream into one fresh buffer, failing as soon as it passes `maxBytes`. zlib
- * streams respect backpressure, so a compression bomb is only inflated as far as it is read.
+ * Reads the whole stream into one fresh buffer, failing as soon as it passes `maxBytes` (or,
+ * once `sniffing` has named the type, that type's cap). zlib streams respect backpressure,
+ * so a compression bomb is only inflated as far as it is read.
  */
-export async function readCapped(stream: Readable, maxBytes: number, sniff: boolean): Promise<Uint8Array<ArrayBuffer>> {
+export async function readCapped(stream: Readable, maxBytes: number, typeOrSniffing: PageContentType | Sniffing): Promise<{ bytes: Uint8Array<ArrayBuffer>; contentType: PageContentType }> {
   const chunks: Uint8Array[] = []
   let total = 0
-  let sniffed = !sniff
+  let cap = maxBytes
+  const sniffing = typeof typeOrSniffing === 'string' ? undefined : typeOrSniffing
+  let contentType = typeof typeOrSniffing === 'string' ? typeOrSniffing : undefined
+  const sniffed = (head: Uint8Array): void => {
+    if (sniffing === undefined) return
+    contentType = sniffing.sniff(head)
+    cap = Math.min(cap, sniffing.capOf(contentType))
+  }
   for await (const chunk of stream as AsyncIterable<Uint8Array>) {
     total += chunk.byteLength
-    if (total > maxBytes) {
-      throw new PageError(ERROR_CODES.TOO_LARGE, `body larger than the ${formatBytes(maxBytes)} limit`)
+    if (contentType === undefined && total >= SNIFF_BYTES) sniffed(concat(chunks.concat(chunk), total))
+    if (total > cap) {
+      throw new PageError(ERROR_CODES.TOO_LARGE, `body larger than the ${formatBytes(cap)} limit`, {
+        hint: contentType === 'application/pdf' ? 'raise --max-pdf-bytes to accept it' : 'raise --max-page-bytes to accept it',
+      })
     }
     chunks.push(chunk)
-    if (!sniffed && total >= SNIFF_BYTES) {
-      assertLooksLikeHtml(concat(chunks, total))
-      sniffed = true
-    }
   }
-  const body = concat(chunks, total)
-  if (!sniffed) assertLooksLikeHtml(body)
-  return body
+  const bytes = concat(chunks, total)
+  if (contentType === undefined) sniffed(bytes)
+  return { bytes, contentType: contentType as PageContentType }
 }
 
 /** Buffer.concat may hand back a view into Node's shared pool; a worker transfer needs its own buffer. */
@@ -90,12 +107,37 @@ function concat(chunks: readonly Uint8Array[], total: number): Uint8Array<ArrayB
 const HTML_SIGNATURE = /^<(?:!doctype\s+html|html|head|script|iframe|h1|div|font|table|a|style|title|b|body|br|p|!--)[\t\n\f\r >]/i
 const LEADING_WHITESPACE = /^[\t\n\f\r ]*/
 
+const PDF_MAGIC = '%PDF-'
+
+function isPdf(bytes: Uint8Array): boolean {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, PDF_MAGIC.length)).toString('latin1') === PDF_MAGIC
+}
+
+/** A response without Content-Type: a PDF by its magic number, else HTML by its signatures. */
+export const sniffPdfOrHtml: Sniff = (head) => {
+  if (isPdf(head)) return 'application/pdf'
+  assertLooksLikeHtml(head)
+  return 'text/html'
+}
+
+/** A download (`application/octet-stream` & co): read only when it is a PDF. */
+export function sniffPdfOnly(declared: string): Sniff {
+  return (head) => {
+    if (isPdf(head)) return 'application/pdf'
+    throw new PageError(ERROR_CODES.UNSUPPORTED_CONTENT_TYPE, `unsupported content type ${truncate(declared)} (and the body is not a PDF)`, {
+      hint: 'summarize-urls reads HTML, XHTML, plain text and PDF',
+    })
+  }
+}
+
 export function assertLooksLikeHtml(bytes: Uint8Array): void {
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0
   const head = Buffer.from(bytes.buffer, bytes.byteOffset + bom, Math.min(bytes.byteLength - bom, SNIFF_BYTES))
     .toString('latin1')
     .replace(LEADING_WHITESPACE, '')
   if (!HTML_SIGNATURE.test(head)) {
-    throw new PageError(ERROR_CODES.UNSUPPORTED_CONTENT_TYPE, 'no Content-Type and the body does not look like HTML')
+    throw new PageError(ERROR_CODES.UNSUPPORTED_CONTENT_TYPE, 'no Content-Type and the body does not look like HTML or PDF', {
+      hint: 'summarize-urls reads HTML, XHTML, plain text and PDF',
+    })
   }
 }

@@ -64,6 +64,8 @@ export const BATCH_OPTIONS = {
   threads: JOB_OPTIONS.threads,
   fetchTimeoutMs: JOB_OPTIONS.fetchTimeoutMs,
   maxPageBytes: JOB_OPTIONS.maxPageBytes,
+  maxPdfBytes: JOB_OPTIONS.maxPdfBytes,
+  charset: JOB_OPTIONS.charset,
   maxRedirects: JOB_OPTIONS.maxRedirects,
   denyPrivate: JOB_OPTIONS.denyPrivate,
   userAgent: JOB_OPTIONS.userAgent,

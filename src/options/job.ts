@@ -98,6 +98,15 @@ export const JOB_OPTIONS = {
     flag: 'max-page-bytes', kind: 'integer', min: 1024, max: 1024 * 1024 * 1024, default: 5 * 1024 * 1024, defaultNote: '5 MiB', group: 'Fetching:',
     help: 'largest page accepted, after decompression, in bytes',
   },
+  maxPdfBytes: {
+    // PDFs carry fonts and images around their text: a 40-page report is often 5-20 MB.
+    flag: 'max-pdf-bytes', kind: 'integer', min: 1024, max: 1024 * 1024 * 1024, default: 50 * 1024 * 1024, defaultNote: '50 MiB', group: 'Fetching:',
+    help: 'largest PDF accepted, in bytes', details: 'a PDF is read on the worker threads, at most 500 pages or until the text fills `--max-input-chars`',
+  },
+  charset: {
+    flag: 'charset', kind: 'string', arg: 'NAME', defaultText: 'per page: byte order mark, Content-Type, `<meta>`, UTF-8, else guessed from the bytes', group: 'Fetching:',
+    help: 'decode every page with this charset, whatever it declares (`shift_jis`, `gbk`, `windows-1251`, …: any label `TextDecoder` knows)',
+  },
   maxRedirects: { flag: 'max-redirects', kind: 'integer', min: 0, max: 20, default: 5, group: 'Fetching:', help: 'redirects followed per page', details: 'only to `http:`/`https:`' },
   denyPrivate: {
     flag: 'deny-private', kind: 'boolean', default: false, group: 'Fetching:',

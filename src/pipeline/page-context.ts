@@ -19,6 +19,7 @@ export function openPageContext(options: ResolvedOptions, summarizer: Summarizer
     deadlineMs: options.fetchTimeoutMs,
     maxRedirects: options.maxRedirects,
     maxBytes: options.maxPageBytes,
+    maxPdfBytes: options.maxPdfBytes,
     connections: options.concurrency,
     denyPrivate: options.denyPrivate,
   })
@@ -30,6 +31,7 @@ export function openPageContext(options: ResolvedOptions, summarizer: Summarizer
     maxChars: options.maxChars,
     maxInputChars: options.maxInputChars,
     template: options.template,
+    charset: options.charset,
   }
   return {
     ctx,

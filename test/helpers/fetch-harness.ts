@@ -14,6 +14,7 @@ export const TEST_FETCH_SETTINGS: FetchSettings = {
   deadlineMs: 2000,
   maxRedirects: 5,
   maxBytes: 1024 * 1024,
+  maxPdfBytes: 4 * 1024 * 1024,
   connections: 4,
 }
 
