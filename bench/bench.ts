@@ -11,7 +11,7 @@ import { measureExtractionCpu } from './extract-cpu.js'
 import { describeMachine, machineLine, type Machine } from './machine.js'
 import { measureRow, runNodeJob, type RowTarget } from './measure.js'
 import { resolveBenchOptions, type BenchOptions, type ResolvedBenchOptions } from './options.js'
-import { pythonVersion } from './peers/python.js'
+import { pythonVersion, READABILITY_HINT, readabilityEnv } from './peers/python.js'
 import { childEnv, forkChild, type Child, type ListeningMessage } from './processes.js'
 import { deriveRows, jsonRow, type Measured, type RowResult } from './results.js'
 import { median, percentile, round } from './stats.js'
@@ -19,7 +19,7 @@ import { formatMs, textTable } from './table.js'
 import { probeLines, type Probes } from './probes.js'
 import { measureStartup } from './startup.js'
 import { checkTargets, type TargetCheck } from './targets.js'
-import { buildWorkload, planRows, type Workload } from './workloads.js'
+import { buildWorkload, isParallel, planRows, type Workload } from './workloads.js'
 
 export interface BenchIO {
   stdout: Writable
@@ -100,6 +100,10 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<Benc
   const machine = describeMachine(python)
   const notes: string[] = []
   if (wantsPython && python === undefined) notes.push(`\`${resolved.python}\` does not run here: the Python rows were skipped.`)
+  // readability-lxml is optional (CI need not have it): without it its row is skipped, with the one-line hint.
+  const readability = python !== undefined && resolved.workloads.includes('mixed') ? await readabilityEnv(resolved.python) : undefined
+  if (python !== undefined && resolved.workloads.includes('mixed') && readability === undefined) notes.push(READABILITY_HINT)
+  const peers: PeerSupport = { python: python !== undefined, readabilityPythonPath: readability === undefined ? false : (readability['PYTHONPATH'] ?? '') }
   if (resolved.quick || resolved.timeScale !== 1 || resolved.pages !== undefined) {
     notes.push('the targets are stated for the full-size workloads at time scale 1 (`summarize-urls bench`); a smaller or faster run weighs fixed costs (a process and its threads starting, a cold JIT) more.')
   }
@@ -118,7 +122,7 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<Benc
       const workload = buildWorkload(name, corpus, { quick: resolved.quick, timeScale: resolved.timeScale, cores, pages: resolved.pages, concurrency: resolved.concurrency, threads: resolved.threads })
       workloads.push(workload)
       log(`${workload.name}: ${workload.description}`)
-      const measured = await runWorkload(workload, pages.url, pages.child.process.pid, resolved, python !== undefined, io, log)
+      const measured = await runWorkload(workload, pages.url, pages.child.process.pid, resolved, peers, io, log)
       interrupted ||= measured.interrupted
       const derived = deriveRows(workload, measured.rows, cores)
       rows.push(...derived)
@@ -159,12 +163,18 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<Benc
   return result
 }
 
+/** Which peers run here: Python at all, and readability-lxml (with the PYTHONPATH that imports it; '' as it is) or not. */
+interface PeerSupport {
+  python: boolean
+  readabilityPythonPath: string | false
+}
+
 async function runWorkload(
   workload: Workload,
   pagesUrl: string,
   pagesPid: number | undefined,
   options: ResolvedBenchOptions,
-  python: boolean,
+  peers: PeerSupport,
   io: BenchIO,
   log: (line: string) => void,
 ): Promise<{ rows: Measured[]; interrupted: boolean }> {
@@ -182,6 +192,8 @@ async function runWorkload(
     fakeCredentials: true,
     python: options.python,
     serverPids: [pagesPid, emulator?.child.process.pid].filter((pid): pid is number => pid !== undefined),
+    pageServerPid: pagesPid,
+    readabilityPythonPath: peers.readabilityPythonPath === false || peers.readabilityPythonPath === '' ? undefined : peers.readabilityPythonPath,
   }
   const measured: Measured[] = []
   try {
@@ -190,9 +202,9 @@ async function runWorkload(
       log(`${workload.name}: warming the emulator's reply cache with ${distinct.length} distinct pages (not measured)`)
       await runNodeJob({ runner: 'async', urls: distinct, concurrency: top, threads: 1, summarizer: target.summarizer, maxChars: MAX_CHARS }, true)
     }
-    for (const plan of planRows(workload, options.runs, options.strategies, python)) {
+    for (const plan of planRows(workload, options.runs, options.strategies, peers.python, peers.readabilityPythonPath !== false)) {
       if (io.signal?.aborted === true) return { rows: measured, interrupted: true }
-      const label = `${workload.name} ${plan.strategy}${plan.strategy === 'pool' || plan.strategy === 'ceiling' ? ` threads ${plan.threads}` : ''} concurrency ${plan.concurrency}, ${plan.pages} pages`
+      const label = `${workload.name} ${plan.strategy}${isParallel(plan.strategy) ? ` threads ${plan.threads}` : ''} concurrency ${plan.concurrency}, ${plan.pages} pages`
       const row = await measureRow(
         plan,
         target,

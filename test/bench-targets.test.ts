@@ -16,6 +16,13 @@ function row(workload: string, strategy: string, fields: Partial<RowResult['row'
       idealMs: wallMs,
       efficiency: 1,
       pagesPerSec: (pages * 1000) / wallMs,
+      steadyPagesPerSec: (pages * 1000) / wallMs,
+      processStartMs: 100,
+      threadsReadyMs: null,
+      firstPageMs: 10,
+      inputTokensPerPage: null,
+      outputTokensPerPage: null,
+      usdPer1000Pages: null,
       p50Ms: 10,
       p95Ms: 20,
       cpuMs: wallMs,
@@ -32,6 +39,8 @@ function row(workload: string, strategy: string, fields: Partial<RowResult['row'
     slowestPageMs: 10,
     pageSumMs: wallMs,
     otherCores: null,
+    pageServerCores: null,
+    steadyRuns: [(pages * 1000) / wallMs],
     ...extra,
   }
 }

@@ -1,3 +1,4 @@
+import { channel } from 'node:diagnostics_channel'
 import { availableParallelism } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import type { Piscina } from 'piscina'
@@ -36,6 +37,15 @@ export const WORKER_READY = 'summarize-urls:worker-ready'
 // load through tsx; from dist/ both are .js. The module's own extension tells which.
 const ownExtension = import.meta.url.endsWith('.ts') ? 'ts' : 'js'
 export const WORKER_URL = new URL(`../../workers/analyze.${ownExtension}`, import.meta.url)
+
+/**
+ * Where the pool tells observers when its threads start and when the first is ready
+ * (`{ event: 'start', threads }`, `{ event: 'ready' }`): the bench reads a run's thread
+ * start-up from it without reaching into the executor. Publishing costs nothing unsubscribed.
+ */
+export const POOL_CHANNEL = channel('summarize-urls:pool')
+
+export type PoolEvent = { event: 'start'; threads: number } | { event: 'ready' }
 
 /** Heap a worker thread may use before it is stopped (a pathological page): it fails that page, not the run. */
 export const DEFAULT_WORKER_MEMORY_MB = 1024
@@ -184,7 +194,7 @@ export class PoolExecutor implements Executor {
     this.#spareCore = threads < availableParallelism()
     this.#pagesAhead = options.pagesAhead
     this.#minCoreShare = options.minCoreShare ?? MIN_CORE_SHARE
-    if (this.#always) this.#pool = this.#start(threads, PAGES_PER_THREAD)
+    if (this.#always) this.#pool = this.#startThreads()
   }
 
   /** Whether this run has started its threads (the main thread was found busy, or `startThreads: 'at-once'`). */
@@ -271,7 +281,7 @@ export class PoolExecutor implements Executor {
   #startIfBusy(): void {
     const busy = this.#load.busy()
     if (this.#inlinePages > MIN_INLINE_PAGES && busy !== undefined && busy >= BUSY_THRESHOLD && (this.#load.work() ?? 0) >= WORK_THRESHOLD && this.#repays() && this.#hasCores()) {
-      this.#pool = this.#start(this.#threads, PAGES_PER_THREAD)
+      this.#pool = this.#startThreads()
     }
   }
 
@@ -322,6 +332,17 @@ export class PoolExecutor implements Executor {
     } finally {
       if (!this.#waiting.next()) this.#handedOver -= 1
     }
+  }
+
+  /** The run's threads (not the isolation pool's): their start and first ready thread are published on POOL_CHANNEL. */
+  #startThreads(): Promise<Piscina<WorkerTask, WorkerResult>> {
+    if (POOL_CHANNEL.hasSubscribers) POOL_CHANNEL.publish({ event: 'start', threads: this.#threads } satisfies PoolEvent)
+    return this.#start(this.#threads, PAGES_PER_THREAD).then((pool) => {
+      pool.on('message', (message: unknown) => {
+        if (message === WORKER_READY && POOL_CHANNEL.hasSubscribers) POOL_CHANNEL.publish({ event: 'ready' } satisfies PoolEvent)
+      })
+      return pool
+    })
   }
 
   /** A pool of `threads`; Piscina is loaded here, so a run that never needs threads never loads it. */
