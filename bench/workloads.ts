@@ -6,12 +6,13 @@ export type WorkloadName = 'seed' | 'io' | 'cpu' | 'mixed'
 export const WORKLOADS: readonly WorkloadName[] = ['seed', 'io', 'cpu', 'mixed']
 
 /**
- * Fixed costs measured beside the workloads: `startup` (the CLI's `--version` and `--help`
- * against `node -e 0`, a pool thread until it can take a page) and `extract` (median CPU
- * per corpus page). `--workload` takes these names too.
+ * Probes measured beside the workloads: `startup` (the CLI's `--version` and `--help`
+ * against `node -e 0`, a pool thread until it can take a page), `extract` (median CPU per
+ * corpus page) and `job` (a 2,000-line offline job run by the CLI with its defaults and with
+ * `--strategy async`). `--workload` takes these names too.
  */
-export type ProbeName = 'startup' | 'extract'
-export const PROBES: readonly ProbeName[] = ['startup', 'extract']
+export type ProbeName = 'startup' | 'extract' | 'job'
+export const PROBES: readonly ProbeName[] = ['startup', 'extract', 'job']
 
 /**
  * A row's scheduler: the project's three strategies, the peers a user would otherwise pick,
