@@ -78,6 +78,11 @@ function cpuAdvice(rows: readonly RowResult[], cores: number): string[] {
   }
   if (pool !== undefined && pool.row.threadsReadyMs !== null) {
     lines.push(`start-up: the pool's threads could take pages ${formatMs(pool.row.threadsReadyMs)} into the run; its first page ended at ${formatMs(pool.row.firstPageMs)}.`)
+  } else if (pool !== undefined) {
+    lines.push(`start-up: the pool started no thread (its rules found the run too short to repay them, or the cores taken by other programs: see the other load column).`)
+  }
+  if (pool?.mainBusyShare != null) {
+    lines.push(`main thread: busy ${fixed(100 * pool.mainBusyShare, 0)}% of the pool's run (fetching, handing pages over, writing records${pool.row.threadsReadyMs === null ? ', and the page work itself' : ''}).`)
   }
   return lines
 }

@@ -80,6 +80,13 @@ export interface RowResult {
   pageServerCores: number | null
   /** Steady-state pages/s of each run: the spread behind any claim that one row beats another. */
   steadyRuns: number[]
+  /**
+   * Share of the run the main thread was busy (event-loop utilization), median; null for
+   * Python. For a pool row whose threads do the page work, what is left on the main thread
+   * (fetching, handing pages over, writing records) bounds it: near 1, the main thread is
+   * the limit, not the cores.
+   */
+  mainBusyShare: number | null
 }
 
 /**
@@ -152,6 +159,7 @@ export function deriveRows(workload: Workload, measured: readonly Measured[], ma
       otherCores: m.otherCores.length === 0 ? null : round(median(m.otherCores), 2),
       pageServerCores: m.pageServerCores.length === 0 ? null : round(median(m.pageServerCores), 2),
       steadyRuns,
+      mainBusyShare: medianOrNull(samples.map((s) => (s.mainBusyMs === null ? null : s.mainBusyMs / s.wallMs))),
     }
   })
   const baseline = rows.find((r) => r.row.strategy === 'sequential')

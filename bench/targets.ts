@@ -187,7 +187,10 @@ function ceilingChecks(ctx: Context): TargetCheck[] {
   const ceiling = of('cpu').find((r) => r.row.strategy === 'ceiling')
   const cpuPool = of('cpu').filter((r) => r.row.strategy === 'pool' && ceiling !== undefined && r.row.threads === ceiling.row.threads)[0]
   const server = ceiling?.pageServerCores ?? null
-  const serverNote = server === null ? '' : `; the page server kept ${fmt(server)} cores busy beside it`
+  const main = cpuPool?.mainBusyShare ?? null
+  const serverNote =
+    (server === null ? '' : `; the page server kept ${fmt(server)} cores busy beside it`) +
+    (main === null ? '' : `; the pool's main thread (fetching, handing pages over, writing records) was busy ${fmt(100 * main, 0)}% of its run`)
   if (ceiling !== undefined) {
     checks.push({
       id: 'cpu-ceiling',
