@@ -4,7 +4,7 @@ import { SignatureV4 } from '@smithy/signature-v4'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../src/emulator/server.js'
 import { startPageServer, type PageServer } from '../bench/page-server.js'
-import { pythonPeerScript, pythonVersion, readabilityEnv, runPythonPeer } from '../bench/peers/python.js'
+import { pythonPeerScript, pythonVersion, READABILITY_HINT, readabilityEnv, runPythonPeer } from '../bench/peers/python.js'
 import { CORPUS_DIR } from './helpers/corpus.js'
 
 const python = await pythonVersion()
@@ -100,5 +100,14 @@ describe.skipIf(python === undefined)('the Python peer', () => {
     } finally {
       await corpusPages.close()
     }
+  })
+})
+
+describe('without readability-lxml', () => {
+  it('the python-readability row is skipped with a one-line install hint, and nothing else needs it', async () => {
+    // A command that imports nothing, as a python3 without readability-lxml.
+    expect(await readabilityEnv('false')).toBeUndefined()
+    expect(READABILITY_HINT.split('\n')).toHaveLength(1)
+    expect(READABILITY_HINT).toContain('apt-get install python3-readability')
   })
 })
