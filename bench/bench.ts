@@ -8,10 +8,12 @@ import { DEFAULT_MODEL, DEFAULTS } from '../src/options.js'
 import type { SummarizerConfig } from '../src/summarizers/config.js'
 import { resolveCorpus, type Corpus } from './corpus.js'
 import { measureExtractionCpu } from './extract-cpu.js'
+import { JOB_LINES, measureJob, QUICK_JOB_LINES } from './job-probe.js'
+import { repeatTo } from './corpus.js'
 import { describeMachine, machineLine, type Machine } from './machine.js'
 import { measureRow, runNodeJob, type RowTarget } from './measure.js'
 import { resolveBenchOptions, type BenchOptions, type ResolvedBenchOptions } from './options.js'
-import { pythonVersion } from './peers/python.js'
+import { pythonVersion, READABILITY_HINT, readabilityEnv } from './peers/python.js'
 import { childEnv, forkChild, type Child, type ListeningMessage } from './processes.js'
 import { deriveRows, jsonRow, type Measured, type RowResult } from './results.js'
 import { median, percentile, round } from './stats.js'
@@ -19,7 +21,8 @@ import { formatMs, textTable } from './table.js'
 import { probeLines, type Probes } from './probes.js'
 import { measureStartup } from './startup.js'
 import { checkTargets, type TargetCheck } from './targets.js'
-import { buildWorkload, planRows, type Workload } from './workloads.js'
+import { benchAdvice } from './advice.js'
+import { buildWorkload, isParallel, planRows, type Workload } from './workloads.js'
 
 export interface BenchIO {
   stdout: Writable
@@ -37,6 +40,8 @@ export interface BenchResult {
   /** The fixed-cost probes that ran (`startup`, `extract`). */
   probes: Probes
   targets: TargetCheck[]
+  /** What to use for the user's workload and why (advice.ts). */
+  advice: string[]
   /** Rows skipped and why (no python3, …). */
   notes: string[]
   /** The run was interrupted before every row ran. */
@@ -100,6 +105,10 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<Benc
   const machine = describeMachine(python)
   const notes: string[] = []
   if (wantsPython && python === undefined) notes.push(`\`${resolved.python}\` does not run here: the Python rows were skipped.`)
+  // readability-lxml is optional (CI need not have it): without it its row is skipped, with the one-line hint.
+  const readability = python !== undefined && resolved.workloads.includes('mixed') ? await readabilityEnv(resolved.python) : undefined
+  if (python !== undefined && resolved.workloads.includes('mixed') && readability === undefined) notes.push(READABILITY_HINT)
+  const peers: PeerSupport = { python: python !== undefined, readabilityPythonPath: readability === undefined ? false : (readability['PYTHONPATH'] ?? '') }
   if (resolved.quick || resolved.timeScale !== 1 || resolved.pages !== undefined) {
     notes.push('the targets are stated for the full-size workloads at time scale 1 (`summarize-urls bench`); a smaller or faster run weighs fixed costs (a process and its threads starting, a cold JIT) more.')
   }
@@ -111,6 +120,7 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<Benc
   const workloads: Workload[] = []
   const rows: RowResult[] = []
   let interrupted = false
+  const probes: Probes = {}
   const pages = await startPageServerChild(corpus)
   try {
     for (const name of resolved.workloads) {
@@ -118,7 +128,7 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<Benc
       const workload = buildWorkload(name, corpus, { quick: resolved.quick, timeScale: resolved.timeScale, cores, pages: resolved.pages, concurrency: resolved.concurrency, threads: resolved.threads })
       workloads.push(workload)
       log(`${workload.name}: ${workload.description}`)
-      const measured = await runWorkload(workload, pages.url, pages.child.process.pid, resolved, python !== undefined, io, log)
+      const measured = await runWorkload(workload, pages.url, pages.child.process.pid, resolved, peers, io, log)
       interrupted ||= measured.interrupted
       const derived = deriveRows(workload, measured.rows, cores)
       rows.push(...derived)
@@ -128,10 +138,16 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<Benc
         notes.push(`\`${workload.name}\` runs each setting for ${Math.ceil(workload.paths.length / top)} rounds of model calls (pages = rounds × concurrency, at most ${workload.paths.length}), so \`sequential\` takes seconds rather than minutes; pages/s and speed-up compare across page counts.`)
       }
     }
+    if (resolved.probes.includes('job') && io.signal?.aborted !== true) {
+      const lines = resolved.pages ?? (resolved.quick ? QUICK_JOB_LINES : JOB_LINES)
+      // Two runs at least: a claim that the defaults beat async needs the spread of repeated runs.
+      const runs = Math.max(2, resolved.runs)
+      log(`job: a ${lines}-line offline job through the CLI, with the defaults and with --strategy async, ${runs} runs each`)
+      probes.job = await measureJob(pageUrls(pages.url, repeatTo(corpus.pages.map((page) => `/${page}`), lines)), runs)
+    }
   } finally {
     await pages.child.stop()
   }
-  const probes: Probes = {}
   if (resolved.probes.includes('startup') && io.signal?.aborted !== true) {
     log('startup: --version and --help against node -e 0, and a pool thread until it can take a page')
     probes.startup = await measureStartup(resolved.quick ? QUICK_PROBE_RUNS : PROBE_RUNS)
@@ -148,7 +164,8 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<Benc
     notes.push(`other programs kept up to ${busiest.toFixed(1)} of the ${cores} cores busy during some rows (the "other load" column): those rows measured a smaller machine.`)
   }
   const targets = checkTargets(rows, workloads, cores, probes, resolved.quick)
-  const result: BenchResult = { options: resolved, machine, corpus, workloads, rows, probes, targets, notes, interrupted }
+  const partial = { options: resolved, machine, corpus, workloads, rows, probes, targets, notes, interrupted }
+  const result: BenchResult = { ...partial, advice: benchAdvice({ ...partial, advice: [] }, cores) }
   io.stdout.write(formatBench(result))
   if (resolved.json !== undefined) await writeFile(resolved.json, `${JSON.stringify(rows.map((r) => jsonRow(r.row)), null, 2)}\n`)
   if (resolved.report !== undefined) {
@@ -159,12 +176,18 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<Benc
   return result
 }
 
+/** Which peers run here: Python at all, and readability-lxml (with the PYTHONPATH that imports it; '' as it is) or not. */
+interface PeerSupport {
+  python: boolean
+  readabilityPythonPath: string | false
+}
+
 async function runWorkload(
   workload: Workload,
   pagesUrl: string,
   pagesPid: number | undefined,
   options: ResolvedBenchOptions,
-  python: boolean,
+  peers: PeerSupport,
   io: BenchIO,
   log: (line: string) => void,
 ): Promise<{ rows: Measured[]; interrupted: boolean }> {
@@ -182,6 +205,8 @@ async function runWorkload(
     fakeCredentials: true,
     python: options.python,
     serverPids: [pagesPid, emulator?.child.process.pid].filter((pid): pid is number => pid !== undefined),
+    pageServerPid: pagesPid,
+    readabilityPythonPath: peers.readabilityPythonPath === false || peers.readabilityPythonPath === '' ? undefined : peers.readabilityPythonPath,
   }
   const measured: Measured[] = []
   try {
@@ -190,9 +215,9 @@ async function runWorkload(
       log(`${workload.name}: warming the emulator's reply cache with ${distinct.length} distinct pages (not measured)`)
       await runNodeJob({ runner: 'async', urls: distinct, concurrency: top, threads: 1, summarizer: target.summarizer, maxChars: MAX_CHARS }, true)
     }
-    for (const plan of planRows(workload, options.runs, options.strategies, python)) {
+    for (const plan of planRows(workload, workload.latencyMs === 0 ? options.offlineRuns : options.runs, options.strategies, peers.python, peers.readabilityPythonPath !== false)) {
       if (io.signal?.aborted === true) return { rows: measured, interrupted: true }
-      const label = `${workload.name} ${plan.strategy}${plan.strategy === 'pool' || plan.strategy === 'ceiling' ? ` threads ${plan.threads}` : ''} concurrency ${plan.concurrency}, ${plan.pages} pages`
+      const label = `${workload.name} ${plan.strategy}${isParallel(plan.strategy) ? ` threads ${plan.threads}` : ''} concurrency ${plan.concurrency}, ${plan.pages} pages`
       const row = await measureRow(
         plan,
         target,
@@ -226,8 +251,13 @@ export function formatBench(result: BenchResult): string {
     for (const line of fixed) lines.push(`  ${line}`)
     lines.push('')
   }
-  if (result.targets.length > 0) {
-    lines.push('targets:')
+  if (result.advice.length > 0) {
+    lines.push('advice (from this run):')
+    for (const line of result.advice) lines.push(`  ${line}`)
+    lines.push('')
+  }
+  if (result.options.targets && result.targets.length > 0) {
+    lines.push("targets (the project's own engineering targets):")
     for (const t of result.targets) {
       // A target's findings each on a line of their own: the peers' comparison alone ran to 2,000 characters.
       lines.push(`  [${t.met === null ? 'n/a' : t.met ? 'met' : 'MISSED'}] ${t.statement}:`)
@@ -237,6 +267,7 @@ export function formatBench(result: BenchResult): string {
   }
   for (const note of result.notes) lines.push(`note: ${note}`)
   if (result.interrupted) lines.push('note: interrupted: the table has the rows that finished.')
+  if (!result.options.targets && result.targets.length > 0) lines.push(`note: ${result.targets.length} engineering targets of the project were checked: --targets prints them, --report writes them.`)
   return `${lines.join('\n')}\n`
 }
 

@@ -1,6 +1,6 @@
 import { Bench, type FnReturnedObject } from 'tinybench'
 import type { SummarizerConfig } from '../src/summarizers/config.js'
-import { machineBusyMs, processesCpuMs } from './machine-load.js'
+import { machineBusyMs, processCpuMs, processesCpuMs } from './machine-load.js'
 import { childEnv, forkChild } from './processes.js'
 import { runPythonPeer, type PythonStrategy } from './peers/python.js'
 import type { Measured } from './results.js'
@@ -17,12 +17,18 @@ export interface RowTarget {
   python: string
   /** The page server's and the emulator's processes: their CPU is theirs, not other programs'. */
   serverPids: number[]
+  /** The page server's process, whose CPU each row reports: it shares the cores with the run. */
+  pageServerPid?: number | undefined
+  /** PYTHONPATH under which the Python command imports readability-lxml (the python-readability row); undefined: as it is. */
+  readabilityPythonPath?: string | undefined
 }
 
 /** A run's sample, with how many cores other programs kept busy meanwhile (null where /proc is missing). */
 export interface LoadedSample {
   sample: RunSample
   otherCores: number | null
+  /** Cores the page server kept busy over the run's life (null where /proc is missing). */
+  pageServerCores: number | null
 }
 
 /** Runs one Node job in a fresh child process and returns what it measured. */
@@ -59,7 +65,7 @@ export function runPlanOnce(plan: RowPlan, target: RowTarget): Promise<RunSample
         region: settings.region,
         maxChars: target.maxChars,
       },
-      childEnv(target.fakeCredentials),
+      plan.strategy === 'python-readability' && target.readabilityPythonPath !== undefined ? { ...childEnv(target.fakeCredentials), PYTHONPATH: target.readabilityPythonPath } : childEnv(target.fakeCredentials),
       target.python,
     )
   }
@@ -99,12 +105,14 @@ function rowSignal(signal: AbortSignal | undefined): { signal: AbortSignal; unli
 export async function measureRow(plan: RowPlan, target: RowTarget, onRun?: (run: number, sample: RunSample) => void, signal?: AbortSignal): Promise<Measured | undefined> {
   const samples: RunSample[] = []
   const otherCores: number[] = []
+  const pageServerCores: number[] = []
   const row = rowSignal(signal)
   const bench = new Bench({ name: `${plan.workload} ${plan.strategy}`, time: 0, iterations: plan.runs, warmup: false, throws: true, signal: row.signal })
   bench.add(plan.strategy, async (): Promise<FnReturnedObject> => {
-    const { sample, otherCores: other } = await runWithLoad(plan, target)
+    const { sample, otherCores: other, pageServerCores: server } = await runWithLoad(plan, target)
     samples.push(sample)
     if (other !== null) otherCores.push(other)
+    if (server !== null) pageServerCores.push(server)
     onRun?.(samples.length, sample)
     return { overriddenDuration: sample.wallMs }
   })
@@ -119,7 +127,7 @@ export async function measureRow(plan: RowPlan, target: RowTarget, onRun?: (run:
   if (result === undefined || (result.state !== 'completed' && result.state !== 'aborted-with-statistics')) {
     throw new Error(`tinybench did not complete ${plan.workload} ${plan.strategy}: ${result?.state ?? 'no task'}`)
   }
-  return { plan, samples, otherCores, wall: { median: result.latency.p50, min: result.latency.min, max: result.latency.max } }
+  return { plan, samples, otherCores, pageServerCores, wall: { median: result.latency.p50, min: result.latency.min, max: result.latency.max } }
 }
 
 /**
@@ -129,13 +137,16 @@ export async function measureRow(plan: RowPlan, target: RowTarget, onRun?: (run:
 export async function runWithLoad(plan: RowPlan, target: RowTarget): Promise<LoadedSample> {
   const machineBefore = machineBusyMs()
   const serversBefore = processesCpuMs(target.serverPids)
+  const pagesBefore = target.pageServerPid === undefined ? undefined : processCpuMs(target.pageServerPid)
   const started = performance.now()
   const sample = await runPlanOnce(plan, target)
   const elapsed = performance.now() - started
   const machineAfter = machineBusyMs()
   const serversAfter = processesCpuMs(target.serverPids)
-  if (machineBefore === undefined || machineAfter === undefined || serversBefore === undefined || serversAfter === undefined) return { sample, otherCores: null }
+  const pagesAfter = target.pageServerPid === undefined ? undefined : processCpuMs(target.pageServerPid)
+  const pageServerCores = pagesBefore === undefined || pagesAfter === undefined ? null : (pagesAfter - pagesBefore) / elapsed
+  if (machineBefore === undefined || machineAfter === undefined || serversBefore === undefined || serversAfter === undefined) return { sample, otherCores: null, pageServerCores }
   const other = machineAfter - machineBefore - (serversAfter - serversBefore) - sample.processCpuMs
   // Clock ticks are 10 ms: a small negative remainder is rounding, not a measurement.
-  return { sample, otherCores: Math.max(0, other) / elapsed }
+  return { sample, otherCores: Math.max(0, other) / elapsed, pageServerCores }
 }

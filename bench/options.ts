@@ -4,7 +4,7 @@ import { CHECKOUT_CORPUS } from './corpus.js'
 import { PROBES, STRATEGY_FAMILIES, WORKLOADS, type ProbeName, type WorkloadName } from './workloads.js'
 
 /** What `--quick` changes when the option is left unset. */
-export const BENCH_QUICK = { timeScale: 0.25, runs: 1 } as const
+export const BENCH_QUICK = { timeScale: 0.25, runs: 1, offlineRuns: 2 } as const
 
 /**
  * `summarize-urls bench`'s options: its flags, and `BenchOptions` for `runBench()`. Checked
@@ -15,7 +15,11 @@ export const BENCH_OPTIONS = {
     flag: 'workload', kind: 'list', item: { kind: 'enum', values: [...WORKLOADS, ...PROBES] }, default: [...WORKLOADS, ...PROBES],
     help: 'workloads to run, in this order, and the fixed-cost probes (startup, extract); several allowed',
   },
-  quick: { flag: 'quick', kind: 'boolean', default: false, help: `shrink every workload to finish in about a minute (time scale ${BENCH_QUICK.timeScale}, ${BENCH_QUICK.runs} run)` },
+  quick: {
+    flag: 'quick', kind: 'boolean', default: false,
+    help: `shrink every workload to finish in about two minutes (time scale ${BENCH_QUICK.timeScale}, ${BENCH_QUICK.runs} run; ${BENCH_QUICK.offlineRuns} on cpu, whose rows the advice ranks)`,
+  },
+  targets: { flag: 'targets', kind: 'boolean', default: false, help: "also print the project's own engineering targets, met or missed (the --report always has them)" },
   timeScale: { flag: 'time-scale', kind: 'number', min: 0.001, max: 100, default: 1, defaultNote: `\`${BENCH_QUICK.timeScale}\` with \`--quick\``, help: 'multiply every model latency by this' },
   runs: {
     flag: 'runs', kind: 'integer', min: 1, max: 100, default: 3, defaultNote: `\`${BENCH_QUICK.runs}\` with \`--quick\``,
@@ -39,21 +43,31 @@ export type BenchTable = typeof BENCH_OPTIONS
 /** Everything `summarize-urls bench` can be told. Every field is optional; `resolveBenchOptions()` fills the rest. */
 export type BenchOptions = OptionsOf<BenchTable>
 /** The chosen workloads, with the fixed-cost probes (startup, extract) apart: they are not strategy rows. */
-export type ResolvedBenchOptions = Omit<ResolvedOf<BenchTable>, 'workloads'> & { workloads: WorkloadName[]; probes: ProbeName[] }
+export type ResolvedBenchOptions = Omit<ResolvedOf<BenchTable>, 'workloads'> & {
+  workloads: WorkloadName[]
+  probes: ProbeName[]
+  /** Runs of each setting on an offline workload (cpu): its rows are cheap, and the advice ranks them by the spread of repeated runs. */
+  offlineRuns: number
+}
 
 export const BENCH_DEFAULTS: DefaultsOf<BenchTable> = defaultsOf(BENCH_OPTIONS)
 
 /** The only place bench defaults are applied and bench options validated. */
 export function resolveBenchOptions(options: BenchOptions = {}): ResolvedBenchOptions {
   const table = resolveTable(BENCH_OPTIONS, options)
+  let offlineRuns = table.runs
   if (table.quick) {
     if (options.timeScale === undefined) table.timeScale = BENCH_QUICK.timeScale
-    if (options.runs === undefined) table.runs = BENCH_QUICK.runs
+    if (options.runs === undefined) {
+      table.runs = BENCH_QUICK.runs
+      offlineRuns = BENCH_QUICK.offlineRuns
+    }
   }
   const chosen: readonly string[] = table.workloads
   return {
     ...table,
     workloads: WORKLOADS.filter((name) => chosen.includes(name)),
     probes: PROBES.filter((name) => chosen.includes(name)),
+    offlineRuns,
   }
 }

@@ -71,6 +71,14 @@ export async function writeReport(dir: string, result: BenchResult, log: (line: 
     for (const line of fixed) lines.push(`- ${line}`)
     lines.push('')
   }
+  if (result.advice.length > 0) {
+    lines.push('## Advice from this run')
+    lines.push('')
+    lines.push('```')
+    for (const line of result.advice) lines.push(line)
+    lines.push('```')
+    lines.push('')
+  }
   if (result.targets.length > 0) {
     lines.push('## Targets')
     lines.push('')

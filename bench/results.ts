@@ -1,6 +1,8 @@
+import { costOf } from '../src/batch/cost.js'
+import { DEFAULT_MODEL } from '../src/options.js'
 import type { RunSample } from './run-once.js'
-import { coresUsed, efficiency, idealMs, median, pagesPerSec, percentile, round, speedup, type Spread } from './stats.js'
-import { familyOf, isSerial, type RowPlan, type Workload } from './workloads.js'
+import { coresUsed, efficiency, idealMs, median, pagesPerSec, percentile, round, speedup, steadyPagesPerSec, type Spread } from './stats.js'
+import { familyOf, isParallel, isSerial, type RowPlan, type Workload } from './workloads.js'
 
 /** One row of `--json`: exactly these keys, in this order. */
 export interface BenchRow {
@@ -16,6 +18,18 @@ export interface BenchRow {
   /** idealMs / wallMs. */
   efficiency: number
   pagesPerSec: number
+  /** Pages/s after the warm-up share of pages (stats.steadyPagesPerSec), median over the runs; null for a run of one round. */
+  steadyPagesPerSec: number | null
+  /** Start-up, medians over the runs: the process until the run's clock started (module loading; a ceiling's thread warm-up). */
+  processStartMs: number | null
+  /** From the run's start until its first thread could take a page; null when it started none. */
+  threadsReadyMs: number | null
+  /** From the run's start until its first page ended. */
+  firstPageMs: number
+  /** Model tokens a page that ended ok, and what 1,000 pages cost at the model's on-demand price (src/batch/cost.ts); null offline. */
+  inputTokensPerPage: number | null
+  outputTokensPerPage: number | null
+  usdPer1000Pages: number | null
   /** Per-page latency (start to record), over every page of every run. */
   p50Ms: number
   p95Ms: number
@@ -27,7 +41,11 @@ export interface BenchRow {
   eventLoopP99Ms: number | null
 }
 
-export const ROW_KEYS = ['workload', 'strategy', 'threads', 'concurrency', 'pages', 'wallMs', 'idealMs', 'efficiency', 'pagesPerSec', 'p50Ms', 'p95Ms', 'cpuMs', 'peakRssMb', 'eventLoopP99Ms'] as const satisfies ReadonlyArray<keyof BenchRow>
+export const ROW_KEYS = [
+  'workload', 'strategy', 'threads', 'concurrency', 'pages', 'wallMs', 'idealMs', 'efficiency', 'pagesPerSec', 'steadyPagesPerSec',
+  'processStartMs', 'threadsReadyMs', 'firstPageMs', 'inputTokensPerPage', 'outputTokensPerPage', 'usdPer1000Pages',
+  'p50Ms', 'p95Ms', 'cpuMs', 'peakRssMb', 'eventLoopP99Ms',
+] as const satisfies ReadonlyArray<keyof BenchRow>
 
 /** What a row measured, before any arithmetic. */
 export interface Measured {
@@ -35,6 +53,8 @@ export interface Measured {
   samples: RunSample[]
   /** Cores other programs kept busy during each run (empty where it cannot be measured). */
   otherCores: number[]
+  /** Cores the page server kept busy during each run (empty where it cannot be measured). */
+  pageServerCores: number[]
   /** Wall time over the runs, as tinybench computed it from each run's own measurement. */
   wall: { median: number } & Spread
 }
@@ -56,6 +76,17 @@ export interface RowResult {
   pageSumMs: number
   /** Cores other programs on the machine kept busy during the runs (median); null where unknown. */
   otherCores: number | null
+  /** Cores the page server kept busy during the runs (median); null where unknown. */
+  pageServerCores: number | null
+  /** Steady-state pages/s of each run: the spread behind any claim that one row beats another. */
+  steadyRuns: number[]
+  /**
+   * Share of the run the main thread was busy (event-loop utilization), median; null for
+   * Python. For a pool row whose threads do the page work, what is left on the main thread
+   * (fetching, handing pages over, writing records) bounds it: near 1, the main thread is
+   * the limit, not the cores.
+   */
+  mainBusyShare: number | null
 }
 
 /**
@@ -77,7 +108,7 @@ export function deriveRows(workload: Workload, measured: readonly Measured[], ma
   const fetchMs = fetchBase === undefined ? 0 : median(fetchBase.samples.flatMap((s) => s.fetchMs))
   const rows = measured.map((m): RowResult => {
     const { plan, samples } = m
-    const cores = coresUsed(plan.strategy === 'pool' || plan.strategy === 'ceiling' ? 'parallel' : 'single', plan.threads, machineCores)
+    const cores = coresUsed(isParallel(plan.strategy) ? 'parallel' : 'single', plan.threads, machineCores)
     const cpuMs = median(samples.map((s) => s.cpuMs))
     const workCpuMs = familyOf(plan.strategy) !== 'python' && workPerPageMs !== undefined ? workPerPageMs * plan.pages : cpuMs
     const ideal = idealMs({ pages: plan.pages, concurrency: plan.concurrency, latencyMs: workload.latencyMs, fetchMs, cpuMs: workCpuMs, cores, overlaps: !isSerial(plan.strategy) })
@@ -85,6 +116,14 @@ export function deriveRows(workload: Workload, measured: readonly Measured[], ma
     const loop = samples.map((s) => s.eventLoopP99Ms).filter((v): v is number => v !== null)
     const errors: Record<string, number> = {}
     for (const sample of samples) for (const [code, n] of Object.entries(sample.errors)) errors[code] = (errors[code] ?? 0) + n
+    const steadyRuns = samples.map((s) => steadyPagesPerSec(s.doneMs, plan.concurrency)).filter(Number.isFinite)
+    const ok = samples.reduce((n, s) => n + s.ok, 0)
+    const tokens = workload.latencyMs > 0 && ok > 0 ? { inputTokens: samples.reduce((n, s) => n + s.inputTokens, 0) / ok, outputTokens: samples.reduce((n, s) => n + s.outputTokens, 0) / ok } : undefined
+    const usd = tokens === undefined ? undefined : costOf(DEFAULT_MODEL, { inputTokens: tokens.inputTokens * 1000, outputTokens: tokens.outputTokens * 1000 }).onDemandUsd
+    const medianOrNull = (values: Array<number | null>): number | null => {
+      const known = values.filter((v): v is number => v !== null)
+      return known.length === 0 ? null : round(median(known))
+    }
     return {
       row: {
         workload: plan.workload,
@@ -96,6 +135,13 @@ export function deriveRows(workload: Workload, measured: readonly Measured[], ma
         idealMs: round(ideal),
         efficiency: round(efficiency(ideal, m.wall.median), 2),
         pagesPerSec: round(pagesPerSec(plan.pages, m.wall.median)),
+        steadyPagesPerSec: steadyRuns.length === 0 ? null : round(median(steadyRuns)),
+        processStartMs: medianOrNull(samples.map((s) => s.processStartMs)),
+        threadsReadyMs: medianOrNull(samples.map((s) => s.threadsReadyMs)),
+        firstPageMs: round(median(samples.map((s) => (s.doneMs.length === 0 ? Number.NaN : Math.min(...s.doneMs))))),
+        inputTokensPerPage: tokens === undefined ? null : round(tokens.inputTokens),
+        outputTokensPerPage: tokens === undefined ? null : round(tokens.outputTokens),
+        usdPer1000Pages: usd === undefined ? null : round(usd),
         p50Ms: round(percentile(pageMs, 50)),
         p95Ms: round(percentile(pageMs, 95)),
         cpuMs: round(cpuMs),
@@ -111,6 +157,9 @@ export function deriveRows(workload: Workload, measured: readonly Measured[], ma
       slowestPageMs: median(samples.map((s) => (s.pageMs.length === 0 ? Number.NaN : Math.max(...s.pageMs)))),
       pageSumMs: median(samples.map((s) => s.pageMs.reduce((a, b) => a + b, 0))),
       otherCores: m.otherCores.length === 0 ? null : round(median(m.otherCores), 2),
+      pageServerCores: m.pageServerCores.length === 0 ? null : round(median(m.pageServerCores), 2),
+      steadyRuns,
+      mainBusyShare: medianOrNull(samples.map((s) => (s.mainBusyMs === null ? null : s.mainBusyMs / s.wallMs))),
     }
   })
   const baseline = rows.find((r) => r.row.strategy === 'sequential')

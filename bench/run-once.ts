@@ -1,14 +1,16 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { Readable } from 'node:stream'
 import { readUrlList } from '../src/input/list.js'
 import { resolveOptions } from '../src/options.js'
 import { runSummaries } from '../src/run.js'
 import type { SummarizerConfig } from '../src/summarizers/config.js'
-import { runCeiling } from './peers/ceiling.js'
+import { POOL_CHANNEL, type PoolEvent } from '../src/executors/pool.js'
+import { prepareCeiling } from './peers/ceiling.js'
 import { runPLimitPeer, type PageOutcome } from './peers/p-limit.js'
 
 /** Who schedules the pages in a Node run: the project's strategies, the hand-written p-limit loop, or the bare worker_threads ceiling. */
-export type NodeRunner = 'sequential' | 'async' | 'pool' | 'p-limit' | 'ceiling'
+export type NodeRunner = 'sequential' | 'async' | 'pool' | 'p-limit' | 'ceiling' | 'ceiling-extract'
 
 /** One run of one setting, as plain data (it crosses a process boundary). */
 export interface RunJob {
@@ -39,6 +41,15 @@ export interface RunSample {
   eventLoopP99Ms: number | null
   /** `timingsMs.total` of each page: from its start to its record (queueing for a worker thread included). */
   pageMs: number[]
+  /** When each page's record came, in ms from the run's start, in completion order: the steady-state rate is read from these. */
+  doneMs: number[]
+  /** From the process's start to the run's clock starting (loading modules, warming a ceiling's threads); null where unknown. */
+  processStartMs: number | null
+  /** From the run's start until its first thread could take a page; null when the run started no thread. */
+  threadsReadyMs: number | null
+  /** Model tokens over the pages that ended ok (0 without a model). */
+  inputTokens: number
+  outputTokens: number
   fetchMs: number[]
   summarizeMs: number[]
   ok: number
@@ -63,16 +74,30 @@ export async function runOnce(job: RunJob): Promise<RunSample> {
   // measured window holds the run and not module loading (the `startup` probe measures that).
   if (job.summarizer.provider === 'bedrock') await import('../src/summarizers/bedrock.js')
   if (job.runner === 'pool') await import('piscina')
+  // The ceilings' threads start and warm up before the clock: they show what warm threads do.
+  const ceiling = job.runner === 'ceiling' || job.runner === 'ceiling-extract' ? await prepareCeiling(job.urls, job.threads, job.maxChars, job.runner === 'ceiling-extract') : undefined
   const records: PageOutcome[] = []
+  const doneMs: number[] = []
+  let threadsReadyMs: number | null = null
+  const onPool = (message: unknown): void => {
+    const event = message as PoolEvent
+    if (event.event === 'ready' && threadsReadyMs === null) threadsReadyMs = performance.now() - started
+  }
+  subscribe(POOL_CHANNEL.name, onPool)
+  const record = (outcome: PageOutcome): void => {
+    records.push(outcome)
+    doneMs.push(performance.now() - started)
+  }
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
   loop.enable()
   const eluBefore = performance.eventLoopUtilization()
   const cpuBefore = process.cpuUsage()
   const started = performance.now()
+  const processStartMs = started
   if (job.runner === 'p-limit') {
-    records.push(...(await runPLimitPeer(job.urls, job.concurrency, job.summarizer, job.maxChars)))
-  } else if (job.runner === 'ceiling') {
-    records.push(...(await runCeiling(job.urls, job.concurrency, job.threads, job.maxChars)))
+    await runPLimitPeer(job.urls, job.concurrency, job.summarizer, job.maxChars, record)
+  } else if (job.runner === 'ceiling' || job.runner === 'ceiling-extract') {
+    await ceiling?.run(job.concurrency, record)
   } else {
     const options = resolveOptions({
       strategy: job.runner,
@@ -83,9 +108,11 @@ export async function runOnce(job: RunJob): Promise<RunSample> {
       unordered: true,
     })
     // The run knows its length, as a job reading a file does once it has counted the lines.
-    await runSummaries(readUrlList(Readable.from([job.urls.join('\n')])), { write: (record) => void records.push({ ok: record.status === 'ok', timingsMs: record.timingsMs, errorCode: record.error?.code ?? null }) }, options, job.summarizer, { inputLines: () => job.urls.length })
+    await runSummaries(readUrlList(Readable.from([job.urls.join('\n')])), { write: (page) => record({ ok: page.status === 'ok', timingsMs: page.timingsMs, errorCode: page.error?.code ?? null, usage: page.usage }) }, options, job.summarizer, { inputLines: () => job.urls.length })
   }
   const wallMs = performance.now() - started
+  unsubscribe(POOL_CHANNEL.name, onPool)
+  await ceiling?.close()
   const cpu = process.cpuUsage(cpuBefore)
   const elu = performance.eventLoopUtilization(eluBefore)
   loop.disable()
@@ -105,6 +132,12 @@ export async function runOnce(job: RunJob): Promise<RunSample> {
     peakRssMb: (process.resourceUsage().maxRSS * 1024) / (1024 * 1024),
     eventLoopP99Ms: Math.max(0, loop.percentile(99) / 1e6 - LOOP_RESOLUTION_MS),
     pageMs: records.map((r) => r.timingsMs.total),
+    doneMs,
+    // performance.now() counts from the process's start: where the run's clock started is how long the process took to get there.
+    processStartMs,
+    threadsReadyMs: ceiling === undefined ? threadsReadyMs : 0,
+    inputTokens: records.reduce((n, r) => n + (r.ok ? (r.usage?.inputTokens ?? 0) : 0), 0),
+    outputTokens: records.reduce((n, r) => n + (r.ok ? (r.usage?.outputTokens ?? 0) : 0), 0),
     fetchMs: records.map((r) => r.timingsMs.fetch),
     summarizeMs: records.filter((r) => r.ok).map((r) => r.timingsMs.summarize),
     ok,

@@ -34,6 +34,27 @@ export function spread(values: readonly number[]): Spread {
   return { min: Math.min(...values), max: Math.max(...values) }
 }
 
+/** Share of a run's pages counted as warm-up before its steady-state rate is read. */
+export const WARMUP_SHARE = 0.2
+
+/**
+ * Pages per second once a run is warm: from the moment its first WARMUP_SHARE of pages had
+ * ended (rounded up to whole rounds of `concurrency`, so the bursts of replies of a
+ * model-bound run do not skew it) to the moment the last ended. `doneMs` are the pages' end
+ * times from the run's start, in any order. NaN when fewer than two pages end after the
+ * warm-up (a run of one round has no steady state to read).
+ */
+export function steadyPagesPerSec(doneMs: readonly number[], concurrency: number): number {
+  const done = [...doneMs].sort((a, b) => a - b)
+  const n = done.length
+  const round = Math.max(1, Math.min(concurrency, n))
+  const warm = Math.ceil(Math.ceil(n * WARMUP_SHARE) / round) * round
+  if (warm < 1 || n - warm < 2) return Number.NaN
+  const from = done[warm - 1] as number
+  const to = done[n - 1] as number
+  return to > from ? ((n - warm) * 1000) / (to - from) : Number.NaN
+}
+
 export function pagesPerSec(pages: number, wallMs: number): number {
   return wallMs > 0 ? (pages * 1000) / wallMs : Number.NaN
 }

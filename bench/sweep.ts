@@ -8,6 +8,14 @@ export interface TunePoint {
   wallMs: number
   /** Pages that ended ok, per second of wall time (failed pages are not throughput). */
   pagesPerSec: number
+  /** Pages/s once warm (stats.steadyPagesPerSec), median over the runs; undefined when a run was one round. */
+  steadyPagesPerSec?: number | undefined
+  /** Steady (else overall) pages/s of each run of this setting: the spread behind a claim that it beats another. */
+  runs?: number[] | undefined
+  /** From the run's start until its first thread could take a page; null when it started none. */
+  threadsReadyMs?: number | null | undefined
+  /** Cores the page server kept busy during the run (undefined where unknown). */
+  pageServerCores?: number | undefined
   /** Median page time, start to record. */
   p50PageMs: number
   /** Median model call time, retries included. */
@@ -52,6 +60,47 @@ const CPU_CAUSE = 0.8
 /** Model latency this much above the uncontended one means the endpoint slows under load. */
 const LATENCY_CAUSE = 1.5
 
+/** The rate a setting is judged by: its steady state where it has one (a long run's pace), else pages over wall. */
+export function pointRate(point: TunePoint): number {
+  return point.steadyPagesPerSec ?? point.pagesPerSec
+}
+
+/**
+ * Time a run loses to start-up (process, threads, cold code) against running at its steady
+ * pace from the first moment: wall − pages ÷ steady rate. Undefined without a steady rate.
+ */
+export function startupLossMs(point: TunePoint): number | undefined {
+  if (point.steadyPagesPerSec === undefined || point.steadyPagesPerSec <= 0) return undefined
+  return Math.max(0, point.wallMs - (point.pages * 1000) / point.steadyPagesPerSec)
+}
+
+/**
+ * How long a run must be for `many` threads to repay their start against `one`: the pages at
+ * which their wall times meet (start-up loss + pages ÷ steady rate). Infinity when the
+ * threads are no faster at steady state; 0 when they lose nothing at start-up.
+ */
+export function paybackPages(one: TunePoint, many: TunePoint): number | undefined {
+  const lossOne = startupLossMs(one)
+  const lossMany = startupLossMs(many)
+  if (lossOne === undefined || lossMany === undefined) return undefined
+  const gainPerPageMs = 1000 / pointRate(one) - 1000 / pointRate(many)
+  if (gainPerPageMs <= 0) return Number.POSITIVE_INFINITY
+  return Math.max(0, (lossMany - lossOne) / gainPerPageMs)
+}
+
+/**
+ * Whether `a` beats `b` beyond run-to-run noise: every run of `a` faster than every run of
+ * `b`, each run at least twice; 'level' when they overlap, 'unknown' with one run.
+ */
+export function rankPoints(a: TunePoint, b: TunePoint): 'faster' | 'slower' | 'level' | 'unknown' {
+  const ra = a.runs ?? [pointRate(a)]
+  const rb = b.runs ?? [pointRate(b)]
+  if (ra.length < 2 || rb.length < 2) return 'unknown'
+  if (Math.min(...ra) > Math.max(...rb)) return 'faster'
+  if (Math.max(...ra) < Math.min(...rb)) return 'slower'
+  return 'level'
+}
+
 export function throttledShare(point: TunePoint): number {
   return point.requests !== null && point.requests > 0 && point.throttled !== null ? point.throttled / point.requests : 0
 }
@@ -63,8 +112,8 @@ export function throttledShare(point: TunePoint): number {
  */
 export function analyzeSweep(points: readonly TunePoint[], cores: number): SweepAnalysis {
   if (points.length === 0) throw new RangeError('a sweep needs at least one point')
-  const top = Math.max(...points.map((p) => p.pagesPerSec))
-  const fastest = [...points].filter((p) => p.pagesPerSec >= top * 0.97).sort((a, b) => a.threads * 1000 + a.concurrency - (b.threads * 1000 + b.concurrency))[0] as TunePoint
+  const top = Math.max(...points.map(pointRate))
+  const fastest = [...points].filter((p) => pointRate(p) >= top * 0.97).sort((a, b) => a.threads * 1000 + a.concurrency - (b.threads * 1000 + b.concurrency))[0] as TunePoint
   const lowest = Math.min(...points.map((p) => p.concurrency))
   const latencyMs = median(points.filter((p) => p.concurrency === lowest).map((p) => p.p50ModelMs))
   const pageMs = median(points.filter((p) => p.concurrency === lowest).map((p) => p.p50PageMs))
@@ -73,15 +122,15 @@ export function analyzeSweep(points: readonly TunePoint[], cores: number): Sweep
   const plateau = findPlateau(curve, latencyMs, cores)
   // Against a quota, the last setting before the plateau gets nearly as much for far fewer
   // throttled calls (and retries): recommend it rather than the last few percent.
-  const best = plateau?.cause === 'throttling' && plateau.at.pagesPerSec >= QUOTA_SHARE * fastest.pagesPerSec ? plateau.at : fastest
+  const best = plateau?.cause === 'throttling' && pointRate(plateau.at) >= QUOTA_SHARE * pointRate(fastest) ? plateau.at : fastest
   return {
     best,
     fastest,
     latencyMs,
     pageMs,
     cpuMsPerPage,
-    inFlightNeeded: inFlightNeeded(best.pagesPerSec, pageMs),
-    coresNeeded: threadsNeeded(best.pagesPerSec, cpuMsPerPage),
+    inFlightNeeded: inFlightNeeded(pointRate(best), pageMs),
+    coresNeeded: threadsNeeded(pointRate(best), cpuMsPerPage),
     curve,
     plateau,
   }
@@ -94,7 +143,7 @@ export function findPlateau(curve: readonly TunePoint[], latencyMs: number, core
     const next = curve[i + 1] as TunePoint
     // Per doubling: a step from 16 to 64 must add more than a step from 16 to 32.
     const doublings = Math.max(1, Math.log2(next.concurrency / here.concurrency))
-    if (next.pagesPerSec >= here.pagesPerSec * (1 + PLATEAU_GAIN) ** doublings) continue
+    if (pointRate(next) >= pointRate(here) * (1 + PLATEAU_GAIN) ** doublings) continue
     const beyond = curve.slice(i + 1)
     const share = Math.max(...beyond.map(throttledShare))
     const cpuBusy = Math.max(...beyond.map((p) => p.cpuMs / p.wallMs / cores))

@@ -13,6 +13,13 @@ function formatNumber(value: number, digits = 1): string {
   return Number.isFinite(value) ? value.toFixed(digits) : '-'
 }
 
+/** Steady-state pages/s, with the runs' min–max when there were several. */
+function steadyCell(r: RowResult): string {
+  if (r.row.steadyPagesPerSec === null) return '-'
+  const runs = r.steadyRuns
+  return runs.length > 1 ? `${formatNumber(r.row.steadyPagesPerSec)} (${formatNumber(Math.min(...runs))}–${formatNumber(Math.max(...runs))})` : formatNumber(r.row.steadyPagesPerSec)
+}
+
 interface Column {
   title: string
   right: boolean
@@ -30,10 +37,15 @@ const COLUMNS: Column[] = [
   { title: 'ideal', right: true, cell: (r) => formatMs(r.row.idealMs) },
   { title: 'efficiency', right: true, cell: (r) => formatNumber(r.row.efficiency, 2) },
   { title: 'pages/s', right: true, cell: (r) => formatNumber(r.row.pagesPerSec) },
+  { title: 'steady pages/s', right: true, cell: (r) => steadyCell(r) },
+  { title: 'start-up: process / threads / 1st page', right: true, cell: (r) => `${formatMs(r.row.processStartMs)} / ${formatMs(r.row.threadsReadyMs)} / ${formatMs(r.row.firstPageMs)}` },
   { title: 'speed-up', right: true, cell: (r) => (Number.isFinite(r.speedup) ? `${r.speedup.toFixed(1)}×` : '-') },
   { title: 'p50 page', right: true, cell: (r) => formatMs(r.row.p50Ms) },
   { title: 'p95 page', right: true, cell: (r) => formatMs(r.row.p95Ms) },
   { title: 'CPU', right: true, cell: (r) => formatMs(r.row.cpuMs) },
+  { title: 'page server', right: true, cell: (r) => (r.pageServerCores === null ? '-' : `${r.pageServerCores.toFixed(2)} cores`) },
+  { title: 'tokens in / out a page', right: true, cell: (r) => (r.row.inputTokensPerPage === null ? '-' : `${Math.round(r.row.inputTokensPerPage)} / ${Math.round(r.row.outputTokensPerPage ?? 0)}`) },
+  { title: '$ / 1,000 pages', right: true, cell: (r) => (r.row.usdPer1000Pages === null ? '-' : `$${r.row.usdPer1000Pages.toFixed(3)}`) },
   { title: 'peak RSS', right: true, cell: (r) => `${Math.round(r.row.peakRssMb)} MB` },
   { title: 'loop p99', right: true, cell: (r) => formatMs(r.row.eventLoopP99Ms) },
   { title: 'other load', right: true, cell: (r) => (r.otherCores === null ? '-' : `${r.otherCores.toFixed(1)} cores`) },

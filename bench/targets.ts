@@ -1,27 +1,12 @@
-import type { RowResult } from './results.js'
 import type { Probes } from './probes.js'
+import type { RowResult } from './results.js'
 import { jitteredBestMs } from './stats.js'
+import { fmt, label, rate, type Context, type TargetCheck } from './target-context.js'
+import { ceilingChecks, cpuChecks, jobCheck, poolOverAsync } from './targets-threads.js'
 import { formatMs } from './table.js'
 import { INLINE_NODE_ROWS, type Workload } from './workloads.js'
 
-/** One of the figures the benchmark must show, checked against this run. `met` is null when the run lacks the rows. */
-export interface TargetCheck {
-  id:
-    | 'io-efficiency'
-    | 'cpu-speedup'
-    | 'cpu-event-loop'
-    | 'seed-shape'
-    | 'node-vs-peers'
-    | 'startup'
-    | 'worker-ready'
-    | 'default-not-slowest'
-    | 'pool-over-async'
-    | 'cpu-ceiling'
-    | 'mixed-vs-python'
-  statement: string
-  met: boolean | null
-  detail: string
-}
+export type { TargetCheck } from './target-context.js'
 
 /** Throughput differences below this are run-to-run noise on a shared 2-core machine, not a ranking. */
 export const PEER_TOLERANCE = 0.03
@@ -33,32 +18,27 @@ const STARTUP_FACTOR = 3
 const WORKER_READY_MS = 100
 /** The default settings (pool, a thread per core) within 5% of the fastest Node row without threads, or faster. */
 const DEFAULT_SLACK = 0.05
-const POOL_OVER_ASYNC = 1.3
-const CEILING_SHARE = 0.9
 const MIXED_PEER_CONCURRENCY = [32, 128]
-const CPU_SPEEDUP = 1.7
-const CPU_LOOP_MS = 50
-/** "Far above": at least this many times the pool's p99, and over the 50 ms line. */
-const CPU_LOOP_FACTOR = 3
 const SEED_SLACK = 0.1
-
-const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : '-')
-
-function rate(r: RowResult): number {
-  return (r.row.pages * 1000) / r.row.wallMs
-}
-
-function label(r: RowResult): string {
-  return `${r.row.strategy}${r.row.strategy === 'pool' || r.row.strategy === 'ceiling' ? ` (${r.row.threads} threads)` : ''}`
-}
 
 /** Checks "What the numbers must show" on whatever rows this run has; a quick run says it is one. */
 export function checkTargets(rows: readonly RowResult[], workloads: readonly Workload[], cores: number, probes: Probes = {}, quick = false): TargetCheck[] {
-  const of = (name: string): RowResult[] => rows.filter((r) => r.row.workload === name)
-  const sizeNote = (name: string, pages: number): string => (pages === workloadPages(workloads, name) ? '' : ` (this run: ${pages} pages)`)
-  const checks: TargetCheck[] = []
+  const ctx: Context = {
+    rows,
+    workloads,
+    cores,
+    probes,
+    quick,
+    of: (name) => rows.filter((r) => r.row.workload === name),
+    sizeNote: (name, pages) => (pages === workloadPages(workloads, name) ? '' : ` (this run: ${pages} pages)`),
+  }
+  return [startupChecks, defaultChecks, poolOverAsync, ceilingChecks, jobCheck, mixedVsPython, ioEfficiency, cpuChecks, seedShape, peerChecks].flatMap((check) => check(ctx))
+}
 
-  const { startup } = probes
+/** `--version`, `--help` and a pool thread, against their floors. */
+function startupChecks(ctx: Context): TargetCheck[] {
+  const checks: TargetCheck[] = []
+  const { startup } = ctx.probes
   if (startup !== undefined) {
     const worst = Math.max(startup.versionMs, startup.helpMs) / startup.nodeMs
     checks.push({
@@ -75,11 +55,19 @@ export function checkTargets(rows: readonly RowResult[], workloads: readonly Wor
     })
   }
 
+  return checks
+}
+
+/** The default settings keep up with the fastest row a user could pick without threads. */
+function defaultChecks(ctx: Context): TargetCheck[] {
+  const { cores } = ctx
+  const of = ctx.of
+  const checks: TargetCheck[] = []
   // The default settings are the pool with a thread per core; at each concurrency a workload
   // runs, it must keep up with the fastest row a user could pick instead without threads.
   const defaults: string[] = []
   let defaultsMet: boolean | null = null
-  for (const workload of workloads) {
+  for (const workload of ctx.workloads) {
     for (const pool of of(workload.name).filter((r) => r.row.strategy === 'pool' && r.row.threads === cores)) {
       const rivals = of(workload.name).filter((r) => INLINE_NODE_ROWS.includes(r.row.strategy as never) && (r.row.concurrency === pool.row.concurrency || r.row.strategy === 'sequential'))
       const fastest = rivals.sort((a, b) => rate(b) - rate(a))[0]
@@ -99,58 +87,40 @@ export function checkTargets(rows: readonly RowResult[], workloads: readonly Wor
     })
   }
 
-  for (const name of ['cpu', 'mixed']) {
-    const pairs = of(name)
-      .filter((r) => r.row.strategy === 'pool' && r.row.threads === cores)
-      .map((pool) => ({ pool, inline: of(name).find((r) => r.row.strategy === 'async' && r.row.concurrency === pool.row.concurrency) }))
-      .filter((p): p is { pool: RowResult; inline: RowResult } => p.inline !== undefined)
-    if (pairs.length === 0) continue
-    const ratios = pairs.map(({ pool, inline }) => ({ c: pool.row.concurrency, ratio: rate(pool) / rate(inline), pool, inline }))
-    // Where async already runs close to the ideal (model waits, and the CPU spread over every
-    // core), no scheduler can be 1.3× faster than it: say so with the figure.
-    const bounded = ratios
-      .filter(({ ratio }) => ratio < POOL_OVER_ASYNC)
-      .map(({ c, pool, inline }) => ({ c, most: (pool.row.pages * 1000) / pool.row.idealMs / rate(inline) }))
-      .filter(({ most }) => most < POOL_OVER_ASYNC)
-      .map(({ c, most }) => `at c=${c} even the ideal (no overhead at all) is only ${fmt(most)}× async`)
-    const why = ratios.some(({ ratio }) => ratio < POOL_OVER_ASYNC) ? `; ${bounded.length > 0 ? `${bounded.join(', ')}; ` : ''}the ${cores} cores bound it: ${cpuShare(of(name))}` : ''
-    checks.push({
-      id: 'pool-over-async',
-      statement: `${name}${quick ? ' (stated for the full workload)' : ''}: pool ≥ ${POOL_OVER_ASYNC}× async`,
-      met: ratios.every(({ ratio }) => ratio >= POOL_OVER_ASYNC),
-      detail: `${ratios.map(({ c, ratio }) => `c=${c}: ${fmt(ratio)}×`).join(', ')}${why}`,
-    })
-  }
+  return checks
+}
 
-  const ceiling = of('cpu').find((r) => r.row.strategy === 'ceiling')
-  const cpuPool = of('cpu').filter((r) => r.row.strategy === 'pool' && ceiling !== undefined && r.row.threads === ceiling.row.threads)[0]
-  if (ceiling !== undefined) {
-    checks.push({
-      id: 'cpu-ceiling',
-      statement: `cpu: pool ≥ ${CEILING_SHARE * 100}% of a bare worker_threads loop (the ceiling row) with as many threads`,
-      met: cpuPool === undefined ? null : rate(cpuPool) >= CEILING_SHARE * rate(ceiling),
-      detail:
-        cpuPool === undefined
-          ? 'no pool row with the ceiling\'s threads'
-          : `pool ${fmt(rate(cpuPool), 1)} pages/s = ${fmt((100 * rate(cpuPool)) / rate(ceiling), 0)}% of the ceiling's ${fmt(rate(ceiling), 1)} (CPU ${formatMs(cpuPool.row.cpuMs)} against ${formatMs(ceiling.row.cpuMs)})`,
-    })
-  }
-
-  const mixedPython = of('mixed').filter((r) => r.row.strategy === 'python-threads')
+/** mixed: the pool against the Python peer doing our work (readability-lxml), else the tag-stripping one. */
+function mixedVsPython(ctx: Context): TargetCheck[] {
+  const { cores } = ctx
+  const of = ctx.of
+  const checks: TargetCheck[] = []
+  const readability = of('mixed').filter((r) => r.row.strategy === 'python-readability')
+  const mixedPython = readability.length > 0 ? readability : of('mixed').filter((r) => r.row.strategy === 'python-threads')
+  const peerName = readability.length > 0 ? 'python-readability' : 'python-threads'
   if (mixedPython.length > 0) {
     const pairs = mixedPython.map((peer) => ({ peer, pool: of('mixed').find((r) => r.row.strategy === 'pool' && r.row.threads === cores && r.row.concurrency === peer.row.concurrency) }))
     const compared = pairs.filter((p): p is { peer: RowResult; pool: RowResult } => p.pool !== undefined)
     const missing = MIXED_PEER_CONCURRENCY.filter((c) => !compared.some(({ peer }) => peer.row.concurrency === c))
     checks.push({
       id: 'mixed-vs-python',
-      statement: `mixed at c=${MIXED_PEER_CONCURRENCY.join(' and c=')}: pool pages/s ≥ python-threads`,
+      statement: `mixed at c=${MIXED_PEER_CONCURRENCY.join(' and c=')}: pool pages/s ≥ ${peerName}`,
       met: compared.length === 0 ? null : compared.every(({ pool, peer }) => rate(pool) >= rate(peer)),
       detail:
-        compared.map(({ pool, peer }) => `c=${peer.row.concurrency}: pool ${fmt(rate(pool), 1)} against ${fmt(rate(peer), 1)} pages/s (CPU a page ${formatMs(pool.row.cpuMs / pool.row.pages)} against ${formatMs(peer.row.cpuMs / peer.row.pages)})`).join('; ') +
+        compared
+          .map(({ pool, peer }) => `c=${peer.row.concurrency}: pool ${fmt(rate(pool), 1)} against ${fmt(rate(peer), 1)} pages/s (CPU a page ${formatMs(pool.row.cpuMs / pool.row.pages)} against ${formatMs(peer.row.cpuMs / peer.row.pages)}; tokens a page ${fmt(pool.row.inputTokensPerPage ?? Number.NaN, 0)} against ${fmt(peer.row.inputTokensPerPage ?? Number.NaN, 0)})`)
+          .join('; ') +
         (missing.length === 0 ? '' : `; not run at c=${missing.join(', c=')}`),
     })
   }
 
+  return checks
+}
+
+/** io at 50 in flight: async and pool near the ideal. */
+function ioEfficiency(ctx: Context): TargetCheck[] {
+  const of = ctx.of
+  const checks: TargetCheck[] = []
   const io = of('io').filter((r) => (r.row.strategy === 'async' || r.row.strategy === 'pool') && r.row.concurrency === IO_CONCURRENCY)
   if (of('io').length > 0) {
     checks.push({
@@ -160,45 +130,17 @@ export function checkTargets(rows: readonly RowResult[], workloads: readonly Wor
       detail:
         io.length === 0
           ? `no async or pool row at concurrency ${IO_CONCURRENCY}`
-          : [...io.map((r) => `${label(r)} ${fmt(r.row.efficiency)} (${formatMs(r.row.wallMs)} against ideal ${formatMs(r.row.idealMs)}, ${r.row.pages} pages)`), ...jitterNote(io, workloads.find((w) => w.name === 'io'))].join('; '),
+          : [...io.map((r) => `${label(r)} ${fmt(r.row.efficiency)} (${formatMs(r.row.wallMs)} against ideal ${formatMs(r.row.idealMs)}, ${r.row.pages} pages)`), ...jitterNote(io, ctx.workloads.find((w) => w.name === 'io'))].join('; '),
     })
   }
 
-  const cpu = of('cpu')
-  if (cpu.length > 0) {
-    const pool = cpu.filter((r) => r.row.strategy === 'pool' && r.row.threads === 2)[0] ?? cpu.filter((r) => r.row.strategy === 'pool').sort((a, b) => b.row.threads - a.row.threads)[0]
-    const sequential = cpu.find((r) => r.row.strategy === 'sequential')
-    const inline = cpu.find((r) => r.row.strategy === 'async')
-    if (pool === undefined || sequential === undefined || inline === undefined) {
-      checks.push({ id: 'cpu-speedup', statement: `cpu: pool with 2 threads ≥ ${CPU_SPEEDUP}× faster than sequential and async`, met: null, detail: 'needs the sequential, async and pool rows' })
-    } else {
-      const overSequential = rate(pool) / rate(sequential)
-      const overAsync = rate(pool) / rate(inline)
-      const met = overSequential >= CPU_SPEEDUP && overAsync >= CPU_SPEEDUP
-      // The most the pool could gain: its CPU time spread over every core of the machine.
-      const bound = (cores * sequential.row.wallMs) / pool.row.cpuMs
-      const why = met
-        ? ''
-        : `; why: sequential itself kept ${fmt(sequential.row.cpuMs / sequential.row.wallMs)} cores busy (V8's GC and compiler threads run beside the main thread), ` +
-          `and the pool spent ${formatMs(pool.row.cpuMs)} of CPU on pages sequential did with ${formatMs(sequential.row.cpuMs)} (each thread starts, compiles and collects on its own), ` +
-          `so ${cores} cores allow it at most ${fmt(bound)}× sequential`
-      checks.push({
-        id: 'cpu-speedup',
-        statement: `cpu: pool with 2 threads ≥ ${CPU_SPEEDUP}× faster than sequential and async`,
-        met,
-        detail: `${label(pool)} ${fmt(overSequential)}× sequential, ${fmt(overAsync)}× async${sizeNote('cpu', pool.row.pages)}${why}`,
-      })
-      const poolLoop = pool.row.eventLoopP99Ms ?? Number.NaN
-      const asyncLoop = inline.row.eventLoopP99Ms ?? Number.NaN
-      checks.push({
-        id: 'cpu-event-loop',
-        statement: `cpu: pool's main-thread event-loop p99 < ${CPU_LOOP_MS} ms, async's far above`,
-        met: poolLoop < CPU_LOOP_MS && asyncLoop > CPU_LOOP_MS && asyncLoop >= CPU_LOOP_FACTOR * poolLoop,
-        detail: `pool ${formatMs(poolLoop)}, async ${formatMs(asyncLoop)}`,
-      })
-    }
-  }
+  return checks
+}
 
+/** seed: the write-up's shape. */
+function seedShape(ctx: Context): TargetCheck[] {
+  const of = ctx.of
+  const checks: TargetCheck[] = []
   const seed = of('seed')
   if (seed.length > 0) {
     const sequential = seed.find((r) => r.row.strategy === 'sequential')
@@ -222,6 +164,13 @@ export function checkTargets(rows: readonly RowResult[], workloads: readonly Wor
     }
   }
 
+  return checks
+}
+
+/** Node rows level with the peers at equal concurrency. */
+function peerChecks(ctx: Context): TargetCheck[] {
+  const { rows } = ctx
+  const checks: TargetCheck[] = []
   const pairs: string[] = []
   let peersMet: boolean | null = null
   for (const peer of rows.filter((r) => r.row.strategy.startsWith('python-') || r.row.strategy === 'p-limit')) {
@@ -261,14 +210,6 @@ function peerReason(node: RowResult, peer: RowResult, rows: readonly RowResult[]
   }
   if (node.wallMinMs * (peer.row.pages / node.row.pages) <= peer.row.wallMs) return 'its fastest run matched the peer: run-to-run noise'
   return `${formatMs(node.row.p50Ms)} a page at p50 against the peer's ${formatMs(peer.row.p50Ms)}`
-}
-
-/** Why threads cannot gain more on this machine: the CPU each row needed, against the cores there are. */
-function cpuShare(rows: readonly RowResult[]): string {
-  return rows
-    .filter((r) => r.row.strategy === 'async' || r.row.strategy === 'pool' || r.row.strategy === 'sequential')
-    .map((r) => `${label(r)} c=${r.row.concurrency} kept ${fmt(r.row.cpuMs / r.row.wallMs)} cores busy${r.otherCores === null ? '' : ` (other programs ${fmt(r.otherCores, 1)})`}`)
-    .join(', ')
 }
 
 /** A verdict on "pool and async" needs both rows. */

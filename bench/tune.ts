@@ -11,9 +11,11 @@ import { repeatTo, resolveCorpus, type Corpus } from './corpus.js'
 import { describeMachine, machineLine, type Machine } from './machine.js'
 import { runNodeJob } from './measure.js'
 import type { Child } from './processes.js'
-import { percentile, round } from './stats.js'
-import { analyzeSweep, throttledShare, type SweepAnalysis, type TunePoint } from './sweep.js'
-import { formatMs } from './table.js'
+import { performance } from 'node:perf_hooks'
+import { processCpuMs } from './machine-load.js'
+import { median, percentile, round, steadyPagesPerSec } from './stats.js'
+import { analyzeSweep, pointRate, type SweepAnalysis, type TunePoint } from './sweep.js'
+import { tuneAdvice, tuneTable } from './tune-advice.js'
 import { resolveTuneOptions, TUNE_DEFAULTS, type ResolvedTuneOptions, type TuneOptions } from './tune-options.js'
 
 export interface TuneResult {
@@ -45,17 +47,18 @@ export function tuneSettings(options: Pick<ResolvedTuneOptions, 'threads' | 'con
   return settings
 }
 
-/**
- * `summarize-urls tune`: runs the pool strategy over a grid of thread counts and
- * concurrencies against a spawned emulator (or a real endpoint, which needs `--yes` past a
- * handful of requests), and explains the best setting with Little's law and where the
- * throughput curve flattens.
- */
-export async function runTune(options: TuneOptions, io: BenchIO): Promise<TuneResult> {
-  const resolved = resolveTuneOptions(options)
-  const cores = availableParallelism()
-  const settings = tuneSettings(resolved)
-  const planned = settings.reduce((n, s) => n + s.pages, 0)
+/** More runs of the best setting and of its nearest rival, so the recommendation has a spread behind it. */
+const CONFIRM_RUNS = 2
+
+/** Where the sweep sends model calls, and how the output names it. */
+interface ModelTarget {
+  summarizer: SummarizerConfig
+  model: string
+  emulator: { child: Child; url: string } | undefined
+}
+
+/** A billed endpoint gets a handful of requests unless the user says `--yes`. */
+function guardBilled(resolved: ResolvedTuneOptions, planned: number): void {
   const { target } = resolved
   if (target.kind === 'endpoint' && target.billed && planned > TUNE_DEFAULTS.freeRequests && !resolved.yes) {
     const url = target.provider === 'openai' ? target.baseUrl : target.endpointUrl
@@ -64,15 +67,11 @@ export async function runTune(options: TuneOptions, io: BenchIO): Promise<TuneRe
       `tune would send about ${planned} model requests to ${where}, which are billed; pass --yes to go ahead, or shrink the sweep (--concurrency, --threads, --rounds) to ${TUNE_DEFAULTS.freeRequests} or fewer`,
     )
   }
-  const corpus = resolveCorpus(resolved.corpus)
-  const machine = describeMachine(undefined)
-  const log = (line: string): void => void io.stderr.write(`tune: ${line}\n`)
-  log(`corpus: ${corpus.label}`)
+}
 
-  let summarizer: SummarizerConfig
-  let model: string
-  let emulator: { child: Child; url: string } | undefined
-  const maxConcurrency = Math.max(...resolved.concurrency)
+/** The real endpoint the user named, or a spawned emulator with the quota the options give it. */
+async function modelTarget(resolved: ResolvedTuneOptions, maxConcurrency: number): Promise<ModelTarget> {
+  const { target } = resolved
   if (target.kind === 'endpoint') {
     const summarizerOptions = resolveOptions({
       provider: target.provider,
@@ -84,20 +83,102 @@ export async function runTune(options: TuneOptions, io: BenchIO): Promise<TuneRe
       ...(target.profile === undefined ? {} : { profile: target.profile }),
     })
     const resolvedSummarizer = await resolveSummarizer(summarizerOptions)
-    summarizer = resolvedSummarizer.config
-    model = resolvedSummarizer.notice.replace(/^using /, '')
-  } else {
-    const quota = { rpm: resolved.emulatorRpm, tpm: resolved.emulatorTpm, maxConcurrency: resolved.emulatorMaxConcurrency, throttleRate: resolved.throttleRate }
-    emulator = await startEmulatorChild({ latencyMs: resolved.latencyMs, jitterMs: resolved.jitterMs, overshootRate: 0, ...withoutUndefined(quota) })
-    summarizer = emulatorSummarizer(emulator.url, maxConcurrency)
-    const limits = [
-      quota.rpm === undefined ? '' : `${quota.rpm} requests/min`,
-      quota.tpm === undefined ? '' : `${quota.tpm} tokens/min`,
-      quota.maxConcurrency === undefined ? '' : `${quota.maxConcurrency} calls in flight`,
-      quota.throttleRate === undefined ? '' : `${quota.throttleRate * 100}% throttled at random`,
-    ].filter((s) => s !== '')
-    model = `the emulator (spawned), ${resolved.latencyMs} ± ${resolved.jitterMs} ms a call${limits.length === 0 ? '' : `, quota: ${limits.join(', ')}`}`
+    return { summarizer: resolvedSummarizer.config, model: resolvedSummarizer.notice.replace(/^using /, ''), emulator: undefined }
   }
+  const quota = { rpm: resolved.emulatorRpm, tpm: resolved.emulatorTpm, maxConcurrency: resolved.emulatorMaxConcurrency, throttleRate: resolved.throttleRate }
+  const emulator = await startEmulatorChild({ latencyMs: resolved.latencyMs, jitterMs: resolved.jitterMs, overshootRate: 0, ...withoutUndefined(quota) })
+  const limits = [
+    quota.rpm === undefined ? '' : `${quota.rpm} requests/min`,
+    quota.tpm === undefined ? '' : `${quota.tpm} tokens/min`,
+    quota.maxConcurrency === undefined ? '' : `${quota.maxConcurrency} calls in flight`,
+    quota.throttleRate === undefined ? '' : `${quota.throttleRate * 100}% throttled at random`,
+  ].filter((s) => s !== '')
+  return {
+    summarizer: emulatorSummarizer(emulator.url, maxConcurrency),
+    model: `the emulator (spawned), ${resolved.latencyMs} ± ${resolved.jitterMs} ms a call${limits.length === 0 ? '' : `, quota: ${limits.join(', ')}`}`,
+    emulator,
+  }
+}
+
+/** What one setting's run needs besides the setting. */
+interface SweepContext {
+  paths: string[]
+  pagesUrl: string
+  pagesPid: number | undefined
+  summarizer: SummarizerConfig
+  emulator: Child | undefined
+  fakeCredentials: boolean
+}
+
+/** One run of the pool at one setting, in a fresh process, as a point of the sweep. */
+async function runSetting(setting: Setting, ctx: SweepContext): Promise<TunePoint> {
+  const before = ctx.emulator === undefined ? undefined : await emulatorStats(ctx.emulator)
+  const serverBefore = ctx.pagesPid === undefined ? undefined : processCpuMs(ctx.pagesPid)
+  const started = performance.now()
+  const sample = await runNodeJob(
+    {
+      runner: 'pool',
+      urls: pageUrls(ctx.pagesUrl, repeatTo(ctx.paths, setting.pages)),
+      concurrency: setting.concurrency,
+      threads: setting.threads,
+      summarizer: perThread(ctx.summarizer, setting.concurrency),
+      maxChars: DEFAULTS.maxChars,
+    },
+    ctx.fakeCredentials,
+  )
+  const elapsed = performance.now() - started
+  const serverAfter = ctx.pagesPid === undefined ? undefined : processCpuMs(ctx.pagesPid)
+  const after = ctx.emulator === undefined ? undefined : await emulatorStats(ctx.emulator)
+  const steady = steadyPagesPerSec(sample.doneMs, setting.concurrency)
+  const pagesPerSec = round((sample.ok * 1000) / sample.wallMs)
+  return {
+    threads: setting.threads,
+    concurrency: setting.concurrency,
+    pages: setting.pages,
+    wallMs: round(sample.wallMs),
+    pagesPerSec,
+    steadyPagesPerSec: Number.isFinite(steady) ? round(steady) : undefined,
+    runs: [Number.isFinite(steady) ? round(steady) : pagesPerSec],
+    threadsReadyMs: sample.threadsReadyMs === null ? null : round(sample.threadsReadyMs),
+    pageServerCores: serverBefore === undefined || serverAfter === undefined ? undefined : round((serverAfter - serverBefore) / elapsed, 2),
+    p50PageMs: round(percentile(sample.pageMs, 50)),
+    p50ModelMs: round(percentile(sample.summarizeMs, 50)),
+    cpuMs: round(sample.cpuMs),
+    requests: before === undefined || after === undefined ? null : after.requests - before.requests,
+    throttled: before === undefined || after === undefined ? null : after.throttled - before.throttled,
+    failed: sample.failed,
+    errors: sample.errors,
+  }
+}
+
+/** Runs `point`'s setting `times` more and folds the runs in: the median steady rate, every run's rate kept. */
+async function confirm(point: TunePoint, times: number, ctx: SweepContext): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    const again = await runSetting(point, ctx)
+    point.runs = [...(point.runs ?? []), ...(again.runs ?? [])]
+  }
+  const runs = point.runs ?? []
+  if (point.steadyPagesPerSec !== undefined && runs.length > 0) point.steadyPagesPerSec = round(median(runs))
+}
+
+/**
+ * `summarize-urls tune`: runs the pool strategy over a grid of thread counts and
+ * concurrencies against a spawned emulator (or a real endpoint, which needs `--yes` past a
+ * handful of requests), runs the best setting and its nearest rival again for a spread, and
+ * explains the recommendation with Little's law, where the throughput curve flattens, what
+ * limits it, and how long a run must be for threads to repay their start.
+ */
+export async function runTune(options: TuneOptions, io: BenchIO): Promise<TuneResult> {
+  const resolved = resolveTuneOptions(options)
+  const cores = availableParallelism()
+  const settings = tuneSettings(resolved)
+  guardBilled(resolved, settings.reduce((n, s) => n + s.pages, 0))
+  const corpus = resolveCorpus(resolved.corpus)
+  const machine = describeMachine(undefined)
+  const log = (line: string): void => void io.stderr.write(`tune: ${line}\n`)
+  log(`corpus: ${corpus.label}`)
+  const maxConcurrency = Math.max(...resolved.concurrency)
+  const { summarizer, model, emulator } = await modelTarget(resolved, maxConcurrency)
   log(`model: ${model}`)
 
   const points: TunePoint[] = []
@@ -105,48 +186,28 @@ export async function runTune(options: TuneOptions, io: BenchIO): Promise<TuneRe
   const pages = await startPageServerChild(corpus)
   try {
     const paths = corpus.pages.map((page) => `/${page}`)
-    const urls = pageUrls(pages.url, paths)
-    if (emulator !== undefined && resolved.emulatorRpm === undefined && resolved.emulatorTpm === undefined && planned > 2 * urls.length) {
+    const ctx: SweepContext = { paths, pagesUrl: pages.url, pagesPid: pages.child.process.pid, summarizer, emulator: emulator?.child, fakeCredentials: resolved.target.kind === 'emulator' }
+    if (emulator !== undefined && resolved.emulatorRpm === undefined && resolved.emulatorTpm === undefined && settings.reduce((n, s) => n + s.pages, 0) > 2 * paths.length) {
       // The emulator ranks each new page's text for its canned reply (tens of ms of its CPU):
       // done once here, so that no setting competes with it for the cores. A sweep too small
       // to repeat pages would spend more on this than it saves.
-      log(`warming the emulator with the ${urls.length} corpus pages (not measured)`)
-      await runNodeJob({ runner: 'async', urls, concurrency: Math.min(maxConcurrency, 32), threads: 1, summarizer, maxChars: DEFAULTS.maxChars }, true)
+      log(`warming the emulator with the ${paths.length} corpus pages (not measured)`)
+      await runNodeJob({ runner: 'async', urls: pageUrls(pages.url, paths), concurrency: Math.min(maxConcurrency, 32), threads: 1, summarizer, maxChars: DEFAULTS.maxChars }, true)
     }
     for (const setting of settings) {
       if (io.signal?.aborted === true) {
         interrupted = true
         break
       }
-      const before = emulator === undefined ? undefined : await emulatorStats(emulator.child)
-      const sample = await runNodeJob(
-        {
-          runner: 'pool',
-          urls: pageUrls(pages.url, repeatTo(paths, setting.pages)),
-          concurrency: setting.concurrency,
-          threads: setting.threads,
-          summarizer: perThread(summarizer, setting.concurrency),
-          maxChars: DEFAULTS.maxChars,
-        },
-        target.kind === 'emulator',
-      )
-      const after = emulator === undefined ? undefined : await emulatorStats(emulator.child)
-      const point: TunePoint = {
-        threads: setting.threads,
-        concurrency: setting.concurrency,
-        pages: setting.pages,
-        wallMs: round(sample.wallMs),
-        pagesPerSec: round((sample.ok * 1000) / sample.wallMs),
-        p50PageMs: round(percentile(sample.pageMs, 50)),
-        p50ModelMs: round(percentile(sample.summarizeMs, 50)),
-        cpuMs: round(sample.cpuMs),
-        requests: before === undefined || after === undefined ? null : after.requests - before.requests,
-        throttled: before === undefined || after === undefined ? null : after.throttled - before.throttled,
-        failed: sample.failed,
-        errors: sample.errors,
-      }
+      const point = await runSetting(setting, ctx)
       points.push(point)
       log(`threads ${point.threads} concurrency ${point.concurrency}: ${point.pagesPerSec} pages/s${point.throttled ? `, ${point.throttled} throttled` : ''}${point.failed > 0 ? `, ${point.failed} failed` : ''}`)
+    }
+    const ranked = points.filter((p) => p.pages > p.failed).sort((a, b) => pointRate(b) - pointRate(a))
+    for (const point of ranked.slice(0, 2)) {
+      if (io.signal?.aborted === true || resolved.target.kind === 'endpoint') break
+      log(`threads ${point.threads} concurrency ${point.concurrency}: ${CONFIRM_RUNS} more runs, for the spread behind the recommendation`)
+      await confirm(point, CONFIRM_RUNS, ctx)
     }
   } finally {
     await pages.child.stop()
@@ -170,73 +231,18 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
 }
 
-const fixed = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : '-')
-
-/** The curve, the best setting, and why. */
+/** The curve, then what to use and why (tune-advice.ts). */
 export function formatTune(result: TuneResult, cores: number): string {
   const lines: string[] = []
   lines.push(`summarize-urls tune: ${machineLine(result.machine)}`)
   lines.push(`corpus: ${result.corpus.label}`)
   lines.push(`model: ${result.model}`)
-  lines.push(`pool strategy; each setting runs ${result.options.rounds} rounds × concurrency pages, once, in a fresh process`)
+  lines.push(`pool strategy; each setting runs ${result.options.rounds} rounds × concurrency pages in a fresh process (the best two ${1 + CONFIRM_RUNS} times: steady = median, runs = min–max)`)
   lines.push('')
-  const a = result.analysis
-  const header = ['threads', 'concurrency', 'pages', 'wall', 'pages/s', 'model-bound pages/s', 'p50 page', 'p50 model call', 'CPU/page', 'throttled', 'failed']
-  const cells = result.points.map((p) => [
-    String(p.threads),
-    String(p.concurrency),
-    String(p.pages),
-    formatMs(p.wallMs),
-    fixed(p.pagesPerSec),
-    a === undefined ? '-' : fixed((p.concurrency * 1000) / a.pageMs),
-    formatMs(p.p50PageMs),
-    formatMs(p.p50ModelMs),
-    formatMs(p.cpuMs / p.pages),
-    p.throttled === null ? '?' : `${p.throttled} (${Math.round(throttledShare(p) * 100)}%)`,
-    p.failed === 0 ? '0' : `${p.failed} (${Object.entries(p.errors).map(([code, n]) => `${code} ${n}`).join(', ')})`,
-  ])
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => (row[i] as string).length)))
-  const line = (values: string[]): string => values.map((v, i) => (i === header.length - 1 ? v : v.padStart(widths[i] as number))).join('  ')
-  lines.push(line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line))
+  lines.push(tuneTable(result.points, result.analysis))
   lines.push('')
-  if (a === undefined) {
-    lines.push('no setting finished a page: nothing to recommend (see the failed column).')
-    return `${lines.join('\n')}\n`
-  }
-  const b = a.best
-  const f = a.fastest
-  const instead = f === b ? '' : ` (--threads ${f.threads} --concurrency ${f.concurrency} got ${fixed(f.pagesPerSec)} with ${Math.round(throttledShare(f) * 100)}% of its calls throttled)`
-  lines.push(`best: --strategy pool --threads ${b.threads} --concurrency ${b.concurrency}: ${fixed(b.pagesPerSec)} pages/s${instead}`)
-  lines.push('why:')
-  const allowed = (b.concurrency * 1000) / a.pageMs
-  const little =
-    `  Little's law: throughput = pages in flight ÷ the time a page holds its slot. Alone, a page takes ${formatMs(a.pageMs)} ` +
-    `(its model call ${formatMs(a.latencyMs)}), so --concurrency ${b.concurrency} allows up to ${fixed(allowed)} pages/s, and ${fixed(b.pagesPerSec)} pages/s needs at least ${fixed(a.inFlightNeeded)} pages in flight.`
-  const loaded = b.pagesPerSec < 0.8 * allowed ? ` It carried ${fixed(b.pagesPerSec)}: under load a page took ${formatMs(b.p50PageMs)} (p50), so concurrency is not what limits it here.` : ''
-  lines.push(little + loaded)
-  const threadBound = a.coresNeeded >= 0.8 * b.threads && b.threads < cores
-  const machineBound = a.coresNeeded >= 0.8 * cores
-  lines.push(
-    `  CPU: a page costs ${formatMs(a.cpuMsPerPage)} of CPU (least measured), so ${fixed(b.pagesPerSec)} pages/s keeps ${fixed(a.coresNeeded, 2)} cores busy` +
-      (machineBound
-        ? `, nearly all ${cores} cores of this machine: its CPU is the limit, and more threads or concurrency will not help.`
-        : threadBound
-          ? `, about all that ${b.threads} thread${b.threads === 1 ? '' : 's'} can give: extraction is the limit, and more threads (up to the ${cores} cores) should help if the sweep's short settings let them show it.`
-          : `; --threads ${b.threads} leaves room (threads beyond the ${cores} cores only add memory).`),
-  )
-  const plateau = a.plateau
-  if (plateau === undefined) {
-    lines.push(`plateau: none within this grid: throughput still grows at concurrency ${Math.max(...a.curve.map((p) => p.concurrency))}; try higher --concurrency.`)
-  } else {
-    const p = plateau.at
-    const why = {
-      throttling: `throttling: ${Math.round(plateau.throttledShare * 100)}% of calls past it were throttled, and the endpoint accepted about ${Math.round(plateau.acceptedPerMinute)} requests a minute. That is your quota, not a limit of this machine: more concurrency only adds 429s and retries (ask for a higher quota, or set --rpm to stay under it)`,
-      cpu: `CPU: the ${cores} cores are busy (extraction and the SDK), so more pages in flight only queue for a thread`,
-      'endpoint-latency': 'the endpoint slows down under load: model calls take much longer at higher concurrency',
-      unknown: 'no single cause stands out (not throttling, not CPU); check the p50 columns',
-    }[plateau.cause]
-    lines.push(`plateau: with ${b.threads === p.threads ? `--threads ${p.threads}` : 'the best thread count'}, throughput stops growing past concurrency ${p.concurrency} (${fixed(p.pagesPerSec)} pages/s): ${why}.`)
-  }
+  if (result.analysis === undefined) lines.push('no setting finished a page: nothing to recommend (see the failed column).')
+  else lines.push(...tuneAdvice(result.analysis, result.points, result.options.concurrency, cores))
   if (result.interrupted) lines.push('interrupted: the table has the settings that finished.')
   return `${lines.join('\n')}\n`
 }

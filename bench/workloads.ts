@@ -6,20 +6,32 @@ export type WorkloadName = 'seed' | 'io' | 'cpu' | 'mixed'
 export const WORKLOADS: readonly WorkloadName[] = ['seed', 'io', 'cpu', 'mixed']
 
 /**
- * Fixed costs measured beside the workloads: `startup` (the CLI's `--version` and `--help`
- * against `node -e 0`, a pool thread until it can take a page) and `extract` (median CPU
- * per corpus page). `--workload` takes these names too.
+ * Probes measured beside the workloads: `startup` (the CLI's `--version` and `--help`
+ * against `node -e 0`, a pool thread until it can take a page), `extract` (median CPU per
+ * corpus page) and `job` (a 2,000-line offline job run by the CLI with its defaults and with
+ * `--strategy async`). `--workload` takes these names too.
  */
-export type ProbeName = 'startup' | 'extract'
-export const PROBES: readonly ProbeName[] = ['startup', 'extract']
+export type ProbeName = 'startup' | 'extract' | 'job'
+export const PROBES: readonly ProbeName[] = ['startup', 'extract', 'job']
 
 /**
  * A row's scheduler: the project's three strategies, the peers a user would otherwise pick,
  * and the ceiling (a bare worker_threads loop doing the pool's page work).
  */
-export type RowStrategy = 'sequential' | 'async' | 'pool' | 'p-limit' | 'ceiling' | 'python-sequential' | 'python-gather' | 'python-threads' | 'python-to_thread'
+export type RowStrategy =
+  | 'sequential'
+  | 'async'
+  | 'pool'
+  | 'p-limit'
+  | 'ceiling'
+  | 'ceiling-extract'
+  | 'python-sequential'
+  | 'python-gather'
+  | 'python-threads'
+  | 'python-to_thread'
+  | 'python-readability'
 
-/** What `--strategy` selects: a project strategy, the p-limit loop, the ceiling, or every Python row. */
+/** What `--strategy` selects: a project strategy, the p-limit loop, the ceilings, or every Python row. */
 export type StrategyFamily = 'sequential' | 'async' | 'pool' | 'p-limit' | 'ceiling' | 'python'
 export const STRATEGY_FAMILIES: readonly StrategyFamily[] = ['sequential', 'async', 'pool', 'p-limit', 'ceiling', 'python']
 
@@ -27,7 +39,13 @@ export const STRATEGY_FAMILIES: readonly StrategyFamily[] = ['sequential', 'asyn
 export const INLINE_NODE_ROWS: readonly RowStrategy[] = ['sequential', 'async', 'p-limit']
 
 export function familyOf(strategy: RowStrategy): StrategyFamily {
-  return strategy.startsWith('python-') ? 'python' : (strategy as StrategyFamily)
+  if (strategy.startsWith('python-')) return 'python'
+  return strategy === 'ceiling-extract' ? 'ceiling' : (strategy as StrategyFamily)
+}
+
+/** Rows whose page work runs on several threads at once: their CPU bound is spread over the cores they use. */
+export function isParallel(strategy: RowStrategy): boolean {
+  return strategy === 'pool' || strategy === 'ceiling' || strategy === 'ceiling-extract'
 }
 
 /** Rows whose page work runs on one thread at a time, serial rows (one page at a time) among them. */
@@ -80,6 +98,11 @@ export interface WorkloadSizing {
   threads?: number[] | undefined
 }
 
+/** Pages of the full `cpu` workload: at least 2,000, so steady state outweighs start-up (issue 19). */
+export const CPU_PAGES = 2000
+/** Pages of the quick `cpu` workload: three passes over the corpus, about 2–3 s a row on one core. */
+export const CPU_QUICK_PAGES = 270
+
 /** Model latency of the write-up's runs: 17.0 s for 5 pages one at a time with Claude 3 Haiku. */
 export const SEED_LATENCY_MS = 3400
 
@@ -126,7 +149,9 @@ export function buildWorkload(name: WorkloadName, corpus: Corpus, sizing: Worklo
       }
     }
     case 'cpu': {
-      const count = sizing.pages ?? (quick ? 60 : 270)
+      // Long enough that steady state dominates: threads start and warm in the first second or
+      // two, and 2,000 pages take 15–20 s on one core here. The quick run keeps a few seconds.
+      const count = sizing.pages ?? (quick ? CPU_QUICK_PAGES : CPU_PAGES)
       return {
         name,
         description: `${count} corpus pages (the corpus repeated), offline extractive summarizer: extraction and ranking dominate`,
@@ -154,7 +179,7 @@ export function buildWorkload(name: WorkloadName, corpus: Corpus, sizing: Worklo
         peerConcurrency: sizing.concurrency === undefined && !quick ? [32, 128] : undefined,
         threads: pool([cores]),
         capByRounds: true,
-        pythonRows: ['threads'],
+        pythonRows: ['threads', 'readability'],
         warmEmulator: true,
       }
     }
@@ -182,7 +207,7 @@ export interface RowPlan {
  * comparison matters; an offline workload also gets the ceiling row, at the pool's most
  * threads and highest concurrency.
  */
-export function planRows(workload: Workload, runs: number, families: readonly StrategyFamily[], python: boolean): RowPlan[] {
+export function planRows(workload: Workload, runs: number, families: readonly StrategyFamily[], python: boolean, readability = python): RowPlan[] {
   const total = workload.paths.length
   const top = Math.max(...workload.concurrency)
   const rounds = Math.ceil(total / top)
@@ -201,13 +226,22 @@ export function planRows(workload: Workload, runs: number, families: readonly St
   }
   const peers = workload.peerConcurrency ?? [top]
   for (const concurrency of peers) add('p-limit', 1, concurrency)
-  if (workload.latencyMs === 0) add('ceiling', Math.max(...workload.threads), top)
+  if (workload.latencyMs === 0) {
+    const most = Math.max(...workload.threads)
+    add('ceiling', most, top)
+    // Extraction alone on warm threads, one and the most: what the cores give, and (against the
+    // row above) what fetching from the page server on the same cores takes away.
+    for (const threads of [...new Set([1, most])]) add('ceiling-extract', threads, top)
+  }
   // The Python peer talks to the model only: without one there is nothing to compare.
   if (python && workload.latencyMs > 0) {
     for (const strategy of workload.pythonRows) {
       if (strategy === 'sequential') add('python-sequential', 1, 1)
       // Given every page at once, as in the write-up; it still runs them one at a time.
       else if (strategy === 'gather') add('python-gather', 1, top, 1)
+      else if (strategy === 'readability') {
+        if (readability) for (const concurrency of peers) add('python-readability', concurrency, concurrency)
+      }
       else for (const concurrency of peers) add(`python-${strategy}`, concurrency, concurrency)
     }
   }

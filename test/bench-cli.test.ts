@@ -13,7 +13,7 @@ describe('summarize-urls bench and tune on the command line', () => {
   it('bench rejects an unknown workload with one line naming the flag (exit 2)', async () => {
     const { code, stderr, stdout } = await runCli(['bench', '--workload', 'io,disk'])
     expect(code).toBe(2)
-    expect(stderr).toBe('summarize-urls: --workload must be one or more of seed, io, cpu, mixed, startup, extract, got `disk`\n')
+    expect(stderr).toBe('summarize-urls: --workload must be one or more of seed, io, cpu, mixed, startup, extract, job, got `disk`\n')
     expect(stdout).toBe('')
   })
 
@@ -46,12 +46,16 @@ describe('summarize-urls bench and tune on the command line', () => {
     expect(tune.stdout).toMatch(/--emulator-rpm +simulate a requests-per-minute quota/)
   })
 
-  it('the built bin runs nine rows with no listener warning, and prints each finding of a target on a line of its own', async () => {
+  it('the built bin runs nine rows with no listener warning, and prints its advice, then with --targets each finding of a target on a line of its own', async () => {
     // Nine rows: one row's listeners used to stay on the run's signal, and the eleventh warned.
-    const args = ['bench', '--workload', 'io', '--pages', '8', '--time-scale', '0.02', '--runs', '1', '--concurrency', '2,4', '--threads', '1,2', '--strategy', 'sequential,async,pool,p-limit']
+    const args = ['bench', '--workload', 'io', '--pages', '8', '--time-scale', '0.02', '--runs', '1', '--concurrency', '2,4', '--threads', '1,2', '--strategy', 'sequential,async,pool,p-limit', '--targets']
     const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: root })
     expect(stderr).not.toContain('MaxListenersExceededWarning')
-    const targets = stdout.slice(stdout.indexOf('\ntargets:\n'), stdout.indexOf('\n\n', stdout.indexOf('\ntargets:\n') + 1))
+    const header = "\ntargets (the project's own engineering targets):\n"
+    const targets = stdout.slice(stdout.indexOf(header), stdout.indexOf('\n\n', stdout.indexOf(header) + 1))
+    // Advice for the user's workload comes first; the project's targets only with --targets.
+    expect(stdout.indexOf('\nadvice (from this run):\n')).toBeGreaterThan(0)
+    expect(stdout.indexOf('\nadvice (from this run):\n')).toBeLessThan(stdout.indexOf(header))
     expect(targets).toMatch(/\n {2}\[(met|MISSED|n\/a)\] Node strategies at least as fast as the p-limit and Python rows[^\n]*:\n {6}io c=\d+: /)
     for (const line of targets.split('\n')) expect(line.length).toBeLessThan(400)
   }, 60_000)

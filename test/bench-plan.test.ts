@@ -33,25 +33,29 @@ describe('bench workloads', () => {
     expect(rows.some((r) => r.strategy === 'python-gather')).toBe(false)
   })
 
-  it('cpu is offline and has no Python rows; it tries the pool with 1 thread and with every core, and a bare worker_threads ceiling', () => {
+  it('cpu is long and offline with no Python rows; it tries the pool with 1 thread and every core, a warmed ceiling, and extraction alone on 1 and every core', () => {
     const cpu = buildWorkload('cpu', corpus, sizing)
     expect(cpu.latencyMs).toBe(0)
-    expect(cpu.paths).toHaveLength(270)
+    expect(cpu.paths).toHaveLength(2000)
+    // The copies are distinct URLs: the run fetches every page, it does not answer repeats from its first record.
+    expect(new Set(cpu.paths).size).toBe(2000)
+    expect(buildWorkload('cpu', corpus, { ...sizing, quick: true }).paths).toHaveLength(270)
     const rows = planRows(cpu, 3, ['sequential', 'async', 'pool', 'p-limit', 'ceiling', 'python'], true)
-    expect(rows.map((r) => `${r.strategy}:${r.threads}`)).toEqual(['sequential:1', 'async:1', 'pool:1', 'pool:2', 'p-limit:1', 'ceiling:2'])
+    expect(rows.map((r) => `${r.strategy}:${r.threads}`)).toEqual(['sequential:1', 'async:1', 'pool:1', 'pool:2', 'p-limit:1', 'ceiling:2', 'ceiling-extract:1', 'ceiling-extract:2'])
   })
 
-  it('mixed runs p-limit and python-threads at 32 and at 128 pages in flight, beside async and pool', () => {
+  it('mixed runs p-limit, python-threads and python-readability at 32 and at 128 pages in flight, beside async and pool', () => {
     const mixed = buildWorkload('mixed', corpus, sizing)
     const rows = planRows(mixed, 3, ['sequential', 'async', 'pool', 'p-limit', 'python'], true)
-    expect(rows.map((r) => `${r.strategy}:${r.concurrency}`)).toEqual([
-      'sequential:1', 'async:16', 'pool:16', 'async:32', 'pool:32', 'async:128', 'pool:128', 'p-limit:32', 'p-limit:128', 'python-threads:32', 'python-threads:128',
-    ])
+    const common = ['sequential:1', 'async:16', 'pool:16', 'async:32', 'pool:32', 'async:128', 'pool:128', 'p-limit:32', 'p-limit:128', 'python-threads:32', 'python-threads:128']
+    expect(rows.map((r) => `${r.strategy}:${r.concurrency}`)).toEqual([...common, 'python-readability:32', 'python-readability:128'])
+    // Without readability-lxml its row is left out, and the tag-stripping row stays.
+    expect(planRows(mixed, 3, ['sequential', 'async', 'pool', 'p-limit', 'python'], true, false).map((r) => `${r.strategy}:${r.concurrency}`)).toEqual(common)
   })
 
   it('--workload takes the fixed-cost probes too: startup and extract', () => {
     expect(resolveBenchOptions({ workloads: ['cpu', 'startup'] })).toMatchObject({ workloads: ['cpu'], probes: ['startup'] })
-    expect(resolveBenchOptions({})).toMatchObject({ workloads: ['seed', 'io', 'cpu', 'mixed'], probes: ['startup', 'extract'] })
+    expect(resolveBenchOptions({})).toMatchObject({ workloads: ['seed', 'io', 'cpu', 'mixed'], probes: ['startup', 'extract', 'job'] })
   })
 
   it('--quick shrinks the workloads and --time-scale scales every latency', () => {
@@ -90,7 +94,7 @@ describe('bench and tune options', () => {
   })
 
   it('name the flag, what was expected and what was received', () => {
-    expect(() => resolveBenchOptions({ workloads: ['io', 'disk' as never] })).toThrow('--workload must be one or more of seed, io, cpu, mixed, startup, extract, got `disk`')
+    expect(() => resolveBenchOptions({ workloads: ['io', 'disk' as never] })).toThrow('--workload must be one or more of seed, io, cpu, mixed, startup, extract, job, got `disk`')
     expect(() => resolveBenchOptions({ runs: 0 })).toThrow('--runs must be an integer from 1 to 100, got `0`')
     expect(() => resolveBenchOptions({ timeScale: 0 })).toThrow('--time-scale must be a number from 0.001 to 100, got `0`')
     expect(() => resolveTuneOptions({ concurrency: [0] })).toThrow('--concurrency must be an integer from 1 to 10000, got `0`')

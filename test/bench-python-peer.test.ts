@@ -4,9 +4,12 @@ import { SignatureV4 } from '@smithy/signature-v4'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../src/emulator/server.js'
 import { startPageServer, type PageServer } from '../bench/page-server.js'
-import { pythonPeerScript, pythonVersion, runPythonPeer } from '../bench/peers/python.js'
+import { pythonPeerScript, pythonVersion, READABILITY_HINT, readabilityEnv, runPythonPeer } from '../bench/peers/python.js'
+import { CORPUS_DIR } from './helpers/corpus.js'
 
 const python = await pythonVersion()
+// readability-lxml is optional here as in CI: without it the bench skips its row (test below).
+const readability = python === undefined ? undefined : await readabilityEnv('python3')
 
 function bytes(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
   if (typeof data === 'string') return data
@@ -78,5 +81,33 @@ describe.skipIf(python === undefined)('the Python peer', () => {
     // Compared within the run, so a busy machine slows both sides alike.
     expect(threads.wallMs).toBeLessThan(gather.wallMs * (2 / 3))
     expect(gather.eventLoopP99Ms).toBeNull()
+  })
+
+  it.runIf(readability !== undefined)('with readability-lxml sends the main text of a page, fewer tokens than every visible word, and reports its tokens and end times', async () => {
+    const corpusPages = await startPageServer(CORPUS_DIR, ['001/source.html', '002/source.html'])
+    try {
+      const urls = ['001/source.html', '002/source.html'].map((page) => `${corpusPages.url}/${page}`)
+      const job = { urls, concurrency: 2, endpoint: emulator.url, modelId: 'anthropic.claude-3-haiku-20240307-v1:0', region: 'us-east-1', maxChars: 150 }
+      const env = { ...(readability as NodeJS.ProcessEnv), AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' }
+      const main = await runPythonPeer({ ...job, strategy: 'readability' }, env)
+      const stripped = await runPythonPeer({ ...job, strategy: 'threads' }, env)
+      expect([main.ok, stripped.ok]).toEqual([2, 2])
+      expect(main.inputTokens).toBeGreaterThan(0)
+      expect(main.outputTokens).toBeGreaterThan(0)
+      expect(main.inputTokens).toBeLessThan(stripped.inputTokens)
+      expect(main.doneMs).toHaveLength(2)
+      expect(main.processStartMs).toBeGreaterThan(0)
+    } finally {
+      await corpusPages.close()
+    }
+  })
+})
+
+describe('without readability-lxml', () => {
+  it('the python-readability row is skipped with a one-line install hint, and nothing else needs it', async () => {
+    // A command that imports nothing, as a python3 without readability-lxml.
+    expect(await readabilityEnv('false')).toBeUndefined()
+    expect(READABILITY_HINT.split('\n')).toHaveLength(1)
+    expect(READABILITY_HINT).toContain('apt-get install python3-readability')
   })
 })

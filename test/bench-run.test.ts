@@ -8,6 +8,7 @@ import { CHART_HINT } from '../bench/chart.js'
 import { pythonVersion } from '../bench/peers/python.js'
 import { writeReport } from '../bench/report.js'
 import { ROW_KEYS } from '../bench/results.js'
+import { ON_DEMAND_PRICES } from '../src/batch/cost.js'
 import { runTune } from '../bench/tune.js'
 import { CORPUS_DIR } from './helpers/corpus.js'
 
@@ -31,7 +32,7 @@ beforeAll(async () => {
     { workloads: ['io'], pages: 8, timeScale: 0.02, runs: 1, concurrency: [2], threads: [2], corpus: CORPUS_DIR, json: join(dir, 'rows.json'), report: join(dir, 'report') },
     { stdout: stdout.stream, stderr: new PassThrough() },
   )
-}, 60_000)
+}, 180_000)
 afterAll(() => stdout.stream.end())
 
 describe('a bench run against the emulator', () => {
@@ -97,6 +98,21 @@ describe('a bench run against the emulator', () => {
     expect(text).toMatch(/\ncorpus: \d+ pages from /)
     expect(text).toContain('io: 8 light synthetic pages')
     expect(text).toMatch(/\nworkload +strategy +threads +concurrency/)
+    expect(text).toContain('steady pages/s')
+    expect(text).toContain('start-up: process / threads / 1st page')
+    expect(text).toContain('\nadvice (from this run):\n')
+    // The project's own targets stay out of a user's output unless asked for (--targets).
+    expect(text).not.toContain('\ntargets (')
+  })
+
+  it('reports each model row\'s tokens a page and its price per 1,000 pages from the batch cost table', () => {
+    for (const { row } of result.rows) {
+      expect(row.inputTokensPerPage, row.strategy).toBeGreaterThan(0)
+      expect(row.outputTokensPerPage, row.strategy).toBeGreaterThan(0)
+      const { input, output } = ON_DEMAND_PRICES['anthropic.claude-3-haiku-20240307-v1:0'] as { input: number; output: number }
+      expect(row.usdPer1000Pages).toBeCloseTo(((row.inputTokensPerPage as number) * input + (row.outputTokensPerPage as number) * output) / 1000, 2)
+      expect(row.firstPageMs).toBeGreaterThan(0)
+    }
   })
 })
 
@@ -115,7 +131,10 @@ describe('a tune run against the emulator', () => {
     ])
     expect(tuned.analysis?.best.concurrency).toBe(4)
     const text = out.text()
-    expect(text).toContain('best: --strategy pool --threads 1 --concurrency 4')
+    expect(text).toContain('for your workload: --strategy pool --threads 1 --concurrency 4')
+    // The best two settings ran twice more, so the recommendation has a spread behind it.
+    expect(tuned.points.map((p) => p.runs?.length)).toEqual([3, 3])
+    expect(text).toMatch(/\nlimit: /)
     expect(text).toContain("Little's law")
-  }, 30_000)
+  }, 120_000)
 })

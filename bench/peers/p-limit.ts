@@ -6,6 +6,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler'
 import pLimit from 'p-limit'
 import { extractPage } from '../../src/extract.js'
 import type { Timings } from '../../src/record.js'
+import type { TokenUsage } from '../../src/summarizers/summarizer.js'
 import { buildPrompt } from '../../src/summarizers/prompt.js'
 import type { SummarizerConfig } from '../../src/summarizers/config.js'
 import { extractiveSummary } from '../../src/summarizers/extractive.js'
@@ -19,6 +20,8 @@ export interface PageOutcome {
   timingsMs: Timings
   /** Our error code, or the error's name for the p-limit loop, which has no codes. */
   errorCode: string | null
+  /** Model tokens of the page's call; null without a model or when it failed. */
+  usage: TokenUsage | null
 }
 
 /**
@@ -28,7 +31,7 @@ export interface PageOutcome {
  * thing a hand-written loop must add for a local endpoint is an HTTP/1.1 handler (the SDK
  * speaks HTTP/2 by default); its keep-alive agent gets one socket per slot, as ours does.
  */
-export async function runPLimitPeer(urls: readonly string[], concurrency: number, summarizer: SummarizerConfig, maxChars: number): Promise<PageOutcome[]> {
+export async function runPLimitPeer(urls: readonly string[], concurrency: number, summarizer: SummarizerConfig, maxChars: number, record: (outcome: PageOutcome) => void): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency })
   const secureAgent = new https.Agent({ keepAlive: true, maxSockets: concurrency })
   const client =
@@ -41,9 +44,9 @@ export async function runPLimitPeer(urls: readonly string[], concurrency: number
       : undefined
   const limit = pLimit(concurrency)
   try {
-    return await Promise.all(
+    await Promise.all(
       urls.map((url) =>
-        limit(async (): Promise<PageOutcome> => {
+        limit(async (): Promise<void> => {
           const started = performance.now()
           const timingsMs: Timings = { fetch: 0, extract: 0, summarize: 0, total: 0 }
           try {
@@ -56,11 +59,12 @@ export async function runPLimitPeer(urls: readonly string[], concurrency: number
             const text = page.text.slice(0, MAX_INPUT_CHARS)
             timingsMs.extract = performance.now() - extractStarted
             const summarizeStarted = performance.now()
+            let usage: TokenUsage | null = null
             if (client === undefined || summarizer.provider !== 'bedrock') {
               extractiveSummary(text, { maxChars, lang: page.lang, title: page.title })
             } else {
               const { system, user } = buildPrompt({ text, title: page.title, lang: page.lang, langDeclared: page.langDeclared, maxChars })
-              await client.send(
+              const reply = await client.send(
                 new ConverseCommand({
                   modelId: summarizer.settings.modelId,
                   system: [{ text: system }],
@@ -68,13 +72,14 @@ export async function runPLimitPeer(urls: readonly string[], concurrency: number
                   inferenceConfig: { maxTokens: Math.ceil(maxChars / 2) + 64, temperature: 0 },
                 }),
               )
+              usage = { inputTokens: reply.usage?.inputTokens ?? 0, outputTokens: reply.usage?.outputTokens ?? 0 }
             }
             timingsMs.summarize = performance.now() - summarizeStarted
             timingsMs.total = performance.now() - started
-            return { ok: true, timingsMs, errorCode: null }
+            record({ ok: true, timingsMs, errorCode: null, usage })
           } catch (error) {
             timingsMs.total = performance.now() - started
-            return { ok: false, timingsMs, errorCode: (error as { name?: string } | null)?.name ?? 'Error' }
+            record({ ok: false, timingsMs, errorCode: (error as { name?: string } | null)?.name ?? 'Error', usage: null })
           }
         }),
       ),

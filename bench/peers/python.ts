@@ -2,10 +2,17 @@ import { execFile, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { packageRoot } from '../corpus.js'
+import { SYSTEM_PROMPT } from '../../src/summarizers/prompt.js'
 import type { RunSample } from '../run-once.js'
 
-/** The write-up's strategies, as the Python script names them. */
-export type PythonStrategy = 'sequential' | 'gather' | 'threads' | 'to_thread'
+/** The write-up's strategies, as the Python script names them, and `readability` (threads doing our extraction's work). */
+export type PythonStrategy = 'sequential' | 'gather' | 'threads' | 'to_thread' | 'readability'
+
+/** Where Debian's `python3-readability` puts readability-lxml, for a `python3` (pyenv, a venv) that does not look there. */
+export const DEBIAN_DIST_PACKAGES = '/usr/lib/python3/dist-packages'
+
+/** The one line printed when readability-lxml is missing: the row is skipped, nothing else. */
+export const READABILITY_HINT = 'the python-readability row was skipped: readability-lxml is not importable (Debian/Ubuntu: `sudo apt-get install python3-readability`; elsewhere: `pip install readability-lxml`)'
 
 export interface PythonJob {
   strategy: PythonStrategy
@@ -34,6 +41,25 @@ export function pythonVersion(command = 'python3'): Promise<string | undefined> 
   })
 }
 
+function imports(command: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile(command, ['-c', 'import lxml.html, readability'], { timeout: 30 * 1000, env }, (error) => resolve(error === null))
+  })
+}
+
+/**
+ * The environment under which `command` imports readability-lxml: as it is, or with Debian's
+ * dist-packages on PYTHONPATH (apt installs it for /usr/bin/python3, which a pyenv or venv
+ * `python3` does not search); undefined when neither works (the row is skipped, READABILITY_HINT).
+ */
+export async function readabilityEnv(command: string, env: NodeJS.ProcessEnv = process.env): Promise<NodeJS.ProcessEnv | undefined> {
+  if (await imports(command, env)) return env
+  if (!existsSync(join(DEBIAN_DIST_PACKAGES, 'readability'))) return undefined
+  const path = [env['PYTHONPATH'], DEBIAN_DIST_PACKAGES].filter((part) => part !== undefined && part !== '').join(':')
+  const withDebian = { ...env, PYTHONPATH: path }
+  return (await imports(command, withDebian)) ? withDebian : undefined
+}
+
 /** Runs the Python peer once, in its own process, and returns what it measured. */
 export function runPythonPeer(job: PythonJob, env: NodeJS.ProcessEnv, command = 'python3'): Promise<RunSample> {
   const args = [
@@ -44,9 +70,11 @@ export function runPythonPeer(job: PythonJob, env: NodeJS.ProcessEnv, command = 
     '--model', job.modelId,
     '--region', job.region,
     '--max-chars', String(job.maxChars),
+    '--system', SYSTEM_PROMPT,
   ]
   return new Promise((resolve, reject) => {
     // Its own process group: a Ctrl-C meant for the bench lets this run finish (the bench stops after it).
+    const spawnedAt = Date.now()
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env, detached: true })
     let stdout = ''
     let stderr = ''
@@ -59,8 +87,9 @@ export function runPythonPeer(job: PythonJob, env: NodeJS.ProcessEnv, command = 
         return
       }
       try {
-        const sample = JSON.parse(stdout) as Omit<RunSample, 'eventLoopP99Ms' | 'mainBusyMs'>
-        resolve({ ...sample, eventLoopP99Ms: null, mainBusyMs: null })
+        const { startedEpochMs, ...sample } = JSON.parse(stdout) as Omit<RunSample, 'eventLoopP99Ms' | 'mainBusyMs' | 'processStartMs' | 'threadsReadyMs'> & { startedEpochMs: number }
+        // Its threads start as the run does (a ThreadPoolExecutor starts one per task until full): nothing to wait for before.
+        resolve({ ...sample, eventLoopP99Ms: null, mainBusyMs: null, processStartMs: Math.max(0, startedEpochMs - spawnedAt), threadsReadyMs: null })
       } catch {
         reject(new Error(`python peer (${job.strategy}) printed no JSON: ${stdout.slice(0, 200)} ${stderr.trim()}`))
       }

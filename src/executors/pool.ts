@@ -1,5 +1,5 @@
+import { channel } from 'node:diagnostics_channel'
 import { availableParallelism } from 'node:os'
-import { performance } from 'node:perf_hooks'
 import type { Piscina } from 'piscina'
 import type { Transferable } from 'node:worker_threads'
 import type { CallGate } from '../control/gate.js'
@@ -8,9 +8,8 @@ import { ERROR_CODES, type ErrorData } from '../errors.js'
 import { createSummarizer, type SummarizerConfig } from '../summarizers/config.js'
 import type { Summarizer } from '../summarizers/summarizer.js'
 import type { Executor } from './executor.js'
-import { CoreShare } from './core-share.js'
-import { MainThreadLoad } from './main-thread-load.js'
 import { PageQueue } from './page-queue.js'
+import { ThreadPolicy, type ThreadPolicyOptions, type ThreadSignals } from './thread-policy.js'
 
 /** What each worker thread receives once, at start-up. */
 export interface WorkerInit {
@@ -37,6 +36,15 @@ export const WORKER_READY = 'summarize-urls:worker-ready'
 const ownExtension = import.meta.url.endsWith('.ts') ? 'ts' : 'js'
 export const WORKER_URL = new URL(`../../workers/analyze.${ownExtension}`, import.meta.url)
 
+/**
+ * Where the pool tells observers when its threads start and when the first is ready
+ * (`{ event: 'start', threads }`, `{ event: 'ready' }`): the bench reads a run's thread
+ * start-up from it without reaching into the executor. Publishing costs nothing unsubscribed.
+ */
+export const POOL_CHANNEL = channel('summarize-urls:pool')
+
+export type PoolEvent = { event: 'start'; threads: number } | { event: 'ready' }
+
 /** Heap a worker thread may use before it is stopped (a pathological page): it fails that page, not the run. */
 export const DEFAULT_WORKER_MEMORY_MB = 1024
 
@@ -46,47 +54,6 @@ export const DEFAULT_WORKER_MEMORY_MB = 1024
  * about 10% less CPU here (4.4–4.6 s against 4.8–5.5 s for 270 pages on 2 threads).
  */
 const WORKER_YOUNG_GENERATION_MB = 64
-
-/** The main thread's busy share past which pages go to threads (see MainThreadLoad). */
-export const BUSY_THRESHOLD = 0.5
-
-/**
- * Of a window, the share of page work on the main thread past which threads start (with the
- * main thread busy). Below it the main thread is busy with sockets and model calls, which
- * threads cannot take: the start-up burst of 50 light pages (cold code) reached 0.2–0.35 and
- * started two threads for nothing (2 isolates, 50 MB and 0.2 s of CPU on 200 pages); corpus
- * pages keep it at 0.8 and more.
- */
-export const WORK_THRESHOLD = 0.5
-
-/** Pages run on the main thread before its load is read: the first pages of a run are cold and slow. */
-const MIN_INLINE_PAGES = 4
-
-/**
- * Page work (CPU milliseconds, the mean so far times the pages still ahead) past
- * which threads start, when the run knows how many pages are ahead. On two cores, threads
- * finish a CPU-bound run about 1.25× faster than the main thread alone, so they save about
- * a fifth of the work ahead, and starting two costs about 0.35–0.5 s of wall time and 0.7 s
- * of CPU (isolates, module loading, cold code): they repay about 2 s of work and more. The
- * mean is read after a few pages, which run cold at 1.5–2× their warm cost, hence 3 s. The
- * bench's `cpu --quick` (60 corpus pages, 0.8 s of work) ran 25–60% slower with threads.
- */
-export const THREAD_PAYBACK_MS = 3000
-
-/**
- * Share of a core the main thread must get for its page work (CoreShare: time on a CPU over
- * time on one plus time waiting for one) before threads start. When the main thread cannot
- * get a core, threads cannot either: they only add isolates to the contention (on a machine
- * whose other programs kept a core busy, two threads ran the `cpu` workload 1.75× slower
- * than none, and `mixed` at 128 in flight 1.3–1.9× slower than `async`). Measured here over
- * the first 40 corpus pages, two cores: 0.72–0.91 on a quiet machine (V8's compiler and GC
- * threads take turns with it), 0.20–0.29 with one spinning process, 0.20–0.52 with two or a
- * loaded machine.
- */
-export const MIN_CORE_SHARE = 0.6
-
-/** Weight of the earlier pages in the core share at each page: about the last ten count. */
-const SHARE_DECAY = 0.9
 
 /**
  * Pages a thread holds at once: the one it works on and the next, so it starts that one
@@ -107,10 +74,12 @@ export interface PoolOptions {
   /**
    * Pages of the run not yet analyzed (unread lines and pages in flight), when the run knows
    * its input's length; undefined when it does not (stdin). With it, threads start only when
-   * the work ahead repays them (THREAD_PAYBACK_MS).
+   * the work ahead repays them (ThreadPolicyOptions.paybackMs).
    */
   pagesAhead?: () => number | undefined
-  /** MIN_CORE_SHARE unless given (tests give 0 to exercise the other rules on a loaded machine). */
+  /** When threads start and when the main thread takes a page: thread-policy.ts, each threshold with its measurement. */
+  policy?: ThreadPolicyOptions
+  /** The policy's `minCoreShare`, alone (tests give 0 to exercise the other rules on a loaded machine). */
   minCoreShare?: number
 }
 
@@ -122,7 +91,7 @@ export interface PoolOptions {
  * and compiles the extraction code on its own, and every page crosses to a thread and back.
  * A run whose main thread mostly waits (model-bound, light pages) is faster without them,
  * so pages run on the main thread, as `async` would, until the main thread is busy more
- * than BUSY_THRESHOLD of a window, WORK_THRESHOLD of it on page work; then the threads
+ * than the policy's busy share of a window, half of it on page work (ThreadPolicy); then the threads
  * start. From then on pages wait in one queue and each thread takes the next as it frees up
  * (PAGES_PER_THREAD at a time), so no thread idles while another has a backlog; the main thread takes a page itself only when
  * it has a core to spare (fewer threads than cores, or none loaded yet), it is idle, and the
@@ -145,18 +114,11 @@ export class PoolExecutor implements Executor {
   readonly #gate: CallGate | undefined
   readonly #init: WorkerInit
   readonly #memoryMb: number
-  readonly #load = new MainThreadLoad()
-  #inlinePages = 0
-  /** CPU time of the page work done on the main thread so far, in ms, over `#measuredPages` pages. */
-  #inlineWorkMs = 0
-  #measuredPages = 0
-  readonly #coreShare = new CoreShare(SHARE_DECAY)
-  readonly #minCoreShare: number
+  readonly #policy: ThreadPolicy
   /** Pages waiting for their turn on the main thread. */
   readonly #mainQueue = new PageQueue()
   /** Whether a page has the main thread, or is about to get it on the next turn of the event loop. */
   #mainTurn: 'idle' | 'scheduled' | 'running' = 'idle'
-  readonly #pagesAhead: (() => number | undefined) | undefined
   /** Pages handed to the threads (at most threads × PAGES_PER_THREAD); the rest wait in `#waiting`. */
   #handedOver = 0
   /** Pages waiting for a place on a thread: each resumes when it is handed one, smallest first (see PageQueue). */
@@ -182,9 +144,13 @@ export class PoolExecutor implements Executor {
     this.#memoryMb = options.workerMemoryMb ?? DEFAULT_WORKER_MEMORY_MB
     this.#always = options.startThreads === 'at-once'
     this.#spareCore = threads < availableParallelism()
-    this.#pagesAhead = options.pagesAhead
-    this.#minCoreShare = options.minCoreShare ?? MIN_CORE_SHARE
-    if (this.#always) this.#pool = this.#start(threads, PAGES_PER_THREAD)
+    this.#policy = new ThreadPolicy({ ...options.policy, ...(options.minCoreShare === undefined ? {} : { minCoreShare: options.minCoreShare }) }, options.pagesAhead)
+    if (this.#always) this.#pool = this.#startThreads()
+  }
+
+  /** The load signals the thread policy reads, as it last read them. */
+  get signals(): ThreadSignals {
+    return this.#policy.signals()
   }
 
   /** Whether this run has started its threads (the main thread was found busy, or `startThreads: 'at-once'`). */
@@ -228,19 +194,10 @@ export class PoolExecutor implements Executor {
     try {
       if (signal?.aborted) return aborted()
       if (handOver) return this.#onThread(task, signal)
-      const started = performance.now()
-      const cpu = process.cpuUsage()
-      this.#coreShare.start()
+      const measured = this.#policy.beginWork()
       const outcome = analyzePage(task, this.#summarizer, signal, this.#gate)
       // Its synchronous part is the page's CPU work (decode, extract, an offline summary).
-      const wallMs = performance.now() - started
-      this.#load.addWork(wallMs)
-      // In CPU time, which a machine busy with other programs does not stretch as it does wall time.
-      const used = process.cpuUsage(cpu)
-      const cpuMs = (used.user + used.system) / 1000
-      this.#inlineWorkMs += cpuMs
-      this.#measuredPages += 1
-      this.#coreShare.end()
+      measured()
       return outcome
     } finally {
       this.#mainTurn = 'idle'
@@ -267,38 +224,21 @@ export class PoolExecutor implements Executor {
   #runsInline(): boolean {
     if (this.#always) return false
     if (this.#pool === undefined) {
-      this.#inlinePages += 1
+      this.#policy.pageArrived()
       this.#startIfBusy()
       return true
     }
     return this.#mainTakes()
   }
 
-  /** Starts the threads once the main thread is busy with page work that the run's work ahead repays, on cores it gets. */
+  /** Starts the threads when the policy says so (thread-policy.ts). */
   #startIfBusy(): void {
-    const busy = this.#load.busy()
-    if (this.#inlinePages > MIN_INLINE_PAGES && busy !== undefined && busy >= BUSY_THRESHOLD && (this.#load.work() ?? 0) >= WORK_THRESHOLD && this.#repays() && this.#hasCores()) {
-      this.#pool = this.#start(this.#threads, PAGES_PER_THREAD)
-    }
+    if (this.#policy.shouldStart()) this.#pool = this.#startThreads()
   }
 
   /** Once threads run: whether the main thread takes a page itself (see #runsInline). */
   #mainTakes(): boolean {
-    const busy = this.#load.busy()
-    return (this.#spareCore || !this.#ready) && this.#waiting.length >= this.#threads && busy !== undefined && busy < BUSY_THRESHOLD
-  }
-
-  /** Whether the main thread gets a core for its page work: if it does not, other programs have the cores threads would need. */
-  #hasCores(): boolean {
-    return (this.#coreShare.share ?? 0) >= this.#minCoreShare
-  }
-
-  /** Whether the work ahead is worth starting threads for: always, when the run cannot tell how much is ahead. */
-  #repays(): boolean {
-    const ahead = this.#pagesAhead?.()
-    if (ahead === undefined) return true
-    const measured = this.#measuredPages
-    return measured > 0 && ahead * (this.#inlineWorkMs / measured) >= THREAD_PAYBACK_MS
+    return this.#policy.mainTakes(this.#spareCore || !this.#ready, this.#waiting.length, this.#threads)
   }
 
   /** The page's thread stage, ended at once (ABORTED) by `signal`. */
@@ -329,6 +269,17 @@ export class PoolExecutor implements Executor {
     } finally {
       if (!this.#waiting.next()) this.#handedOver -= 1
     }
+  }
+
+  /** The run's threads (not the isolation pool's): their start and first ready thread are published on POOL_CHANNEL. */
+  #startThreads(): Promise<Piscina<WorkerTask, WorkerResult>> {
+    if (POOL_CHANNEL.hasSubscribers) POOL_CHANNEL.publish({ event: 'start', threads: this.#threads } satisfies PoolEvent)
+    return this.#start(this.#threads, PAGES_PER_THREAD).then((pool) => {
+      pool.on('message', (message: unknown) => {
+        if (message === WORKER_READY && POOL_CHANNEL.hasSubscribers) POOL_CHANNEL.publish({ event: 'ready' } satisfies PoolEvent)
+      })
+      return pool
+    })
   }
 
   /** A pool of `threads`; Piscina is loaded here, so a run that never needs threads never loads it. */
@@ -377,7 +328,7 @@ export class PoolExecutor implements Executor {
   }
 
   async close(): Promise<void> {
-    this.#coreShare.close()
+    this.#policy.close()
     const pools = await Promise.all([this.#pool, this.#isolation])
     await Promise.all([...pools.map((pool) => pool?.destroy()), this.#summarizer.close()])
   }
