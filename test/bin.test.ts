@@ -78,10 +78,10 @@ describe('the built summarize-urls bin', () => {
     const child = spawn(process.execPath, [bin, '-', '--provider', 'extractive', '--strategy', 'pool', '--threads', '1', '--concurrency', '2', '--out', out], { stdio: ['pipe', 'pipe', 'pipe'] })
     let stderr = ''
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    // A quick page, one whose reply comes within the fetch grace at a stop (1 s), and then a
+    // A quick page, one whose reply comes within the fetch grace at a stop (0.5 s), and then a
     // producer that goes quiet without closing.
-    child.stdin.write(`${pages.url}/quick\n${pages.url}/slow700\n`)
-    await expect.poll(() => pages.requests.includes('/slow700'), { message: 'the slow page to be requested', timeout: 60_000 }).toBe(true)
+    child.stdin.write(`${pages.url}/quick\n${pages.url}/slow250\n`)
+    await expect.poll(() => pages.requests.includes('/slow250'), { message: 'the slow page to be requested', timeout: 60_000 }).toBe(true)
     const { code, exitMs } = await interrupt(child, 'SIGINT')
     child.stdin.destroy()
     expect(code).toBe(130)
@@ -91,7 +91,7 @@ describe('the built summarize-urls bin', () => {
     expect(stderr).toContain('--resume')
   })
 
-  it.each(['sequential', 'async', 'pool'])('SIGTERM with only stalled pages in flight exits within 2 s with their records written (%s)', async (strategy) => {
+  it.each(['sequential', 'async', 'pool'])('SIGTERM with only stalled pages in flight exits at once, not after the 10 s drain, with their records written (%s)', async (strategy) => {
     const dir = await mkdtemp(join(tmpdir(), 'su-bin-stall-'))
     const out = join(dir, 'out.jsonl')
     const child = spawn(process.execPath, [bin, '-', '--provider', 'extractive', '--strategy', strategy, '--threads', '1', '--concurrency', strategy === 'sequential' ? '1' : '3', '--out', out], { stdio: ['pipe', 'ignore', 'pipe'] })
@@ -105,7 +105,10 @@ describe('the built summarize-urls bin', () => {
     const { code, exitMs } = await interrupt(child, 'SIGTERM')
     child.stdin.destroy()
     expect(code).toBe(130)
-    expect(exitMs).toBeLessThan(2_000)
+    // 0.5 s of fetch grace and the exit: 1.5-2.1 s here at a load average of 60 on 2 cores (where
+    // `node -e 0` takes 1 s), 10-12 s before; the bound leaves a busy machine room and stays
+    // well under the 10 s drain. The run's own stop is timed in run-control.test.ts.
+    expect(exitMs).toBeLessThan(6_000)
     const records = parseJsonl(await readFile(out, 'utf8'))
     expect(records[0]).toMatchObject({ line: 1, status: 'ok' })
     // Each stalled page has its record; a line read but not started (sequential) is ABORTED too.

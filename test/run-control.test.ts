@@ -179,7 +179,7 @@ describe('a graceful stop', () => {
     expect(stats.interrupted).toBe(true)
   })
 
-  it('cancels a stalled fetch a second after the stop, while a page in a model call gets the drain to finish', async () => {
+  it('cancels a stalled fetch half a second after the stop, while a page in a model call gets the drain to finish', async () => {
     const emulator = await startEmulator({ seed: 1, latencyMs: 2500, jitterMs: 0 })
     try {
       const stop = new AbortController()
@@ -203,6 +203,25 @@ describe('a graceful stop', () => {
     } finally {
       await emulator.close()
     }
+  })
+
+  it('with only stalled fetches in flight, writes their records within 2 s of the stop', async () => {
+    const stop = new AbortController()
+    const records: PageRecord[] = []
+    const lines = [`${pages.url}/ready`, ...[1, 2, 3].map((n) => `${pages.url}/stalled-${n}?delay=60000`)]
+    const running = runSummaries(readUrlList(Readable.from([lines.join('\n')])), { write: (r) => void records.push(r) }, resolveOptions({ strategy: 'async', concurrency: 4 }), { provider: 'extractive' }, { stopSignal: stop.signal })
+    await vi.waitFor(() => expect(records).toHaveLength(1), { timeout: 30_000, interval: 10 })
+    await vi.waitFor(() => expect(pages.requests.filter((path) => path.startsWith('/stalled-'))).toHaveLength(3), { timeout: 30_000, interval: 10 })
+    const stopped = performance.now()
+    stop.abort()
+    await running
+    expect(performance.now() - stopped).toBeLessThan(2_000)
+    expect(records.map((r) => [r.line, codeOf(r)])).toEqual([
+      [1, 'ok'],
+      [2, 'ABORTED'],
+      [3, 'ABORTED'],
+      [4, 'ABORTED'],
+    ])
   })
 
   it('cancels the pages still in flight at the drain deadline', async () => {
