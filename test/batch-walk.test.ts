@@ -64,7 +64,7 @@ describe('the batch path end to end, as a new user walks it', () => {
     const out = join(dir(), 'failing.jsonl')
     const args = (emu: RunningEmulator) => ['--s3', 's3://batch/failing/', '--role-arn', ROLE, '--endpoint-url', emu.url, '--s3-endpoint-url', moto.url, '--poll-interval', '0.05', '--threads', '2', '--quiet']
     const first = await runCli(['batch', 'run', path, '-o', out, ...args(failing)])
-    expect(first.code).toBe(1)
+    expect(first.code, first.stderr).toBe(1)
     expect(first.stderr).toMatch(/job summarize-urls-\w+-000 ended Failed: Internal Server Exception: the batch inference job failed/)
     const status = await runCli(['batch', 'status', `${out}.batch.json`, ...args(failing)])
     expect(status.stdout).toMatch(/ended Failed: Internal Server Exception/)
