@@ -13,16 +13,19 @@
  * that came back throttled, once enough of them have come back.
  *
  * - `open`: no pacing, only `--concurrency`. A run whose throttles stay at the share it has
- *   learned for random ones pays nothing. A phase throttled clearly above that share starts a
- *   `drain` test.
- * - `drain`: half the goodput just measured. If the share falls clearly, the throttles were the
- *   run's rate: the quota is the goodput measured above it, corrected for the random share
- *   (`paced`). If it does not fall, they were random: back to `open`, and that share is the
- *   floor from now on.
- * - `paced` alternates `cruise` at the rate R and `probe` above it (×1.25, then ×1.5, ×2 while
- *   probes keep succeeding: a quota that went up is found within a few probes). A cruise phase
- *   throttled above the random share means the quota went down, or another run shares it: R is
- *   cut to the goodput now measured. A probe is judged against the share it would have if R
+ *   learned for random ones pays nothing. A phase of 20 calls throttled clearly above that
+ *   share starts a `drain` test.
+ * - `drain`: 0.8× the goodput just measured (the lower of the last seconds' and the phase's
+ *   own), halved again while most of its calls are still throttled. If the share falls
+ *   clearly, the throttles were the run's rate: the quota is the goodput measured above it,
+ *   corrected for the random share (`paced`). If it does not fall, they were random: back to
+ *   `open`, and that share is the floor from now on.
+ * - `paced` cruises at the rate R and, after 3 s of cruising, probes above it for at least a
+ *   second (×1.25, then ×1.56, ×2 while probes keep succeeding: a quota that went up is found
+ *   within a few probes). A cruise phase throttled above the random share (checked from its
+ *   8th reply) starts the drain test again: if the share falls, the quota went down, or
+ *   another run now shares it, and R is cut to what got through (at most by half); if not, R
+ *   stands and the floor was too low. A probe is judged against the share it would have if R
  *   were the quota; a probe the pace could not reach (the run is bound by `--concurrency` or by
  *   its pages) returns to `open`.
  *
