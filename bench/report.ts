@@ -58,7 +58,7 @@ export async function writeReport(dir: string, result: BenchResult): Promise<str
   }
   const fixed = probeLines(result.probes)
   if (fixed.length > 0) {
-    lines.push('## Fixed costs')
+    lines.push('## Probes')
     lines.push('')
     for (const line of fixed) lines.push(`- ${line}`)
     lines.push('')
