@@ -247,7 +247,7 @@ export function formatBench(result: BenchResult): string {
   lines.push('')
   const fixed = probeLines(result.probes)
   if (fixed.length > 0) {
-    lines.push('fixed costs:')
+    lines.push('probes (start-up, extraction CPU, the offline job):')
     for (const line of fixed) lines.push(`  ${line}`)
     lines.push('')
   }

@@ -66,7 +66,7 @@ export async function writeReport(dir: string, result: BenchResult, log: (line: 
   }
   const fixed = probeLines(result.probes)
   if (fixed.length > 0) {
-    lines.push('## Fixed costs')
+    lines.push('## Probes')
     lines.push('')
     for (const line of fixed) lines.push(`- ${line}`)
     lines.push('')
