@@ -36,6 +36,7 @@ const BOILERPLATE_IN_EXPECTED: Record<string, { selectors?: string[]; texts?: st
   breitbart: { selectors: ['#EmailOptin', '#EmailOptinM'], texts: ['JIM WATSON/AFP/Getty Images'] },
   'ehow-2': { selectors: ['figcaption.caption'] },
   'firefox-nightly-blog': { selectors: ['#comments'] },
+  msn: { texts: ['© Provided by Business Insider Inc Nintendo/Apple'] },
   theverge: { texts: ['Sign up for Command Line, a paid weekly newsletter from Alex Heath about the tech industry’s inside conversation.'] },
 }
 /** Recall a page may lose against the recall saved before boilerplate removal (bench/results/extract-baseline.json). */

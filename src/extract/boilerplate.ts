@@ -35,8 +35,24 @@ const BOILERPLATE_NAME = new RegExp(
  * Opening words of a short block that is post metadata, a call to act, a comment count or
  * an image credit rather than text.
  */
-const BOILERPLATE_TEXT =
-  /^(?:posted (?:in|under|on)\b|filed (?:under|in)\b|tagged(?: with)?\b|tags?\s*:|categor(?:y|ies)\s*:|this (?:entry|post) was posted\b|share (?:this|on|via)\b|related (?:posts?|articles?|stories|content|links)\b|you (?:may|might) also (?:like|enjoy)\b|(?:sign up|subscribe) (?:for|to)\b|follow (?:me|us)\b|(?:\d+|no|one) comments?\b|leave a (?:comment|reply)\b|(?:photo|image|picture)s?(?: credit)?\s*:|credit\s*:|read more\b|continue reading\b|about the author\b|(?:like|follow) (?:us|me) on\b|click here to\b|don[’']t miss\b)/i
+const BOILERPLATE_TEXT = new RegExp(
+  '^(?:' +
+    [
+      // post metadata
+      'posted (?:in|under)\\b', 'filed (?:under|in)\\b', 'archived (?:under|in)\\b', 'tagged(?: with)?\\b', 'tags?\\s*:', 'categor(?:y|ies)\\s*:', 'this (?:entry|post) was posted\\b',
+      'a version of this article appeared in print\\b', '(?:©|\\(c\\)|copyright)\\s', 'originally (?:posted|published)\\b',
+      // sharing, related articles, calls to act
+      'share (?:this|on|via)\\b', 'related\\s*(?::|topics|posts?|articles?|stories|content|links|coverage)', 'you (?:may|might) also (?:like|enjoy)\\b',
+      '(?:sign up|subscribe) (?:for|to)\\b', 'follow (?:me|us)\\b', '(?:like|follow) (?:us|me) on\\b', 'click (?:here )?to (?:enlarge|read|see|view)\\b', "don[’']t miss\\b",
+      'read more\\b', 'continue reading\\b', 'back to (?:story|article|top)\\b', '(?:previous|next) (?:post|article|story)\\b', 'printer[- ]friendly\\b', 'advertisement$', 'advertise here\\b',
+      // comments
+      '(?:\\d+|no|one) comments?\\b', 'leave a (?:comment|reply)\\b', 'jump to comments\\b', 'comments (?:to this entry )?are closed\\b', 'you can follow any responses\\b',
+      // credits, author boxes
+      '(?:photo|image|picture)s?(?: credit)?\\s*:', '(?:photo|image)s? courtesy\\b', '(?:mandatory )?credit\\s*:', '\\(?ap photo\\b', 'about the author\\b',
+    ].join('|') +
+    ')',
+  'i',
+)
 
 /** A wire-service or agency credit ending a caption: "(AP Photo/…)", "/ Getty Images", "Reuters". */
 const CREDIT_TEXT = /(?:\((?:ap|afp|getty|reuters|epa)\b[^)]*\)|(?:\/|\||photo:?|credit:?)\s*(?:the )?(?:associated press|ap|getty images|reuters|afp|epa)(?: photo)?)\s*$/i
@@ -50,7 +66,7 @@ const MAX_TEXT_RULE_WORDS = 25
 const MAX_CREDIT_WORDS = 8
 
 /** Elements the rules look at; inline ones (a, span, em) are judged with their block. */
-const CANDIDATES = new Set(['div', 'section', 'aside', 'footer', 'header', 'nav', 'ul', 'ol', 'li', 'p', 'span', 'figcaption', 'small', 'dl', 'table', 'form', 'h2', 'h3', 'h4', 'h5', 'h6'])
+const CANDIDATES = new Set(['div', 'section', 'aside', 'footer', 'header', 'nav', 'ul', 'ol', 'li', 'p', 'span', 'figure', 'figcaption', 'cite', 'em', 'small', 'dl', 'table', 'form', 'h2', 'h3', 'h4', 'h5', 'h6'])
 
 /** Removes boilerplate blocks from Readability's article element, in place. */
 export function removeBoilerplate(article: DomElement): void {
