@@ -10,7 +10,11 @@ import { boundedText, childElements, countWords, removeAll } from './dom-walk.js
  * an article wrapper whose class happens to say "share" is never lost.
  */
 
-/** Class or id words of blocks that are never main text. Matched against each `-`/`_`-separated part. */
+/**
+ * Class or id words of blocks that are never main text, matched against each `-`/`_`-separated
+ * part. Readability strips class attributes from its article, so in practice this reads ids
+ * (keeping the classes, `keepClasses`, lost recall on the dev split: 0.9176 → 0.9150).
+ */
 const BOILERPLATE_NAME = new RegExp(
   '(?:^|[-_\\s])(?:' +
     [
