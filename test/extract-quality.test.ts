@@ -64,3 +64,10 @@ describe('a data set in the Dragnet layout', () => {
     expect(first?.cpuMsMean).toBeGreaterThan(0)
   })
 })
+
+describe('bench --extract-data', () => {
+  it('is refused before anything runs when the folder is not a data set, naming what it lacks', async () => {
+    const { resolveBenchOptions } = await import('../bench/options.js')
+    expect(() => resolveBenchOptions({ extractData: tmpdir() })).toThrow(/--extract-data must be a data set in the Dragnet layout: `.*` has no `HTML`/)
+  })
+})
