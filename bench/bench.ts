@@ -10,6 +10,7 @@ import { resolveCorpus, type Corpus } from './corpus.js'
 import { measureExtractionCpu } from './extract-cpu.js'
 import { JOB_LINES, measureJob, QUICK_JOB_LINES } from './job-probe.js'
 import { repeatTo } from './corpus.js'
+import { measureExtractQuality } from './extract-quality.js'
 import { describeMachine, machineLine, type Machine } from './machine.js'
 import { measureRow, runNodeJob, type RowTarget } from './measure.js'
 import { resolveBenchOptions, type BenchOptions, type ResolvedBenchOptions } from './options.js'
@@ -156,6 +157,12 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<Benc
     log(`extract: CPU of decode + extract + extractive summary on each of the ${corpus.pages.length} corpus pages`)
     const pages = await measureExtractionCpu(corpus.pages, (page) => join(corpus.dir, page), resolved.quick ? 1 : EXTRACT_REPEATS)
     probes.extract = { pages: pages.length, cpuMsMedian: round(median(pages.map((p) => p.cpuMs)), 2), cpuMsP95: round(percentile(pages.map((p) => p.cpuMs), 95), 2) }
+    if (resolved.extractData === undefined) notes.push('no extract quality line: `--extract-data DIR` names a data set with hand-made main text (README, Extraction).')
+    else {
+      log(`extract quality: word 4-shingles on the held-out split of ${resolved.extractData}`)
+      const quality = await measureExtractQuality(resolved.extractData, resolved.quick ? 1 : EXTRACT_REPEATS)
+      probes.extract.quality = quality
+    }
   }
   if (io.signal?.aborted === true) interrupted = true
 

@@ -6,6 +6,7 @@
  *
  *   npx tsx bench/extract.ts [--json] [--repeats N] [--save-baseline]
  *   npx tsx bench/extract.ts --explosive [--json]
+ *   npx tsx bench/extract.ts --quality [--data DIR] [--split dev|held-out] [--baseline DIR] [--repeats N] [--json]
  *
  * Every page runs once to warm up, then N times (default 5); its CPU figure is the median of
  * those. Recall is compared page by page with bench/results/extract-baseline.json, which
@@ -13,6 +14,11 @@
  *
  * --explosive runs the acceptance workload of issue 10 instead (see extract-explosive.ts): the corpus
  * pages alone, then with the explosive pages among them, in every strategy.
+ *
+ * --quality scores main-text quality (see extract-quality.ts): word-shingle precision, recall
+ * and F1 against the hand-made ground truth of a data set in the Dragnet layout (`--data DIR`
+ * or DRAGNET_DATA; skipped with a hint when absent), word recall on the corpus, and CPU a
+ * page; `--baseline DIR` runs another checkout's extractPage beside this one's.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -23,10 +29,11 @@ import { collapseWhitespace, extractPage } from '../src/extract.js'
 import { CORPUS_DIR, corpusPageNames } from '../test/helpers/corpus.js'
 import { CORPUS_URL, measureExtractionCpu } from './extract-cpu.js'
 import { runExplosive } from './extract-explosive.js'
+import { runQuality } from './extract-quality.js'
+import { GOLD_SPLITS, type GoldSplit } from './gold-dataset.js'
+import { wordRecall } from './text-metrics.js'
 
 const BASELINE_FILE = fileURLToPath(new URL('./results/extract-baseline.json', import.meta.url))
-/** A word is a run of letters and digits, or one Han or kana character (see test/extract.test.ts). */
-const WORD = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[^\s\p{P}\p{S}\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+/gu
 
 interface PageResult {
   name: string
@@ -48,10 +55,22 @@ const { values } = parseArgs({
     explosive: { type: 'boolean', default: false },
     repeats: { type: 'string', default: '5' },
     'save-baseline': { type: 'boolean', default: false },
+    quality: { type: 'boolean', default: false },
+    data: { type: 'string' },
+    split: { type: 'string', multiple: true },
+    baseline: { type: 'string' },
   },
 })
 const repeats = Number(values.repeats)
 if (!Number.isInteger(repeats) || repeats < 1) throw new TypeError(`--repeats must be a positive integer, got ${values.repeats}`)
+
+if (values.quality) {
+  const splits = values.split ?? [...GOLD_SPLITS]
+  for (const split of splits) if (!(GOLD_SPLITS as readonly string[]).includes(split)) throw new TypeError(`--split must be one of ${GOLD_SPLITS.join(', ')}, got ${split}`)
+  const corpus = corpusPageNames().map((name) => ({ name, source: readFileSync(join(CORPUS_DIR, name, 'source.html'), 'utf8'), reference: expectedText(name) }))
+  await runQuality({ data: values.data ?? process.env['DRAGNET_DATA'], splits: splits as GoldSplit[], baseline: values.baseline, repeats, json: values.json }, corpus)
+  process.exit(0)
+}
 
 if (values.explosive) {
   await runExplosive(values.json)
@@ -63,13 +82,11 @@ const results: PageResult[] = []
 for (const { name, cpuMs } of measured) {
   const dir = join(CORPUS_DIR, name)
   const page = extractPage(readFileSync(join(dir, 'source.html'), 'utf8'), { url: CORPUS_URL, contentType: 'text/html' })
-  const expectedHtml = readFileSync(join(dir, 'expected.html'), 'utf8')
-  const expectedText = parseHTML(`<html><body>${expectedHtml}</body></html>`).document.body.textContent as string
   const metadata = JSON.parse(readFileSync(join(dir, 'expected-metadata.json'), 'utf8')) as { title?: string | null }
   results.push({
     name,
     cpuMs,
-    recall: wordRecall(expectedText, page.text),
+    recall: wordRecall(expectedText(name), page.text),
     titleMatches: page.title === collapseWhitespace(metadata.title ?? ''),
   })
 }
@@ -119,23 +136,10 @@ if (values.json) {
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`)
 }
 
-/** Share of the expected words (with multiplicity) that the extracted text also has; the test's measure. */
-function wordRecall(expected: string, actual: string): number {
-  const want = wordCounts(expected)
-  const have = wordCounts(actual)
-  let total = 0
-  let found = 0
-  for (const [word, n] of want) {
-    total += n
-    found += Math.min(n, have.get(word) ?? 0)
-  }
-  return total === 0 ? 1 : found / total
-}
-
-function wordCounts(text: string): Map<string, number> {
-  const counts = new Map<string, number>()
-  for (const [word] of text.toLowerCase().matchAll(WORD)) counts.set(word, (counts.get(word) ?? 0) + 1)
-  return counts
+/** The text of the page's expected.html (what Readability's test suite expects). */
+function expectedText(name: string): string {
+  const expectedHtml = readFileSync(join(CORPUS_DIR, name, 'expected.html'), 'utf8')
+  return parseHTML(`<html><body>${expectedHtml}</body></html>`).document.body.textContent as string
 }
 
 function median(values: number[]): number {

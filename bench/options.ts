@@ -1,6 +1,7 @@
 import { defaultsOf, type DefaultsOf, type OptionsOf, type ResolvedOf, type Table } from '../src/options/table.js'
 import { resolveTable } from '../src/options/validate.js'
 import { CHECKOUT_CORPUS } from './corpus.js'
+import { goldDatasetProblem } from './gold-dataset.js'
 import { PROBES, STRATEGY_FAMILIES, WORKLOADS, type ProbeName, type WorkloadName } from './workloads.js'
 
 /** What `--quick` changes when the option is left unset. */
@@ -34,6 +35,11 @@ export const BENCH_OPTIONS = {
     flag: 'python', kind: 'string', arg: 'CMD', default: 'python3', expected: 'a command',
     help: 'Python 3 command for the Python rows', details: 'the rows are skipped, with a note, when it does not run',
   },
+  extractData: {
+    flag: 'extract-data', kind: 'path', arg: 'DIR',
+    help: 'a data set with hand-made main text in the Dragnet layout: the `extract` probe adds F1, precision and recall on its held-out split',
+    details: 'without it that line is skipped with a note (see the README, Extraction)',
+  },
   json: { flag: 'json', kind: 'path', arg: 'FILE', help: 'write the rows as JSON to this file' },
   report: { flag: 'report', kind: 'path', arg: 'DIR', help: 'write a Markdown report with charts into this folder' },
 } as const satisfies Table
@@ -62,6 +68,10 @@ export function resolveBenchOptions(options: BenchOptions = {}): ResolvedBenchOp
       table.runs = BENCH_QUICK.runs
       offlineRuns = BENCH_QUICK.offlineRuns
     }
+  }
+  if (table.extractData !== undefined) {
+    const problem = goldDatasetProblem(table.extractData)
+    if (problem !== undefined) throw new TypeError(`--extract-data must be a data set in the Dragnet layout: ${problem}`)
   }
   const chosen: readonly string[] = table.workloads
   return {

@@ -6,7 +6,7 @@ import { formatMs } from './table.js'
 /** What the fixed-cost probes measured, when they ran. */
 export interface Probes {
   startup?: StartupProbe
-  extract?: { pages: number; cpuMsMedian: number; cpuMsP95: number }
+  extract?: { pages: number; cpuMsMedian: number; cpuMsP95: number; quality?: ExtractQuality }
   job?: JobProbe
 }
 
@@ -14,6 +14,17 @@ export interface Probes {
 export function withSpread(values: readonly number[]): string {
   if (values.length <= 1) return `${formatMs(values[0] ?? Number.NaN)} (1 run)`
   return `${formatMs(median(values))} (${formatMs(Math.min(...values))}–${formatMs(Math.max(...values))})`
+}
+
+/** Main-text quality on a data set's held-out split: word 4-shingle scores against hand-made ground truth. */
+export interface ExtractQuality {
+  split: string
+  pages: number
+  f1: number
+  precision: number
+  recall: number
+  /** CPU of extractPage alone, mean over the pages of each page's median run. */
+  cpuMsMean: number
 }
 
 /** The probes as lines of text: each figure, and its ratio to its floor. */
@@ -29,5 +40,9 @@ export function probeLines(probes: Probes): string[] {
     lines.push(`job: a ${job.lines}-line offline job (\`summarize-urls list.txt --provider extractive\`, whole process): defaults ${withSpread(job.defaultMs)}, \`--strategy async\` ${withSpread(job.asyncMs)}: the defaults ${jobSpeedup(job).toFixed(2)}× faster`)
   }
   if (extract !== undefined) lines.push(`extract: CPU per corpus page (decode + extract + extractive summary), median ${formatMs(extract.cpuMsMedian)}, p95 ${formatMs(extract.cpuMsP95)} over ${extract.pages} pages`)
+  const quality = extract?.quality
+  if (quality !== undefined) {
+    lines.push(`extract quality: F1 ${quality.f1.toFixed(3)}, precision ${quality.precision.toFixed(3)}, recall ${quality.recall.toFixed(3)} (word 4-shingles, ${quality.split} split, ${quality.pages} pages); extractPage CPU ${formatMs(quality.cpuMsMean)} a page, mean`)
+  }
   return lines
 }

@@ -2,7 +2,9 @@ import { Readability } from '@mozilla/readability'
 import { detectLanguage, normalizeLangTag } from './language.js'
 import { PageError } from './errors.js'
 import { ExtractBudget, READABILITY_LIMITS } from './extract/budget.js'
+import { removeBoilerplate } from './extract/boilerplate.js'
 import { buildDocument, type MarkupMetadata } from './extract/build.js'
+import { removeOffArticleBlocks } from './extract/off-article.js'
 import type { DomDocument, DomElement } from './extract/dom.js'
 import { withBudget } from './extract/readability-hooks.js'
 import { collapseWhitespace, visibleText } from './extract/visible-text.js'
@@ -71,6 +73,7 @@ function readArticle(source: string, url: string, budget: ExtractBudget): { arti
   const { document, metadata, elements, maxDepth } = buildDocument(source, url, budget)
   // Deep or huge documents are never real articles, and Readability would take minutes on them.
   if (maxDepth > READABILITY_LIMITS.maxDepth || elements > READABILITY_LIMITS.maxElements) return { metadata, body: document.body }
+  removeOffArticleBlocks(document.body)
   return { article: runReadability(document, budget), metadata }
 }
 
@@ -83,6 +86,7 @@ function runReadability(document: DomDocument, budget: ExtractBudget): Article |
       }).parse(),
     )
     if (!article?.content) return undefined
+    removeBoilerplate(article.content)
     return { title: article.title ?? '', content: article.content }
   } catch (error) {
     if (error instanceof PageError) throw error

@@ -1,0 +1,98 @@
+import type { DomElement } from './dom.js'
+import { boundedText, childElements, countWords, removeAll } from './dom-walk.js'
+
+/**
+ * Boilerplate that Readability keeps inside an article: share buttons, related-article
+ * lists, newsletter boxes, post metadata (tags, categories, "posted in"), comment counts,
+ * image credits, cookie notices. Readability scores whole blocks; these are small blocks
+ * inside the winning one, named by their class or id, or by a first few words every CMS
+ * writes the same way. Each rule removes only a small block (a few dozen words at most), so
+ * an article wrapper whose class happens to say "share" is never lost.
+ */
+
+/**
+ * Class or id words of blocks that are never main text, matched against each `-`/`_`-separated
+ * part. Readability strips class attributes from its article, so in practice this reads ids
+ * (keeping the classes, `keepClasses`, lost recall on the dev split: 0.9176 → 0.9150).
+ */
+const BOILERPLATE_NAME = new RegExp(
+  '(?:^|[-_\\s])(?:' +
+    [
+      // share buttons and social widgets
+      'share', 'shares', 'sharing', 'sharedaddy', 'addthis', 'addtoany', 'a2a', 'sociable', 'shareaholic', 'social', 'socials', 'tweet', 'retweet', 'fb', 'facebook', 'twitter', 'pinterest', 'whatsapp', 'linkedin',
+      // related and recommended articles
+      'related', 'relatedposts', 'jp', 'yarpp', 'crp', 'recommended', 'recommendations', 'outbrain', 'taboola', 'zergnet', 'more', 'trending', 'popular', 'readmore',
+      // newsletter and subscription boxes
+      'newsletter', 'newsletters', 'subscribe', 'subscription', 'signup', 'mailchimp', 'mc4wp', 'optin',
+      // post metadata
+      'meta', 'postmeta', 'entrymeta', 'tags', 'tagged', 'tagcloud', 'taglist', 'categories', 'category', 'cat', 'filed', 'postinfo', 'utility', 'byline', 'dateline', 'timestamp',
+      // comment counts and links, author boxes
+      'comments', 'commentcount', 'author', 'authorbox', 'bio',
+      // image credits, cookie notices, print/e-mail tools, navigation
+      'credit', 'credits', 'copyright', 'cookie', 'cookies', 'gdpr', 'consent', 'print', 'email', 'tools', 'toolbar', 'breadcrumb', 'breadcrumbs', 'pagination', 'pager', 'nav', 'navigation', 'promo',
+    ].join('|') +
+    ')(?:$|[-_\\s])',
+  'i',
+)
+
+/**
+ * Opening words of a short block that is post metadata, a call to act, a comment count or
+ * an image credit rather than text.
+ */
+const BOILERPLATE_TEXT = new RegExp(
+  '^(?:' +
+    [
+      // post metadata
+      'posted (?:in|under)\\b', 'filed (?:under|in)\\b', 'archived (?:under|in)\\b', 'tagged(?: with)?\\b', 'tags?\\s*:', 'categor(?:y|ies)\\s*:', 'this (?:entry|post) was posted\\b',
+      'a version of this article appeared in print\\b', '(?:©|\\(c\\)|copyright)\\s', 'originally (?:posted|published)\\b',
+      // sharing, related articles, calls to act
+      'share (?:this|on|via)\\b', 'related\\s*(?::|topics|posts?|articles?|stories|content|links|coverage)', 'you (?:may|might) also (?:like|enjoy)\\b',
+      '(?:sign up|subscribe) (?:for|to)\\b', 'follow (?:me|us)\\b', '(?:like|follow) (?:us|me) on\\b', 'click (?:here )?to (?:enlarge|read|see|view)\\b', "don[’']t miss\\b",
+      'read more\\b', 'continue reading\\b', 'back to (?:story|article|top)\\b', '(?:previous|next) (?:post|article|story)\\b', 'printer[- ]friendly\\b', 'advertisement$', 'advertise here\\b',
+      // comments
+      '(?:\\d+|no|one) comments?\\b', 'leave a (?:comment|reply)\\b', 'jump to comments\\b', 'comments (?:to this entry )?are closed\\b', 'you can follow any responses\\b',
+      // credits, author boxes
+      '(?:photo|image|picture)s?(?: credit)?\\s*:', '(?:photo|image)s? courtesy\\b', '(?:mandatory )?credit\\s*:', '\\(?ap photo\\b', 'about the author\\b',
+    ].join('|') +
+    ')',
+  'i',
+)
+
+/** A wire-service or agency credit ending a caption: "(AP Photo/…)", "/ Getty Images", "Reuters". */
+const CREDIT_TEXT = /(?:\((?:ap|afp|getty|reuters|epa)\b[^)]*\)|(?:\/|\||photo:?|credit:?)\s*(?:the )?(?:associated press|ap|getty images|reuters|afp|epa)(?: photo)?)\s*$/i
+
+/** Blocks longer than this are never removed by name or text: they may be the article itself. */
+const MAX_BOILERPLATE_WORDS = 60
+/** A text rule looks at blocks this short only: a credit or a "posted in" line, not a paragraph. */
+const MAX_TEXT_RULE_WORDS = 25
+
+/** An image credit alone ("Mark Stout/iStock/Getty Images"), not a caption that ends with one. */
+const MAX_CREDIT_WORDS = 8
+
+/** Elements the rules look at; inline ones (a, span, em) are judged with their block. */
+const CANDIDATES = new Set(['div', 'section', 'aside', 'footer', 'header', 'nav', 'ul', 'ol', 'li', 'p', 'span', 'figure', 'figcaption', 'cite', 'em', 'small', 'dl', 'table', 'form', 'h2', 'h3', 'h4', 'h5', 'h6'])
+
+/** Removes boilerplate blocks from Readability's article element, in place. */
+export function removeBoilerplate(article: DomElement): void {
+  const doomed: DomElement[] = []
+  const stack: DomElement[] = childElements(article)
+  while (stack.length > 0) {
+    const element = stack.pop() as DomElement
+    if (CANDIDATES.has(element.localName) && isBoilerplate(element)) {
+      doomed.push(element)
+      continue
+    }
+    stack.push(...childElements(element))
+  }
+  removeAll(doomed)
+}
+
+function isBoilerplate(element: DomElement): boolean {
+  const name = `${element.getAttribute('class') ?? ''} ${element.getAttribute('id') ?? ''}`
+  const named = name.trim() !== '' && BOILERPLATE_NAME.test(name)
+  const text = boundedText(element, MAX_BOILERPLATE_WORDS)
+  if (text === undefined) return false
+  if (named) return true
+  if (countWords(text) > MAX_TEXT_RULE_WORDS) return false
+  return BOILERPLATE_TEXT.test(text) || (countWords(text) <= MAX_CREDIT_WORDS && CREDIT_TEXT.test(text))
+}
