@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup-cache.ts'],
     // Most test time is waiting on real servers, model latency and child processes, not CPU:
     // three files at once on two cores keeps the suite short. Tests must hold under that load
     // (and under more: they are checked with both cores kept busy).

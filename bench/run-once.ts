@@ -81,6 +81,8 @@ export async function runOnce(job: RunJob): Promise<RunSample> {
       maxChars: job.maxChars,
       // Records in completion order: the benchmark measures scheduling, not the reorder buffer.
       unordered: true,
+      // Every repetition does the whole work: a cache would answer the second from the first.
+      cache: false,
     })
     // The run knows its length, as a job reading a file does once it has counted the lines.
     await runSummaries(readUrlList(Readable.from([job.urls.join('\n')])), { write: (record) => void records.push({ ok: record.status === 'ok', timingsMs: record.timingsMs, errorCode: record.error?.code ?? null }) }, options, job.summarizer, { inputLines: () => job.urls.length })

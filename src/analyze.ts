@@ -19,6 +19,16 @@ export interface AnalyzeTask {
   headerCharset: string | undefined
   maxChars: number
   maxInputChars: number
+  /** Return the whole extracted text with the outcome (`extracted`), for the page cache. Default false. */
+  keepText?: boolean
+}
+
+/** A page's extracted text before the input budget's cut: what the page cache keeps. */
+export interface PageText {
+  title: string
+  text: string
+  lang: string
+  langDeclared: boolean
 }
 
 interface AnalyzeCommon {
@@ -35,6 +45,10 @@ export type AnalyzeOutcome =
       truncated: boolean
       model: string
       usage: TokenUsage | null
+      /** `hit`: the reply came from the cache, no call was made; `miss`: the model was called; undefined without a reply cache. */
+      cache?: 'hit' | 'miss' | undefined
+      /** With `keepText`: the page's whole extracted text. */
+      extracted?: PageText | undefined
     })
   | (AnalyzeCommon & { status: 'error'; error: ErrorData })
 
@@ -51,6 +65,8 @@ export interface PreparedPage {
   lang: string
   /** Milliseconds spent decoding and extracting. */
   extractMs: number
+  /** With `keepText`: the page's whole extracted text. */
+  extracted?: PageText | undefined
 }
 
 /** Decode, extract, budget and summarize one page. Never throws: failures are data. */
@@ -79,16 +95,29 @@ export function preparePage(task: AnalyzeTask): PreparedPage | AnalyzeOutcome {
     if (!LETTER_OR_DIGIT.test(page.text)) {
       throw new PageError(ERROR_CODES.NO_TEXT, 'the page has no readable text')
     }
-    // One huge page must not blow the model's context window or the bill: everything taken
-    // from the page (title and text) counts against the input budget. The title gets at most
-    // half of it, so a small budget still leaves room for the text.
-    const promptTitle = cutToBudget(title, Math.floor(task.maxInputChars / 2), lang)
-    const input = cutToBudget(page.text, task.maxInputChars - promptTitle.length, lang)
-    const request = { text: input, title: promptTitle, lang, langDeclared: page.langDeclared, maxChars: task.maxChars }
-    return { status: 'prepared', request, title, lang, extractMs: timingsMs.extract }
+    const extracted = { title, text: page.text, lang, langDeclared: page.langDeclared }
+    const request = requestFor(extracted, task.maxChars, task.maxInputChars)
+    return { status: 'prepared', request, title, lang, extractMs: timingsMs.extract, ...(task.keepText === true ? { extracted } : {}) }
   } catch (error) {
     return { status: 'error', title, lang, error: toErrorData(error), timingsMs }
   }
+}
+
+/**
+ * The summary request for an extracted page. One huge page must not blow the model's
+ * context window or the bill: everything taken from the page (title and text) counts
+ * against the input budget. The title gets at most half of it, so a small budget still
+ * leaves room for the text.
+ */
+export function requestFor(page: PageText, maxChars: number, maxInputChars: number): SummaryRequest {
+  const promptTitle = cutToBudget(page.title, Math.floor(maxInputChars / 2), page.lang)
+  const input = cutToBudget(page.text, maxInputChars - promptTitle.length, page.lang)
+  return { text: input, title: promptTitle, lang: page.lang, langDeclared: page.langDeclared, maxChars }
+}
+
+/** A page known from the page cache (a `304 Not Modified`): ready for the model with no download and no extraction. */
+export function preparedFrom(page: PageText, maxChars: number, maxInputChars: number): PreparedPage {
+  return { status: 'prepared', request: requestFor(page, maxChars, maxInputChars), title: page.title, lang: page.lang, extractMs: 0 }
 }
 
 /** The model half of `analyzePage`: the summary of a prepared page, fitted to its length. Never throws. */
@@ -104,7 +133,7 @@ export async function summarizePrepared(prepared: PreparedPage, summarizer: Summ
     if (fitted.text === '') {
       throw new PageError(ERROR_CODES.MODEL_ERROR, `the ${summarizer.provider === 'extractive' ? 'summarizer' : 'model'} returned no summary that fits ${request.maxChars} characters`, { attempts: result.attempts })
     }
-    return { status: 'ok', title, lang, summary: fitted.text, truncated: fitted.truncated, model: result.model, usage: result.usage, timingsMs }
+    return { status: 'ok', title, lang, summary: fitted.text, truncated: fitted.truncated, model: result.model, usage: result.usage, timingsMs, cache: result.cache, extracted: prepared.extracted }
   } catch (error) {
     // A failed model call still took its time (retries included): the record shows it.
     if (timingsMs.summarize === 0) timingsMs.summarize = elapsed(summarizing)

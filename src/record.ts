@@ -24,7 +24,16 @@ interface RecordCommon {
   provider: SummarizerProvider | 'bedrock-batch'
   model: string
   timingsMs: Timings
+  /**
+   * With the cache on: `hit` (the reply came from the cache: the page was downloaded and
+   * extracted, no model call), `revalidated` (the server answered `304 Not Modified` and the
+   * reply came from the cache: no download, no extraction, no call), `miss` (anything else).
+   * Absent with `--no-cache`.
+   */
+  cache?: CacheOutcome
 }
+
+export type CacheOutcome = 'hit' | 'revalidated' | 'miss'
 
 /** One record per input line. Per-page outcomes are data: a failed page never fails the run. */
 export type PageRecord =

@@ -1,4 +1,7 @@
 import type { Readable, Writable } from 'node:stream'
+import { cacheDirOf } from '../cache/dir.js'
+import { RunCache } from '../cache/run-cache.js'
+import { UsageError } from '../errors.js'
 import { readUrlList } from '../input.js'
 import { resolveOptions, type OutputFormat, type ResolvedOptions, type SummarizeOptions } from '../options.js'
 import { compactJournal, removeStaleCompactions } from '../output/journal-compact.js'
@@ -94,7 +97,7 @@ export async function summarizeFile(input: JobInput, output: JobOutput, options:
 type OpenJob = Awaited<ReturnType<typeof openJob>>
 
 async function runJob(list: Readable, inputLines: () => number | undefined, job: OpenJob, out: string | undefined, format: OutputFormat, resolved: ResolvedOptions, hooks: JobHooks): Promise<JobResult> {
-  const { summarizer, journal, resumed, target, lock } = job
+  const { summarizer, journal, resumed, target, lock, cache } = job
   let stats: RunStats
   try {
     await hooks.onStart?.({
@@ -109,10 +112,12 @@ async function runJob(list: Readable, inputLines: () => number | undefined, job:
       ...(hooks.onRecord === undefined ? {} : { onRecord: hooks.onRecord }),
       ...(resumed === undefined ? {} : { skip: resumed.skip }),
       inputLines,
+      cache,
     })
     await target.finish()
   } finally {
     await target.release()
+    await cache?.close()
   }
   let orphaned: JobResult['orphaned']
   // Input order once the run is over (the records are all on disk already, so a crash while
@@ -143,6 +148,7 @@ async function runJob(list: Readable, inputLines: () => number | undefined, job:
 async function openJob(input: JobInput, out: string | undefined, format: OutputFormat, resume: boolean, resolved: ResolvedOptions, stdout: Writable) {
   if (out !== undefined) await refuseOverwritingInput(input, out)
   const summarizer = await resolveSummarizer(resolved)
+  const cache = resolved.cache ? await openCache(resolved) : undefined
   const journal = await writesJournal(out, format)
   const locked = out === undefined ? undefined : await fileToLock(out)
   const lock: OutLock | undefined = out !== undefined && locked !== undefined ? await lockOut(out, locked) : undefined
@@ -153,9 +159,19 @@ async function openJob(input: JobInput, out: string | undefined, format: OutputF
     }
     const resumed = resume && out !== undefined ? await Resume.open(out, journal) : undefined
     const target = await openOutputTarget(out, format, { journal, fresh: resumed === undefined, stdout })
-    return { summarizer, journal, resumed, target, lock }
+    return { summarizer, journal, resumed, target, lock, cache }
   } catch (error) {
     lock?.release()
     throw error
+  }
+}
+
+/** The run's cache, or a usage error naming the directory and the way out: before `out` is opened, so a refusal costs no earlier output. */
+export async function openCache(options: { cacheDir?: string | undefined; cacheMaxBytes: number }): Promise<RunCache> {
+  const dir = cacheDirOf(options)
+  try {
+    return await RunCache.open(dir, options.cacheMaxBytes)
+  } catch (error) {
+    throw new UsageError(`cannot use the cache directory \`${dir}\` (${(error as NodeJS.ErrnoException).code ?? String(error)}); give another with --cache-dir DIR, or run with --no-cache`)
   }
 }
