@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { UsageError } from '../errors.js'
 import type { PageRecord } from '../record.js'
+import type { TokenUsage } from '../summarizers/summarizer.js'
 import type { ModelInvocationType } from './model-input.js'
 
 /** One input file of a job: on disk in the work folder, then in S3. */
@@ -42,6 +43,10 @@ export interface LineInfo {
   lang: string
   fetchMs: number
   extractMs: number
+  /** The reply cache's key for this page's request: collect keeps the job's reply under it. */
+  replyKey?: string
+  /** Answered from the reply cache when prepared: the line has no record in any job. */
+  cached?: { summary: string; usage: TokenUsage | null }
 }
 
 /**
@@ -66,6 +71,10 @@ export interface JobFile {
   /** Input lines read, and the records sent to the model. */
   lines: number
   records: number
+  /** Lines answered from the reply cache, not sent (in lines.jsonl with their reply); absent in older job files. */
+  cached?: number
+  /** Whether the run used the cache: collect keeps the jobs' replies in it. */
+  cache?: boolean
   /** Lines that failed before the model (fetch, extraction, a bad URL): their records as written. */
   preModelErrors: PageRecord[]
   jobs: BatchJobEntry[]

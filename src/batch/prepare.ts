@@ -3,6 +3,7 @@ import { createWriteStream, type WriteStream } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { Piscina } from 'piscina'
 import { ERROR_CODES, toErrorData } from '../errors.js'
+import type { RunCache } from '../cache/run-cache.js'
 import { PageFetcher } from '../fetch.js'
 import { openInput, readUrlList, type InputItem } from '../input.js'
 import { errorRecord, type PageRecord } from '../record.js'
@@ -21,6 +22,8 @@ export interface PrepareResult {
   records: number
   bytes: number
   preModelErrors: PageRecord[]
+  /** Lines answered from the reply cache: in lines.jsonl with their reply, not in any record file. */
+  cached: number
 }
 
 /**
@@ -30,7 +33,7 @@ export interface PrepareResult {
  * before the model become error records, returned. Memory stays flat: nothing per page is
  * kept but the failures.
  */
-export async function prepare(input: string, settings: BatchSettings, recordsPath: string, linesPath: string, signal?: AbortSignal): Promise<PrepareResult> {
+export async function prepare(input: string, settings: BatchSettings, recordsPath: string, linesPath: string, signal?: AbortSignal, cache?: RunCache): Promise<PrepareResult> {
   const list = await openInput(input, process.stdin)
   const fetcher = new PageFetcher({
     userAgent: settings.userAgent,
@@ -55,7 +58,7 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
   // Every page in flight may wait on a full stream, and listens to the signal while it fetches: many listeners by design.
   for (const stream of [records, lines]) stream.setMaxListeners(settings.concurrency + 8)
   if (signal !== undefined) setMaxListeners(settings.concurrency * 4 + 16, signal)
-  const result: PrepareResult = { lines: 0, records: 0, bytes: 0, preModelErrors: [] }
+  const result: PrepareResult = { lines: 0, records: 0, bytes: 0, preModelErrors: [], cached: 0 }
   const context = { provider: 'bedrock-batch' as const, model: settings.model }
 
   const one = async (item: InputItem): Promise<void> => {
@@ -74,7 +77,7 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
     let prepared: Prepared
     try {
       const task = { url: page.finalUrl, body: page.body, contentType: page.contentType, headerCharset: page.headerCharset, maxChars: settings.maxChars, maxInputChars: settings.maxInputChars }
-      prepared = await pool.run({ task, type: settings.modelInvocationType }, { transferList: [page.body.buffer as ArrayBuffer] })
+      prepared = await pool.run({ task, type: settings.modelInvocationType, model: settings.model }, { transferList: [page.body.buffer as ArrayBuffer] })
     } catch (error) {
       return void fail({ code: ERROR_CODES.WORKER_CRASHED, message: `the worker thread died on this page (${error instanceof Error ? error.message : String(error)})`, attempts: 1 }, fetchMs, page.finalUrl)
     }
@@ -90,8 +93,16 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
       )
       return
     }
+    const info: LineInfo = { line: item.line, url: item.url, finalUrl: page.finalUrl, title: prepared.title, lang: prepared.lang, fetchMs, extractMs: prepared.extractMs, replyKey: prepared.replyKey }
+    const kept = cache === undefined ? undefined : await cache.reply(prepared.replyKey)
+    if (kept !== undefined) {
+      // Answered before (online or by an earlier job): the line goes to collect with its reply, not to a job.
+      result.cached += 1
+      const cachedLine = !lines.write(`${JSON.stringify({ ...info, cached: { summary: kept.summary, usage: kept.usage } })}\n`)
+      if (cachedLine) await once(lines, 'drain')
+      return
+    }
     const record = `${JSON.stringify({ recordId: recordIdOf(item.line), modelInput: prepared.modelInput })}\n`
-    const info: LineInfo = { line: item.line, url: item.url, finalUrl: page.finalUrl, title: prepared.title, lang: prepared.lang, fetchMs, extractMs: prepared.extractMs }
     result.records += 1
     result.bytes += Buffer.byteLength(record)
     // Both lines written before any await: another page's pair cannot come between them, so

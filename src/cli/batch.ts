@@ -10,6 +10,7 @@ import { openAws, type AwsClients } from '../batch/aws.js'
 import { awsFailure } from '../batch/aws-failure.js'
 import { collect } from '../batch/collect.js'
 import { costLine } from '../batch/cost.js'
+import { savingsLine } from '../cache/savings.js'
 import { loadJobFile, saveJobFile, type JobFile } from '../batch/job-file.js'
 import type { OnlineSettings } from '../batch/online.js'
 import { exists, planRun } from '../batch/plan.js'
@@ -89,7 +90,8 @@ async function runAction(args: Record<string, unknown>, io: CliIO): Promise<numb
     // A job file already there is this run, interrupted: carry on from it rather than prepare again.
     const resumed = await exists(jobFilePath)
     const job = resumed ? await loadJobFile(jobFilePath) : await planRun(input, settings, jobFilePath, signal)
-    say(resumed ? `carrying on with ${jobFilePath}` : `${job.records} records in ${job.jobs.length} job${job.jobs.length === 1 ? '' : 's'}, ${job.preModelErrors.length} lines failed before the model; job file ${jobFilePath}`)
+    const fromCache = (job.cached ?? 0) > 0 ? `, ${job.cached} lines answered from the cache` : ''
+    say(resumed ? `carrying on with ${jobFilePath}` : `${job.records} records in ${job.jobs.length} job${job.jobs.length === 1 ? '' : 's'}${fromCache}, ${job.preModelErrors.length} lines failed before the model; job file ${jobFilePath}`)
     const aws = clients(job)
     try {
       await uploadAll(job, jobFilePath, aws, signal)
@@ -157,9 +159,11 @@ async function runAction(args: Record<string, unknown>, io: CliIO): Promise<numb
       online: cli.retryFailedOnline === true ? onlineSettings(settings, job.region, job.modelInvocationType, job.model) : undefined,
       prices: { priceInput: settings.priceInput, priceOutput: settings.priceOutput },
       signal,
+      cache: settings.cache ? { cacheDir: settings.cacheDir, cacheMaxBytes: settings.cacheMaxBytes } : undefined,
     })
     say(`${result.records} records: ${result.ok} ok, ${result.failed} failed${cli.retryFailedOnline === true ? ` (${result.retried} turned ok online)` : ''}`)
-    say(costLine(result.cost))
+    const saved = job.cache === true ? `; ${savingsLine({ fromCache: result.cached, pages: result.records, ...result.saved, model: job.model, prices: { priceInput: settings.priceInput, priceOutput: settings.priceOutput }, batch: true })}` : ''
+    say(`${costLine(result.cost)}${saved}`)
     return result.failed === 0 ? EXIT.OK : EXIT.PAGES_FAILED
   }
 }

@@ -1,7 +1,5 @@
 import type { Readable, Writable } from 'node:stream'
-import { cacheDirOf } from '../cache/dir.js'
-import { RunCache } from '../cache/run-cache.js'
-import { UsageError } from '../errors.js'
+import { openCache } from '../cache/open.js'
 import { readUrlList } from '../input.js'
 import { resolveOptions, type OutputFormat, type ResolvedOptions, type SummarizeOptions } from '../options.js'
 import { compactJournal, removeStaleCompactions } from '../output/journal-compact.js'
@@ -166,12 +164,3 @@ async function openJob(input: JobInput, out: string | undefined, format: OutputF
   }
 }
 
-/** The run's cache, or a usage error naming the directory and the way out: before `out` is opened, so a refusal costs no earlier output. */
-export async function openCache(options: { cacheDir?: string | undefined; cacheMaxBytes: number }): Promise<RunCache> {
-  const dir = cacheDirOf(options)
-  try {
-    return await RunCache.open(dir, options.cacheMaxBytes)
-  } catch (error) {
-    throw new UsageError(`cannot use the cache directory \`${dir}\` (${(error as NodeJS.ErrnoException).code ?? String(error)}); give another with --cache-dir DIR, or run with --no-cache`)
-  }
-}
