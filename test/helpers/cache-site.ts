@@ -4,6 +4,7 @@ import { createServer, request } from 'node:http'
 import { join } from 'node:path'
 import { listen } from '../../src/net/listen.js'
 import { CORPUS_DIR, corpusPageNames } from './corpus.js'
+import { articlePage } from './servers.js'
 
 /**
  * Corpus pages whose extracted text does not change when their paragraphs do (the text
@@ -33,7 +34,7 @@ export interface CorpusSite {
  * carry an ETag, a Last-Modified, neither, or no-store (`validation(i)`), and a conditional
  * request that matches is answered `304 Not Modified`.
  */
-export async function startCorpusSite(count: number, validation: (i: number) => Validation = () => 'etag'): Promise<CorpusSite> {
+export async function startCorpusSite(count: number, validation: (i: number) => Validation = () => 'etag', options: { synthetic?: boolean } = {}): Promise<CorpusSite> {
   const names = corpusPageNames().filter((name) => !UNCHANGED_BY_EDITION.has(name))
   const sources = new Map<string, string>()
   const source = (name: string): string => {
@@ -68,7 +69,9 @@ export async function startCorpusSite(count: number, validation: (i: number) => 
     counts.full += 1
     const name = names[i % names.length] ?? ''
     const mark = ` (edition ${i}.${edition})</p>`
-    res.writeHead(200, headers).end(source(name).replace(/<title([^>]*)>/i, `<title$1>Edition ${i}.${edition}: `).replace(/<\/p>/gi, mark))
+    // Synthetic: a light article page (fast to extract) instead of a corpus page.
+    const html = options.synthetic === true ? articlePage(`subject ${i}`) : source(name)
+    res.writeHead(200, headers).end(html.replace(/<title([^>]*)>/i, `<title$1>Edition ${i}.${edition}: `).replace(/<\/p>/gi, mark))
   })
   const listening = await listen(server)
   return {
