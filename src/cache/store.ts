@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { chmod, mkdir, readdir, rm, stat } from 'node:fs/promises'
 import type cacache from 'cacache'
 
@@ -70,6 +71,13 @@ export class CacheStore {
   async put(key: string, value: { key: string }): Promise<boolean> {
     try {
       const data = Buffer.from(JSON.stringify(value))
+      // cacache never overwrites a content file that exists (content-addressed, it trusts the
+      // name): one left damaged, whose index line was lost, would be pointed at again. Checked
+      // here, on a write, which only a miss makes.
+      const integrity = `sha512-${createHash('sha512').update(data).digest('base64')}`
+      if ((await this.lib.get.hasContent(this.dir, integrity)) !== false) {
+        await this.lib.get.byDigest(this.dir, integrity).catch(async () => void (await this.lib.rm.content(this.dir, integrity)))
+      }
       await this.lib.put(this.dir, key, data)
       this.written += data.byteLength
       return true
