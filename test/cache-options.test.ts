@@ -88,7 +88,7 @@ describe('least recently used eviction', () => {
     for (let i = 0; i < 10; i += 1) {
       await store.put(`reply:${i}`, { key: `reply:${i}`, summary: 'x'.repeat(1000) } as { key: string })
       const [entry] = (await store.entries()).filter((e) => e.key === `reply:${i}`)
-      await store.lib.index.insert(store.dir, `reply:${i}`, entry!.integrity, { size: entry!.size, time: now - (i + 1) * hour })
+      await store.lib.index.insert(store.dir, `reply:${i}`, entry!.integrity, { size: entry!.size, time: now - (i + 1) * hour } as never)
     }
     // Entry 9, the oldest, is read: it becomes the most recent.
     expect((await store.get('reply:9', (v): v is unknown => v !== undefined)).state).toBe('hit')
