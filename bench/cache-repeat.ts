@@ -50,6 +50,10 @@ interface Pass {
   fromCache: number
   revalidated: number
   ok: number
+  /** Failed pages by error code (a failed page is not cached: the next pass calls for it again). */
+  errors: Record<string, number>
+  /** Lines (0-based) whose page was ok. */
+  okLines: number[]
 }
 
 async function pass(urls: string[], endpoint: string, cacheDir: string, calls: () => number): Promise<Pass> {
@@ -69,6 +73,8 @@ async function pass(urls: string[], endpoint: string, cacheDir: string, calls: (
     fromCache: records.filter((r) => r.cache === 'hit' || r.cache === 'revalidated').length,
     revalidated: records.filter((r) => r.cache === 'revalidated').length,
     ok: records.filter((r) => r.status === 'ok').length,
+    errors: records.reduce<Record<string, number>>((acc, r) => (r.error === null ? acc : { ...acc, [r.error.code]: (acc[r.error.code] ?? 0) + 1 }), {}),
+    okLines: records.filter((r) => r.status === 'ok').map((r) => r.line - 1),
   }
 }
 
@@ -82,15 +88,19 @@ const site = await startCorpusSite(pages, () => 'etag')
 const emulator = await startEmulator({ seed: 1, latencyMs, jitterMs: Math.round(latencyMs / 5), overshootRate: 0 })
 const proxy = await startCountingProxy(emulator.url)
 const urls = Array.from({ length: pages }, (_, i) => `${site.url}${site.path(i)}`)
-const rows: Array<{ first: Pass; second: Pass }> = []
+const rows: Array<{ first: Pass; second: Pass; secondCallsForOkPages: number }> = []
 try {
   for (let rep = 0; rep < reps; rep += 1) {
     const dir = await mkdtemp(join(tmpdir(), 'summarize-urls-bench-cache-'))
     try {
       const first = await pass(urls, proxy.url, dir, () => proxy.calls.length)
+      const callsBefore = proxy.calls.length
       const second = await pass(urls, proxy.url, dir, () => proxy.calls.length)
-      rows.push({ first, second })
-      process.stderr.write(`rep ${rep + 1}: first ${(first.wallMs / 1000).toFixed(2)} s, second ${(second.wallMs / 1000).toFixed(2)} s, ratio ${(second.wallMs / first.wallMs).toFixed(3)}, second-pass calls ${second.calls}\n`)
+      // Second-pass calls for pages the first pass answered: the figure that must be 0.
+      const okBefore = new Set(first.okLines)
+      const secondCallsForOkPages = proxy.calls.slice(callsBefore).filter((call) => okBefore.has(Number(call.edition?.split('.')[0] ?? -1))).length
+      rows.push({ first, second, secondCallsForOkPages })
+      process.stderr.write(`rep ${rep + 1}: first ${(first.wallMs / 1000).toFixed(2)} s, second ${(second.wallMs / 1000).toFixed(2)} s, ratio ${(second.wallMs / first.wallMs).toFixed(3)}, second-pass calls ${second.calls} (${secondCallsForOkPages} for pages ok in the first), first-pass errors ${JSON.stringify(first.errors)}\n`)
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
@@ -104,14 +114,16 @@ const machine = `${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? '
 const lines = [
   `cache-repeat: ${pages} corpus-derived pages with ETags, emulator --latency-ms ${latencyMs} (jitter ${Math.round(latencyMs / 5)}), --strategy pool --concurrency ${concurrency}, ${reps} repetitions; median (min–max). ${machine}`,
   '',
-  '| pass | wall s | model calls | from the cache | of which 304 | ok | main-thread CPU ms/page |',
-  '|---|---|---|---|---|---|---|',
+  '| pass | wall s | model calls | from the cache | of which 304 | ok | main-thread CPU ms/page | errors |',
+  '|---|---|---|---|---|---|---|---|',
   ...(['first', 'second'] as const).map((which) => {
     const p = rows.map((r) => r[which])
-    return `| ${which} | ${spread(p.map((x) => x.wallMs / 1000), 2)} | ${spread(p.map((x) => x.calls), 0)} | ${spread(p.map((x) => x.fromCache), 0)} | ${spread(p.map((x) => x.revalidated), 0)} | ${spread(p.map((x) => x.ok), 0)} | ${spread(p.map((x) => x.cpuMsPerPage), 2)} |`
+    return `| ${which} | ${spread(p.map((x) => x.wallMs / 1000), 2)} | ${spread(p.map((x) => x.calls), 0)} | ${spread(p.map((x) => x.fromCache), 0)} | ${spread(p.map((x) => x.revalidated), 0)} | ${spread(p.map((x) => x.ok), 0)} | ${spread(p.map((x) => x.cpuMsPerPage), 2)} | ${p.map((x) => JSON.stringify(x.errors)).join(' ')} |`
   }),
+  '',
+  `second-pass model calls for pages the first pass answered ok: ${spread(rows.map((r) => r.secondCallsForOkPages), 0)} (target 0; a page that failed is not cached and is asked again)`,
   '',
   `second pass / first pass, wall time: ${spread(ratio, 3)} (target ≤ 0.15)`,
 ]
 process.stdout.write(`${lines.join('\n')}\n`)
-if (values.json !== undefined) await writeFile(values.json, `${JSON.stringify({ pages, reps, latencyMs, concurrency, machine, rows, ratio }, null, 2)}\n`)
+if (values.json !== undefined) await writeFile(values.json, `${JSON.stringify({ pages, reps, latencyMs, concurrency, machine, rows: rows.map((r) => ({ ...r, first: { ...r.first, okLines: r.first.okLines.length }, second: { ...r.second, okLines: r.second.okLines.length } })), ratio }, null, 2)}\n`)
