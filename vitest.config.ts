@@ -9,6 +9,7 @@ export default defineConfig({
     // wait long enough for a busy machine (a condition that holds ends the wait at once).
     expect: { poll: { interval: 5, timeout: 10_000 } },
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup-cache.ts'],
     // Most test time is waiting on real servers, model latency and child processes, not CPU:
     // three files at once on two cores keeps the suite short. Tests must hold under that load
     // (and under more: they are checked with both cores kept busy).

@@ -109,7 +109,7 @@ async function runWithStats(lines: string[], options: SummarizeOptions, summariz
   const records: PageRecord[] = []
   const stop = new AbortController()
   const timer = stopAfterMs === undefined ? undefined : setTimeout(() => stop.abort(), stopAfterMs)
-  const stats = await runSummaries(readUrlList(Readable.from([lines.join('\n')])), { write: (r) => void records.push(r) }, resolveOptions(options), summarizer, { stopSignal: stop.signal, drainMs: 15_000 })
+  const stats = await runSummaries(readUrlList(Readable.from([lines.join('\n')])), { write: (r) => void records.push(r) }, resolveOptions({ cache: false, ...options }), summarizer, { stopSignal: stop.signal, drainMs: 15_000 })
   clearTimeout(timer)
   if (stats.rate !== null) {
     const r = stats.rate

@@ -106,6 +106,8 @@ export async function runOnce(job: RunJob): Promise<RunSample> {
       maxChars: job.maxChars,
       // Records in completion order: the benchmark measures scheduling, not the reorder buffer.
       unordered: true,
+      // Every repetition does the whole work: a cache would answer the second from the first.
+      cache: false,
     })
     // The run knows its length, as a job reading a file does once it has counted the lines.
     await runSummaries(readUrlList(Readable.from([job.urls.join('\n')])), { write: (page) => record({ ok: page.status === 'ok', timingsMs: page.timingsMs, errorCode: page.error?.code ?? null, usage: page.usage }) }, options, job.summarizer, { inputLines: () => job.urls.length })

@@ -27,6 +27,19 @@ export interface AnalyzeTask {
   maxInputChars: number
   /** The user's instruction and this row's values (`--prompt`); default, a summary. */
   instruction?: Instruction | undefined
+  /** Return the whole extracted text with the outcome (`extracted`), for the page cache. Default false. */
+  keepText?: boolean
+}
+
+/** A page's extracted text before the input budget's cut: what the page cache keeps. */
+export interface PageText {
+  title: string
+  text: string
+  lang: string
+  langDeclared: boolean
+  /** How it was decoded (null for a PDF), and a PDF's pages: shown again when the page is revalidated. */
+  charset?: CharsetInfo | null
+  pages?: PdfPages | null
 }
 
 interface AnalyzeCommon {
@@ -47,6 +60,10 @@ export type AnalyzeOutcome =
       truncated: boolean
       model: string
       usage: TokenUsage | null
+      /** `hit`: the reply came from the cache, no call was made; `miss`: the model was called; undefined without a reply cache. */
+      cache?: 'hit' | 'miss' | undefined
+      /** With `keepText`: the page's whole extracted text. */
+      extracted?: PageText | undefined
     })
   | (AnalyzeCommon & { status: 'error'; error: ErrorData })
 
@@ -65,6 +82,8 @@ export interface PreparedPage {
   pages: PdfPages | null
   /** Milliseconds spent decoding and extracting. */
   extractMs: number
+  /** With `keepText`: the page's whole extracted text. */
+  extracted?: PageText | undefined
 }
 
 /** Decode, extract, budget and summarize one page. Never throws: failures are data. */
@@ -108,17 +127,31 @@ export async function preparePage(task: AnalyzeTask): Promise<PreparedPage | Ana
     if (!LETTER_OR_DIGIT.test(page.text)) {
       throw new PageError(ERROR_CODES.NO_TEXT, 'the page has no readable text')
     }
-    // One huge page must not blow the model's context window or the bill: everything taken
-    // from the page (title and text) counts against the input budget. The title gets at most
-    // half of it, so a small budget still leaves room for the text.
-    const promptTitle = cutToBudget(title, Math.floor(task.maxInputChars / 2), lang)
-    const input = cutToBudget(page.text, task.maxInputChars - promptTitle.length, lang)
-    const request: SummaryRequest = { text: input, title: promptTitle, lang, langDeclared: page.langDeclared, maxChars: task.maxChars, url: task.url }
-    if (task.instruction !== undefined) request.instruction = task.instruction
-    return { status: 'prepared', request, title, lang, charset, pages, extractMs: timingsMs.extract }
+    const extracted: PageText = { title, text: page.text, lang, langDeclared: page.langDeclared, charset, pages }
+    const request = requestFor(extracted, task.maxChars, task.maxInputChars, task.url, task.instruction)
+    return { status: 'prepared', request, title, lang, charset, pages, extractMs: timingsMs.extract, ...(task.keepText === true ? { extracted } : {}) }
   } catch (error) {
     return { status: 'error', title, lang, charset, pages, error: toErrorData(error), timingsMs }
   }
+}
+
+/**
+ * The summary request for an extracted page. One huge page must not blow the model's
+ * context window or the bill: everything taken from the page (title and text) counts
+ * against the input budget. The title gets at most half of it, so a small budget still
+ * leaves room for the text.
+ */
+export function requestFor(page: PageText, maxChars: number, maxInputChars: number, url: string, instruction: Instruction | undefined): SummaryRequest {
+  const promptTitle = cutToBudget(page.title, Math.floor(maxInputChars / 2), page.lang)
+  const input = cutToBudget(page.text, maxInputChars - promptTitle.length, page.lang)
+  const request: SummaryRequest = { text: input, title: promptTitle, lang: page.lang, langDeclared: page.langDeclared, maxChars, url }
+  if (instruction !== undefined) request.instruction = instruction
+  return request
+}
+
+/** A page known from the page cache (a `304 Not Modified`): ready for the model with no download and no extraction. */
+export function preparedFrom(page: PageText, maxChars: number, maxInputChars: number, url: string, instruction: Instruction | undefined): PreparedPage {
+  return { status: 'prepared', request: requestFor(page, maxChars, maxInputChars, url, instruction), title: page.title, lang: page.lang, charset: page.charset ?? null, pages: page.pages ?? null, extractMs: 0 }
 }
 
 /** The model half of `analyzePage`: the summary of a prepared page, fitted to its length. Never throws. */
@@ -136,7 +169,7 @@ export async function summarizePrepared(prepared: PreparedPage, summarizer: Summ
       const fits = request.maxChars > 0 ? ` that fits ${request.maxChars} characters` : ''
       throw new PageError(ERROR_CODES.MODEL_ERROR, `the ${summarizer.provider === 'extractive' ? 'summarizer' : 'model'} returned no summary${fits}`, { attempts: result.attempts })
     }
-    return { status: 'ok', title, lang, charset, pages, summary: fitted.text, truncated: fitted.truncated, model: result.model, usage: result.usage, timingsMs }
+    return { status: 'ok', title, lang, charset, pages, summary: fitted.text, truncated: fitted.truncated, model: result.model, usage: result.usage, timingsMs, cache: result.cache, extracted: prepared.extracted }
   } catch (error) {
     // A failed model call still took its time (retries included): the record shows it.
     if (timingsMs.summarize === 0) timingsMs.summarize = elapsed(summarizing)

@@ -62,6 +62,25 @@ export interface FetchedPage {
    */
   body: Uint8Array<ArrayBuffer>
   redirects: number
+  /** The response's `ETag` and `Last-Modified`, for revalidating it on a later run. */
+  etag?: string | undefined
+  lastModified?: string | undefined
+  /** `Cache-Control: no-store`: the page must not be kept. */
+  noStore?: boolean
+}
+
+/** A `304 Not Modified` answer to a conditional request: the page kept from before is current. */
+export interface NotModified {
+  status: 304
+  url: string
+  finalUrl: string
+  redirects: number
+}
+
+/** Values for `If-None-Match` and `If-Modified-Since`, from an earlier response. */
+export interface ConditionalHeaders {
+  etag?: string | undefined
+  lastModified?: string | undefined
 }
 
 const ACCEPT = 'text/html,application/xhtml+xml,text/plain;q=0.9,application/pdf;q=0.8,*/*;q=0.1'
@@ -131,7 +150,22 @@ export class PageFetcher {
    * or `stop` aborts (`stop`: a graceful stop, for the fetch alone; its reason is the error), FETCH_TIMEOUT, FETCH_FAILED, HTTP_STATUS, TOO_MANY_REDIRECTS, BAD_REDIRECT,
    * BLOCKED_ADDRESS, TOO_LARGE, UNSUPPORTED_CONTENT_TYPE or INVALID_URL.
    */
-  async fetch(url: string, signal?: AbortSignal, stop?: AbortSignal): Promise<FetchedPage> {
+  fetch(url: string, signal?: AbortSignal, stop?: AbortSignal): Promise<FetchedPage> {
+    return this.#fetch(url, signal, stop, undefined) as Promise<FetchedPage>
+  }
+
+  /**
+   * `fetch`, sending `If-None-Match` / `If-Modified-Since` from `validators` (on every hop:
+   * the server that has the page answers): a `304` comes back as `NotModified`.
+   */
+  fetchIfChanged(url: string, validators: ConditionalHeaders, signal?: AbortSignal, stop?: AbortSignal): Promise<FetchedPage | NotModified> {
+    const headers: Record<string, string> = {}
+    if (validators.etag !== undefined) headers['if-none-match'] = validators.etag
+    if (validators.lastModified !== undefined) headers['if-modified-since'] = validators.lastModified
+    return this.#fetch(url, signal, stop, Object.keys(headers).length === 0 ? undefined : headers)
+  }
+
+  async #fetch(url: string, signal: AbortSignal | undefined, stop: AbortSignal | undefined, conditional: Record<string, string> | undefined): Promise<FetchedPage | NotModified> {
     const start = parseHttpUrl(url)
     if (signal?.aborted) throw abortedError(signal)
     if (stop?.aborted) throw stoppedError(stop)
@@ -153,7 +187,7 @@ export class PageFetcher {
     // The hop in flight: a malformed response is named by the host that sent it.
     const at = { url: start }
     try {
-      return await this.#follow(url, start, controller.signal, at)
+      return await this.#follow(url, start, controller.signal, at, conditional)
     } catch (error) {
       // An abort may surface as a side effect (premature close, a socket error) rather than as
       // the reason itself; the reason is what the caller must see.
@@ -176,13 +210,17 @@ export class PageFetcher {
     return this.#closing
   }
 
-  async #follow(url: string, start: URL, signal: AbortSignal, at: { url: URL }): Promise<FetchedPage> {
+  async #follow(url: string, start: URL, signal: AbortSignal, at: { url: URL }, conditional: Record<string, string> | undefined): Promise<FetchedPage | NotModified> {
     const { maxRedirects } = this.#settings
     const visited = new Set([urlKey(start)])
     let current = start
     for (let redirects = 0; ; redirects++) {
       // Always GET: that is what 301/302/303 switch to, and 307/308 keep the method we used.
-      const response = await this.#request(current, redirects, signal)
+      const response = await this.#request(current, redirects, signal, conditional)
+      if (conditional !== undefined && response.statusCode === 304) {
+        discard(response.body)
+        return { status: 304, url, finalUrl: withoutCredentials(current), redirects }
+      }
       if (!REDIRECT_STATUSES.has(response.statusCode)) {
         return await this.#readPage(url, current, response, redirects)
       }
@@ -203,7 +241,7 @@ export class PageFetcher {
   }
 
   /** One hop's request; every hop, the first included, passes the address policy. */
-  async #request(target: URL, redirects: number, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  async #request(target: URL, redirects: number, signal: AbortSignal, conditional: Record<string, string> | undefined): Promise<Dispatcher.ResponseData> {
     const policy = this.#addressPolicy
     try {
       const literal = policy === undefined ? undefined : refusedLiteral(target.hostname, policy)
@@ -212,7 +250,7 @@ export class PageFetcher {
         origin: target.origin,
         path: target.pathname + target.search,
         method: 'GET',
-        headers: this.#headers,
+        headers: conditional === undefined ? this.#headers : { ...this.#headers, ...conditional },
         signal,
       })
     } catch (error) {
@@ -266,6 +304,9 @@ export class PageFetcher {
       headerCharset: declared?.charset,
       body: read.bytes,
       redirects,
+      etag: firstHeader(headers['etag']),
+      lastModified: firstHeader(headers['last-modified']),
+      noStore: /(?:^|,)\s*no-store\s*(?:,|$)/i.test(firstHeader(headers['cache-control']) ?? ''),
     }
   }
 }

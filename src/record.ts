@@ -37,11 +37,20 @@ interface RecordCommon {
   model: string
   timingsMs: Timings
   /**
+   * With the cache on: `hit` (the reply came from the cache: the page was downloaded and
+   * extracted, no model call), `revalidated` (the server answered `304 Not Modified` and the
+   * reply came from the cache: no download, no extraction, no call), `miss` (anything else).
+   * Absent with `--no-cache`.
+   */
+  cache?: CacheOutcome
+  /**
    * The input row's cells (`--keep-columns`), for a table input: its own, even when its URL
    * repeats an earlier row's. Last in the record; absent for a URL list.
    */
   input?: Row
 }
+
+export type CacheOutcome = 'hit' | 'revalidated' | 'miss'
 
 /** One record per input line. Per-page outcomes are data: a failed page never fails the run. */
 export type PageRecord =

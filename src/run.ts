@@ -1,4 +1,6 @@
 import { setMaxListeners } from 'node:events'
+import { cacheDirOf } from './cache/dir.js'
+import { RunCache } from './cache/run-cache.js'
 import { performance } from 'node:perf_hooks'
 import type { BreakerTrip } from './control/breaker.js'
 import { RateController, type RateStats } from './control/rate.js'
@@ -36,7 +38,22 @@ export interface RunStats {
   breaker: BreakerTrip | null
   /** The run stopped early (stop or abort signal): lines after the last one read have no record. */
   interrupted: boolean
+  /** What the cache answered; null with `--no-cache`. */
+  cache: CacheStats | null
   elapsedMs: number
+}
+
+export interface CacheStats {
+  /** Records whose reply came from the cache (`hit` and `revalidated`). */
+  fromCache: number
+  /** Of those, pages the server said were not modified (no download, no extraction). */
+  revalidated: number
+  /** Entries found damaged (truncated, overwritten, unreadable): each was a miss, and is removed. */
+  damaged: number
+  /** Tokens the cached replies were billed when they were made: what this run did not pay again. */
+  saved: { inputTokens: number; outputTokens: number }
+  /** The run's model, for the price of what was saved. */
+  model: string
 }
 
 export interface RunHooks {
@@ -59,6 +76,12 @@ export interface RunHooks {
    * starts threads only for work ahead that repays them.
    */
   inputLines?: () => number | undefined
+  /**
+   * The cache, opened by the caller (a job opens it before its output file, so a cache
+   * directory it cannot use refuses the job first). Without it, a run with `cache` on opens
+   * and closes its own.
+   */
+  cache?: RunCache | undefined
 }
 
 /**
@@ -99,9 +122,12 @@ export async function runSummaries(
     const lines = hooks.inputLines?.()
     return lines === undefined ? undefined : Math.max(0, lines - (lastLine - stats.skipped)) + window.inFlight
   }
-  const pages = openPageContext(options, summarizer, rate, pagesAhead)
+  const ownCache = hooks.cache === undefined && options.cache ? await RunCache.open(cacheDirOf(options), options.cacheMaxBytes) : undefined
+  const cache = hooks.cache ?? ownCache
+  const pages = openPageContext(options, summarizer, rate, pagesAhead, cache)
   const { ctx } = pages
-  const stats: RunStats = { pages: 0, ok: 0, failed: 0, errors: {}, duplicates: 0, skipped: 0, rate: null, breaker: null, interrupted: false, elapsedMs: 0 }
+  const stats: RunStats = { pages: 0, ok: 0, failed: 0, errors: {}, duplicates: 0, skipped: 0, rate: null, breaker: null, interrupted: false, cache: null, elapsedMs: 0 }
+  if (cache !== undefined) stats.cache = { fromCache: 0, revalidated: 0, damaged: 0, saved: { inputTokens: 0, outputTokens: 0 }, model: ctx.model }
   const writes = new OrderedWrites(sink, {
     unordered: options.unordered,
     signal,
@@ -196,7 +222,9 @@ export async function runSummaries(
     lines.close()
     rate?.close()
     await pages.close()
+    await ownCache?.close()
   }
+  if (stats.cache !== null && cache !== undefined) stats.cache.damaged = cache.health.damaged
   stats.rate = rate?.stats() ?? null
   stats.breaker = breaker
   stats.interrupted = signals.interrupted
@@ -206,6 +234,12 @@ export async function runSummaries(
 
 function count(stats: RunStats, record: PageRecord): void {
   stats.pages += 1
+  if (stats.cache !== null && (record.cache === 'hit' || record.cache === 'revalidated')) {
+    stats.cache.fromCache += 1
+    if (record.cache === 'revalidated') stats.cache.revalidated += 1
+    stats.cache.saved.inputTokens += record.usage?.inputTokens ?? 0
+    stats.cache.saved.outputTokens += record.usage?.outputTokens ?? 0
+  }
   if (record.status === 'ok') stats.ok += 1
   else {
     stats.failed += 1

@@ -188,7 +188,7 @@ describe('emulator batch control plane', () => {
     await putInput(100)
     const { emulator: started } = await emulator({ batchRecordMs: 20 })
     const script = fileURLToPath(new URL('./fixtures/batch/boto3_jobs.py', import.meta.url))
-    const env = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' }
+    const env = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', XDG_CACHE_HOME: process.env['XDG_CACHE_HOME'] ?? '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' }
     const { stdout } = await run('python3', [script, started.url, 's3://batch/in/', 's3://batch/out/'], { env, timeout: 60_000 })
     const result = JSON.parse(stdout)
     expect(result.arn).toMatch(/^arn:aws:bedrock:us-west-2:111122223333:model-invocation-job\/[a-z0-9]{12}$/)

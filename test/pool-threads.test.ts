@@ -130,7 +130,7 @@ describe('the pool weighs the work ahead when the run knows it', () => {
   it('starts no thread for a run too short to repay them, and its pages still get their records', async () => {
     let started = 0
     const pool = new PoolExecutor(2, 8, { provider: 'extractive' }, undefined, { ...anyLoad, pagesAhead: () => pages.length - started })
-    const counting: Executor = { strategy: 'pool', concurrency: 8, analyze: (task) => ((started += 1), pool.analyze(task)), close: () => pool.close() }
+    const counting: Executor = { strategy: 'pool', concurrency: 8, analyze: (task) => ((started += 1), pool.analyze(task)), summarize: (prepared) => pool.summarize(prepared), close: () => pool.close() }
     const inline = new InlineExecutor('async', 8, { provider: 'extractive' })
     try {
       const outcomes = await analyzeAll(counting, pages, 8)

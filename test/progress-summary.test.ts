@@ -7,7 +7,7 @@ import { createProgress, summaryLine } from '../src/output/progress.js'
 import type { RunStats } from '../src/run.js'
 
 const run = promisify(execFile)
-const stats: RunStats = { pages: 3, ok: 3, failed: 0, errors: {}, duplicates: 0, skipped: 0, rate: null, breaker: null, interrupted: false, elapsedMs: 0 }
+const stats: RunStats = { pages: 3, ok: 3, failed: 0, errors: {}, duplicates: 0, skipped: 0, rate: null, breaker: null, interrupted: false, cache: null, elapsedMs: 0 }
 
 describe('the summary line', () => {
   it("reports the job's wall time from its start, not only the pages' run", async () => {

@@ -6,6 +6,7 @@ import { Readable, type Writable } from 'node:stream'
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3'
 import { UsageError } from '../errors.js'
 import type { OutputFormat } from '../options.js'
+import { openCache } from '../cache/open.js'
 import { openOutputTarget } from '../job/output-target.js'
 import type { PageRecord } from '../record.js'
 import type { AwsClients } from './aws.js'
@@ -27,6 +28,8 @@ export interface CollectOptions {
   online: OnlineSettings | undefined
   prices: { priceInput?: number | undefined; priceOutput?: number | undefined }
   signal?: AbortSignal | undefined
+  /** The cache to keep the jobs' replies in (the run's `--cache-dir`); undefined: none kept. */
+  cache?: { cacheDir?: string | undefined; cacheMaxBytes: number } | undefined
 }
 
 export interface CollectResult {
@@ -41,6 +44,9 @@ export interface CollectResult {
   manifestTokens: TokenCounts | undefined
   /** Damaged, unknown or repeated output lines, each explained; none is fatal. */
   problems: OutputProblem[]
+  /** Lines answered from the cache when the run was prepared, and the tokens their replies had cost. */
+  cached: number
+  saved: { inputTokens: number; outputTokens: number }
 }
 
 /** An output object: in S3, or a local file (`batch run-local` writes its outputs to a folder, BatchJobEntry.localOutDir). */
@@ -172,13 +178,34 @@ export async function collect(job: JobFile, clients: AwsClients, options: Collec
     )
   }
   const records: PageRecord[] = [...job.preModelErrors]
-  // lines.jsonl is in the order the records were split into jobs: the first job's count of lines went to it, and so on.
-  let entry = 0
-  let left = job.jobs[0]?.records ?? 0
-  for (const info of infos) {
-    while (left === 0 && entry < job.jobs.length - 1) left = job.jobs[(entry += 1)]?.records ?? 0
-    left -= 1
-    records.push(pageRecordOf(info, outcomes.get(info.line) ?? lostIn(unreadable.get(job.jobs[entry]?.index ?? -1) ?? []), job.model, job.settings.maxChars, missing.get(entry) ?? ''))
+  const saved = { inputTokens: 0, outputTokens: 0 }
+  let cached = 0
+  const cache = job.cache === true && options.cache !== undefined ? await openCache(options.cache) : undefined
+  try {
+    // lines.jsonl is in the order the records were split into jobs: the first job's count of
+    // lines went to it, and so on. Lines answered from the cache are in no job.
+    let entry = 0
+    let left = job.jobs[0]?.records ?? 0
+    for (const info of infos) {
+      if (info.cached !== undefined) {
+        cached += 1
+        saved.inputTokens += info.cached.usage?.inputTokens ?? 0
+        saved.outputTokens += info.cached.usage?.outputTokens ?? 0
+        records.push({ ...pageRecordOf(info, { kind: 'ok', text: info.cached.summary, usage: info.cached.usage, stop: undefined }, job.model, job.settings.maxChars, ''), cache: 'hit' })
+        continue
+      }
+      while (left === 0 && entry < job.jobs.length - 1) left = job.jobs[(entry += 1)]?.records ?? 0
+      left -= 1
+      const outcome = outcomes.get(info.line) ?? lostIn(unreadable.get(job.jobs[entry]?.index ?? -1) ?? [])
+      // The job's reply answers this page next time, online or in a batch.
+      if (cache !== undefined && outcome?.kind === 'ok' && info.replyKey !== undefined && outcome.text !== '') {
+        await cache.keepReply(info.replyKey, { summary: outcome.text, model: job.model, usage: outcome.usage })
+      }
+      const record = pageRecordOf(info, outcome, job.model, job.settings.maxChars, missing.get(entry) ?? '')
+      records.push(job.cache === true ? { ...record, cache: 'miss' } : record)
+    }
+  } finally {
+    await cache?.close()
   }
   records.sort((a, b) => a.line - b.line)
 
@@ -199,5 +226,7 @@ export async function collect(job: JobFile, clients: AwsClients, options: Collec
     cost: costOf(job.model, tokens, options.prices),
     manifestTokens: ledger.manifestTokens,
     problems: ledger.problems,
+    cached,
+    saved,
   }
 }

@@ -3,6 +3,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises'
 import { UsageError } from '../errors.js'
 import type { ColumnInfo, Row } from '../input/item.js'
 import type { PageRecord } from '../record.js'
+import type { TokenUsage } from '../summarizers/summarizer.js'
 import type { ModelInvocationType } from './model-input.js'
 import type { PrepareResult } from './prepare.js'
 import type { BatchSettings } from './settings.js'
@@ -56,6 +57,10 @@ export interface LineInfo {
   extractMs: number
   /** The row's kept cells, for a table input: collect puts them back in the record. */
   input?: Row
+  /** The reply cache's key for this page's request: collect keeps the job's reply under it. */
+  replyKey?: string
+  /** Answered from the reply cache when prepared: the line has no record in any job. */
+  cached?: { summary: string; usage: TokenUsage | null }
 }
 
 /**
@@ -80,6 +85,10 @@ export interface JobFile {
   /** Input lines read, and the records sent to the model. */
   lines: number
   records: number
+  /** Lines answered from the reply cache, not sent (in lines.jsonl with their reply); absent in older job files. */
+  cached?: number
+  /** Whether the run used the cache: collect keeps the jobs' replies in it. */
+  cache?: boolean
   /** Lines that failed before the model (fetch, extraction, a bad URL): their records as written. */
   preModelErrors: PageRecord[]
   jobs: BatchJobEntry[]
@@ -100,8 +109,8 @@ export function jobFileFrom(
   id: string,
   input: string,
   workDir: string,
-  settings: Pick<BatchSettings, 'model' | 'modelInvocationType' | 'region' | 'maxChars' | 'maxInputChars' | 'timeoutHours' | 'maxJobs' | 'minRecords'>,
-  prepared: Pick<PrepareResult, 'lines' | 'records' | 'preModelErrors'> & { columns?: ColumnInfo[] },
+  settings: Pick<BatchSettings, 'model' | 'modelInvocationType' | 'region' | 'maxChars' | 'maxInputChars' | 'timeoutHours' | 'maxJobs' | 'minRecords' | 'cache'>,
+  prepared: Pick<PrepareResult, 'lines' | 'records' | 'preModelErrors' | 'cached'> & { columns?: ColumnInfo[] },
 ): Omit<JobFile, 's3' | 'roleArn' | 'linesUri' | 'jobs'> {
   const { maxChars, maxInputChars, timeoutHours, maxJobs, minRecords } = settings
   return {
@@ -117,6 +126,8 @@ export function jobFileFrom(
     linesUploaded: false,
     lines: prepared.lines,
     records: prepared.records,
+    cached: prepared.cached,
+    cache: settings.cache,
     preModelErrors: prepared.preModelErrors,
     ...(prepared.columns === undefined || prepared.columns.length === 0 ? {} : { columns: prepared.columns }),
   }

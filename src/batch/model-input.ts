@@ -1,5 +1,4 @@
-import { buildPrompt } from '../summarizers/prompt.js'
-import { maxTokensFor } from '../summarizers/reply-budget.js'
+import { modelRequestFor } from '../summarizers/model-request.js'
 import type { SummaryRequest } from '../summarizers/summarizer.js'
 
 /** Bedrock's names for the two record bodies a job can take. */
@@ -13,12 +12,11 @@ const ANTHROPIC_VERSION = 'bedrock-2023-05-31'
  * `InvokeModel` (the only native body offered: the default models are Claude).
  */
 export function modelInputFor(request: SummaryRequest, type: ModelInvocationType): Record<string, unknown> {
-  const { system, user } = buildPrompt(request)
-  const maxTokens = maxTokensFor(request)
+  const { system, user, maxTokens, temperature } = modelRequestFor(request)
   if (type === 'Converse') {
-    return { system: [{ text: system }], messages: [{ role: 'user', content: [{ text: user }] }], inferenceConfig: { maxTokens, temperature: 0 } }
+    return { system: [{ text: system }], messages: [{ role: 'user', content: [{ text: user }] }], inferenceConfig: { maxTokens, temperature } }
   }
-  return { anthropic_version: ANTHROPIC_VERSION, max_tokens: maxTokens, temperature: 0, system, messages: [{ role: 'user', content: [{ type: 'text', text: user }] }] }
+  return { anthropic_version: ANTHROPIC_VERSION, max_tokens: maxTokens, temperature, system, messages: [{ role: 'user', content: [{ type: 'text', text: user }] }] }
 }
 
 /** `auto` is Converse: every text model Bedrock batches takes it, and one reader handles every output. */

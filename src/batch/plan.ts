@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { access, mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { openCache } from '../cache/open.js'
 import { UsageError } from '../errors.js'
 import { jobFileFrom, jobNameFor, newJobFileId, saveJobFile, type JobFile } from './job-file.js'
 import { prepare } from './prepare.js'
@@ -40,16 +41,24 @@ export async function planRun(input: string, settings: BatchSettings, jobFilePat
   await mkdir(workDir, { recursive: true })
   const recordsPath = join(workDir, 'records.jsonl')
   const linesPath = join(workDir, 'lines.jsonl')
-  const prepared = await prepare(input, settings, recordsPath, linesPath, signal)
-  if (prepared.records < settings.minRecords) throw new UsageError(tooSmallMessage(prepared.records, settings.minRecords, input))
-  const counts = planJobs(prepared.records, prepared.bytes, settings)
+  const cache = settings.cache ? await openCache(settings) : undefined
+  let prepared
+  try {
+    prepared = await prepare(input, settings, recordsPath, linesPath, signal, cache)
+  } finally {
+    await cache?.close()
+  }
+  // Every line answered from the cache: nothing to send, collect writes the records.
+  const allCached = prepared.records === 0 && prepared.cached > 0
+  if (!allCached && prepared.records < settings.minRecords) throw new UsageError(tooSmallMessage(prepared.records, settings.minRecords, input))
+  const counts = allCached ? [] : planJobs(prepared.records, prepared.bytes, settings)
   const smallest = Math.min(...counts)
   if (smallest < settings.minRecords) {
     throw new UsageError(
       `${prepared.records} records need ${counts.length} jobs within --records-per-job ${settings.recordsPerJob} and --bytes-per-job, and a job of ${smallest} is under --min-records ${settings.minRecords}; nothing was uploaded. Raise --records-per-job, or run part of the list online`,
     )
   }
-  const planned = await splitRecords(recordsPath, workDir, counts, settings)
+  const planned = allCached ? [] : await splitRecords(recordsPath, workDir, counts, settings)
   await rm(recordsPath)
   const base = joinS3(settings.s3, `summarize-urls-${id}`)
   const job: JobFile = {

@@ -3,6 +3,7 @@ import { createWriteStream, type WriteStream } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { Piscina } from 'piscina'
 import { ERROR_CODES, toErrorData } from '../errors.js'
+import type { RunCache } from '../cache/run-cache.js'
 import { PageFetcher } from '../fetch.js'
 import { checkColumns } from '../input/check-columns.js'
 import type { ColumnInfo, InputItem } from '../input/item.js'
@@ -28,6 +29,8 @@ export interface PrepareResult {
   preModelErrors: PageRecord[]
   /** A table's kept columns (none for a URL list). */
   columns: ColumnInfo[]
+  /** Lines answered from the reply cache: in lines.jsonl with their reply, not in any record file. */
+  cached: number
 }
 
 /**
@@ -37,7 +40,7 @@ export interface PrepareResult {
  * before the model become error records, returned. Memory stays flat: nothing per page is
  * kept but the failures.
  */
-export async function prepare(input: string, settings: BatchSettings, recordsPath: string, linesPath: string, signal?: AbortSignal): Promise<PrepareResult> {
+export async function prepare(input: string, settings: BatchSettings, recordsPath: string, linesPath: string, signal?: AbortSignal, cache?: RunCache): Promise<PrepareResult> {
   const list = await openReader(input, process.stdin, { format: settings.inputFormat, urlColumn: settings.urlColumn })
   let columns: ColumnInfo[]
   try {
@@ -71,7 +74,7 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
   // Every page in flight may wait on a full stream, and listens to the signal while it fetches: many listeners by design.
   for (const stream of [records, lines]) stream.setMaxListeners(settings.concurrency + 8)
   if (signal !== undefined) setMaxListeners(settings.concurrency * 4 + 16, signal)
-  const result: PrepareResult = { lines: 0, records: 0, bytes: 0, preModelErrors: [], columns }
+  const result: PrepareResult = { lines: 0, records: 0, bytes: 0, preModelErrors: [], columns, cached: 0 }
   const context = { provider: 'bedrock-batch' as const, model: settings.model }
 
   const one = async (item: InputItem): Promise<void> => {
@@ -102,7 +105,7 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
         // The same instruction, rendered by the same function, as the online path sends.
         instruction: instructionFor(settings.template, item.columns),
       }
-      prepared = await pool.run({ task, type: settings.modelInvocationType }, { transferList: [page.body.buffer as ArrayBuffer] })
+      prepared = await pool.run({ task, type: settings.modelInvocationType, model: settings.model }, { transferList: [page.body.buffer as ArrayBuffer] })
     } catch (error) {
       return void fail({ code: ERROR_CODES.WORKER_CRASHED, message: `the worker thread died on this page (${error instanceof Error ? error.message : String(error)})`, attempts: 1 }, fetchMs, page.finalUrl)
     }
@@ -120,9 +123,17 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
       )
       return
     }
-    const record = `${JSON.stringify({ recordId: recordIdOf(item.line), modelInput: prepared.modelInput })}\n`
     // lines.jsonl is written here and uploaded: the URL in the form records have, never its `user:password@`.
-    const info: LineInfo = { line: item.line, url: displayUrl(item.url), finalUrl: page.finalUrl, title: prepared.title, lang: prepared.lang, charset: prepared.charset, pages: prepared.pages, fetchMs, extractMs: prepared.extractMs, ...(input === undefined ? {} : { input }) }
+    const info: LineInfo = { line: item.line, url: displayUrl(item.url), finalUrl: page.finalUrl, title: prepared.title, lang: prepared.lang, charset: prepared.charset, pages: prepared.pages, fetchMs, extractMs: prepared.extractMs, replyKey: prepared.replyKey, ...(input === undefined ? {} : { input }) }
+    const kept = cache === undefined ? undefined : await cache.reply(prepared.replyKey)
+    if (kept !== undefined) {
+      // Answered before (online or by an earlier job): the line goes to collect with its reply, not to a job.
+      result.cached += 1
+      const cachedLine = !lines.write(`${JSON.stringify({ ...info, cached: { summary: kept.summary, usage: kept.usage } })}\n`)
+      if (cachedLine) await once(lines, 'drain')
+      return
+    }
+    const record = `${JSON.stringify({ recordId: recordIdOf(item.line), modelInput: prepared.modelInput })}\n`
     result.records += 1
     result.bytes += Buffer.byteLength(record)
     // Both lines written before any await: another page's pair cannot come between them, so

@@ -9,6 +9,7 @@ import { ListModelInvocationJobsCommand, StopModelInvocationJobCommand } from '@
 import type { AwsClients } from '../batch/aws.js'
 import { collect } from '../batch/collect.js'
 import { costLine } from '../batch/cost.js'
+import { savingsLine } from '../cache/savings.js'
 import { isLocalJob, loadJobFile, saveJobFile, type JobFile, type LineInfo } from '../batch/job-file.js'
 import type { OnlineSettings } from '../batch/online.js'
 import { exists, planRun } from '../batch/plan.js'
@@ -112,7 +113,8 @@ async function runOrSubmit(context: BatchContext, action: 'run' | 'submit'): Pro
   if (isLocalJob(job)) {
     throw new UsageError(`\`${jobFilePath}\` was written by \`batch prepare\` (nothing in S3): run it with \`summarize-urls batch run-local\`, or give \`batch ${action}\` another --job-file`)
   }
-  say(resumed ? `carrying on with ${jobFilePath}` : `${job.records} records in ${job.jobs.length} job${job.jobs.length === 1 ? '' : 's'}, ${job.preModelErrors.length} lines failed before the model; job file ${jobFilePath}`)
+  const fromCache = (job.cached ?? 0) > 0 ? `, ${job.cached} lines answered from the cache` : ''
+  say(resumed ? `carrying on with ${jobFilePath}` : `${job.records} records in ${job.jobs.length} job${job.jobs.length === 1 ? '' : 's'}${fromCache}, ${job.preModelErrors.length} lines failed before the model; job file ${jobFilePath}`)
   const requeued = requeueFailed(job)
   if (requeued.length > 0) {
     // Said even with --quiet: a new job is a new charge.
@@ -264,6 +266,7 @@ async function collectAndReport(context: BatchContext, job: JobFile, aws: AwsCli
     stdout: context.io.stdout,
     online: cli.retryFailedOnline === true ? onlineSettings(settings, job.region, job.modelInvocationType, job.model) : undefined,
     prices: { priceInput: settings.priceInput, priceOutput: settings.priceOutput },
+    cache: settings.cache ? { cacheDir: settings.cacheDir, cacheMaxBytes: settings.cacheMaxBytes } : undefined,
     signal: context.signal,
   })
   // Shown even with --quiet: each is work paid for and possibly lost, and says where.
@@ -278,7 +281,8 @@ async function collectAndReport(context: BatchContext, job: JobFile, aws: AwsCli
   if (badly.some((line) => / ended (?:Failed|Expired)/.test(line)) && !isLocalJob(job)) {
     context.io.stderr.write(`summarize-urls batch: \`batch run\` or \`batch submit\` again with this job file submits the failed jobs again; \`batch collect --retry-failed-online\` sends their records through the online API instead\n`)
   }
-  say(costLine(result.cost, result.manifestTokens))
+  const saved = job.cache === true ? `; ${savingsLine({ fromCache: result.cached, pages: result.records, ...result.saved, model: job.model, prices: { priceInput: settings.priceInput, priceOutput: settings.priceOutput }, batch: true })}` : ''
+  say(`${costLine(result.cost, result.manifestTokens)}${saved}`)
   return result.failed === 0 ? EXIT.OK : EXIT.PAGES_FAILED
 }
 

@@ -10,6 +10,7 @@ export const COMMAND_LIST = {
   bench: ['bench', 'benchmark every strategy and its peers (p-limit, Python) on local workloads; prints a table'],
   tune: ['tune', "sweep --threads and --concurrency, print the best setting and why (Little's law, throttling)"],
   batch: ['batch <action>', 'Bedrock batch inference at half price: run | submit | prepare | status | collect | stop | list | run-local (each with its own --help)'],
+  cache: ['cache <action>', 'the cache of model replies and pages across runs: stats | verify | clear'],
 } as const
 
 export const USAGE = 'Summarize every web page in a list of URLs, offline or with Amazon Bedrock.'

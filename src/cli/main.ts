@@ -6,6 +6,7 @@ import { asUsageError, type OutputFormat, type SummarizeOptions } from '../optio
 import { DEMO_OPTIONS } from '../options/demo.js'
 import { EMULATOR_OPTIONS } from '../options/emulator.js'
 import { BATCH_MODE_OPTIONS, BATCH_OPTIONS } from '../options/batch.js'
+import { CACHE_OPTIONS } from '../options/cache.js'
 import { JOB_OPTIONS } from '../options/job.js'
 import type { Table } from '../options/table.js'
 import { fromArgs, rejectNonNumbers, rejectSwitchValues, yargsOptions } from '../options/yargs.js'
@@ -52,11 +53,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-type Command = 'summarize' | 'emulator' | 'demo' | 'bench' | 'tune' | 'batch'
+type Command = 'summarize' | 'emulator' | 'demo' | 'bench' | 'tune' | 'batch' | 'cache'
 type Parsed = { command: Command; args: Record<string, unknown> } | { command: 'done' }
 
 /** The words that name a command rather than an input file. */
-const COMMANDS = ['emulator', 'demo', 'bench', 'tune', 'batch'] as const
+const COMMANDS = ['emulator', 'demo', 'bench', 'tune', 'batch', 'cache'] as const
 
 /** The main command's flags: the job's, and the batch options `--mode batch|auto` takes. */
 const SUMMARIZE_OPTIONS: Table = { ...JOB_OPTIONS, ...BATCH_MODE_OPTIONS }
@@ -108,6 +109,7 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
   // yargs only matches a command by its exact word, so this loads the harness whenever it can be needed.
   const harness = rawArgs.some((arg) => arg === 'bench' || arg === 'tune') ? await loadHarness() : undefined
   const batch = rawArgs[0] === 'batch' ? await loadBatch() : undefined
+  const cache = rawArgs[0] === 'cache' ? await import('./cache.js') : undefined
   const { default: yargs } = await import('yargs')
   const c = COMMAND_LIST
   let parser = yargs(rawArgs)
@@ -135,6 +137,9 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
             batchAction = action
           }),
     )
+    .command(c.cache[0], c.cache[1], (y) => (cache === undefined ? y : cache.cacheArgs(using(CACHE_OPTIONS, y))), () => {
+      command = 'cache'
+    })
   for (const [example, text] of EXAMPLES) parser = parser.example(example, text)
   parser = parser
     // A repeated flag takes its last value, as in most tools, instead of becoming an array.
@@ -222,6 +227,8 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
       return (await loadHarness()).runTuneCommand(parsed.args, { stdout: io.stdout, stderr: io.stderr, signal: io.stopSignal ?? io.signal })
     case 'batch':
       return (await loadBatch()).runBatchCommand(parsed.args, io)
+    case 'cache':
+      return (await import('./cache.js')).runCacheCommand(parsed.args, io)
     case 'summarize': {
       const input = parsed.args['input'] as string
       checkInput(input)

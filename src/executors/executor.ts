@@ -1,4 +1,4 @@
-import type { AnalyzeOutcome, AnalyzeTask } from '../analyze.js'
+import type { AnalyzeOutcome, AnalyzeTask, PreparedPage } from '../analyze.js'
 import type { Strategy } from '../options.js'
 
 /**
@@ -11,5 +11,7 @@ export interface Executor {
   /** Pages the run loop may have in flight at once. */
   readonly concurrency: number
   analyze(task: AnalyzeTask, signal?: AbortSignal): Promise<AnalyzeOutcome>
+  /** The model half only, on the main thread: a page the page cache already holds extracted (a `304`). */
+  summarize(prepared: PreparedPage, signal?: AbortSignal): Promise<AnalyzeOutcome>
   close(): Promise<void>
 }

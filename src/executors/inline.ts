@@ -1,5 +1,7 @@
 import type { CallGate } from '../control/gate.js'
-import { analyzePage, type AnalyzeOutcome, type AnalyzeTask } from '../analyze.js'
+import { analyzePage, summarizePrepared, type AnalyzeOutcome, type AnalyzeTask, type PreparedPage } from '../analyze.js'
+import { withCache } from '../cache/cached-summarizer.js'
+import type { RunCache } from '../cache/run-cache.js'
 import { createSummarizer, type SummarizerConfig } from '../summarizers/config.js'
 import type { Summarizer } from '../summarizers/summarizer.js'
 import type { Executor } from './executor.js'
@@ -15,15 +17,19 @@ export class InlineExecutor implements Executor {
   readonly #summarizer: Summarizer
   readonly #gate: CallGate | undefined
 
-  constructor(strategy: 'sequential' | 'async', concurrency: number, summarizer: SummarizerConfig, gate?: CallGate) {
+  constructor(strategy: 'sequential' | 'async', concurrency: number, summarizer: SummarizerConfig, gate?: CallGate, cache?: RunCache) {
     this.strategy = strategy
     this.concurrency = concurrency
-    this.#summarizer = createSummarizer(summarizer)
+    this.#summarizer = withCache(createSummarizer(summarizer), cache)
     this.#gate = gate
   }
 
   analyze(task: AnalyzeTask, signal?: AbortSignal): Promise<AnalyzeOutcome> {
     return analyzePage(task, this.#summarizer, signal, this.#gate)
+  }
+
+  summarize(prepared: PreparedPage, signal?: AbortSignal): Promise<AnalyzeOutcome> {
+    return summarizePrepared(prepared, this.#summarizer, signal, this.#gate)
   }
 
   close(): Promise<void> {

@@ -4,6 +4,8 @@ import type { Piscina } from 'piscina'
 import type { Transferable } from 'node:worker_threads'
 import type { CallGate } from '../control/gate.js'
 import { analyzePage, summarizePrepared, type AnalyzeOutcome, type AnalyzeTask, type PreparedPage } from '../analyze.js'
+import { withCache } from '../cache/cached-summarizer.js'
+import type { RunCache } from '../cache/run-cache.js'
 import { ERROR_CODES, type ErrorData } from '../errors.js'
 import { createSummarizer, type SummarizerConfig } from '../summarizers/config.js'
 import type { Summarizer } from '../summarizers/summarizer.js'
@@ -81,6 +83,12 @@ export interface PoolOptions {
   policy?: ThreadPolicyOptions
   /** The policy's `minCoreShare`, alone (tests give 0 to exercise the other rules on a loaded machine). */
   minCoreShare?: number
+  /**
+   * The run's cache. The main thread owns it: it makes every model call anyway, so a
+   * thread's prepared page comes back to it and is looked up there; threads never load
+   * cacache or touch the directory.
+   */
+  cache?: RunCache | undefined
 }
 
 /**
@@ -139,7 +147,7 @@ export class PoolExecutor implements Executor {
     this.concurrency = concurrency
     this.#threads = threads
     this.#gate = gate
-    this.#summarizer = createSummarizer(summarizer)
+    this.#summarizer = withCache(createSummarizer(summarizer), options.cache)
     this.#init = { summarize: summarizer.provider === 'extractive' }
     this.#memoryMb = options.workerMemoryMb ?? DEFAULT_WORKER_MEMORY_MB
     this.#always = options.startThreads === 'at-once'
@@ -325,6 +333,10 @@ export class PoolExecutor implements Executor {
     const body = new Uint8Array(task.body)
     const transferList: Transferable[] = [body.buffer as ArrayBuffer]
     return pool.run({ task: { ...task, body } }, { transferList })
+  }
+
+  summarize(prepared: PreparedPage, signal?: AbortSignal): Promise<AnalyzeOutcome> {
+    return summarizePrepared(prepared, this.#summarizer, signal, this.#gate)
   }
 
   async close(): Promise<void> {

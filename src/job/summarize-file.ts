@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream'
+import { openCache } from '../cache/open.js'
 import { UsageError } from '../errors.js'
 import type { ColumnInfo, InputReader } from '../input/item.js'
 import { checkColumns } from '../input/check-columns.js'
@@ -100,7 +101,7 @@ export async function summarizeFile(input: JobInput, output: JobOutput, options:
 type OpenJob = Awaited<ReturnType<typeof openJob>>
 
 async function runJob(list: InputReader, inputLines: () => number | undefined, job: OpenJob, out: string | undefined, format: OutputFormat, resolved: ResolvedOptions, hooks: JobHooks): Promise<JobResult> {
-  const { summarizer, journal, resumed, target, lock } = job
+  const { summarizer, journal, resumed, target, lock, cache } = job
   let stats: RunStats
   try {
     await hooks.onStart?.({
@@ -115,10 +116,12 @@ async function runJob(list: InputReader, inputLines: () => number | undefined, j
       ...(hooks.onRecord === undefined ? {} : { onRecord: hooks.onRecord }),
       ...(resumed === undefined ? {} : { skip: resumed.skip }),
       inputLines,
+      cache,
     })
     await target.finish()
   } finally {
     await target.release()
+    await cache?.close()
   }
   let orphaned: JobResult['orphaned']
   // Input order once the run is over (the records are all on disk already, so a crash while
@@ -149,6 +152,7 @@ async function runJob(list: InputReader, inputLines: () => number | undefined, j
 async function openJob(input: JobInput, out: string | undefined, format: OutputFormat, resume: boolean, resolved: ResolvedOptions, stdout: Writable, columns: ColumnInfo[]) {
   if (out !== undefined) await refuseOverwritingInput(input, out)
   const summarizer = await withPrompt(await resolveSummarizer(resolved), resolved)
+  const cache = resolved.cache ? await openCache(resolved) : undefined
   const journal = await writesJournal(out, format)
   const locked = out === undefined ? undefined : await fileToLock(out)
   const lock: OutLock | undefined = out !== undefined && locked !== undefined ? await lockOut(out, locked) : undefined
@@ -164,9 +168,10 @@ async function openJob(input: JobInput, out: string | undefined, format: OutputF
       await target.release()
       throw error
     })
-    return { summarizer, journal, resumed, target, lock }
+    return { summarizer, journal, resumed, target, lock, cache }
   } catch (error) {
     lock?.release()
+    await cache?.close()
     throw error
   }
 }

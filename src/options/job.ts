@@ -1,7 +1,9 @@
 import { availableParallelism } from 'node:os'
 import { INPUT_FORMATS } from '../input/formats.js'
 import { VERSION } from '../version.js'
-import { computed, SECONDS_AS_MS, type Table } from './table.js'
+import { computed, MIB_AS_BYTES, SECONDS_AS_MS, type Table } from './table.js'
+
+const MIB = 1024 * 1024
 
 export const PROVIDERS = ['auto', 'bedrock', 'openai', 'extractive'] as const
 export const STRATEGIES = ['sequential', 'async', 'pool'] as const
@@ -115,6 +117,16 @@ export const JOB_OPTIONS = {
   userAgent: {
     flag: 'user-agent', kind: 'string', arg: 'UA', default: `summarize-urls/${VERSION} (Node.js ${process.version})`, defaultText: '`summarize-urls/<version> (Node.js <version>)`',
     group: 'Fetching:', help: 'User-Agent header sent with page requests',
+  },
+  cache: {
+    flag: 'cache', kind: 'boolean', default: true, group: 'Cache:',
+    help: 'keep model replies (keyed by exactly what the model is sent) and page validators across runs; `--no-cache` neither reads nor writes the cache',
+  },
+  cacheDir: { flag: 'cache-dir', kind: 'path', arg: 'DIR', defaultText: '`$XDG_CACHE_HOME/summarize-urls`, else `~/.cache/summarize-urls`', group: 'Cache:', help: 'where the cache lives; created readable by you only (0700)' },
+  cacheMaxBytes: {
+    // A weekly crawl of 20,000 pages keeps about 20,000 × (12 KB of text + a reply) ≈ 0.3 GB: a few such lists fit.
+    flag: 'cache-max-size', kind: 'integer', min: MIB, max: 1024 * 1024 * MIB, cliUnit: MIB_AS_BYTES, arg: 'MIB', default: 1024 * MIB, group: 'Cache:',
+    help: 'largest the cache may grow, in MiB; past it the least recently used entries are removed at the end of a run',
   },
   out: { flag: 'out', alias: 'o', kind: 'path', arg: 'FILE', cliOnly: true, defaultText: 'stdout', group: 'Output:', help: 'write records to this file' },
   format: { flag: 'format', alias: 'f', kind: 'enum', values: OUTPUT_FORMATS, cliOnly: true, defaultText: 'from the `--out` extension, else `jsonl`', group: 'Output:', help: 'record format' },

@@ -26,6 +26,7 @@ export interface CliUnit {
 }
 
 export const SECONDS_AS_MS: CliUnit = { name: 'seconds', factor: 1000 }
+export const MIB_AS_BYTES: CliUnit = { name: 'MiB', factor: 1024 * 1024 }
 
 interface Common {
   /** Without the dashes: `max-chars`. */

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks'
 import type { SingleBar } from 'cli-progress'
 import type { PageRecord } from '../record.js'
 import { rateConclusion } from '../control/rate.js'
+import { savingsLine } from '../cache/savings.js'
 import type { RunStats } from '../run.js'
 
 export interface ProgressOptions {
@@ -101,6 +102,8 @@ export function summaryLine(stats: RunStats, wallMs = stats.elapsedMs): string {
     stats.duplicates > 0 ? `${stats.duplicates} duplicate ${stats.duplicates === 1 ? 'line' : 'lines'} answered from the first` : '',
     stats.rate === null ? '' : rateConclusion(stats.rate),
     stats.rate?.serverQuota != null ? `quota learned from the server: ${learnedQuota(stats.rate.serverQuota)}` : '',
+    stats.cache === null ? '' : savingsLine({ ...stats.cache, ...stats.cache.saved, pages: stats.pages }),
+    stats.cache !== null && stats.cache.damaged > 0 ? `${stats.cache.damaged} damaged cache ${stats.cache.damaged === 1 ? 'entry' : 'entries'} removed (read as misses)` : '',
   ].filter((part) => part !== '')
   return `summarize-urls: ${stats.pages} ${stats.pages === 1 ? 'page' : 'pages'} in ${seconds.toFixed(1)} s (${rate.toFixed(1)} pages/s): ${stats.ok} ok, ${failed}${extras.length === 0 ? '' : `; ${extras.join('; ')}`}`
 }

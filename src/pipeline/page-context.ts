@@ -1,3 +1,4 @@
+import type { RunCache } from '../cache/run-cache.js'
 import type { CallGate } from '../control/gate.js'
 import { createExecutor } from '../executors/create.js'
 import { PageFetcher } from '../fetch.js'
@@ -9,8 +10,8 @@ import { modelName, type SummarizerConfig } from '../summarizers/config.js'
  * What every page of a run shares: one fetcher (its connection pool sized to the run's
  * concurrency) and one executor (the strategy). `close()` waits for both; it never rejects.
  */
-export function openPageContext(options: ResolvedOptions, summarizer: SummarizerConfig, gate?: CallGate, pagesAhead?: () => number | undefined): { ctx: PageContext; close: () => Promise<void> } {
-  const executor = createExecutor(options, summarizer, gate, pagesAhead === undefined ? {} : { pagesAhead })
+export function openPageContext(options: ResolvedOptions, summarizer: SummarizerConfig, gate?: CallGate, pagesAhead?: () => number | undefined, cache?: RunCache): { ctx: PageContext; close: () => Promise<void> } {
+  const executor = createExecutor(options, summarizer, gate, pagesAhead === undefined ? {} : { pagesAhead }, cache)
   const fetcher = new PageFetcher({
     userAgent: options.userAgent,
     connectTimeoutMs: Math.min(10 * 1000, options.fetchTimeoutMs), // 10 s
@@ -32,6 +33,7 @@ export function openPageContext(options: ResolvedOptions, summarizer: Summarizer
     maxInputChars: options.maxInputChars,
     template: options.template,
     charset: options.charset,
+    cache,
   }
   return {
     ctx,

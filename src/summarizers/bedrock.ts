@@ -11,8 +11,7 @@ import type { ErrorVerdict } from '../control/verdict.js'
 import { ERROR_CODES } from '../errors.js'
 import { estimateTokens } from '../tokens.js'
 import { classifyBedrockError } from './bedrock-errors.js'
-import { buildPrompt } from './prompt.js'
-import { maxTokensFor } from './reply-budget.js'
+import { renderCall, type RenderedCall } from './model-request.js'
 import type { Summarizer, SummaryRequest, SummaryResult } from './summarizer.js'
 
 /** Everything a worker needs to build its own Bedrock client. Plain data: it crosses thread boundaries. */
@@ -73,13 +72,12 @@ export class BedrockSummarizer implements Summarizer {
   }
 
   async summarize(req: SummaryRequest, signal?: AbortSignal, gate?: CallGate): Promise<SummaryResult> {
-    const { system, user } = buildPrompt(req)
-    const maxTokens = maxTokensFor(req, this.#settings.maxOutputTokens)
+    const { system, user, maxTokens, temperature } = this.render(req).request
     const input = {
       modelId: this.#settings.modelId,
       system: [{ text: system }],
       messages: [{ role: 'user' as const, content: [{ text: user }] }],
-      inferenceConfig: { maxTokens, temperature: 0 },
+      inferenceConfig: { maxTokens, temperature },
     }
     // What a tokens-per-minute quota charges before the reply is known: the prompt and the
     // reply's ceiling. The gate corrects it from the usage that comes back.
@@ -91,6 +89,10 @@ export class BedrockSummarizer implements Summarizer {
       { retry: this.#settings.retry, gate, estimatedTokens, signal },
     )
     return { ...value, model: this.#settings.modelId, attempts }
+  }
+
+  render(req: SummaryRequest): RenderedCall {
+    return renderCall('bedrock', this.#settings.modelId, req, this.#settings)
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { CallGate } from '../control/gate.js'
 import type { BedrockSettings } from './bedrock.js'
 import { ExtractiveSummarizer } from './extractive.js'
+import { renderCall, type RenderedCall } from './model-request.js'
 import { OpenAISummarizer, type OpenAISettings } from './openai.js'
 import type { Summarizer, SummaryRequest, SummaryResult } from './summarizer.js'
 
@@ -59,6 +60,11 @@ class DeferredBedrock implements Summarizer {
   async summarize(request: SummaryRequest, signal?: AbortSignal, gate?: CallGate): Promise<SummaryResult> {
     this.#summarizer ??= import('./bedrock.js').then(({ BedrockSummarizer }) => new BedrockSummarizer(this.#settings))
     return (await this.#summarizer).summarize(request, signal, gate)
+  }
+
+  /** BedrockSummarizer's render, without loading the SDK: a cache hit never needs it. */
+  render(request: SummaryRequest): RenderedCall {
+    return renderCall('bedrock', this.#settings.modelId, request, this.#settings)
   }
 
   async close(): Promise<void> {

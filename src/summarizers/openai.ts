@@ -9,8 +9,7 @@ import type { ErrorVerdict } from '../control/verdict.js'
 import { ERROR_CODES } from '../errors.js'
 import { estimateTokens } from '../tokens.js'
 import { classifyOpenAIError, scrubKeys } from './openai-errors.js'
-import { buildPrompt } from './prompt.js'
-import { maxTokensFor } from './reply-budget.js'
+import { renderCall, type RenderedCall } from './model-request.js'
 import type { Summarizer, SummaryRequest, SummaryResult } from './summarizer.js'
 
 /** Azure OpenAI's coordinates: calls go to `{endpoint}/openai/deployments/{deployment}/chat/completions?api-version=…`. */
@@ -60,8 +59,7 @@ export class OpenAISummarizer implements Summarizer {
 
   async summarize(req: SummaryRequest, signal?: AbortSignal, gate?: CallGate): Promise<SummaryResult> {
     const { client } = await (this.#client ??= buildClient(this.#settings))
-    const { system, user } = buildPrompt(req)
-    const maxTokens = maxTokensFor(req, this.#settings.maxOutputTokens)
+    const { system, user, maxTokens, temperature } = this.render(req).request
     const body = {
       model: this.#settings.model,
       messages: [
@@ -70,7 +68,7 @@ export class OpenAISummarizer implements Summarizer {
       ],
       // `max_tokens`, not `max_completion_tokens`: the one every compatible server reads.
       max_tokens: maxTokens,
-      temperature: 0,
+      temperature,
     }
     const estimatedTokens = estimateTokens(system) + estimateTokens(user) + maxTokens
     const context = { model: this.#settings.model, azureDeployment: this.#settings.azure?.deployment }
@@ -95,6 +93,10 @@ export class OpenAISummarizer implements Summarizer {
       { retry: this.#settings.retry, gate, estimatedTokens, signal },
     )
     return { ...value, model: this.#settings.model, attempts }
+  }
+
+  render(req: SummaryRequest): RenderedCall {
+    return renderCall('openai', this.#settings.model, req, this.#settings)
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { CallGate } from '../control/gate.js'
+import type { RenderedCall } from './model-request.js'
 import type { Instruction } from './prompt-template.js'
 
 /** What a summarizer is given: the extracted page, already cut to the input budget. */
@@ -35,8 +36,10 @@ export interface SummaryResult {
   model: string
   /** Tokens billed for the call; null for summarizers that do not use tokens. */
   usage: TokenUsage | null
-  /** How many calls it took, counting retries. */
+  /** How many calls it took, counting retries (0: answered from the cache). */
   attempts: number
+  /** Set by the reply cache: `hit` when the reply came from it and no call was made. */
+  cache?: 'hit' | 'miss' | undefined
 }
 
 /** Who writes a summary; records carry it. */
@@ -52,6 +55,12 @@ export interface Summarizer {
   readonly provider: SummarizerProvider
   /** `gate`: the run's rate and concurrency control, asked before every model call (retries included). */
   summarize(request: SummaryRequest, signal?: AbortSignal, gate?: CallGate): Promise<SummaryResult>
+  /**
+   * Exactly what `summarize` sends the model for `request` (summarize builds its call from
+   * it): the reply cache's key is computed from it. Absent for a summarizer that calls no
+   * model (the offline one), whose replies are not cached.
+   */
+  render?(request: SummaryRequest): RenderedCall
   /** Releases sockets and other per-thread state. */
   close(): Promise<void>
 }
