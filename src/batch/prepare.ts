@@ -80,10 +80,15 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
   const one = async (item: InputItem): Promise<void> => {
     result.lines += 1
     const input = pick(item.columns)
+    // As online: a page that was started says `miss` with the cache on; a bad line says nothing. The row's cells come last.
     const withInput = (record: PageRecord): PageRecord => (input === undefined ? record : { ...record, input })
+    const tagged = (record: PageRecord): PageRecord => withInput(cache === undefined ? record : { ...record, cache: 'miss' })
     const fail = (error: Parameters<typeof errorRecord>[1], fetchMs = 0, finalUrl: string | null = null) =>
-      result.preModelErrors.push(withInput(errorRecord({ ...context, line: item.line, url: item.url }, error, { fetch: fetchMs, extract: 0, summarize: 0, total: fetchMs }, finalUrl)))
-    if (item.error !== undefined) return void fail(item.error)
+      result.preModelErrors.push(tagged(errorRecord({ ...context, line: item.line, url: item.url }, error, { fetch: fetchMs, extract: 0, summarize: 0, total: fetchMs }, finalUrl)))
+    if (item.error !== undefined) {
+      result.preModelErrors.push(withInput(errorRecord({ ...context, line: item.line, url: item.url }, item.error, { fetch: 0, extract: 0, summarize: 0, total: 0 })))
+      return
+    }
     const started = performance.now()
     let page
     try {
@@ -111,7 +116,7 @@ export async function prepare(input: string, settings: BatchSettings, recordsPat
     }
     if (prepared.status === 'error') {
       result.preModelErrors.push(
-        withInput(errorRecord({ ...context, line: item.line, url: item.url }, prepared.error, { fetch: fetchMs, extract: prepared.extractMs, summarize: 0, total: fetchMs + prepared.extractMs }, page.finalUrl, {
+        tagged(errorRecord({ ...context, line: item.line, url: item.url }, prepared.error, { fetch: fetchMs, extract: prepared.extractMs, summarize: 0, total: fetchMs + prepared.extractMs }, page.finalUrl, {
           status: 'error',
           title: prepared.title,
           lang: prepared.lang,
