@@ -67,5 +67,5 @@ describe('batch run on a table with --prompt', () => {
     const text = readFileSync(csv, 'utf8')
     expect(text.split('\r\n')[0]).toMatch(/^url,team,line,out_url,finalUrl,status,/)
     expect(text).toContain(`${pages.url}/news/2,"Desk, ""west""",5,`)
-  })
+  }, 180_000) // a whole batch run and a collect: generous for a loaded machine
 })

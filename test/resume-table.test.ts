@@ -75,5 +75,5 @@ describe('--resume on a CSV input after SIGKILL', () => {
     // Python's csv and json read the input and the output: every row's cells as they were.
     const { stdout } = await run('python3', [CHECK, input, out])
     expect(JSON.parse(stdout)).toMatchObject({ rows: ROWS, inputRows: ROWS, ok: ROWS, mismatch: null })
-  })
+  }, 180_000) // two runs of the built bin: generous for a loaded machine
 })

@@ -50,7 +50,7 @@ beforeAll(async () => {
   duck = await DuckDBInstance.create(':memory:')
   // The Parquet input is DuckDB's, from the CSV with every column as text.
   await query(`COPY (SELECT * FROM read_csv('${join(dir, 'in.csv')}', all_varchar = true, header = true)) TO '${join(dir, 'in.parquet')}' (FORMAT parquet)`)
-})
+}, 60_000)
 
 afterAll(async () => {
   duck?.closeSync()
@@ -69,7 +69,7 @@ describe('a table in, a table out', () => {
       expect(check.errors.map((e) => e.line)).toEqual([40, 80, 120])
       for (const error of check.errors) expect(error.message).toContain(`row ${error.line}: column \`url\``)
     }
-  })
+  }, 120_000)
 
   it('a duplicate URL in another row keeps its own cells, and the page is fetched once', async () => {
     const before = pages.requests.length
@@ -107,7 +107,7 @@ describe('a table in, a table out', () => {
       expect(got.map((row) => Object.fromEntries(TABLE_COLUMNS.map((c) => [c, row[c] ?? ''])))).toEqual(want.map((row) => Object.fromEntries(TABLE_COLUMNS.map((c) => [c, row[c] ?? '']))))
       expect(got.filter((row) => row['status'] === 'error').map((row) => row['errorCode'])).toEqual(['INVALID_URL', 'INVALID_URL', 'INVALID_URL'])
     }
-  })
+  }, 120_000)
 })
 
 describe('reading a table: refusals and hints', () => {
