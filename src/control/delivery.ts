@@ -221,7 +221,10 @@ export class DeliveryRate {
         // A cruise phase is checked early, so a quota that fell is followed quickly; an open
         // phase only once full: the phase that starts a test is chosen for its high share, and
         // the fewer its calls, the likelier a random run looks like a quota by chance.
-        if (n < (phase.kind === 'open' ? PHASE_SENDS : CHECK_REPLIES) && !all) return
+        // An open phase most of whose first calls came back throttled is not waited for: it is
+        // the opening burst against a quota, and its retries would come unpaced meanwhile.
+        const overwhelming = n >= CHECK_REPLIES && share >= MAX_TEST_SHARE
+        if (n < (phase.kind === 'open' && !overwhelming ? PHASE_SENDS : CHECK_REPLIES) && !all) return
         if (above(share, n, floor, CLEAR_MARGIN)) {
           phase.judged = true
           // A phase sent before the run changed course says nothing about the course it took.
