@@ -49,7 +49,8 @@ function urlList(file: string, copies = 1, count = names.length): string {
 
 /** The bin with only the variables named: no AWS or OpenAI settings leak in from the machine. */
 async function bin_(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const base = { PATH: process.env['PATH'] ?? '', HOME: dir, AWS_EC2_METADATA_DISABLED: 'true' }
+  // Each test's own empty cache (test/setup-cache.ts), not one under HOME shared by the file's tests.
+  const base = { PATH: process.env['PATH'] ?? '', HOME: dir, XDG_CACHE_HOME: process.env['XDG_CACHE_HOME'] ?? '', AWS_EC2_METADATA_DISABLED: 'true' }
   try {
     const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: root, env: { ...base, ...env }, maxBuffer: 64 * 1024 * 1024 })
     return { code: 0, stdout, stderr }
