@@ -66,7 +66,8 @@ beforeAll(() => {
     const expectedText = withoutBoilerplate(name, expectedHtml)
     return { name, page, expectedTitle: collapseWhitespace(metadata.title ?? ''), recall: wordRecall(expectedText, page.text) }
   })
-})
+  // 90 pages extracted and their references parsed: ~20 s on a loaded 2-core machine, so a generous deadline.
+}, 180_000)
 
 function withoutBoilerplate(name: string, expectedHtml: string): string {
   const { document } = parseHTML(`<html><body>${expectedHtml}</body></html>`)

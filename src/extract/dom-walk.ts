@@ -3,8 +3,10 @@ import { ELEMENT_NODE, TEXT_NODE, type DomElement, type DomNode } from './dom.js
 /** Average characters of a word, to bound text without spaces (Chinese, Japanese) as well. */
 const CHARS_PER_WORD = 10
 
+/** A copy of the element children, which JSDOMParser keeps in step with `childNodes`: no filtering walk. */
 export function childElements(node: DomNode): DomElement[] {
-  return node.childNodes.filter((child): child is DomElement => child.nodeType === ELEMENT_NODE)
+  const children = (node as DomNode & { children?: DomElement[] }).children
+  return children === undefined ? node.childNodes.filter((child): child is DomElement => child.nodeType === ELEMENT_NODE) : children.slice()
 }
 
 /** Whether any element under `root` (not `root` itself) satisfies `test`. Iterative: pages nest deeply. */
