@@ -19,7 +19,10 @@ const KiB = 1024
 const MiB = 1024 * KiB
 
 /** Whole-page deadline for the run: the trickling page and the silent one end here. */
-const FETCH_TIMEOUT_MS = 2000
+// Long enough that the good pages, served by this process beside the run, arrive well within
+// it on a busy machine (at 2 s they timed out with the cores loaded); the hostile pages that
+// wait it out still run side by side, so the run takes about one deadline.
+const FETCH_TIMEOUT_MS = 8000
 /** Page cap for the run; the 50 MB pages and the gzip bomb go past it. */
 const MAX_PAGE_BYTES = 1 * MiB
 const MAX_REDIRECTS = 5
@@ -332,7 +335,7 @@ describe('hostile servers', () => {
 
     expect(record.error?.code).toBe('FETCH_TIMEOUT')
     // The deadline or undici's headers timeout (same length, coarser clock), whichever fires first.
-    expect(record.error?.message).toMatch(/^(page not complete within 2 s deadline|no response headers within 2 s)$/)
+    expect(record.error?.message).toMatch(new RegExp(`^(page not complete within ${FETCH_TIMEOUT_MS / 1000} s deadline|no response headers within ${FETCH_TIMEOUT_MS / 1000} s)$`))
     expect(record.timingsMs.fetch).toBeGreaterThanOrEqual(FETCH_TIMEOUT_MS - 50)
     expectGoodPagesOk()
   })
@@ -340,9 +343,9 @@ describe('hostile servers', () => {
   it('a body trickling one byte a second is FETCH_TIMEOUT at the whole-page deadline', () => {
     const record = recordAt('/trickle')
 
-    expect(outcome(record)).toEqual({ code: 'FETCH_TIMEOUT', message: 'page not complete within 2 s deadline' })
+    expect(outcome(record)).toEqual({ code: 'FETCH_TIMEOUT', message: `page not complete within ${FETCH_TIMEOUT_MS / 1000} s deadline` })
     expect(record.timingsMs.fetch).toBeGreaterThanOrEqual(FETCH_TIMEOUT_MS - 50)
-    expect(record.timingsMs.fetch).toBeLessThan(FETCH_TIMEOUT_MS + 1000)
+    expect(record.timingsMs.fetch).toBeLessThan(FETCH_TIMEOUT_MS + 4000)
     expectGoodPagesOk()
   })
 
@@ -430,7 +433,7 @@ describe('hostile input costs nothing else', () => {
     const urlLines = lines.filter((line) => line !== '' && !line.startsWith('#'))
     expect(records.map((r) => r.url)).toEqual(urlLines)
     expect(records.map((r) => r.line)).toEqual(urlLines.map(lineOf))
-    const ok = ['/utf8-labelled-latin1', '/cp1252-labelled-utf8', '/sjis-meta', ...GOOD_PATHS]
+    const ok = ['/utf8-labelled-latin1', '/cp1252-labelled-utf8', '/sjis-meta', '/sjis-unlabelled', ...GOOD_PATHS]
     expect(stats).toMatchObject({ pages: urlLines.length, ok: ok.length, failed: urlLines.length - ok.length })
     expectGoodPagesOk()
   })
@@ -442,8 +445,8 @@ describe('hostile input costs nothing else', () => {
   })
 
   it('the run takes about one fetch deadline, not the sum of the slow pages', () => {
-    // Two pages wait out the 2 s deadline side by side; pool start-up overlaps them.
-    expect(runMs).toBeLessThan(FETCH_TIMEOUT_MS + 3000)
+    // Two pages wait out the deadline side by side (in turn, they would take two); pool start-up overlaps them.
+    expect(runMs).toBeLessThan(2 * FETCH_TIMEOUT_MS - 1000)
   })
 })
 
