@@ -15,6 +15,7 @@ beforeEach(async () => {
 })
 
 afterEach(async () => {
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true })
+  // A run a timed-out test left behind may still be writing: retried, and a leftover temporary folder is no failure of the next test.
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true, maxRetries: 5 }).catch(() => undefined)
   dir = undefined
 })
