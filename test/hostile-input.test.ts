@@ -430,7 +430,7 @@ describe('hostile input costs nothing else', () => {
     const urlLines = lines.filter((line) => line !== '' && !line.startsWith('#'))
     expect(records.map((r) => r.url)).toEqual(urlLines)
     expect(records.map((r) => r.line)).toEqual(urlLines.map(lineOf))
-    const ok = ['/utf8-labelled-latin1', '/cp1252-labelled-utf8', '/sjis-meta', ...GOOD_PATHS]
+    const ok = ['/utf8-labelled-latin1', '/cp1252-labelled-utf8', '/sjis-meta', '/sjis-unlabelled', ...GOOD_PATHS]
     expect(stats).toMatchObject({ pages: urlLines.length, ok: ok.length, failed: urlLines.length - ok.length })
     expectGoodPagesOk()
   })
