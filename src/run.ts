@@ -164,9 +164,18 @@ export async function runSummaries(
   }
 
   const lines = new LineReader(input, signals.reading, signal)
+  // A file that breaks part way (an unclosed quote, EIO) stops the reading, not the pages in
+  // flight: their fetches and model calls are paid for, so they finish and are written first.
+  let inputFailed: { error: unknown } | undefined
   try {
     for (let seq = 0; ; seq += 1) {
-      const item = await lines.next()
+      let item: InputItem | undefined
+      try {
+        item = await lines.next()
+      } catch (error) {
+        inputFailed = { error }
+        break
+      }
       if (item === undefined) break
       lastLine = item.line
       if (hooks.skip?.({ line: item.line, url: item.url, input: pick(item.columns), columns: item.columns }) === true) {
@@ -210,6 +219,7 @@ export async function runSummaries(
     }
     await window.idle()
     await writes.written()
+    if (inputFailed !== undefined) throw inputFailed.error
   } catch (error) {
     // The sink or the input failed: stop the pages in flight and let them settle.
     signals.abort(error)

@@ -19,6 +19,7 @@ import type { CliOnlyOf } from '../options/table.js'
 import { fromArgs, yargsOptions } from '../options/yargs.js'
 import { safeLine } from '../output/control-chars.js'
 import { ACTIONS, type BatchAction, type BatchActionName } from './batch-actions.js'
+import { EXIT } from './exit-codes.js'
 import type { CliIO } from './io.js'
 
 export const BATCH_ACTIONS = Object.keys(ACTIONS) as BatchActionName[]
@@ -79,6 +80,12 @@ export async function runBatchCommand(args: Record<string, unknown>, io: CliIO):
     const context = batchContext(args, io)
     return await ACTIONS[context.action].run(context)
   } catch (error) {
+    // Ctrl-C (or SIGTERM) stops an action through its signal: what it throws then is the stop
+    // itself ("Error: stopped"), not a bug to report.
+    if (io.signal.aborted || io.stopSignal?.aborted === true) {
+      io.stderr.write(`summarize-urls batch: ${safeLine(String(args['action']))} interrupted: run the same command again to carry on\n`)
+      return EXIT.INTERRUPTED
+    }
     throw awsFailure(error, String(args['action'])) ?? error
   }
 }

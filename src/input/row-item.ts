@@ -1,4 +1,5 @@
 import { ERROR_CODES } from '../errors.js'
+import { displayUrl } from '../redact.js'
 import type { InputItem, Row } from './item.js'
 import { urlProblem } from './url-check.js'
 
@@ -7,8 +8,11 @@ import { urlProblem } from './url-check.js'
  * a row without a usable URL gets an `INVALID_URL` error naming the row and the column, and
  * keeps its cells, so its record still carries them.
  */
-export function rowItem(row: number, columns: Row, urlColumn: string): InputItem {
-  const value = columns[urlColumn]
+export function rowItem(row: number, cells: Row, urlColumn: string): InputItem {
+  const value = cells[urlColumn]
+  // The URL cell is carried to the record (and the batch work folder) as a kept column: a
+  // `user:password@` in it would be written out in clear while the record's `url` hides it.
+  const columns = typeof value === 'string' && displayUrl(value) !== value ? { ...cells, [urlColumn]: displayUrl(value) } : cells
   const where = `row ${row}: column \`${urlColumn}\``
   if (typeof value !== 'string' || value.trim() === '') {
     const what = value === undefined || value === null || value === '' ? 'is empty' : typeof value === 'string' ? 'is blank' : `holds ${JSON.stringify(value)}, not a URL`
