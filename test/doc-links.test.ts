@@ -9,8 +9,10 @@ const scratch = mkdtempSync(join(tmpdir(), 'summarize-urls-doc-links-'))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
 describe('links in README.md, CONTRIBUTING.md and docs/*.md', () => {
-  it('cover the short README, CONTRIBUTING.md and a docs/ folder', () => {
+  it('cover the short README (at most 300 lines), CONTRIBUTING.md and a docs/ folder', () => {
     const paths = docPaths()
+    const newlines = readDocs().get('README.md')!.match(/\n/g)?.length ?? 0 // as `wc -l` counts
+    expect(newlines).toBeLessThanOrEqual(300)
     expect(paths).toContain('README.md')
     expect(paths).toContain('CONTRIBUTING.md')
     expect(paths.filter((path) => path.startsWith('docs/')).length).toBeGreaterThan(0)
