@@ -157,7 +157,7 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<Benc
     log(`extract: CPU of decode + extract + extractive summary on each of the ${corpus.pages.length} corpus pages`)
     const pages = await measureExtractionCpu(corpus.pages, (page) => join(corpus.dir, page), resolved.quick ? 1 : EXTRACT_REPEATS)
     probes.extract = { pages: pages.length, cpuMsMedian: round(median(pages.map((p) => p.cpuMs)), 2), cpuMsP95: round(percentile(pages.map((p) => p.cpuMs), 95), 2) }
-    if (resolved.extractData === undefined) notes.push('no extract quality line: `--extract-data DIR` names a data set with hand-made main text (README, Extraction).')
+    if (resolved.extractData === undefined) notes.push('no extract quality line: `--extract-data DIR` names a data set with hand-made main text (docs/extraction.md).')
     else {
       log(`extract quality: word 4-shingles on the held-out split of ${resolved.extractData}`)
       const quality = await measureExtractQuality(resolved.extractData, resolved.quick ? 1 : EXTRACT_REPEATS)

@@ -38,7 +38,7 @@ export const BENCH_OPTIONS = {
   extractData: {
     flag: 'extract-data', kind: 'path', arg: 'DIR',
     help: 'a data set with hand-made main text in the Dragnet layout: the `extract` probe adds F1, precision and recall on its held-out split',
-    details: 'without it that line is skipped with a note (see the README, Extraction)',
+    details: 'without it that line is skipped with a note (see docs/extraction.md)',
   },
   json: { flag: 'json', kind: 'path', arg: 'FILE', help: 'write the rows as JSON to this file' },
   report: { flag: 'report', kind: 'path', arg: 'DIR', help: 'write a Markdown report with charts into this folder' },

@@ -1,5 +1,4 @@
 import http from 'node:http'
-import { readFileSync } from 'node:fs'
 import {
   BedrockRuntimeClient,
   ConverseCommand,
@@ -13,17 +12,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FOUNDATION_MODELS } from '../src/emulator/catalogue.js'
 import { startEmulator } from '../src/emulator/server.js'
 import type { RunningEmulator } from '../src/emulator/server.js'
+import { readDocs } from '../scripts/doc-files.js'
 
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
-const section = readme.slice(readme.indexOf('### Offline, with the local Bedrock emulator'), readme.indexOf('\n## ', readme.indexOf('### Offline, with the local Bedrock emulator')))
+const docs = readDocs()
 
-/** The rows of the section's table whose header row starts with `firstHeader`, as cells. */
+/**
+ * The rows of the docs' table whose header row starts with `firstHeader`, as cells: whichever
+ * doc file holds it (README.md, CONTRIBUTING.md, docs/*.md), and only one may.
+ */
 function table(firstHeader: string): string[][] {
-  const lines = section.split('\n')
-  const start = lines.findIndex((line) => line.startsWith(`| ${firstHeader} |`))
-  expect(start, `a README table headed "${firstHeader}"`).toBeGreaterThanOrEqual(0)
+  const found = [...docs].flatMap(([path, text]) => {
+    const lines = text.split('\n')
+    return lines.flatMap((line, at) => (line.startsWith(`| ${firstHeader} |`) ? [{ path, lines, at }] : []))
+  })
+  expect(found.map(({ path }) => path), `one doc table headed "${firstHeader}"`).toHaveLength(1)
+  const { lines, at } = found[0]!
   const rows: string[][] = []
-  for (const line of lines.slice(start + 2)) {
+  for (const line of lines.slice(at + 2)) {
     if (!line.startsWith('|')) break
     rows.push(line.slice(1, -1).split(' | ').map((cell) => cell.trim()))
   }
@@ -105,7 +110,7 @@ afterAll(async () => {
   await emulator.close()
 })
 
-describe("the README's emulator tables", () => {
+describe("the docs' emulator tables", () => {
   const operations = table('operation')
   const models = table('model ids').map(([ids = '', body = '']) => ({ ids: [...ids.matchAll(/`([^`]+)`/g)].map((m) => m[1]!), bodyName: body.split(':')[0]! }))
 

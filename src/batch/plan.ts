@@ -34,7 +34,7 @@ export function clientRequestToken(jobFileId: string, index: number, resubmissio
  */
 export async function planRun(input: string, settings: BatchSettings, jobFilePath: string, signal?: AbortSignal): Promise<JobFile> {
   if (settings.s3 === undefined) throw new UsageError('--s3 is required: the S3 prefix Bedrock reads the inputs from and writes the outputs to (`s3://bucket/prefix/`)')
-  if (settings.roleArn === undefined) throw new UsageError('--role-arn is required: the IAM role Bedrock assumes to read and write --s3 (see the README, "Half price: batch inference")')
+  if (settings.roleArn === undefined) throw new UsageError('--role-arn is required: the IAM role Bedrock assumes to read and write --s3 (see docs/batch.md)')
   const id = newJobFileId()
   const workDir = `${jobFilePath}.d`
   await rm(workDir, { recursive: true, force: true })

@@ -41,7 +41,7 @@ export async function chooseMode(input: string, args: Record<string, unknown>): 
   if (mode === 'batch') {
     if (!bedrock) throw new UsageError(`--mode batch is Bedrock batch inference and cannot use --provider ${provider}: leave --provider out, or use --mode online`)
     if (missing.length > 0) {
-      throw new UsageError(`--mode batch needs ${missing.join(' and ')}: the S3 prefix for the job's files and the IAM role Bedrock assumes to read and write it (see the README, "Half price: batch inference")`)
+      throw new UsageError(`--mode batch needs ${missing.join(' and ')}: the S3 prefix for the job's files and the IAM role Bedrock assumes to read and write it (see docs/batch.md)`)
     }
     return { run: 'batch' }
   }

@@ -6,7 +6,7 @@
 
 export type ModelFamily = 'anthropic' | 'nova' | 'titan' | 'llama' | 'mistral' | 'cohere'
 
-/** Foundation-model ids, by family; the README's model table lists exactly these (a test checks it). */
+/** Foundation-model ids, by family; the model table in docs/emulator.md lists exactly these (a test checks it). */
 export const FOUNDATION_MODELS: Readonly<Record<ModelFamily, readonly string[]>> = {
   anthropic: [
     'anthropic.claude-3-haiku-20240307-v1:0',

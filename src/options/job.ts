@@ -140,7 +140,7 @@ export const JOB_OPTIONS = {
     details: 'with `batch` or `auto` the `batch run` options are taken too (listed under "Online or batch:" in --help)',
   },
   batchThreshold: {
-    // Ten times the batch minimum: see the README's "Online or batch: --mode" for the arithmetic.
+    // Ten times the batch minimum: see docs/batch.md, "Online or batch: --mode", for the arithmetic.
     flag: 'batch-threshold', kind: 'integer', min: 1, max: 10_000_000, default: 1000, cliOnly: true, group: MODE_GROUP,
     help: 'fewest URL lines for which `--mode auto` picks batch', details: 'never fewer than `--min-records`',
   },
