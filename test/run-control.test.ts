@@ -115,7 +115,9 @@ describe('rate control shared by the whole run', () => {
     } finally {
       await emulator.close()
     }
-  })
+    // Paced while it learns the limit: about 30 s on a quiet machine since the pace after a drain
+    // test is conservative, so a slow machine gets room rather than a red test.
+  }, 120_000)
 })
 
 describe('the command line with --rpm on the inline strategies', () => {
