@@ -115,8 +115,9 @@ describe('rate control shared by the whole run', () => {
     } finally {
       await emulator.close()
     }
-    // Paced while it learns the limit: about 30 s on a quiet machine since the pace after a drain
-    // test is conservative, so a slow machine gets room rather than a red test.
+    // Paced while it learns the limit: 6 s before the pace after a drain test became conservative,
+    // 22 s after it with the suite running, over 30 s in a clean-clone CI run; a slow machine gets
+    // room rather than a red test.
   }, 120_000)
 })
 
