@@ -199,7 +199,7 @@ export class DeliveryRate {
         this.#phase = newPhase('open', undefined, 1, nowMs)
         return
       case 'cruise':
-        if (nowMs - this.#cruisingSince < (this.#probeGain === PROBE_GAIN ? QUOTA_CRUISE_MS : CRUISE_MS)) this.#phase = newPhase('cruise', this.#rate, 1, nowMs)
+        if (nowMs - this.#cruisingSince < CRUISE_MS) this.#phase = newPhase('cruise', this.#rate, 1, nowMs)
         else this.#phase = newPhase('probe', this.#rate * this.#probeGain, this.#probeGain, nowMs)
         return
       case 'probe':
@@ -269,9 +269,7 @@ export class DeliveryRate {
           // The goodput measured above the quota is what it let through, less the random share.
           this.#randomShare = measured
           const rate = test.goodput / (1 - this.#floor())
-          // Under what the estimate says: the random share is measured on a few dozen calls, and
-          // a floor a little high puts the pace over the quota for as long as it lasts.
-          if (this.#mode === 'open') this.#pace(PACE_BETA * rate, nowMs)
+          if (this.#mode === 'open') this.#pace(rate, nowMs)
           else {
             this.#cuts += 1
             this.#pace(Math.max(this.#rate * MAX_CUT, Math.min(this.#rate, CUT_BETA * rate)), nowMs)
@@ -299,13 +297,8 @@ export class DeliveryRate {
         }
         // If R were the quota, the probe's extra calls would come back throttled.
         const ifQuota = floor + (1 - floor) * (1 - 1 / phase.gain)
-        // Clearly under the midpoint, by a standard error: a probe of 8 calls over the quota at
-        // 20% random throttles would pass the midpoint alone 4 times in 10, and each pass raised R.
-        const probeSe = Math.sqrt(Math.max(ifQuota * (1 - ifQuota), MIN_VARIANCE) / Math.max(1, n))
-        if (share <= (floor + ifQuota) / 2 - probeSe) {
-          // Halfway to the probe's pace, not onto it: a probe passed by chance costs half as much,
-          // and two runs sharing a quota grow by steps of the same order rather than compound.
-          this.#rate = Math.max(this.#rate, this.#rate + PROBE_STEP * ((phase.target ?? this.#rate) - this.#rate))
+        if (share <= (floor + ifQuota) / 2) {
+          this.#rate = Math.max(this.#rate, (phase.target ?? this.#rate))
           this.#probeGain = Math.min(MAX_PROBE_GAIN, this.#probeGain * PROBE_GAIN_GROWTH)
           this.#learnShare(share, n)
           if (this.#verdict.kind === 'quota') this.#verdict = { ...this.#verdict, perMinute: Math.round(this.#rate * 60) }
@@ -430,16 +423,6 @@ const TEST_MAX_MS = 10 * 1000 // 10 s
 const PROBE_SENDS = 8
 /** Time at the pace between two probes, while probes fail (BBR probes one round trip in eight). */
 const CRUISE_MS = 3 * 1000 // 3 s
-/**
- * Time at the pace between probes once the last probe failed (a quota verdict): a probe is
- * 25% over R for a few seconds, so it adds about 25% × its length / (its length + this) to what
- * a 60 s window counts.
- */
-const QUOTA_CRUISE_MS = 4 * 1000 // 4 s
-/** Share of the way to a passed probe's pace that R moves. */
-const PROBE_STEP = 0.5
-/** R a drain test sets, as a share of the goodput measured over the random share. */
-const PACE_BETA = 0.9
 /**
  * Share of the goodput a drain test sends at: under what got through, so under any quota (the
  * goodput is what the quota let through, less the random share), and slower than the run was
