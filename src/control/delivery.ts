@@ -45,7 +45,7 @@ export interface DeliveryOptions {
   maxInFlight: number
 }
 
-type PhaseKind = 'open' | 'drain' | 'cruise' | 'probe'
+type PhaseKind = 'open' | 'confirm' | 'drain' | 'recheck' | 'cruise' | 'probe'
 
 /** The sends made at one pace, and what came back of them. */
 export interface Phase {
@@ -75,7 +75,9 @@ export class DeliveryRate {
   #drainShare: number | undefined
   #phase: Phase
   /** The phase that triggered the current drain test. */
-  #testOf: { share: number; n: number; goodput: number } | undefined
+  #testOf: { share: number; n: number; goodput: number; strong: boolean } | undefined
+  /** A drain test whose fall is checked again at the pace before it: what it measured, and the rate it would set. */
+  #recheck: { share: number; n: number; rate: number; phase: Phase | undefined } | undefined
   #probeGain = PROBE_GAIN
   /** When the run last went back to cruising after a probe. */
   #cruisingSince = Number.NEGATIVE_INFINITY
@@ -85,9 +87,12 @@ export class DeliveryRate {
   #latencyMs: number | undefined
   #verdict: RateVerdict = { kind: 'none' }
   #cuts = 0
+  /** When the run began: goodput over a run younger than its window is measured over the run's age. */
+  readonly #startedAt: number
 
   constructor(options: DeliveryOptions, nowMs: number) {
     this.maxInFlight = options.maxInFlight
+    this.#startedAt = nowMs
     this.#phase = newPhase('open', undefined, 1, nowMs)
   }
 
@@ -170,7 +175,9 @@ export class DeliveryRate {
     this.#prune(nowMs)
     const times = this.#delivered
     const recent = times.length - lowerBound(times, nowMs - GOODPUT_WINDOW_MS)
-    if (recent >= GOODPUT_REPLIES || times.length <= recent) return recent / (GOODPUT_WINDOW_MS / 1000)
+    // A run younger than the window has delivered over its age only (at least a call's time).
+    const span = Math.min(GOODPUT_WINDOW_MS, Math.max(nowMs - this.#startedAt, this.#latencyMs ?? GOODPUT_WINDOW_MS))
+    if (recent >= GOODPUT_REPLIES || times.length <= recent) return recent / (span / 1000)
     const count = Math.min(GOODPUT_REPLIES, times.length)
     const since = times[times.length - count]!
     return count / (Math.max(GOODPUT_WINDOW_MS, nowMs - since) / 1000)
@@ -196,7 +203,12 @@ export class DeliveryRate {
     if (this.#phase !== phase) return
     switch (phase.kind) {
       case 'open':
+      case 'confirm':
         this.#phase = newPhase('open', undefined, 1, nowMs)
+        return
+      case 'recheck':
+        this.#phase = this.#mode === 'open' ? newPhase('open', undefined, 1, nowMs) : newPhase('cruise', this.#rate, 1, nowMs)
+        if (this.#mode === 'paced') this.#cruisingSince = nowMs
         return
       case 'cruise':
         if (nowMs - this.#cruisingSince < CRUISE_MS) this.#phase = newPhase('cruise', this.#rate, 1, nowMs)
@@ -217,24 +229,55 @@ export class DeliveryRate {
     const floor = this.#floor()
     switch (phase.kind) {
       case 'open':
+      case 'confirm':
       case 'cruise': {
         // A cruise phase is checked early, so a quota that fell is followed quickly; an open
         // phase only once full: the phase that starts a test is chosen for its high share, and
         // the fewer its calls, the likelier a random run looks like a quota by chance.
         // An open phase most of whose first calls came back throttled is not waited for: it is
         // the opening burst against a quota, and its retries would come unpaced meanwhile.
-        const overwhelming = n >= CHECK_REPLIES && share >= MAX_TEST_SHARE
-        if (n < (phase.kind === 'open' && !overwhelming ? PHASE_SENDS : CHECK_REPLIES) && !all) return
-        if (above(share, n, floor, CLEAR_MARGIN)) {
+        // A throttle comes back at once and an answer after the model's time: the first replies
+        // of a phase are mostly its throttles. Before all are back, its share is counted over
+        // its sends (the calls still out taken as answered), which can only be too low.
+        const sure = all ? share : phase.throttled / phase.sends
+        const overwhelming = n >= CHECK_REPLIES && sure >= MAX_TEST_SHARE
+        const unpaced = phase.kind !== 'cruise'
+        if (n < (unpaced && !overwhelming ? PHASE_SENDS : CHECK_REPLIES) && !all) return
+        if (above(sure, all ? n : phase.sends, floor, CLEAR_MARGIN)) {
           phase.judged = true
           // A phase sent before the run changed course says nothing about the course it took.
           const current = this.#phase.kind
-          if (phase.kind === 'open' ? current === 'open' : this.#mode === 'paced' && current !== 'drain') this.#startTest(phase, nowMs)
+          if (!unpaced) {
+            if (this.#mode === 'paced' && current !== 'drain') this.#startTest(phase, nowMs)
+          } else if (this.#mode === 'open' && (current === 'open' || current === 'confirm')) {
+            // An open phase is picked for its high share: among many phases of random throttles
+            // one is high by chance. Its excess is confirmed on a fresh phase at the same pace
+            // before the run slows down, unless most of its calls were refused (a quota's burst).
+            if (phase.kind === 'open' && !overwhelming) {
+              this.#phase.closed = true
+              this.#phase = newPhase('confirm', undefined, 1, nowMs)
+            } else this.#startTest(phase, nowMs)
+          }
           return
         }
-        if (n < PHASE_SENDS && !all) return
+        if (!all) return
         phase.judged = true
         this.#learnShare(share, n)
+        return
+      }
+      case 'recheck': {
+        const recheck = this.#recheck
+        if (recheck === undefined || recheck.phase !== phase) {
+          phase.judged = true
+          return
+        }
+        if (!all) return
+        phase.judged = true
+        this.#recheck = undefined
+        const pooled = (recheck.share * recheck.n + phase.throttled) / (recheck.n + n)
+        const se = Math.sqrt(Math.max(pooled * (1 - pooled), MIN_VARIANCE) * (1 / recheck.n + 1 / Math.max(1, n)))
+        if (share - recheck.share > Math.max(CLEAR_MARGIN, Z_TEST * se)) this.#quotaFound(recheck.rate, nowMs)
+        else this.#notTheRate(Math.max(recheck.share, share), recheck.n + n, nowMs)
         return
       }
       case 'drain': {
@@ -267,12 +310,18 @@ export class DeliveryRate {
         this.#drainShare = this.#drainShare === undefined ? measured : Math.min(this.#drainShare, measured)
         if (fell) {
           // The goodput measured above the quota is what it let through, less the random share.
-          this.#randomShare = measured
-          const rate = test.goodput / (1 - this.#floor())
-          if (this.#mode === 'open') this.#pace(rate, nowMs)
-          else {
-            this.#cuts += 1
-            this.#pace(Math.max(this.#rate * MAX_CUT, Math.min(this.#rate, CUT_BETA * rate)), nowMs)
+          const rate = test.goodput / (1 - Math.min(this.#floor(), measured))
+          if (test.strong) {
+            this.#randomShare = measured
+            this.#quotaFound(rate, nowMs)
+          } else {
+            // The phase that started the test was picked for its high share, so a fall from it
+            // may be chance: the pace before the test is tried again, on fresh calls, and the
+            // fall holds only if its share comes back.
+            this.#recheck = { share: measured, n, rate, phase: undefined }
+            this.#phase.closed = true
+            this.#phase = newPhase('recheck', this.#mode === 'open' ? undefined : this.#rate, 1, nowMs)
+            this.#recheck.phase = this.#phase
           }
         } else if (this.#mode === 'open') {
           // The test's own share, not pooled with the phase that started it, chosen for being high.
@@ -292,7 +341,11 @@ export class DeliveryRate {
         if (this.#mode !== 'paced') return
         if (phase.target !== undefined && phase.sends < (phase.target * Math.max(1, phase.lastSendAt - phase.startedAt)) / 1000 * REACHED && phase.sends < PHASE_SENDS) {
           // The run could not send at the probe's pace: something else bounds it, not a quota.
-          if (!above(share, n, floor, CLEAR_MARGIN)) this.#open(nowMs)
+          if (!above(share, n, floor, CLEAR_MARGIN)) {
+            // The quota it was pacing at is gone (or was never there): throttles that are left are random.
+            this.#open(nowMs)
+            this.#verdict = { kind: 'random', share: floor }
+          }
           return
         }
         // If R were the quota, the probe's extra calls would come back throttled.
@@ -319,13 +372,45 @@ export class DeliveryRate {
    * hold replies from before.
    */
   #startTest(phase: Phase, nowMs: number): void {
-    const n = phase.replied
+    // Before all its replies are back, the share over its sends (see #judge).
+    const all = phase.closed && phase.replied >= phase.sends
+    const n = all ? phase.replied : phase.sends
     const share = phase.throttled / n
-    const seconds = Math.max(PHASE_MS, phase.lastSendAt - phase.startedAt) / 1000
-    const goodput = Math.min(this.goodput(nowMs), (n - phase.throttled) / seconds)
-    this.#testOf = { share, n, goodput }
+    let goodput: number
+    if (this.#mode === 'open') {
+      // What the server let through, the run's goodput so far; at the start of a run, before
+      // any answer, what the phase got past the throttles in a second (a quota's burst).
+      const admitted = (phase.sends - phase.throttled) / (Math.max(PHASE_MS, nowMs - phase.startedAt) / 1000)
+      goodput = this.#delivered.length >= GOODPUT_REPLIES ? this.goodput(nowMs) : Math.max(this.goodput(nowMs), admitted * (1 - this.#floor()))
+    } else {
+      // Right after a quota fell, the last seconds still hold replies from before: the lower of the two.
+      const seconds = Math.max(phase.lastSendAt - phase.startedAt, 1000 / (phase.target ?? this.#rate)) / 1000
+      goodput = Math.min(this.goodput(nowMs), ((phase.sends - phase.throttled) * (1 - this.#floor())) / seconds)
+    }
+    this.#testOf = { share, n, goodput, strong: share >= MAX_TEST_SHARE }
     this.#phase.closed = true
     this.#phase = newPhase('drain', Math.max(MIN_PER_SECOND, goodput * DRAIN_GAIN), DRAIN_GAIN, nowMs)
+  }
+
+  /** A drain test's fall held: pace at `rate` (open), or cut to it (paced). */
+  #quotaFound(rate: number, nowMs: number): void {
+    if (this.#mode === 'open') this.#pace(rate, nowMs)
+    else {
+      this.#cuts += 1
+      this.#pace(Math.max(this.#rate * MAX_CUT, Math.min(this.#rate, CUT_BETA * rate)), nowMs)
+    }
+  }
+
+  /** The fall did not hold: the throttles were not the run's rate. */
+  #notTheRate(share: number, n: number, nowMs: number): void {
+    if (this.#mode === 'open') {
+      this.#randomShare = cautious(share, n)
+      this.#verdict = { kind: 'random', share: this.#randomShare }
+      this.#open(nowMs)
+    } else {
+      this.#randomShare = Math.max(this.#randomShare ?? SHARE_PRIOR, cautious(share, n))
+      this.#pace(this.#rate, nowMs)
+    }
   }
 
   /**
