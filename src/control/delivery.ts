@@ -75,7 +75,7 @@ export class DeliveryRate {
   #drainShare: number | undefined
   #phase: Phase
   /** The phase that triggered the current drain test. */
-  #testOf: { share: number; n: number; goodput: number; strong: boolean } | undefined
+  #testOf: { share: number; n: number; goodput: number; strong: boolean; awaiting?: Phase } | undefined
   /** A drain test whose fall is checked again at the pace before it: what it measured, and the rate it would set. */
   #recheck: { share: number; n: number; rate: number; phase: Phase | undefined } | undefined
   #probeGain = PROBE_GAIN
@@ -158,7 +158,22 @@ export class DeliveryRate {
       this.#latencyMs = this.#latencyMs === undefined ? latency : this.#latencyMs + LATENCY_EWMA * (latency - this.#latencyMs)
     }
     this.#prune(nowMs)
+    const test = this.#testOf
+    if (test?.awaiting === phase && phase.replied >= phase.sends && this.#phase.kind === 'drain') {
+      // The phase that started the test is all back: the test paces at what it got through.
+      test.awaiting = undefined
+      test.share = phase.throttled / phase.replied
+      test.n = phase.replied
+      test.goodput = this.#admitted(phase)
+      this.#phase.closed = true
+      this.#phase = newPhase('drain', Math.max(MIN_PER_SECOND, test.goodput * DRAIN_GAIN), DRAIN_GAIN, nowMs)
+    }
     if (!phase.judged) this.#judge(phase, nowMs)
+  }
+
+  /** Calls of `phase` that got past the throttles, per second of it (a second at least), less the random share. */
+  #admitted(phase: Phase): number {
+    return ((phase.replied - phase.throttled) * (1 - this.#floor())) / (Math.max(PHASE_MS, phase.lastSendAt - phase.startedAt) / 1000)
   }
 
   /** A call of `phase` ended without a reply that says anything about the server (cancelled). */
@@ -175,8 +190,9 @@ export class DeliveryRate {
     this.#prune(nowMs)
     const times = this.#delivered
     const recent = times.length - lowerBound(times, nowMs - GOODPUT_WINDOW_MS)
-    // A run younger than the window has delivered over its age only (at least a call's time).
-    const span = Math.min(GOODPUT_WINDOW_MS, Math.max(nowMs - this.#startedAt, this.#latencyMs ?? GOODPUT_WINDOW_MS))
+    // A run younger than the window has delivered over its age only; but over a second at
+    // least, or a quota's burst (a second of it, spent at once) would look like its rate.
+    const span = Math.min(GOODPUT_WINDOW_MS, Math.max(nowMs - this.#startedAt, PHASE_MS))
     if (recent >= GOODPUT_REPLIES || times.length <= recent) return recent / (span / 1000)
     const count = Math.min(GOODPUT_REPLIES, times.length)
     const since = times[times.length - count]!
@@ -378,10 +394,16 @@ export class DeliveryRate {
     const share = phase.throttled / n
     let goodput: number
     if (this.#mode === 'open') {
-      // What the server let through, the run's goodput so far; at the start of a run, before
-      // any answer, what the phase got past the throttles in a second (a quota's burst).
-      const admitted = (phase.sends - phase.throttled) / (Math.max(PHASE_MS, nowMs - phase.startedAt) / 1000)
-      goodput = this.#delivered.length >= GOODPUT_REPLIES ? this.goodput(nowMs) : Math.max(this.goodput(nowMs), admitted * (1 - this.#floor()))
+      // What the server let through: the run's goodput so far. At the start of a run, before
+      // enough answers, the test holds until the phase's calls are all back and then paces at
+      // what got past the throttles in a second (a quota's burst is a second of it).
+      if (this.#delivered.length < GOODPUT_REPLIES && !all) {
+        this.#testOf = { share, n, goodput: 0, strong: share >= MAX_TEST_SHARE, awaiting: phase }
+        this.#phase.closed = true
+        this.#phase = newPhase('drain', MIN_PER_SECOND, DRAIN_GAIN, nowMs)
+        return
+      }
+      goodput = this.#delivered.length >= GOODPUT_REPLIES ? this.goodput(nowMs) : this.#admitted(phase)
     } else {
       // Right after a quota fell, the last seconds still hold replies from before: the lower of the two.
       const seconds = Math.max(phase.lastSendAt - phase.startedAt, 1000 / (phase.target ?? this.#rate)) / 1000
