@@ -87,6 +87,8 @@ export class DeliveryRate {
   #latencyMs: number | undefined
   #verdict: RateVerdict = { kind: 'none' }
   #cuts = 0
+  /** The rate at which the quota was last found (what got through, over the random share), per second. */
+  #quotaSeen = 0
   /** When the run began: goodput over a run younger than its window is measured over the run's age. */
   readonly #startedAt: number
 
@@ -346,8 +348,7 @@ export class DeliveryRate {
           this.#open(nowMs)
         } else {
           // Slowing down did not lower the share: the random share was set too low. R stands.
-          this.#randomShare = Math.max(prior, cautious(share, n))
-          this.#pace(this.#rate, nowMs)
+          this.#notTheRate(share, n, nowMs)
         }
         return
       }
@@ -367,8 +368,17 @@ export class DeliveryRate {
         // If R were the quota, the probe's extra calls would come back throttled.
         const ifQuota = floor + (1 - floor) * (1 - 1 / phase.gain)
         if (share <= (floor + ifQuota) / 2) {
-          this.#rate = Math.max(this.#rate, (phase.target ?? this.#rate))
-          this.#probeGain = Math.min(MAX_PROBE_GAIN, this.#probeGain * PROBE_GAIN_GROWTH)
+          const target = phase.target ?? this.#rate
+          if (target >= NEAR_QUOTA * this.#quotaSeen) {
+            // Near the quota last found, room is taken half a probe at a time and probes do not
+            // grow: two runs sharing a quota then gain alike while one of them tests, and a run
+            // does not cruise over a quota it found by a probe's luck.
+            this.#rate = Math.max(this.#rate, this.#rate + (target - this.#rate) / 2)
+            this.#quotaSeen = Math.max(this.#quotaSeen, this.#rate)
+          } else {
+            this.#rate = Math.max(this.#rate, target)
+            this.#probeGain = Math.min(MAX_PROBE_GAIN, this.#probeGain * PROBE_GAIN_GROWTH)
+          }
           this.#learnShare(share, n)
           if (this.#verdict.kind === 'quota') this.#verdict = { ...this.#verdict, perMinute: Math.round(this.#rate * 60) }
           // A probe that found room is followed by the next one at once: a quota that went up is found in a few of them.
@@ -411,12 +421,18 @@ export class DeliveryRate {
     }
     this.#testOf = { share, n, goodput, strong: share >= MAX_TEST_SHARE }
     this.#phase.closed = true
-    this.#phase = newPhase('drain', Math.max(MIN_PER_SECOND, goodput * DRAIN_GAIN), DRAIN_GAIN, nowMs)
+    // Paced, the test goes under the cruise rate, not under a goodput measured on a few replies:
+    // too slow a test takes a minute to judge. A quota that fell far keeps most of the test's
+    // calls throttled, and the test then halves its pace.
+    const pace = this.#mode === 'open' ? goodput : Math.min(this.#rate, Math.max(goodput, this.#rate * MAX_CUT))
+    this.#phase = newPhase('drain', Math.max(MIN_PER_SECOND, pace * DRAIN_GAIN), DRAIN_GAIN, nowMs)
   }
 
   /** A drain test's fall held: pace at `rate` (open), or cut to it (paced). */
   #quotaFound(rate: number, nowMs: number): void {
-    if (this.#mode === 'open') this.#pace(rate, nowMs)
+    this.#quotaSeen = rate
+    // A little under the quota: at the quota itself, every burst of arrivals is throttled.
+    if (this.#mode === 'open') this.#pace(CUT_BETA * rate, nowMs)
     else {
       this.#cuts += 1
       this.#pace(Math.max(this.#rate * MAX_CUT, Math.min(this.#rate, CUT_BETA * rate)), nowMs)
@@ -430,6 +446,8 @@ export class DeliveryRate {
       this.#verdict = { kind: 'random', share: this.#randomShare }
       this.#open(nowMs)
     } else {
+      // The floor stays the lower of this and the share at the slowest pace tried (#floor): a
+      // noisy test that raised it would let the run cruise over a quota unseen.
       this.#randomShare = Math.max(this.#randomShare ?? SHARE_PRIOR, cautious(share, n))
       this.#pace(this.#rate, nowMs)
     }
@@ -540,6 +558,8 @@ const DRAIN_GAIN = 0.8
 const PROBE_GAIN = 1.25
 const PROBE_GAIN_GROWTH = 1.25
 const MAX_PROBE_GAIN = 2
+/** A probe this close to the quota last found, or above it, raises the rate by half its gain only. */
+const NEAR_QUOTA = 0.9
 /** A probe that sent under this share of its pace was not bound by the pace. */
 const REACHED = 0.7
 /** R after a cut, as a share of the goodput then measured over its random share: a little under, so that the quota's bucket refills. */
