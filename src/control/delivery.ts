@@ -166,7 +166,7 @@ export class DeliveryRate {
       test.awaiting = undefined
       test.share = phase.throttled / phase.replied
       test.n = phase.replied
-      test.goodput = this.#admitted(phase)
+      test.goodput = Math.max(this.#admitted(phase), this.goodput(nowMs))
       this.#phase.closed = true
       this.#phase = newPhase('drain', Math.max(MIN_PER_SECOND, test.goodput * DRAIN_GAIN), DRAIN_GAIN, nowMs)
     }
@@ -175,7 +175,9 @@ export class DeliveryRate {
 
   /** Calls of `phase` that got past the throttles, per second of it (a second at least), less the random share. */
   #admitted(phase: Phase): number {
-    return ((phase.replied - phase.throttled) * (1 - this.#floor())) / (Math.max(PHASE_MS, phase.lastSendAt - phase.startedAt) / 1000)
+    // One call at least: a burst all of whose calls were refused by chance (the quota's own burst
+    // taken by the random share) says the quota is small, not that it is 0; a test at 0.1 a second took a minute.
+    return (Math.max(1, phase.replied - phase.throttled) * (1 - this.#floor())) / (Math.max(PHASE_MS, phase.lastSendAt - phase.startedAt) / 1000)
   }
 
   /** A call of `phase` ended without a reply that says anything about the server (cancelled). */
@@ -294,7 +296,7 @@ export class DeliveryRate {
         this.#recheck = undefined
         const pooled = (recheck.share * recheck.n + phase.throttled) / (recheck.n + n)
         const se = Math.sqrt(Math.max(pooled * (1 - pooled), MIN_VARIANCE) * (1 / recheck.n + 1 / Math.max(1, n)))
-        if (share - recheck.share > Math.max(CLEAR_MARGIN, Z_TEST * se)) this.#quotaFound(recheck.rate, nowMs)
+        if (share - recheck.share > Math.max(CLEAR_MARGIN, Z_TEST * se)) this.#quotaFound(recheck.rate, nowMs, false)
         else this.#notTheRate(Math.max(recheck.share, share), recheck.n + n, nowMs)
         return
       }
@@ -331,7 +333,7 @@ export class DeliveryRate {
           const rate = test.goodput / (1 - Math.min(this.#floor(), measured))
           if (test.strong) {
             this.#randomShare = measured
-            this.#quotaFound(rate, nowMs)
+            this.#quotaFound(rate, nowMs, true)
           } else {
             // The phase that started the test was picked for its high share, so a fall from it
             // may be chance: the pace before the test is tried again, on fresh calls, and the
@@ -413,7 +415,7 @@ export class DeliveryRate {
         this.#phase = newPhase('drain', MIN_PER_SECOND, DRAIN_GAIN, nowMs)
         return
       }
-      goodput = this.#delivered.length >= GOODPUT_REPLIES ? this.goodput(nowMs) : this.#admitted(phase)
+      goodput = this.#delivered.length >= GOODPUT_REPLIES ? this.goodput(nowMs) : Math.max(this.#admitted(phase), this.goodput(nowMs))
     } else {
       // Right after a quota fell, the last seconds still hold replies from before: the lower of the two.
       const seconds = Math.max(phase.lastSendAt - phase.startedAt, 1000 / (phase.target ?? this.#rate)) / 1000
@@ -429,13 +431,17 @@ export class DeliveryRate {
   }
 
   /** A drain test's fall held: pace at `rate` (open), or cut to it (paced). */
-  #quotaFound(rate: number, nowMs: number): void {
+  #quotaFound(rate: number, nowMs: number, strong: boolean): void {
     this.#quotaSeen = rate
     // A little under the quota: at the quota itself, every burst of arrivals is throttled.
     if (this.#mode === 'open') this.#pace(CUT_BETA * rate, nowMs)
     else {
       this.#cuts += 1
-      this.#pace(Math.max(this.#rate * MAX_CUT, Math.min(this.#rate, CUT_BETA * rate)), nowMs)
+      // Cut to what got through when most calls were refused (a quota that fell far); else by
+      // a fixed step: a goodput measured on a few replies is too noisy to cut to, and cuts to
+      // it, one after the other, starved runs against a quota that had not moved.
+      this.#pace(strong ? Math.max(this.#rate * MAX_CUT, Math.min(this.#rate, CUT_BETA * rate)) : this.#rate * SMALL_CUT, nowMs)
+      this.#quotaSeen = Math.min(this.#quotaSeen, this.#rate / CUT_BETA)
     }
   }
 
@@ -564,6 +570,8 @@ const NEAR_QUOTA = 0.9
 const REACHED = 0.7
 /** R after a cut, as a share of the goodput then measured over its random share: a little under, so that the quota's bucket refills. */
 const CUT_BETA = 0.9
+/** A cut on a modest excess of throttles: R × this. */
+const SMALL_CUT = 0.85
 /** Never below this share of R in one cut: a goodput measured on a few replies can be far too low. */
 const MAX_CUT = 0.5
 /** Smallest difference of shares taken as a change (with `Z` standard errors). */
