@@ -71,8 +71,14 @@ export class DeliveryRate {
   #rate = 0
   /** The share of calls throttled at random, learned from phases judged clean; undefined until known. */
   #randomShare: number | undefined
-  /** The share measured at the lowest pace tried (drain tests); paced, the floor is the lower of the two. */
+  /**
+   * The share measured by drain tests, pooled over all of them (calls and throttles summed):
+   * paced, the floor is the lower of the two. Pooled, not the lowest: one lucky test of 16
+   * calls with no throttle would pin the floor near 0, and every cruise phase after it would
+   * look over the quota.
+   */
   #drainShare: number | undefined
+  readonly #drained = { calls: 0, throttled: 0 }
   #phase: Phase
   /** The phase that triggered the current drain test. */
   #testOf: { share: number; n: number; goodput: number; strong: boolean; awaiting?: Phase } | undefined
@@ -327,7 +333,9 @@ export class DeliveryRate {
         this.#testOf = undefined
         const prior = this.#randomShare ?? SHARE_PRIOR
         const measured = (phase.throttled + prior * SHARE_PRIOR_CALLS) / (n + SHARE_PRIOR_CALLS)
-        this.#drainShare = this.#drainShare === undefined ? measured : Math.min(this.#drainShare, measured)
+        this.#drained.calls += n
+        this.#drained.throttled += phase.throttled
+        this.#drainShare = (this.#drained.throttled + prior * SHARE_PRIOR_CALLS) / (this.#drained.calls + SHARE_PRIOR_CALLS)
         if (fell) {
           // The goodput measured above the quota is what it let through, less the random share.
           const rate = test.goodput / (1 - Math.min(this.#floor(), measured))
@@ -369,7 +377,9 @@ export class DeliveryRate {
         }
         // If R were the quota, the probe's extra calls would come back throttled.
         const ifQuota = floor + (1 - floor) * (1 - 1 / phase.gain)
-        if (share <= (floor + ifQuota) / 2) {
+        // Room is taken only on a share near the floor: on 8 calls, a probe over the quota passes
+        // a midway test one time in three, and each pass would leave the run cruising above it.
+        if (share <= floor + PROBE_PASS * (ifQuota - floor)) {
           const target = phase.target ?? this.#rate
           if (target >= NEAR_QUOTA * this.#quotaSeen) {
             // Near the quota last found, room is taken half a probe at a time and probes do not
@@ -454,7 +464,9 @@ export class DeliveryRate {
     } else {
       // The floor stays the lower of this and the share at the slowest pace tried (#floor): a
       // noisy test that raised it would let the run cruise over a quota unseen.
-      this.#randomShare = Math.max(this.#randomShare ?? SHARE_PRIOR, cautious(share, n))
+      // Weighed like any other phase (by its calls): one test of 8 calls is too noisy to set it.
+      const old = this.#randomShare ?? SHARE_PRIOR
+      this.#randomShare = Math.max(old, old + (1 - (1 - SHARE_EWMA_PER_CALL) ** n) * (cautious(share, n) - old))
       this.#pace(this.#rate, nowMs)
     }
   }
@@ -564,6 +576,8 @@ const DRAIN_GAIN = 0.8
 const PROBE_GAIN = 1.25
 const PROBE_GAIN_GROWTH = 1.25
 const MAX_PROBE_GAIN = 2
+/** A probe passes when its share is under the floor plus this share of the way to what R as the quota would give. */
+const PROBE_PASS = 0.3
 /** A probe this close to the quota last found, or above it, raises the rate by half its gain only. */
 const NEAR_QUOTA = 0.9
 /** A probe that sent under this share of its pace was not bound by the pace. */
