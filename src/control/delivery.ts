@@ -221,7 +221,10 @@ export class DeliveryRate {
           // a shorter probe would be let through by the burst alone.
           (phase.sends >= PROBE_SENDS && nowMs - phase.startedAt >= PHASE_MS) ||
           nowMs - phase.startedAt >= Math.max(PHASE_MS, (PROBE_SENDS * 2000) / (phase.target ?? 1))
-        : phase.sends >= PHASE_SENDS || (phase.sends >= PHASE_MIN_SENDS && nowMs - phase.startedAt >= PHASE_MS)
+        : phase.kind === 'recheck'
+          ? // A recheck decides between a cut and none: as many calls as the test it checks.
+            phase.sends >= TEST_REPLIES
+          : phase.sends >= PHASE_SENDS || (phase.sends >= PHASE_MIN_SENDS && nowMs - phase.startedAt >= PHASE_MS)
     if (!full) return
     phase.closed = true
     // Its last reply may have come before it closed: judge it now, or it would wait for none.
@@ -340,7 +343,9 @@ export class DeliveryRate {
           // The goodput measured above the quota is what it let through, less the random share.
           const rate = test.goodput / (1 - Math.min(this.#floor(), measured))
           if (test.strong) {
-            this.#randomShare = measured
+            // Not above what was known: a test still partly over the quota (another run sending
+            // too) measures more than the random share, and a floor set high hides the quota.
+            this.#randomShare = Math.min(measured, this.#randomShare ?? SHARE_PRIOR)
             this.#quotaFound(rate, nowMs, true)
           } else {
             // The phase that started the test was picked for its high share, so a fall from it
@@ -382,11 +387,12 @@ export class DeliveryRate {
         if (share <= floor + PROBE_PASS * (ifQuota - floor)) {
           const target = phase.target ?? this.#rate
           if (target >= NEAR_QUOTA * this.#quotaSeen) {
-            // Near the quota last found, room is taken half a probe at a time and probes do not
-            // grow: two runs sharing a quota then gain alike while one of them tests, and a run
+            // Near the quota last found, room is taken half a probe at a time: two runs sharing a quota then gain alike while one of them tests, and a run
             // does not cruise over a quota it found by a probe's luck.
+            // Probes that keep passing grow (the other run has left, the quota went up), from half a step.
             this.#rate = Math.max(this.#rate, this.#rate + (target - this.#rate) / 2)
             this.#quotaSeen = Math.max(this.#quotaSeen, this.#rate)
+            this.#probeGain = Math.min(MAX_PROBE_GAIN, this.#probeGain * PROBE_GAIN_GROWTH)
           } else {
             this.#rate = Math.max(this.#rate, target)
             this.#probeGain = Math.min(MAX_PROBE_GAIN, this.#probeGain * PROBE_GAIN_GROWTH)
