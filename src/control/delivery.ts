@@ -45,6 +45,18 @@ export interface DeliveryOptions {
   maxInFlight: number
 }
 
+/**
+ * A fall to check again at the pace before its test (`verify`: an excess seen while paced, to
+ * check at once): the share it is compared with, on how many calls, and the rate it would set.
+ */
+interface Recheck {
+  share: number
+  n: number
+  rate: number
+  verify: boolean
+  phase?: Phase
+}
+
 type PhaseKind = 'open' | 'confirm' | 'drain' | 'recheck' | 'cruise' | 'probe'
 
 /** The sends made at one pace, and what came back of them. */
@@ -83,7 +95,7 @@ export class DeliveryRate {
   /** The phase that triggered the current drain test. */
   #testOf: { share: number; n: number; goodput: number; strong: boolean; awaiting?: Phase } | undefined
   /** A drain test whose fall is checked again at the pace before it: what it measured, and the rate it would set. */
-  #recheck: { share: number; n: number; rate: number; phase: Phase | undefined } | undefined
+  #recheck: Recheck | undefined
   #probeGain = PROBE_GAIN
   /** When the run last went back to cruising after a probe. */
   #cruisingSince = Number.NEGATIVE_INFINITY
@@ -277,7 +289,14 @@ export class DeliveryRate {
           // A phase sent before the run changed course says nothing about the course it took.
           const current = this.#phase.kind
           if (!unpaced) {
-            if (this.#mode === 'paced' && current !== 'drain') this.#startTest(phase, nowMs)
+            if (this.#mode === 'paced' && current !== 'drain' && current !== 'recheck') {
+              // Most calls refused: the quota fell, test how far. Else the excess may be chance
+              // (the phase is picked for it): check it on fresh calls at once, at the same pace,
+              // while the server's burst is still spent (after a slower test its refill would
+              // hide an excess of a few percent).
+              if (sure >= MAX_TEST_SHARE) this.#startTest(phase, nowMs)
+              else this.#startRecheck({ share: floor, n: 0, rate: this.#rate, verify: true }, nowMs)
+            }
           } else if (this.#mode === 'open' && (current === 'open' || current === 'confirm')) {
             // An open phase is picked for its high share: among many phases of random throttles
             // one is high by chance. Its excess is confirmed on a fresh phase at the same pace
@@ -303,6 +322,14 @@ export class DeliveryRate {
         if (!all) return
         phase.judged = true
         this.#recheck = undefined
+        if (recheck.verify) {
+          if (above(share, n, floor, CLEAR_MARGIN)) this.#quotaFound(this.#rate / CUT_BETA, nowMs, false)
+          else {
+            this.#learnShare(share, n)
+            this.#pace(this.#rate, nowMs)
+          }
+          return
+        }
         const pooled = (recheck.share * recheck.n + phase.throttled) / (recheck.n + n)
         const se = Math.sqrt(Math.max(pooled * (1 - pooled), MIN_VARIANCE) * (1 / recheck.n + 1 / Math.max(1, n)))
         if (share - recheck.share > Math.max(CLEAR_MARGIN, Z_TEST * se)) this.#quotaFound(recheck.rate, nowMs, false)
@@ -325,7 +352,11 @@ export class DeliveryRate {
         const z = this.#mode === 'open' && !enough ? Z : Z_TEST
         const fell = test.share - share > Math.max(CLEAR_MARGIN, z * se)
         if (!fell && !enough) return
-        if (!fell && share >= MAX_TEST_SHARE && phase.target !== undefined && phase.target > MIN_PER_SECOND) {
+        // Paced, a test still clearly above the floor has not gone under the quota either (a
+        // quota that fell to a quarter leaves a test at a third of the old pace a third over it);
+        // twice at most, so that random throttles that grew are not chased to a crawl.
+        const over = share >= MAX_TEST_SHARE || (this.#mode === 'paced' && phase.gain > DRAIN_GAIN / 4 && above(share, n, this.#floor(), CLEAR_MARGIN))
+        if (!fell && over && phase.target !== undefined && phase.target > MIN_PER_SECOND) {
           // Most calls still throttled: the test's pace was not under the quota yet (the
           // goodput it started from was measured too high). Halve it and test again.
           phase.judged = true
@@ -351,10 +382,7 @@ export class DeliveryRate {
             // The phase that started the test was picked for its high share, so a fall from it
             // may be chance: the pace before the test is tried again, on fresh calls, and the
             // fall holds only if its share comes back.
-            this.#recheck = { share: measured, n, rate, phase: undefined }
-            this.#phase.closed = true
-            this.#phase = newPhase('recheck', this.#mode === 'open' ? undefined : this.#rate, 1, nowMs)
-            this.#recheck.phase = this.#phase
+            this.#startRecheck({ share: measured, n, rate, verify: false }, nowMs)
           }
         } else if (this.#mode === 'open') {
           // The test's own share, not pooled with the phase that started it, chosen for being high.
@@ -444,6 +472,13 @@ export class DeliveryRate {
     // calls throttled, and the test then halves its pace.
     const pace = this.#mode === 'open' ? goodput : Math.min(this.#rate, Math.max(goodput, this.#rate * MAX_CUT))
     this.#phase = newPhase('drain', Math.max(MIN_PER_SECOND, pace * DRAIN_GAIN), DRAIN_GAIN, nowMs)
+  }
+
+  /** Sends the next calls at the pace before the test (unpaced, or R), to check `recheck` on them. */
+  #startRecheck(recheck: Recheck, nowMs: number): void {
+    this.#phase.closed = true
+    this.#phase = newPhase('recheck', this.#mode === 'open' ? undefined : this.#rate, 1, nowMs)
+    this.#recheck = { ...recheck, phase: this.#phase }
   }
 
   /** A drain test's fall held: pace at `rate` (open), or cut to it (paced). */
