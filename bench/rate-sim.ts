@@ -283,15 +283,19 @@ export const SCENARIOS: Scenario[] = [
   },
 ]
 
-/** Seconds from each change until the sends per 2 s stay within 25% of the new quota. */
+/**
+ * Seconds from each change until the sends per 5 s stay within 25% of the new quota (5 s: at
+ * 150 a minute, 2 s hold 5 calls, and one call more or less is 20%).
+ */
 export function followSeconds(result: SimResult): { down: number; up: number } {
-  const rate = (from: number): number => result.arrivals.filter((t) => t >= from && t < from + 2000).length / 2
+  const bin = 5000
+  const rate = (from: number): number => result.arrivals.filter((t) => t >= from && t < from + bin).length / (bin / 1000)
   const follow = (change: number, next: number): number => {
     const target = (result.rpmAt(change) ?? 0) / 60
     let last = change
-    for (let from = next - 2000; from >= change; from -= 500) {
+    for (let from = next - bin; from >= change; from -= 500) {
       if (Math.abs(rate(from) - target) > 0.25 * target) {
-        last = from + 2000
+        last = from + bin
         break
       }
     }

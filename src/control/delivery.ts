@@ -310,7 +310,10 @@ export class DeliveryRate {
         }
         if (!all) return
         phase.judged = true
-        this.#learnShare(share, n)
+        // Paced, the random share is learned from rechecks only: a cruise phase is kept or
+        // dropped by its own share (those over it start a recheck), and what is left of them
+        // is biased low: the floor sank to 0 and every throttle looked like the quota.
+        if (unpaced) this.#learnShare(share, n)
         return
       }
       case 'recheck': {
@@ -453,7 +456,7 @@ export class DeliveryRate {
       // What the server let through: the run's goodput so far. At the start of a run, before
       // enough answers, the test holds until the phase's calls are all back and then paces at
       // what got past the throttles in a second (a quota's burst is a second of it).
-      if (this.#delivered.length < GOODPUT_REPLIES && !all) {
+      if (this.#delivered.length < GOODPUT_REPLIES && phase.replied < phase.sends) {
         this.#testOf = { share, n, goodput: 0, strong: share >= MAX_TEST_SHARE, awaiting: phase }
         this.#phase.closed = true
         this.#phase = newPhase('drain', MIN_PER_SECOND, DRAIN_GAIN, nowMs)
@@ -550,7 +553,12 @@ export class DeliveryRate {
     // Weighted by calls: a phase of 3 calls moves it less than one of 20.
     const weight = 1 - (1 - SHARE_EWMA_PER_CALL) ** n
     const moved = this.#randomShare === undefined ? estimate : this.#randomShare + weight * (estimate - this.#randomShare)
-    if (this.#mode === 'paced' && this.#randomShare !== undefined && share > this.#randomShare + CLEAR_MARGIN / 2) return
+    // Not from a phase somewhat above it, but within chance of it: on 8 calls one throttle is
+    // 12%, and a floor learned from the phases with none alone sinks to 0.
+    if (this.#mode === 'paced' && this.#randomShare !== undefined) {
+      const se = Math.sqrt(Math.max(this.#randomShare * (1 - this.#randomShare), MIN_VARIANCE) / Math.max(1, n))
+      if (share > this.#randomShare + Math.max(CLEAR_MARGIN / 2, LEARN_Z * se)) return
+    }
     this.#randomShare = moved
     if (this.#verdict.kind === 'random') this.#verdict = { kind: 'random', share: this.#randomShare }
     else if (this.#verdict.kind === 'none' && share > 0) this.#verdict = { kind: 'random', share: this.#randomShare }
@@ -634,6 +642,8 @@ const CLEAR_MARGIN = 0.1
 const Z = 2.5
 /** Standard errors by which a drain test's share must fall: less than `Z`, since a test that fails is repeated at the next clear excess. */
 const Z_TEST = 2
+/** Standard errors over the random share a paced phase may be and still refine it. */
+const LEARN_Z = 1
 /** Variance floor of a share near 0 or 1, so that a handful of calls is never certain. */
 const MIN_VARIANCE = 0.02
 /** A random share above this is a server that refuses most calls: no rate helps, and none is taken for "random". */
