@@ -358,7 +358,7 @@ export class DeliveryRate {
         // Paced, a test still clearly above the floor has not gone under the quota either (a
         // quota that fell to a quarter leaves a test at a third of the old pace a third over it);
         // twice at most, so that random throttles that grew are not chased to a crawl.
-        const over = share >= MAX_TEST_SHARE || (this.#mode === 'paced' && phase.gain > DRAIN_GAIN / 4 && above(share, n, this.#floor(), CLEAR_MARGIN))
+        const over = share >= MAX_TEST_SHARE || (this.#mode === 'paced' && phase.gain > DRAIN_GAIN / 4 && above(share, n, this.#floor(), 2 * CLEAR_MARGIN))
         if (!fell && over && phase.target !== undefined && phase.target > MIN_PER_SECOND) {
           // Most calls still throttled: the test's pace was not under the quota yet (the
           // goodput it started from was measured too high). Halve it and test again.
@@ -553,12 +553,6 @@ export class DeliveryRate {
     // Weighted by calls: a phase of 3 calls moves it less than one of 20.
     const weight = 1 - (1 - SHARE_EWMA_PER_CALL) ** n
     const moved = this.#randomShare === undefined ? estimate : this.#randomShare + weight * (estimate - this.#randomShare)
-    // Not from a phase somewhat above it, but within chance of it: on 8 calls one throttle is
-    // 12%, and a floor learned from the phases with none alone sinks to 0.
-    if (this.#mode === 'paced' && this.#randomShare !== undefined) {
-      const se = Math.sqrt(Math.max(this.#randomShare * (1 - this.#randomShare), MIN_VARIANCE) / Math.max(1, n))
-      if (share > this.#randomShare + Math.max(CLEAR_MARGIN / 2, LEARN_Z * se)) return
-    }
     this.#randomShare = moved
     if (this.#verdict.kind === 'random') this.#verdict = { kind: 'random', share: this.#randomShare }
     else if (this.#verdict.kind === 'none' && share > 0) this.#verdict = { kind: 'random', share: this.#randomShare }
@@ -642,8 +636,6 @@ const CLEAR_MARGIN = 0.1
 const Z = 2.5
 /** Standard errors by which a drain test's share must fall: less than `Z`, since a test that fails is repeated at the next clear excess. */
 const Z_TEST = 2
-/** Standard errors over the random share a paced phase may be and still refine it. */
-const LEARN_Z = 1
 /** Variance floor of a share near 0 or 1, so that a handful of calls is never certain. */
 const MIN_VARIANCE = 0.02
 /** A random share above this is a server that refuses most calls: no rate helps, and none is taken for "random". */
