@@ -52,6 +52,8 @@ export interface DeliveryOptions {
 interface Recheck {
   share: number
   n: number
+  /** Throttles among the `n` calls. */
+  throttled: number
   rate: number
   verify: boolean
   phase?: Phase
@@ -81,16 +83,14 @@ export class DeliveryRate {
   #mode: 'open' | 'paced' = 'open'
   /** R: the cruise rate per second, while paced. */
   #rate = 0
-  /** The share of calls throttled at random, learned from phases judged clean; undefined until known. */
-  #randomShare: number | undefined
   /**
-   * The share measured by drain tests, pooled over all of them (calls and throttles summed):
-   * paced, the floor is the lower of the two. Pooled, not the lowest: one lucky test of 16
-   * calls with no throttle would pin the floor near 0, and every cruise phase after it would
-   * look over the quota.
+   * Evidence of the random share: calls and throttles of the phases sent where the run's rate
+   * was not the cause (open phases judged clean, drain tests, rechecks), each call's weight
+   * fading so that about the last `1 / SHARE_EWMA_PER_CALL` calls count. Pooled counts, not a
+   * running estimate moved by each phase's share: phases are kept or dropped by their share,
+   * and an estimate fed by what is left drifts (it sank to 0 with 20% random throttles).
    */
-  #drainShare: number | undefined
-  readonly #drained = { calls: 0, throttled: 0 }
+  readonly #evidence = { calls: 0, throttled: 0 }
   #phase: Phase
   /** The phase that triggered the current drain test. */
   #testOf: { share: number; n: number; goodput: number; strong: boolean; awaiting?: Phase } | undefined
@@ -295,7 +295,7 @@ export class DeliveryRate {
               // while the server's burst is still spent (after a slower test its refill would
               // hide an excess of a few percent).
               if (sure >= MAX_TEST_SHARE) this.#startTest(phase, nowMs)
-              else this.#startRecheck({ share: floor, n: 0, rate: this.#rate, verify: true }, nowMs)
+              else this.#startRecheck({ share: floor, n: 0, throttled: 0, rate: this.#rate, verify: true }, nowMs)
             }
           } else if (this.#mode === 'open' && (current === 'open' || current === 'confirm')) {
             // An open phase is picked for its high share: among many phases of random throttles
@@ -327,16 +327,16 @@ export class DeliveryRate {
         this.#recheck = undefined
         if (recheck.verify) {
           if (above(share, n, floor, CLEAR_MARGIN)) this.#quotaFound(this.#rate / CUT_BETA, nowMs, false)
-          else {
-            this.#learnShare(share, n)
-            this.#pace(this.#rate, nowMs)
-          }
+          else this.#notTheRate(phase.throttled, n, nowMs)
           return
         }
         const pooled = (recheck.share * recheck.n + phase.throttled) / (recheck.n + n)
         const se = Math.sqrt(Math.max(pooled * (1 - pooled), MIN_VARIANCE) * (1 / recheck.n + 1 / Math.max(1, n)))
-        if (share - recheck.share > Math.max(CLEAR_MARGIN, Z_TEST * se)) this.#quotaFound(recheck.rate, nowMs, false)
-        else this.#notTheRate(Math.max(recheck.share, share), recheck.n + n, nowMs)
+        if (share - recheck.share > Math.max(CLEAR_MARGIN, Z_TEST * se)) {
+          // The test went under the quota: its calls are evidence of the random share.
+          this.#addEvidence(recheck.throttled, recheck.n)
+          this.#quotaFound(recheck.rate, nowMs, false)
+        } else this.#notTheRate(recheck.throttled + phase.throttled, recheck.n + n, nowMs)
         return
       }
       case 'drain': {
@@ -368,33 +368,25 @@ export class DeliveryRate {
         }
         phase.judged = true
         this.#testOf = undefined
-        const prior = this.#randomShare ?? SHARE_PRIOR
-        const measured = (phase.throttled + prior * SHARE_PRIOR_CALLS) / (n + SHARE_PRIOR_CALLS)
-        this.#drained.calls += n
-        this.#drained.throttled += phase.throttled
-        this.#drainShare = (this.#drained.throttled + prior * SHARE_PRIOR_CALLS) / (this.#drained.calls + SHARE_PRIOR_CALLS)
+        const measured = (phase.throttled + SHARE_PRIOR * SHARE_PRIOR_CALLS) / (n + SHARE_PRIOR_CALLS)
         if (fell) {
           // The goodput measured above the quota is what it let through, less the random share.
           const rate = test.goodput / (1 - Math.min(this.#floor(), measured))
           if (test.strong) {
-            // Not above what was known: a test still partly over the quota (another run sending
-            // too) measures more than the random share, and a floor set high hides the quota.
-            this.#randomShare = Math.min(measured, this.#randomShare ?? SHARE_PRIOR)
+            this.#addEvidence(phase.throttled, n)
             this.#quotaFound(rate, nowMs, true)
           } else {
             // The phase that started the test was picked for its high share, so a fall from it
             // may be chance: the pace before the test is tried again, on fresh calls, and the
             // fall holds only if its share comes back.
-            this.#startRecheck({ share: measured, n, rate, verify: false }, nowMs)
+            this.#startRecheck({ share: measured, n, rate, verify: false, throttled: phase.throttled }, nowMs)
           }
         } else if (this.#mode === 'open') {
           // The test's own share, not pooled with the phase that started it, chosen for being high.
-          this.#randomShare = cautious(share, n)
-          this.#verdict = { kind: 'random', share }
-          this.#open(nowMs)
+          this.#notTheRate(phase.throttled, n, nowMs)
         } else {
           // Slowing down did not lower the share: the random share was set too low. R stands.
-          this.#notTheRate(share, n, nowMs)
+          this.#notTheRate(phase.throttled, n, nowMs)
         }
         return
       }
@@ -499,30 +491,25 @@ export class DeliveryRate {
     }
   }
 
-  /** The fall did not hold: the throttles were not the run's rate. */
-  #notTheRate(share: number, n: number, nowMs: number): void {
+  /** `throttled` of `n` calls sent slower, or again, did not show the run's rate: they were random. */
+  #notTheRate(throttled: number, n: number, nowMs: number): void {
+    this.#addEvidence(throttled, n)
     if (this.#mode === 'open') {
-      this.#randomShare = cautious(share, n)
-      this.#verdict = { kind: 'random', share: this.#randomShare }
+      this.#verdict = { kind: 'random', share: this.#floor() }
       this.#open(nowMs)
-    } else {
-      // The floor stays the lower of this and the share at the slowest pace tried (#floor): a
-      // noisy test that raised it would let the run cruise over a quota unseen.
-      // Weighed like any other phase (by its calls): one test of 8 calls is too noisy to set it.
-      const old = this.#randomShare ?? SHARE_PRIOR
-      this.#randomShare = Math.max(old, old + (1 - (1 - SHARE_EWMA_PER_CALL) ** n) * (cautious(share, n) - old))
-      this.#pace(this.#rate, nowMs)
-    }
+    } else this.#pace(this.#rate, nowMs)
   }
 
-  /**
-   * The random share throttles are judged against. Paced, the lower of the one learned and
-   * the one measured at the lowest pace tried: a floor set too high makes a quota look larger
-   * than it is (the pace is the goodput over one minus the floor) and lets probes over it pass.
-   */
+  /** The random share throttles are judged against: the evidence, with a prior of `SHARE_PRIOR`. */
   #floor(): number {
-    const share = this.#randomShare ?? 0
-    return this.#mode === 'paced' && this.#drainShare !== undefined ? Math.min(share, this.#drainShare) : share
+    const { calls, throttled } = this.#evidence
+    return Math.min(MAX_RANDOM_SHARE, (throttled + SHARE_PRIOR * SHARE_PRIOR_CALLS) / (calls + SHARE_PRIOR_CALLS))
+  }
+
+  #addEvidence(throttled: number, calls: number): void {
+    const fade = (1 - SHARE_EWMA_PER_CALL) ** calls
+    this.#evidence.calls = this.#evidence.calls * fade + calls
+    this.#evidence.throttled = this.#evidence.throttled * fade + throttled
   }
 
   /** Paces at `rate` from now (a cruise phase), keeping a verdict of quota up to date. */
@@ -530,7 +517,7 @@ export class DeliveryRate {
     this.#mode = 'paced'
     this.#rate = Math.max(MIN_PER_SECOND, rate)
     this.#probeGain = PROBE_GAIN
-    this.#verdict = { kind: 'quota', perMinute: Math.round(this.#rate * 60), share: this.#randomShare ?? 0 }
+    this.#verdict = { kind: 'quota', perMinute: Math.round(this.#rate * 60), share: this.#floor() }
     this.#phase.closed = true
     this.#phase = newPhase('cruise', this.#rate, 1, nowMs)
     this.#cruisingSince = nowMs
@@ -542,20 +529,10 @@ export class DeliveryRate {
     this.#phase = newPhase('open', undefined, 1, nowMs)
   }
 
-  /**
-   * A phase judged clean refines the random share. While paced, not from a phase somewhat
-   * above it: a phase a little over the quota is not clearly above the share, and taking its
-   * throttles as random would raise the floor, then the quota estimated over it, then the
-   * overshoot.
-   */
+  /** A phase judged clean (unpaced, or a recheck) adds to the evidence of the random share. */
   #learnShare(share: number, n: number): void {
-    const estimate = this.#mode === 'open' ? cautious(share, n) : share
-    // Weighted by calls: a phase of 3 calls moves it less than one of 20.
-    const weight = 1 - (1 - SHARE_EWMA_PER_CALL) ** n
-    const moved = this.#randomShare === undefined ? estimate : this.#randomShare + weight * (estimate - this.#randomShare)
-    this.#randomShare = moved
-    if (this.#verdict.kind === 'random') this.#verdict = { kind: 'random', share: this.#randomShare }
-    else if (this.#verdict.kind === 'none' && share > 0) this.#verdict = { kind: 'random', share: this.#randomShare }
+    this.#addEvidence(share * n, n)
+    if (this.#verdict.kind === 'random' || (this.#verdict.kind === 'none' && share > 0)) this.#verdict = { kind: 'random', share: this.#floor() }
   }
 
   #prune(nowMs: number): void {
@@ -588,10 +565,6 @@ function above(share: number, n: number, floor: number, margin: number): boolean
   return share - floor > Math.max(margin, Z * se)
 }
 
-/** A share measured on `n` calls, nudged up by half a standard error: a floor set too low turns random throttles into quota cuts. */
-function cautious(share: number, n: number): number {
-  return Math.min(MAX_RANDOM_SHARE, share + 0.5 * Math.sqrt(Math.max(share * (1 - share), MIN_VARIANCE) / Math.max(1, n)))
-}
 
 /** Sends a phase holds before the next one starts. */
 const PHASE_SENDS = 20
