@@ -105,6 +105,8 @@ export class DeliveryRate {
   #latencyMs: number | undefined
   #verdict: RateVerdict = { kind: 'none' }
   #cuts = 0
+  /** Time at R before the next probe: `CRUISE_MS`, doubled by each probe that fails. */
+  #cruiseMs = CRUISE_MS
   /** The rate at which the quota was last found (what got through, over the random share), per second. */
   #quotaSeen = 0
   /** When the run began: goodput over a run younger than its window is measured over the run's age. */
@@ -252,7 +254,7 @@ export class DeliveryRate {
         if (this.#mode === 'paced') this.#cruisingSince = nowMs
         return
       case 'cruise':
-        if (nowMs - this.#cruisingSince < CRUISE_MS) this.#phase = newPhase('cruise', this.#rate, 1, nowMs)
+        if (nowMs - this.#cruisingSince < this.#cruiseMs) this.#phase = newPhase('cruise', this.#rate, 1, nowMs)
         else this.#phase = newPhase('probe', this.#rate * this.#probeGain, this.#probeGain, nowMs)
         return
       case 'probe':
@@ -410,22 +412,27 @@ export class DeliveryRate {
         if (share <= floor + PROBE_PASS * (ifQuota - floor)) {
           const target = phase.target ?? this.#rate
           if (target >= NEAR_QUOTA * this.#quotaSeen) {
-            // Near the quota last found, room is taken half a probe at a time: two runs sharing a quota then gain alike while one of them tests, and a run
-            // does not cruise over a quota it found by a probe's luck.
-            // Probes that keep passing grow (the other run has left, the quota went up), from half a step.
-            this.#rate = Math.max(this.#rate, this.#rate + (target - this.#rate) / 2)
+            // Near the quota last found, room is taken half a probe at a time, and not past that
+            // quota: a probe a little over it passes while the server's burst lasts (a second of
+            // quota), and the run would cruise over it until the next test. A probe well over it
+            // (they grow while they pass) shows the quota went up, or another run left.
+            const cap = target >= QUOTA_MOVED * this.#quotaSeen ? Infinity : this.#quotaSeen
+            this.#rate = Math.max(this.#rate, Math.min(cap, this.#rate + (target - this.#rate) / 2))
             this.#quotaSeen = Math.max(this.#quotaSeen, this.#rate)
             this.#probeGain = Math.min(MAX_PROBE_GAIN, this.#probeGain * PROBE_GAIN_GROWTH)
           } else {
             this.#rate = Math.max(this.#rate, target)
             this.#probeGain = Math.min(MAX_PROBE_GAIN, this.#probeGain * PROBE_GAIN_GROWTH)
           }
-          this.#learnShare(share, n)
+          this.#cruiseMs = CRUISE_MS
           if (this.#verdict.kind === 'quota') this.#verdict = { ...this.#verdict, perMinute: Math.round(this.#rate * 60) }
           // A probe that found room is followed by the next one at once: a quota that went up is found in a few of them.
           if (this.#phase.kind === 'cruise') this.#phase = newPhase('probe', this.#rate * this.#probeGain, this.#probeGain, nowMs)
         } else {
           this.#probeGain = PROBE_GAIN
+          // The next probe waits twice as long, up to `MAX_CRUISE_MS`: a run at its quota probes
+          // rarely (each probe over it costs throttled calls that count against the quota).
+          this.#cruiseMs = Math.min(MAX_CRUISE_MS, this.#cruiseMs * 2)
           this.#verdict = { kind: 'quota', perMinute: Math.round(this.#rate * 60), share: floor }
         }
         return
@@ -517,6 +524,7 @@ export class DeliveryRate {
     this.#mode = 'paced'
     this.#rate = Math.max(MIN_PER_SECOND, rate)
     this.#probeGain = PROBE_GAIN
+    this.#cruiseMs = CRUISE_MS
     this.#verdict = { kind: 'quota', perMinute: Math.round(this.#rate * 60), share: this.#floor() }
     this.#phase.closed = true
     this.#phase = newPhase('cruise', this.#rate, 1, nowMs)
@@ -582,6 +590,7 @@ const TEST_MAX_MS = 10 * 1000 // 10 s
 const PROBE_SENDS = 8
 /** Time at the pace between two probes, while probes fail (BBR probes one round trip in eight). */
 const CRUISE_MS = 3 * 1000 // 3 s
+const MAX_CRUISE_MS = 24 * 1000 // 24 s
 /**
  * Share of the goodput a drain test sends at: under what got through, so under any quota (the
  * goodput is what the quota let through, less the random share), and slower than the run was
@@ -592,6 +601,8 @@ const DRAIN_GAIN = 0.8
 const PROBE_GAIN = 1.25
 const PROBE_GAIN_GROWTH = 1.25
 const MAX_PROBE_GAIN = 2
+/** A probe this far over the quota last found that passes shows the quota moved. */
+const QUOTA_MOVED = 1.3
 /** A probe passes when its share is under the floor plus this share of the way to what R as the quota would give. */
 const PROBE_PASS = 0.3
 /** A probe this close to the quota last found, or above it, raises the rate by half its gain only. */
