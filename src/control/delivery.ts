@@ -105,6 +105,8 @@ export class DeliveryRate {
   #latencyMs: number | undefined
   #verdict: RateVerdict = { kind: 'none' }
   #cuts = 0
+  /** The recheck that made the last small cut, and R before it: the next one tells whether the cut lowered the share. */
+  #lastCut: { throttled: number; n: number; rate: number } | undefined
   /** Time at R before the next probe: `CRUISE_MS`, doubled by each probe that fails. */
   #cruiseMs = CRUISE_MS
   /** The rate at which the quota was last found (what got through, over the random share), per second. */
@@ -296,7 +298,7 @@ export class DeliveryRate {
               // (the phase is picked for it): check it on fresh calls at once, at the same pace,
               // while the server's burst is still spent (after a slower test its refill would
               // hide an excess of a few percent).
-              if (sure >= MAX_TEST_SHARE) this.#startTest(phase, nowMs)
+              if (sure >= MAX_TEST_SHARE && phase.sends >= CHECK_REPLIES) this.#startTest(phase, nowMs)
               else this.#startRecheck({ share: floor, n: 0, throttled: 0, rate: this.#rate, verify: true }, nowMs)
             }
           } else if (this.#mode === 'open' && (current === 'open' || current === 'confirm')) {
@@ -328,8 +330,18 @@ export class DeliveryRate {
         phase.judged = true
         this.#recheck = undefined
         if (recheck.verify) {
-          if (above(share, n, floor, CLEAR_MARGIN)) this.#quotaFound(this.#rate / CUT_BETA, nowMs, false)
-          else this.#notTheRate(phase.throttled, n, nowMs)
+          const last = this.#lastCut
+          this.#lastCut = undefined
+          if (!above(share, n, floor, CLEAR_MARGIN)) this.#notTheRate(phase.throttled, n, nowMs)
+          else if (last !== undefined && !fellFrom(last.throttled, last.n, phase.throttled, n)) {
+            // The last cut did not lower the share: the throttles are not the rate's. Its rate
+            // comes back, and both samples are evidence of the random share.
+            this.#rate = last.rate
+            this.#notTheRate(last.throttled + phase.throttled, last.n + n, nowMs)
+          } else {
+            this.#lastCut = { throttled: phase.throttled, n, rate: this.#rate }
+            this.#quotaFound(this.#rate / CUT_BETA, nowMs, false)
+          }
           return
         }
         const pooled = (recheck.share * recheck.n + phase.throttled) / (recheck.n + n)
@@ -565,6 +577,13 @@ function lowerBound(times: readonly number[], t: number): number {
 
 function newPhase(kind: PhaseKind, target: number | undefined, gain: number, nowMs: number): Phase {
   return { kind, target, gain, startedAt: nowMs, lastSendAt: nowMs, sends: 0, replied: 0, throttled: 0, closed: false, judged: false }
+}
+
+/** Whether `b` of `m` calls is a share clearly under `a` of `n`: by `CLEAR_MARGIN` and `Z_TEST` standard errors. */
+function fellFrom(a: number, n: number, b: number, m: number): boolean {
+  const pooled = (a + b) / Math.max(1, n + m)
+  const se = Math.sqrt(Math.max(pooled * (1 - pooled), MIN_VARIANCE) * (1 / Math.max(1, n) + 1 / Math.max(1, m)))
+  return a / Math.max(1, n) - b / Math.max(1, m) > Math.max(CLEAR_MARGIN, Z_TEST * se)
 }
 
 /** Whether `share` of `n` calls is clearly above `floor`: by `margin` and by `Z` standard errors. */
