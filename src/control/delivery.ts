@@ -105,10 +105,6 @@ export class DeliveryRate {
   #latencyMs: number | undefined
   #verdict: RateVerdict = { kind: 'none' }
   #cuts = 0
-  /** Calls and throttles of the cruise phases judged at R (reset when R changes). */
-  #cruiseTally = { calls: 0, throttled: 0 }
-  /** The recheck that made the last small cut, and R before it: the next one tells whether the cut lowered the share. */
-  #lastCut: { throttled: number; n: number; rate: number } | undefined
   /** Time at R before the next probe: `CRUISE_MS`, doubled by each probe that fails. */
   #cruiseMs = CRUISE_MS
   /** The rate at which the quota was last found (what got through, over the random share), per second. */
@@ -237,8 +233,8 @@ export class DeliveryRate {
         ? // A probe needs enough calls to tell its share from the quota's; a pace the run cannot reach ends it too.
           // and at least a second of them: a server's bucket holds about a second of quota, and
           // a shorter probe would be let through by the burst alone.
-          (phase.sends >= this.#probeSends(phase) && nowMs - phase.startedAt >= PHASE_MS) ||
-          nowMs - phase.startedAt >= Math.max(PHASE_MS, (this.#probeSends(phase) * 2000) / (phase.target ?? 1))
+          (phase.sends >= PROBE_SENDS && nowMs - phase.startedAt >= PHASE_MS) ||
+          nowMs - phase.startedAt >= Math.max(PHASE_MS, (PROBE_SENDS * 2000) / (phase.target ?? 1))
         : phase.kind === 'recheck'
           ? // A recheck decides between a cut and none: as many calls as the test it checks.
             phase.sends >= TEST_REPLIES
@@ -266,15 +262,6 @@ export class DeliveryRate {
         this.#phase = newPhase('cruise', this.#rate, 1, nowMs)
         return
     }
-  }
-
-  /**
-   * Calls a probe sends: twice as many at or over the quota last found, where a pass raises R
-   * over what was measured and 8 calls pass a probe over it one time in five (the server's
-   * burst lets some through).
-   */
-  #probeSends(phase: Phase): number {
-    return (phase.target ?? 0) >= NEAR_QUOTA * this.#quotaSeen ? 2 * PROBE_SENDS : PROBE_SENDS
   }
 
   /** Draws a phase's verdict once enough of its calls are back. */
@@ -310,7 +297,11 @@ export class DeliveryRate {
               // while the server's burst is still spent (after a slower test its refill would
               // hide an excess of a few percent).
               if (sure >= MAX_TEST_SHARE && phase.sends >= CHECK_REPLIES) this.#startTest(phase, nowMs)
-              else this.#startRecheck({ share: floor, n: 0, throttled: 0, rate: this.#rate, verify: true }, nowMs)
+              else if (sure >= MAX_TEST_SHARE) {
+                // Most of a few calls refused (a slow pace): a small cut, not a test that cuts
+                // to a goodput measured on a handful of replies (those took runs to 6 a minute).
+                this.#quotaFound(this.#rate / CUT_BETA, nowMs, false)
+              } else this.#startRecheck({ share: floor, n: 0, throttled: 0, rate: this.#rate, verify: true }, nowMs)
             }
           } else if (this.#mode === 'open' && (current === 'open' || current === 'confirm')) {
             // An open phase is picked for its high share: among many phases of random throttles
@@ -329,27 +320,6 @@ export class DeliveryRate {
         // dropped by its own share (those over it start a recheck), and what is left of them
         // is biased low: the floor sank to 0 and every throttle looked like the quota.
         if (unpaced) this.#learnShare(share, n)
-        else if (this.#mode === 'paced' && phase.target === this.#rate) {
-          // One phase of 20 calls shows an excess of 20 points; a pace a fifth over the quota
-          // throttles a sixth of its calls more than the floor. The cruise phases at R are
-          // tallied, and a tally clearly above the floor is rechecked like a phase.
-          const tally = this.#cruiseTally
-          tally.calls += n
-          tally.throttled += phase.throttled
-          // The tally is every cruise call at R, not a phase picked for its share: it is its
-          // own evidence, and a cut on it is checked like a recheck's (#lastCut).
-          if (tally.calls >= TALLY_CALLS && this.#phase.kind === 'cruise' && above(tally.throttled / tally.calls, tally.calls, floor, CLEAR_MARGIN / 2, TALLY_Z)) {
-            const last = this.#lastCut
-            if (last !== undefined && !fellFrom(last.throttled, last.n, tally.throttled, tally.calls)) {
-              this.#rate = last.rate
-              this.#lastCut = undefined
-              this.#notTheRate(last.throttled + tally.throttled, last.n + tally.calls, nowMs)
-            } else {
-              this.#lastCut = { throttled: tally.throttled, n: tally.calls, rate: this.#rate }
-              this.#quotaFound(this.#rate / CUT_BETA, nowMs, false)
-            }
-          }
-        }
         return
       }
       case 'recheck': {
@@ -362,18 +332,11 @@ export class DeliveryRate {
         phase.judged = true
         this.#recheck = undefined
         if (recheck.verify) {
-          const last = this.#lastCut
-          this.#lastCut = undefined
-          if (!above(share, n, floor, CLEAR_MARGIN)) this.#notTheRate(phase.throttled, n, nowMs)
-          else if (last !== undefined && !fellFrom(last.throttled, last.n, phase.throttled, n)) {
-            // The last cut did not lower the share: the throttles are not the rate's. Its rate
-            // comes back, and both samples are evidence of the random share.
-            this.#rate = last.rate
-            this.#notTheRate(last.throttled + phase.throttled, last.n + n, nowMs)
-          } else {
-            this.#lastCut = { throttled: phase.throttled, n, rate: this.#rate }
-            this.#quotaFound(this.#rate / CUT_BETA, nowMs, false)
-          }
+          if (above(share, n, floor, CLEAR_MARGIN)) this.#quotaFound(this.#rate / CUT_BETA, nowMs, false)
+          // Not clearly above: R stands, and the recheck is no evidence of the random share:
+          // sent at R, it may be a little over the quota (taken as evidence, the floor rose to
+          // 25% with 5% random throttles, and the run sent 60% over its quota unseen).
+          else this.#pace(this.#rate, nowMs)
           return
         }
         const pooled = (recheck.share * recheck.n + phase.throttled) / (recheck.n + n)
@@ -567,7 +530,6 @@ export class DeliveryRate {
   #pace(rate: number, nowMs: number): void {
     this.#mode = 'paced'
     this.#rate = Math.max(MIN_PER_SECOND, rate)
-    this.#cruiseTally = { calls: 0, throttled: 0 }
     this.#probeGain = PROBE_GAIN
     this.#cruiseMs = CRUISE_MS
     this.#verdict = { kind: 'quota', perMinute: Math.round(this.#rate * 60), share: this.#floor() }
@@ -612,23 +574,13 @@ function newPhase(kind: PhaseKind, target: number | undefined, gain: number, now
   return { kind, target, gain, startedAt: nowMs, lastSendAt: nowMs, sends: 0, replied: 0, throttled: 0, closed: false, judged: false }
 }
 
-/** Whether `b` of `m` calls is a share clearly under `a` of `n`: by `CLEAR_MARGIN` and `Z_TEST` standard errors. */
-function fellFrom(a: number, n: number, b: number, m: number): boolean {
-  const pooled = (a + b) / Math.max(1, n + m)
-  const se = Math.sqrt(Math.max(pooled * (1 - pooled), MIN_VARIANCE) * (1 / Math.max(1, n) + 1 / Math.max(1, m)))
-  return a / Math.max(1, n) - b / Math.max(1, m) > Math.max(CLEAR_MARGIN, Z_TEST * se)
-}
-
 /** Whether `share` of `n` calls is clearly above `floor`: by `margin` and by `Z` standard errors. */
-function above(share: number, n: number, floor: number, margin: number, z = Z): boolean {
+function above(share: number, n: number, floor: number, margin: number): boolean {
   const se = Math.sqrt(Math.max(floor * (1 - floor), MIN_VARIANCE) / Math.max(1, n))
-  return share - floor > Math.max(margin, z * se)
+  return share - floor > Math.max(margin, Z * se)
 }
 
 
-/** Cruise calls at one R tallied before their share is compared with the floor. */
-const TALLY_CALLS = 40
-const TALLY_Z = 2
 /** Sends a phase holds before the next one starts. */
 const PHASE_SENDS = 20
 /** A phase also ends after this long, with at least `PHASE_MIN_SENDS`: slow quotas are probed every second or so, not every 20 calls. */
