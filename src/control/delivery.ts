@@ -52,8 +52,6 @@ export interface DeliveryOptions {
 interface Recheck {
   share: number
   n: number
-  /** Throttles among the `n` calls. */
-  throttled: number
   rate: number
   verify: boolean
   phase?: Phase
@@ -83,14 +81,16 @@ export class DeliveryRate {
   #mode: 'open' | 'paced' = 'open'
   /** R: the cruise rate per second, while paced. */
   #rate = 0
+  /** The share of calls throttled at random, learned from phases judged clean; undefined until known. */
+  #randomShare: number | undefined
   /**
-   * Evidence of the random share: calls and throttles of the phases sent where the run's rate
-   * was not the cause (open phases judged clean, drain tests, rechecks), each call's weight
-   * fading so that about the last `1 / SHARE_EWMA_PER_CALL` calls count. Pooled counts, not a
-   * running estimate moved by each phase's share: phases are kept or dropped by their share,
-   * and an estimate fed by what is left drifts (it sank to 0 with 20% random throttles).
+   * The share measured by drain tests, pooled over all of them (calls and throttles summed):
+   * paced, the floor is the lower of the two. Pooled, not the lowest: one lucky test of 16
+   * calls with no throttle would pin the floor near 0, and every cruise phase after it would
+   * look over the quota.
    */
-  readonly #evidence = { calls: 0, throttled: 0 }
+  #drainShare: number | undefined
+  readonly #drained = { calls: 0, throttled: 0 }
   #phase: Phase
   /** The phase that triggered the current drain test. */
   #testOf: { share: number; n: number; goodput: number; strong: boolean; awaiting?: Phase } | undefined
@@ -105,8 +105,6 @@ export class DeliveryRate {
   #latencyMs: number | undefined
   #verdict: RateVerdict = { kind: 'none' }
   #cuts = 0
-  /** Time at R before the next probe: `CRUISE_MS`, doubled by each probe that fails. */
-  #cruiseMs = CRUISE_MS
   /** The rate at which the quota was last found (what got through, over the random share), per second. */
   #quotaSeen = 0
   /** When the run began: goodput over a run younger than its window is measured over the run's age. */
@@ -254,7 +252,7 @@ export class DeliveryRate {
         if (this.#mode === 'paced') this.#cruisingSince = nowMs
         return
       case 'cruise':
-        if (nowMs - this.#cruisingSince < this.#cruiseMs) this.#phase = newPhase('cruise', this.#rate, 1, nowMs)
+        if (nowMs - this.#cruisingSince < CRUISE_MS) this.#phase = newPhase('cruise', this.#rate, 1, nowMs)
         else this.#phase = newPhase('probe', this.#rate * this.#probeGain, this.#probeGain, nowMs)
         return
       case 'probe':
@@ -296,12 +294,8 @@ export class DeliveryRate {
               // (the phase is picked for it): check it on fresh calls at once, at the same pace,
               // while the server's burst is still spent (after a slower test its refill would
               // hide an excess of a few percent).
-              if (sure >= MAX_TEST_SHARE && phase.sends >= CHECK_REPLIES) this.#startTest(phase, nowMs)
-              else if (sure >= MAX_TEST_SHARE) {
-                // Most of a few calls refused (a slow pace): a small cut, not a test that cuts
-                // to a goodput measured on a handful of replies (those took runs to 6 a minute).
-                this.#quotaFound(this.#rate / CUT_BETA, nowMs, false)
-              } else this.#startRecheck({ share: floor, n: 0, throttled: 0, rate: this.#rate, verify: true }, nowMs)
+              if (sure >= MAX_TEST_SHARE) this.#startTest(phase, nowMs)
+              else this.#startRecheck({ share: floor, n: 0, rate: this.#rate, verify: true }, nowMs)
             }
           } else if (this.#mode === 'open' && (current === 'open' || current === 'confirm')) {
             // An open phase is picked for its high share: among many phases of random throttles
@@ -333,19 +327,16 @@ export class DeliveryRate {
         this.#recheck = undefined
         if (recheck.verify) {
           if (above(share, n, floor, CLEAR_MARGIN)) this.#quotaFound(this.#rate / CUT_BETA, nowMs, false)
-          // Not clearly above: R stands, and the recheck is no evidence of the random share:
-          // sent at R, it may be a little over the quota (taken as evidence, the floor rose to
-          // 25% with 5% random throttles, and the run sent 60% over its quota unseen).
-          else this.#pace(this.#rate, nowMs)
+          else {
+            this.#learnShare(share, n)
+            this.#pace(this.#rate, nowMs)
+          }
           return
         }
         const pooled = (recheck.share * recheck.n + phase.throttled) / (recheck.n + n)
         const se = Math.sqrt(Math.max(pooled * (1 - pooled), MIN_VARIANCE) * (1 / recheck.n + 1 / Math.max(1, n)))
-        if (share - recheck.share > Math.max(CLEAR_MARGIN, Z_TEST * se)) {
-          // The test went under the quota: its calls are evidence of the random share.
-          this.#addEvidence(recheck.throttled, recheck.n)
-          this.#quotaFound(recheck.rate, nowMs, false)
-        } else this.#notTheRate(recheck.throttled + phase.throttled, recheck.n + n, nowMs)
+        if (share - recheck.share > Math.max(CLEAR_MARGIN, Z_TEST * se)) this.#quotaFound(recheck.rate, nowMs, false)
+        else this.#notTheRate(Math.max(recheck.share, share), recheck.n + n, nowMs)
         return
       }
       case 'drain': {
@@ -367,7 +358,7 @@ export class DeliveryRate {
         // Paced, a test still clearly above the floor has not gone under the quota either (a
         // quota that fell to a quarter leaves a test at a third of the old pace a third over it);
         // twice at most, so that random throttles that grew are not chased to a crawl.
-        const over = share >= MAX_TEST_SHARE || (this.#mode === 'paced' && phase.gain > DRAIN_GAIN / 4 && above(share, n, this.#floor(), 2 * CLEAR_MARGIN))
+        const over = share >= MAX_TEST_SHARE || (this.#mode === 'paced' && phase.gain > DRAIN_GAIN / 4 && above(share, n, this.#floor(), CLEAR_MARGIN))
         if (!fell && over && phase.target !== undefined && phase.target > MIN_PER_SECOND) {
           // Most calls still throttled: the test's pace was not under the quota yet (the
           // goodput it started from was measured too high). Halve it and test again.
@@ -377,25 +368,33 @@ export class DeliveryRate {
         }
         phase.judged = true
         this.#testOf = undefined
-        const measured = (phase.throttled + SHARE_PRIOR * SHARE_PRIOR_CALLS) / (n + SHARE_PRIOR_CALLS)
+        const prior = this.#randomShare ?? SHARE_PRIOR
+        const measured = (phase.throttled + prior * SHARE_PRIOR_CALLS) / (n + SHARE_PRIOR_CALLS)
+        this.#drained.calls += n
+        this.#drained.throttled += phase.throttled
+        this.#drainShare = (this.#drained.throttled + prior * SHARE_PRIOR_CALLS) / (this.#drained.calls + SHARE_PRIOR_CALLS)
         if (fell) {
           // The goodput measured above the quota is what it let through, less the random share.
           const rate = test.goodput / (1 - Math.min(this.#floor(), measured))
           if (test.strong) {
-            this.#addEvidence(phase.throttled, n)
+            // Not above what was known: a test still partly over the quota (another run sending
+            // too) measures more than the random share, and a floor set high hides the quota.
+            this.#randomShare = Math.min(measured, this.#randomShare ?? SHARE_PRIOR)
             this.#quotaFound(rate, nowMs, true)
           } else {
             // The phase that started the test was picked for its high share, so a fall from it
             // may be chance: the pace before the test is tried again, on fresh calls, and the
             // fall holds only if its share comes back.
-            this.#startRecheck({ share: measured, n, rate, verify: false, throttled: phase.throttled }, nowMs)
+            this.#startRecheck({ share: measured, n, rate, verify: false }, nowMs)
           }
         } else if (this.#mode === 'open') {
           // The test's own share, not pooled with the phase that started it, chosen for being high.
-          this.#notTheRate(phase.throttled, n, nowMs)
+          this.#randomShare = cautious(share, n)
+          this.#verdict = { kind: 'random', share }
+          this.#open(nowMs)
         } else {
           // Slowing down did not lower the share: the random share was set too low. R stands.
-          this.#notTheRate(phase.throttled, n, nowMs)
+          this.#notTheRate(share, n, nowMs)
         }
         return
       }
@@ -419,27 +418,22 @@ export class DeliveryRate {
         if (share <= floor + PROBE_PASS * (ifQuota - floor)) {
           const target = phase.target ?? this.#rate
           if (target >= NEAR_QUOTA * this.#quotaSeen) {
-            // Near the quota last found, room is taken half a probe at a time, and not past that
-            // quota: a probe a little over it passes while the server's burst lasts (a second of
-            // quota), and the run would cruise over it until the next test. A probe well over it
-            // (they grow while they pass) shows the quota went up, or another run left.
-            const cap = target >= QUOTA_MOVED * this.#quotaSeen ? Infinity : this.#quotaSeen
-            this.#rate = Math.max(this.#rate, Math.min(cap, this.#rate + (target - this.#rate) / 2))
+            // Near the quota last found, room is taken half a probe at a time: two runs sharing a quota then gain alike while one of them tests, and a run
+            // does not cruise over a quota it found by a probe's luck.
+            // Probes that keep passing grow (the other run has left, the quota went up), from half a step.
+            this.#rate = Math.max(this.#rate, this.#rate + (target - this.#rate) / 2)
             this.#quotaSeen = Math.max(this.#quotaSeen, this.#rate)
             this.#probeGain = Math.min(MAX_PROBE_GAIN, this.#probeGain * PROBE_GAIN_GROWTH)
           } else {
             this.#rate = Math.max(this.#rate, target)
             this.#probeGain = Math.min(MAX_PROBE_GAIN, this.#probeGain * PROBE_GAIN_GROWTH)
           }
-          this.#cruiseMs = CRUISE_MS
+          this.#learnShare(share, n)
           if (this.#verdict.kind === 'quota') this.#verdict = { ...this.#verdict, perMinute: Math.round(this.#rate * 60) }
           // A probe that found room is followed by the next one at once: a quota that went up is found in a few of them.
           if (this.#phase.kind === 'cruise') this.#phase = newPhase('probe', this.#rate * this.#probeGain, this.#probeGain, nowMs)
         } else {
           this.#probeGain = PROBE_GAIN
-          // The next probe waits twice as long, up to `MAX_CRUISE_MS`: a run at its quota probes
-          // rarely (each probe over it costs throttled calls that count against the quota).
-          this.#cruiseMs = Math.min(MAX_CRUISE_MS, this.#cruiseMs * 2)
           this.#verdict = { kind: 'quota', perMinute: Math.round(this.#rate * 60), share: floor }
         }
         return
@@ -505,25 +499,30 @@ export class DeliveryRate {
     }
   }
 
-  /** `throttled` of `n` calls sent slower, or again, did not show the run's rate: they were random. */
-  #notTheRate(throttled: number, n: number, nowMs: number): void {
-    this.#addEvidence(throttled, n)
+  /** The fall did not hold: the throttles were not the run's rate. */
+  #notTheRate(share: number, n: number, nowMs: number): void {
     if (this.#mode === 'open') {
-      this.#verdict = { kind: 'random', share: this.#floor() }
+      this.#randomShare = cautious(share, n)
+      this.#verdict = { kind: 'random', share: this.#randomShare }
       this.#open(nowMs)
-    } else this.#pace(this.#rate, nowMs)
+    } else {
+      // The floor stays the lower of this and the share at the slowest pace tried (#floor): a
+      // noisy test that raised it would let the run cruise over a quota unseen.
+      // Weighed like any other phase (by its calls): one test of 8 calls is too noisy to set it.
+      const old = this.#randomShare ?? SHARE_PRIOR
+      this.#randomShare = Math.max(old, old + (1 - (1 - SHARE_EWMA_PER_CALL) ** n) * (cautious(share, n) - old))
+      this.#pace(this.#rate, nowMs)
+    }
   }
 
-  /** The random share throttles are judged against: the evidence, with a prior of `SHARE_PRIOR`. */
+  /**
+   * The random share throttles are judged against. Paced, the lower of the one learned and
+   * the one measured at the lowest pace tried: a floor set too high makes a quota look larger
+   * than it is (the pace is the goodput over one minus the floor) and lets probes over it pass.
+   */
   #floor(): number {
-    const { calls, throttled } = this.#evidence
-    return Math.min(MAX_RANDOM_SHARE, (throttled + SHARE_PRIOR * SHARE_PRIOR_CALLS) / (calls + SHARE_PRIOR_CALLS))
-  }
-
-  #addEvidence(throttled: number, calls: number): void {
-    const fade = (1 - SHARE_EWMA_PER_CALL) ** calls
-    this.#evidence.calls = this.#evidence.calls * fade + calls
-    this.#evidence.throttled = this.#evidence.throttled * fade + throttled
+    const share = this.#randomShare ?? 0
+    return this.#mode === 'paced' && this.#drainShare !== undefined ? Math.min(share, this.#drainShare) : share
   }
 
   /** Paces at `rate` from now (a cruise phase), keeping a verdict of quota up to date. */
@@ -531,8 +530,7 @@ export class DeliveryRate {
     this.#mode = 'paced'
     this.#rate = Math.max(MIN_PER_SECOND, rate)
     this.#probeGain = PROBE_GAIN
-    this.#cruiseMs = CRUISE_MS
-    this.#verdict = { kind: 'quota', perMinute: Math.round(this.#rate * 60), share: this.#floor() }
+    this.#verdict = { kind: 'quota', perMinute: Math.round(this.#rate * 60), share: this.#randomShare ?? 0 }
     this.#phase.closed = true
     this.#phase = newPhase('cruise', this.#rate, 1, nowMs)
     this.#cruisingSince = nowMs
@@ -544,10 +542,26 @@ export class DeliveryRate {
     this.#phase = newPhase('open', undefined, 1, nowMs)
   }
 
-  /** A phase judged clean (unpaced, or a recheck) adds to the evidence of the random share. */
+  /**
+   * A phase judged clean refines the random share. While paced, not from a phase somewhat
+   * above it: a phase a little over the quota is not clearly above the share, and taking its
+   * throttles as random would raise the floor, then the quota estimated over it, then the
+   * overshoot.
+   */
   #learnShare(share: number, n: number): void {
-    this.#addEvidence(share * n, n)
-    if (this.#verdict.kind === 'random' || (this.#verdict.kind === 'none' && share > 0)) this.#verdict = { kind: 'random', share: this.#floor() }
+    const estimate = this.#mode === 'open' ? cautious(share, n) : share
+    // Weighted by calls: a phase of 3 calls moves it less than one of 20.
+    const weight = 1 - (1 - SHARE_EWMA_PER_CALL) ** n
+    const moved = this.#randomShare === undefined ? estimate : this.#randomShare + weight * (estimate - this.#randomShare)
+    // Not from a phase somewhat above it, but within chance of it: on 8 calls one throttle is
+    // 12%, and a floor learned from the phases with none alone sinks to 0.
+    if (this.#mode === 'paced' && this.#randomShare !== undefined) {
+      const se = Math.sqrt(Math.max(this.#randomShare * (1 - this.#randomShare), MIN_VARIANCE) / Math.max(1, n))
+      if (share > this.#randomShare + Math.max(CLEAR_MARGIN / 2, LEARN_Z * se)) return
+    }
+    this.#randomShare = moved
+    if (this.#verdict.kind === 'random') this.#verdict = { kind: 'random', share: this.#randomShare }
+    else if (this.#verdict.kind === 'none' && share > 0) this.#verdict = { kind: 'random', share: this.#randomShare }
   }
 
   #prune(nowMs: number): void {
@@ -580,6 +594,10 @@ function above(share: number, n: number, floor: number, margin: number): boolean
   return share - floor > Math.max(margin, Z * se)
 }
 
+/** A share measured on `n` calls, nudged up by half a standard error: a floor set too low turns random throttles into quota cuts. */
+function cautious(share: number, n: number): number {
+  return Math.min(MAX_RANDOM_SHARE, share + 0.5 * Math.sqrt(Math.max(share * (1 - share), MIN_VARIANCE) / Math.max(1, n)))
+}
 
 /** Sends a phase holds before the next one starts. */
 const PHASE_SENDS = 20
@@ -597,7 +615,6 @@ const TEST_MAX_MS = 10 * 1000 // 10 s
 const PROBE_SENDS = 8
 /** Time at the pace between two probes, while probes fail (BBR probes one round trip in eight). */
 const CRUISE_MS = 3 * 1000 // 3 s
-const MAX_CRUISE_MS = 24 * 1000 // 24 s
 /**
  * Share of the goodput a drain test sends at: under what got through, so under any quota (the
  * goodput is what the quota let through, less the random share), and slower than the run was
@@ -608,8 +625,6 @@ const DRAIN_GAIN = 0.8
 const PROBE_GAIN = 1.25
 const PROBE_GAIN_GROWTH = 1.25
 const MAX_PROBE_GAIN = 2
-/** A probe this far over the quota last found that passes shows the quota moved. */
-const QUOTA_MOVED = 1.3
 /** A probe passes when its share is under the floor plus this share of the way to what R as the quota would give. */
 const PROBE_PASS = 0.3
 /** A probe this close to the quota last found, or above it, raises the rate by half its gain only. */
@@ -627,6 +642,8 @@ const CLEAR_MARGIN = 0.1
 const Z = 2.5
 /** Standard errors by which a drain test's share must fall: less than `Z`, since a test that fails is repeated at the next clear excess. */
 const Z_TEST = 2
+/** Standard errors over the random share a paced phase may be and still refine it. */
+const LEARN_Z = 1
 /** Variance floor of a share near 0 or 1, so that a handful of calls is never certain. */
 const MIN_VARIANCE = 0.02
 /** A random share above this is a server that refuses most calls: no rate helps, and none is taken for "random". */
