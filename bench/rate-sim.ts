@@ -6,7 +6,7 @@
  * and tested at the issue's full scale; `bench:resilience` measures the same scenarios
  * against the real emulator over HTTP, where the machine's load adds its noise.
  *
- *   npx tsx bench/rate-sim.ts [--seeds 10]
+ *   npm run bench:rate-sim -- [--seeds 20] [--only storm] [--detail]
  */
 import { callWithPolicy } from '../src/control/call.js'
 import { RateController, rateConclusion, type RateStats } from '../src/control/rate.js'
