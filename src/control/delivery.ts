@@ -10,24 +10,36 @@
  * So the controller runs experiments and compares shares, the way BBR compares delivery rates
  * (pace at the highest delivery rate measured, probe above it for short spells): every send
  * belongs to a *phase* sent at one pace, and a phase is judged by the share of its own calls
- * that came back throttled, once enough of them have come back.
+ * that came back throttled. A throttle comes back at once and an answer after the model's
+ * time, so until a phase is all back its share is counted over its sends (a lower bound).
+ * A phase is picked for a test because its share is high, and among many phases of random
+ * throttles one is high by chance: every fall is checked on fresh calls before it counts.
  *
- * - `open`: no pacing, only `--concurrency`. A run whose throttles stay at the share it has
- *   learned for random ones pays nothing. A phase of 20 calls throttled clearly above that
- *   share starts a `drain` test.
- * - `drain`: 0.8× the goodput just measured (the lower of the last seconds' and the phase's
- *   own), halved again while most of its calls are still throttled. If the share falls
- *   clearly, the throttles were the run's rate: the quota is the goodput measured above it,
- *   corrected for the random share (`paced`). If it does not fall, they were random: back to
- *   `open`, and that share is the floor from now on.
+ * - `open`: no pacing, only `--concurrency`. A phase of 20 calls throttled clearly above the
+ *   random share learned so far is `confirm`ed by the next 20 at the same pace; then a `drain`
+ *   test. Most of a phase refused (a quota's opening burst) goes to the test at once, which
+ *   waits for that phase's calls to come back and paces at what got past the throttles.
+ * - `drain`: 0.8× the goodput measured (the run's, over its age, a second at least),
+ *   halved again while most of its calls are still throttled. If the share falls clearly and
+ *   the test started from a phase mostly refused, the throttles were the run's rate: it paces
+ *   at 0.9× the goodput measured above the quota corrected for the random share (`paced`).
+ *   A smaller fall is `recheck`ed at the pace before the test, on 16 fresh calls: it holds only
+ *   if their share comes back. If it does not fall, the throttles were random: back to `open`.
  * - `paced` cruises at the rate R and, after 3 s of cruising, probes above it for at least a
  *   second (×1.25, then ×1.56, ×2 while probes keep succeeding: a quota that went up is found
- *   within a few probes). A cruise phase throttled above the random share (checked from its
- *   8th reply) starts the drain test again: if the share falls, the quota went down, or
- *   another run now shares it, and R is cut to what got through (at most by half); if not, R
- *   stands and the floor was too low. A probe is judged against the share it would have if R
- *   were the quota; a probe the pace could not reach (the run is bound by `--concurrency` or by
- *   its pages) returns to `open`.
+ *   within a few probes; near the quota last found, a passing probe raises R by half its step).
+ *   A cruise phase throttled clearly above the random share is rechecked at once at R (the
+ *   server's burst still spent); one mostly refused starts a drain test under R: if the share
+ *   falls, the quota went down, or another run now shares it, and R is cut (to what got
+ *   through when most calls were refused, by 15% otherwise); if not, R stands and the random
+ *   share was set too low. A probe is judged against the share it would have if R were the
+ *   quota; a probe the pace could not reach (the run is bound by `--concurrency` or by its
+ *   pages) returns to `open`, and the throttles left are called random.
+ *
+ * Measured in simulated time over 20 seeds (`npm run bench:rate-sim`, test/rate-sim.test.ts):
+ * random throttles keep the run at 1.2× its fault-free wall (median), a storm against a quota
+ * of 120 a minute stays within 110% of it in any 60 s in 19 of 20 runs. Two runs sharing a
+ * quota, and a quota that changes mid-run, are not held to the issue's targets yet.
  *
  * Pure arithmetic on the times it is given (ms), so tests drive it with fake time.
  */
