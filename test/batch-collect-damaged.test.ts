@@ -8,7 +8,7 @@ import { serveDirectory, type StaticServer } from '../src/cli/static-server.js'
 import { startEmulator, type RunningEmulator } from '../src/emulator/server.js'
 import { useFakeAwsCredentials } from './helpers/bedrock.js'
 import { parseJsonl, runCli } from './helpers/cli.js'
-import { CORPUS_DIR, corpusPageNames } from './helpers/corpus.js'
+import { CORPUS_DIR, volumePageNames } from './helpers/corpus.js'
 import { useMoto } from './helpers/moto.js'
 
 useFakeAwsCredentials({ region: 'us-east-1' })
@@ -41,7 +41,7 @@ interface OutputLine {
 describe('batch collect with a damaged output object', () => {
   it('writes one record per input line: the good ones ok, the damaged ones explained, exit 1', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'damaged' }))
-    const names = corpusPageNames()
+    const names = volumePageNames()
     const list = join(dir, 'urls.txt')
     writeFileSync(list, `${Array.from({ length: 120 }, (_, i) => `${pages.url}/${names[i % names.length]}/source.html?n=${i}`).join('\n')}\n`)
     const out = join(dir, 'out.jsonl')

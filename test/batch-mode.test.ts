@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { serveDirectory, type StaticServer } from '../src/cli/static-server.js'
 import { startEmulator, type RunningEmulator } from '../src/emulator/server.js'
 import { parseJsonl, runCli } from './helpers/cli.js'
-import { CORPUS_DIR, corpusPageNames } from './helpers/corpus.js'
+import { CORPUS_DIR, volumePageNames } from './helpers/corpus.js'
 import { useFakeAwsCredentials } from './helpers/bedrock.js'
 import { useMoto } from './helpers/moto.js'
 
@@ -37,7 +37,7 @@ afterEach(async () => {
 })
 
 function urlList(name: string, count: number): string {
-  const names = corpusPageNames()
+  const names = volumePageNames()
   const path = join(dir, `${name}.txt`)
   writeFileSync(path, Array.from({ length: count }, (_, i) => `${pages.url}/${names[i % names.length]}/source.html?n=${i}\n`).join(''))
   return path

@@ -6,13 +6,13 @@ import { describe, expect, it } from 'vitest'
 import type { RunningEmulator } from '../src/emulator/server.js'
 import { ROLE, useBatchWorld } from './helpers/batch.js'
 import { parseJsonl, runCli } from './helpers/cli.js'
-import { corpusPageNames } from './helpers/corpus.js'
+import { volumePageNames } from './helpers/corpus.js'
 
 const { moto, pages, dir, emulator } = useBatchWorld({ overshootRate: 0.5 })
 
 /** `count` corpus pages (cycling through the 90, each URL distinct), with `bad` bad lines spread among them. */
 function urlList(name: string, count: number, bad = 0): { path: string; badLines: number[] } {
-  const names = corpusPageNames()
+  const names = volumePageNames()
   const lines: string[] = []
   const badLines: number[] = []
   for (let i = 0; i < count; i += 1) {
@@ -76,10 +76,12 @@ describe('batch run against the emulator and a local S3', () => {
   }, 120_000)
 
   it('splits a run larger than one job allows into several jobs, never more in flight than --max-jobs', async () => {
-    const emu = await emulator({ batchRecordMs: 2, batchMinRecords: 50 })
-    const { path } = urlList('split', 250)
+    // Quotas scaled down (jobs of at most 21 records, files of 8, a minimum of 10): the same
+    // arithmetic as at 100 a job, on a quarter of the pages; three jobs of three files each.
+    const emu = await emulator({ batchRecordMs: 2, batchMinRecords: 10 })
+    const { path } = urlList('split', 62)
     const out = join(dir(), 'split.jsonl')
-    const result = await runCli(['batch', 'run', path, '-o', out, ...batchArgs(emu, 'split'), '--records-per-job', '100', '--records-per-file', '40', '--max-jobs', '1', '--min-records', '50'])
+    const result = await runCli(['batch', 'run', path, '-o', out, ...batchArgs(emu, 'split'), '--records-per-job', '21', '--records-per-file', '8', '--max-jobs', '1', '--min-records', '10'])
     expect(parseJsonl(readFileSync(out, 'utf8')).filter((r) => r['status'] !== 'ok').slice(0, 3)).toEqual([])
     expect(result.code).toBe(0)
     expect(emu.batchJobsCreated()).toBe(3)
@@ -87,12 +89,12 @@ describe('batch run against the emulator and a local S3', () => {
     const spans = (jobs.invocationJobSummaries ?? []).map((job) => [job.submitTime!.getTime(), job.endTime!.getTime()] as const)
     expect(spans).toHaveLength(3)
     for (let i = 1; i < spans.length; i += 1) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1])
-    expect((jobs.invocationJobSummaries ?? []).map((job) => job.totalRecordCount)).toEqual([84, 83, 83])
+    expect((jobs.invocationJobSummaries ?? []).map((job) => job.totalRecordCount)).toEqual([21, 21, 20])
   }, 180_000)
 
   it('gives per-record errors Bedrock error records, which --retry-failed-online turns ok', async () => {
     const emu = await emulator({ batchErrorRate: 0.03, batchSeed: 7 })
-    const { path } = urlList('errors', 200)
+    const { path } = urlList('errors', 100)
     const out = join(dir(), 'errors.jsonl')
     const first = await runCli(['batch', 'submit', path, '-o', out, ...batchArgs(emu, 'errors')])
     expect(first.code).toBe(0)
@@ -114,7 +116,7 @@ describe('batch run against the emulator and a local S3', () => {
 
   it('run-local runs an input file written by submit, and collect reads its outputs', async () => {
     const emu = await emulator({ batchOutcome: 'failed' })
-    const { path } = urlList('local', 120)
+    const { path } = urlList('local', 100)
     const out = join(dir(), 'local.jsonl')
     expect((await runCli(['batch', 'submit', path, '-o', out, ...batchArgs(emu, 'local')])).code).toBe(0)
     const jobFile = JSON.parse(readFileSync(`${out}.batch.json`, 'utf8')) as { workDir: string; jobs: Array<{ jobArn: string; outputUri: string }> }
@@ -122,7 +124,7 @@ describe('batch run against the emulator and a local S3', () => {
     const local = await runCli(['batch', 'run-local', join(jobFile.workDir, 'job-000', 'part-000.jsonl'), '--out-dir', outDir, '--endpoint-url', emu.url, '--quiet'])
     expect(local.code).toBe(0)
     const manifest = JSON.parse(readFileSync(join(outDir, 'manifest.json.out'), 'utf8'))
-    expect(manifest).toMatchObject({ totalRecordCount: 120, processedRecordCount: 120, successRecordCount: 120, errorRecordCount: 0 })
+    expect(manifest).toMatchObject({ totalRecordCount: 100, processedRecordCount: 100, successRecordCount: 100, errorRecordCount: 0 })
     expect((await runCli(['batch', 'status', `${out}.batch.json`, '--wait', ...batchArgs(emu, 'local')])).code).toBe(0)
     // Where Bedrock would have written them: <outputUri>/<jobId>/.
     const s3 = new S3Client({ region: 'us-east-1', endpoint: moto.url, forcePathStyle: true })
@@ -134,6 +136,6 @@ describe('batch run against the emulator and a local S3', () => {
     }
     const collected = await runCli(['batch', 'collect', `${out}.batch.json`, '-o', out, ...batchArgs(emu, 'local')])
     expect(collected.code).toBe(0)
-    expect(parseJsonl(readFileSync(out, 'utf8')).filter((r) => r['status'] === 'ok')).toHaveLength(120)
+    expect(parseJsonl(readFileSync(out, 'utf8')).filter((r) => r['status'] === 'ok')).toHaveLength(100)
   }, 180_000)
 })

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import type { RunningEmulator } from '../src/emulator/server.js'
 import { ROLE, useBatchWorld } from './helpers/batch.js'
 import { parseJsonl, runCli } from './helpers/cli.js'
-import { corpusPageNames } from './helpers/corpus.js'
+import { volumePageNames } from './helpers/corpus.js'
 
 // The batch path as a new user walks it: a small list prepared and run locally, then a job
 // that fails, its cause on screen, and the same command again resubmitting it.
@@ -12,7 +12,7 @@ const { moto, pages, dir, emulator } = useBatchWorld()
 
 /** `count` corpus pages, each URL distinct, and one line that is not a URL (line 3). */
 function urlList(name: string, count: number): { path: string; urls: string[] } {
-  const names = corpusPageNames()
+  const names = volumePageNames()
   const urls = Array.from({ length: count }, (_, i) => `${pages().url}/${names[i % names.length]}/source.html?n=${i}`)
   const lines = [...urls.slice(0, 2), 'not a url', ...urls.slice(2)]
   const path = join(dir(), `${name}.txt`)

@@ -3,14 +3,19 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runBench, type BenchResult } from '../bench/bench.js'
+import type { BenchResult } from '../bench/bench.js'
 import { CHART_HINT } from '../bench/chart.js'
 import { pythonVersion } from '../bench/peers/python.js'
 import { writeReport } from '../bench/report.js'
 import { ROW_KEYS } from '../bench/results.js'
 import { ON_DEMAND_PRICES } from '../src/batch/cost.js'
-import { runTune } from '../bench/tune.js'
 import { CORPUS_DIR } from './helpers/corpus.js'
+
+// The compiled bench (dist/, built once by test/global-setup.ts), as `npm run bench` runs it:
+// its page server, emulator and runs are then plain `node` children, where the sources would
+// start each of them through tsx.
+const { runBench } = (await import(new URL('../dist/bench/bench.js', import.meta.url).href)) as typeof import('../bench/bench.js')
+const { runTune } = (await import(new URL('../dist/bench/tune.js', import.meta.url).href)) as typeof import('../bench/tune.js')
 
 function collect(): { stream: PassThrough; text: () => string } {
   const stream = new PassThrough()

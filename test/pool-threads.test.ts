@@ -38,6 +38,23 @@ async function analyzeAll(executor: Executor, pages: readonly AnalyzeTask[], con
   return outcomes
 }
 
+/** The sampled pages twice over (the second time under other URLs): enough page work to keep the main thread busy. */
+const doubled: readonly AnalyzeTask[] = [...tasks, ...tasks.map((t) => ({ ...t, url: `${t.url}?again` }))]
+
+let doubledOnMainThread: Promise<Array<ReturnType<typeof kept>>> | undefined
+/** What the main thread alone makes of `doubled`: the reference several tests compare with, computed once for the file. */
+function doubledInline(): Promise<Array<ReturnType<typeof kept>>> {
+  doubledOnMainThread ??= (async () => {
+    const inline = new InlineExecutor('async', 8, { provider: 'extractive' })
+    try {
+      return (await analyzeAll(inline, doubled, 8)).map(kept)
+    } finally {
+      await inline.close()
+    }
+  })()
+  return doubledOnMainThread
+}
+
 async function compare(summarizer: SummarizerConfig): Promise<void> {
   const inline = new InlineExecutor('async', 4, summarizer)
   const pool = new PoolExecutor(2, 4, summarizer, undefined, { startThreads: 'at-once' })
@@ -97,47 +114,42 @@ describe('the pool starts its threads when the main thread is busy, not before',
 
   it('starts them once corpus pages keep the main thread busy, and hands pages over with the same results', async () => {
     const pool = new PoolExecutor(2, 8, { provider: 'extractive' }, undefined, anyLoad)
-    const inline = new InlineExecutor('async', 8, { provider: 'extractive' })
     try {
-      const pages = [...tasks, ...tasks.map((t) => ({ ...t, url: `${t.url}?again` }))]
-      const outcomes = await analyzeAll(pool, pages, 8)
+      const outcomes = await analyzeAll(pool, doubled, 8)
       expect(pool.threadsStarted).toBe(true)
-      expect(outcomes.map(kept)).toEqual((await analyzeAll(inline, pages, 8)).map(kept))
+      expect(outcomes.map(kept)).toEqual(await doubledInline())
     } finally {
-      await Promise.all([pool.close(), inline.close()])
+      await pool.close()
     }
   }, 60_000)
 
   it('starts them when every page of the run arrived at once and waits for the main thread (concurrency above the page count)', async () => {
     const pool = new PoolExecutor(2, 1000, { provider: 'extractive' }, undefined, anyLoad)
-    const inline = new InlineExecutor('async', 1000, { provider: 'extractive' })
     try {
-      const pages = [...tasks, ...tasks.map((t) => ({ ...t, url: `${t.url}?again` }))]
       // No page arrives after these: the main thread's turns are the only moments left to start threads.
-      const outcomes = await Promise.all(pages.map((page) => pool.analyze(page)))
+      const outcomes = await Promise.all(doubled.map((page) => pool.analyze(page)))
       expect(pool.threadsStarted).toBe(true)
-      expect(outcomes.map(kept)).toEqual((await analyzeAll(inline, pages, 8)).map(kept))
+      expect(outcomes.map(kept)).toEqual(await doubledInline())
     } finally {
-      await Promise.all([pool.close(), inline.close()])
+      await pool.close()
     }
   }, 60_000)
 })
 
 describe('the pool weighs the work ahead when the run knows it', () => {
   // The pages of the test above, which start threads when the run cannot tell how many are ahead.
-  const pages = [...tasks, ...tasks.map((t) => ({ ...t, url: `${t.url}?again` }))]
+  const pages = doubled
 
   it('starts no thread for a run too short to repay them, and its pages still get their records', async () => {
     let started = 0
     const pool = new PoolExecutor(2, 8, { provider: 'extractive' }, undefined, { ...anyLoad, pagesAhead: () => pages.length - started })
     const counting: Executor = { strategy: 'pool', concurrency: 8, analyze: (task) => ((started += 1), pool.analyze(task)), summarize: (prepared) => pool.summarize(prepared), close: () => pool.close() }
-    const inline = new InlineExecutor('async', 8, { provider: 'extractive' })
     try {
       const outcomes = await analyzeAll(counting, pages, 8)
       expect(pool.threadsStarted).toBe(false)
-      expect(outcomes.map(kept)).toEqual((await analyzeAll(inline, pages, 8)).map(kept))
+      expect(outcomes.map(kept)).toEqual(await doubledInline())
     } finally {
-      await Promise.all([pool.close(), inline.close()])
+      await pool.close()
     }
   }, 60_000)
 
@@ -160,8 +172,7 @@ describe('the pool leaves the cores to other programs that keep them busy', () =
     )
     const pool = new PoolExecutor(2, 8, { provider: 'extractive' })
     try {
-      const pages = [...tasks, ...tasks.map((t) => ({ ...t, url: `${t.url}?again` }))]
-      const outcomes = await analyzeAll(pool, pages, 8)
+      const outcomes = await analyzeAll(pool, doubled, 8)
       expect(outcomes.every((o) => o.status === 'ok')).toBe(true)
       expect(pool.threadsStarted).toBe(false)
     } finally {
