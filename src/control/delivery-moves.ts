@@ -8,7 +8,6 @@ import {
   CLEAR_MARGIN,
   CUT_BETA,
   DRAIN_GAIN,
-  GOODPUT_REPLIES,
   LEARN_Z,
   MAX_CUT,
   MAX_TEST_SHARE,
@@ -20,7 +19,7 @@ import {
   SMALL_CUT,
   cautious,
 } from './delivery-rules.js'
-import { type DeliveryState, type Phase, type Recheck, admitted, enter, floor, goodput, newPhase } from './delivery-state.js'
+import { type DeliveryState, GOODPUT_REPLIES, type Phase, type Recheck, admitted, enter, floor, goodput, newPhase } from './delivery-state.js'
 
 /**
  * Starts a drain test of `phase`. Its pace is under the goodput of the last seconds and

@@ -64,18 +64,8 @@ export const SHARE_PRIOR = 0.1
 export const SHARE_PRIOR_CALLS = 4
 /** Each call's weight in the random share learned: about the last 50 calls count. */
 export const SHARE_EWMA_PER_CALL = 1 / 50
-export const LATENCY_EWMA = 0.1
-/** Goodput is measured over this window of replies, or over the last `GOODPUT_REPLIES` if it holds fewer, going back at most `GOODPUT_HISTORY_MS`. */
-export const GOODPUT_WINDOW_MS = 2 * 1000 // 2 s
-export const GOODPUT_REPLIES = 8
-export const GOODPUT_HISTORY_MS = 30 * 1000 // 30 s
 /** Lowest rate ever learned: 6 a minute. */
 export const MIN_PER_SECOND = 0.1
-/** Fewest calls in flight allowed while paced. */
-export const MIN_IN_FLIGHT = 2
-/** Ceiling of the short backoff for random throttles: about one call's time, within these bounds. */
-export const SHORT_BACKOFF_MIN_MS = 10
-export const SHORT_BACKOFF_MAX_MS = 250
 
 /** Whether `share` of `n` calls is clearly above `floor`: by `margin` and by `Z` standard errors. */
 export function above(share: number, n: number, floor: number, margin: number): boolean {

@@ -5,7 +5,14 @@
  * make (`delivery-moves.ts`) can live in files of their own.
  */
 
-import { GOODPUT_HISTORY_MS, GOODPUT_REPLIES, GOODPUT_WINDOW_MS, LATENCY_EWMA, PHASE_MS } from './delivery-rules.js'
+import { PHASE_MS } from './delivery-rules.js'
+
+/** Weight of each reply in the mean latency. */
+const LATENCY_EWMA = 0.1
+/** Goodput is measured over this window of replies, or over the last `GOODPUT_REPLIES` if it holds fewer, going back at most `GOODPUT_HISTORY_MS`. */
+const GOODPUT_WINDOW_MS = 2 * 1000 // 2 s
+export const GOODPUT_REPLIES = 8
+const GOODPUT_HISTORY_MS = 30 * 1000 // 30 s
 
 export type RateVerdict =
   /** No throttles yet, or too few to judge. */

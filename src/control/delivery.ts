@@ -44,11 +44,17 @@
  * Pure arithmetic on the times it is given (ms), so tests drive it with fake time.
  */
 
-import { CRUISE_MS, DRAIN_GAIN, MIN_IN_FLIGHT, MIN_PER_SECOND, PHASE_MIN_SENDS, PHASE_MS, PHASE_SENDS, PROBE_GAIN, PROBE_SENDS, SHORT_BACKOFF_MAX_MS, SHORT_BACKOFF_MIN_MS, TEST_REPLIES } from './delivery-rules.js'
+import { CRUISE_MS, DRAIN_GAIN, MIN_PER_SECOND, PHASE_MIN_SENDS, PHASE_MS, PHASE_SENDS, PROBE_GAIN, PROBE_SENDS, TEST_REPLIES } from './delivery-rules.js'
 import { type DeliveryState, type Phase, type RateVerdict, admitted, enter, goodput, newPhase, prune, recordDelivery } from './delivery-state.js'
 import { judge } from './delivery-judge.js'
 
 export type { Phase, RateVerdict } from './delivery-state.js'
+
+/** Fewest calls in flight allowed while paced. */
+const MIN_IN_FLIGHT = 2
+/** Ceiling of the short backoff for random throttles: about one call's time, within these bounds. */
+const SHORT_BACKOFF_MIN_MS = 10
+const SHORT_BACKOFF_MAX_MS = 250
 
 export interface DeliveryOptions {
   /** `--concurrency`: what the run keeps in flight when it is not pacing. */
