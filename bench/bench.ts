@@ -149,21 +149,7 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<Benc
   } finally {
     await pages.child.stop()
   }
-  if (resolved.probes.includes('startup') && io.signal?.aborted !== true) {
-    log('startup: --version and --help against node -e 0, and a pool thread until it can take a page')
-    probes.startup = await measureStartup(resolved.quick ? QUICK_PROBE_RUNS : PROBE_RUNS)
-  }
-  if (resolved.probes.includes('extract') && io.signal?.aborted !== true) {
-    log(`extract: CPU of decode + extract + extractive summary on each of the ${corpus.pages.length} corpus pages`)
-    const pages = await measureExtractionCpu(corpus.pages, (page) => join(corpus.dir, page), resolved.quick ? 1 : EXTRACT_REPEATS)
-    probes.extract = { pages: pages.length, cpuMsMedian: round(median(pages.map((p) => p.cpuMs)), 2), cpuMsP95: round(percentile(pages.map((p) => p.cpuMs), 95), 2) }
-    if (resolved.extractData === undefined) notes.push('no extract quality line: `--extract-data DIR` names a data set with hand-made main text (docs/extraction.md).')
-    else {
-      log(`extract quality: word 4-shingles on the held-out split of ${resolved.extractData}`)
-      const quality = await measureExtractQuality(resolved.extractData, resolved.quick ? 1 : EXTRACT_REPEATS)
-      probes.extract.quality = quality
-    }
-  }
+  await measureLocalProbes(resolved, corpus, probes, notes, io, log)
   if (io.signal?.aborted === true) interrupted = true
 
   const busiest = Math.max(0, ...rows.map((r) => r.otherCores ?? 0))
@@ -181,6 +167,25 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<Benc
     log(`report written to ${path}`)
   }
   return result
+}
+
+/** The probes that need no page server: start-up, and the CPU (and quality) of extraction. */
+async function measureLocalProbes(resolved: ResolvedBenchOptions, corpus: ReturnType<typeof resolveCorpus>, probes: Probes, notes: string[], io: BenchIO, log: (line: string) => void): Promise<void> {
+  if (resolved.probes.includes('startup') && io.signal?.aborted !== true) {
+    log('startup: --version and --help against node -e 0, and a pool thread until it can take a page')
+    probes.startup = await measureStartup(resolved.quick ? QUICK_PROBE_RUNS : PROBE_RUNS)
+  }
+  if (resolved.probes.includes('extract') && io.signal?.aborted !== true) {
+    log(`extract: CPU of decode + extract + extractive summary on each of the ${corpus.pages.length} corpus pages`)
+    const pages = await measureExtractionCpu(corpus.pages, (page) => join(corpus.dir, page), resolved.quick ? 1 : EXTRACT_REPEATS)
+    probes.extract = { pages: pages.length, cpuMsMedian: round(median(pages.map((p) => p.cpuMs)), 2), cpuMsP95: round(percentile(pages.map((p) => p.cpuMs), 95), 2) }
+    if (resolved.extractData === undefined) notes.push('no extract quality line: `--extract-data DIR` names a data set with hand-made main text (docs/extraction.md).')
+    else {
+      log(`extract quality: word 4-shingles on the held-out split of ${resolved.extractData}`)
+      const quality = await measureExtractQuality(resolved.extractData, resolved.quick ? 1 : EXTRACT_REPEATS)
+      probes.extract.quality = quality
+    }
+  }
 }
 
 /** Which peers run here: Python at all, and readability-lxml (with the PYTHONPATH that imports it; '' as it is) or not. */

@@ -95,8 +95,35 @@ const FAILED: ErrorVerdict = { code: ERROR_CODES.MODEL_ERROR, message: 'failed',
 export async function simulate(server: SimServer, runs: SimRun[], limitMs = 3_600_000): Promise<SimResult> {
   const clock = new VirtualClock()
   const saved = { setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout }
-  const random = seeded(server.seed)
+  const sim = simulatedServer(server, clock)
   const jitter = seeded(server.seed + 1)
+  globalThis.setTimeout = clock.setTimeout as unknown as typeof globalThis.setTimeout
+  globalThis.clearTimeout = clock.clearTimeout as unknown as typeof globalThis.clearTimeout
+  try {
+    const results: SimResult['runs'] = []
+    let finished = 0
+    const one = async (run: SimRun, index: number): Promise<void> => {
+      results[index] = await simulateRun(run, clock, sim.request, jitter)
+      finished += 1
+    }
+    const all = Promise.all(runs.map(one))
+    await clock.run(() => finished === runs.length, limitMs)
+    await all
+    return { runs: results, arrivals: sim.arrivals, rpmAt: sim.rpmAt }
+  } finally {
+    globalThis.setTimeout = saved.setTimeout
+    globalThis.clearTimeout = saved.clearTimeout
+  }
+}
+
+type SimReply = { ok: true; value: null } | { ok: false; verdict: ErrorVerdict }
+
+function waitOn(clock: VirtualClock, ms: number): Promise<void> {
+  return new Promise((resolve) => clock.setTimeout(() => resolve(), ms))
+}
+
+/** The server in virtual time: its quota (changing at the times given) and its fault dice. */
+function simulatedServer(server: SimServer, clock: VirtualClock): { request: () => Promise<SimReply>; arrivals: number[]; rpmAt: SimResult['rpmAt'] } {
   const changes = [...(server.rpm ?? [])].sort((a, b) => a.atMs - b.atMs)
   let bucket: TokenBucket | undefined
   let applied = 0
@@ -107,7 +134,7 @@ export async function simulate(server: SimServer, runs: SimRun[], limitMs = 3_60
   }
   const arrivals: number[] = []
   const faults = {
-    random,
+    random: seeded(server.seed),
     throttleRate: server.throttleRate ?? 0,
     errorRate: server.errorRate ?? 0,
     resetRate: server.resetRate ?? 0,
@@ -115,9 +142,8 @@ export async function simulate(server: SimServer, runs: SimRun[], limitMs = 3_60
     latencyMs: server.latencyMs,
     jitterMs: server.jitterMs ?? 0,
   }
-  const wait = (ms: number): Promise<void> => new Promise((resolve) => clock.setTimeout(() => resolve(), ms))
   /** One request: the emulator's order, quota first, then the fault dice. */
-  const request = async (): Promise<{ ok: true; value: null } | { ok: false; verdict: ErrorVerdict }> => {
+  const request = async (): Promise<SimReply> => {
     const now = clock.now
     arrivals.push(now)
     while (applied < changes.length && changes[applied]!.atMs <= now) {
@@ -126,63 +152,56 @@ export async function simulate(server: SimServer, runs: SimRun[], limitMs = 3_60
       else bucket.setRate(change.rpm, Math.max(1, change.rpm / 60), change.atMs)
     }
     if (bucket !== undefined && !bucket.admits(1, now)) {
-      await wait(1)
+      await waitOn(clock, 1)
       return { ok: false, verdict: THROTTLE }
     }
     bucket?.take(1, now)
-    const fault = rollFault(faults)
-    switch (fault.kind) {
-      case 'throttled':
-        await wait(1)
-        return { ok: false, verdict: THROTTLE }
-      case 'reset':
-      case 'failed':
-        await wait(fault.delayMs)
-        return { ok: false, verdict: FAILED }
-      case 'stalled':
-        throw new Error('no stalls in the simulation')
-      case 'none':
-        await wait(fault.delayMs)
-        return { ok: true, value: null }
-    }
+    return answer(clock, rollFault(faults))
   }
-  globalThis.setTimeout = clock.setTimeout as unknown as typeof globalThis.setTimeout
-  globalThis.clearTimeout = clock.clearTimeout as unknown as typeof globalThis.clearTimeout
-  try {
-    const results: SimResult['runs'] = []
-    let finished = 0
-    const one = async (run: SimRun, index: number): Promise<void> => {
-      if ((run.startMs ?? 0) > 0) await wait(run.startMs!)
-      const started = clock.now
-      const gate = new RateController({ maxConcurrency: run.concurrency, now: () => clock.now })
-      let next = 0
-      let ok = 0
-      const worker = async (): Promise<void> => {
-        while (next < run.pages) {
-          next += 1
-          if ((run.prepareMs ?? 0) > 0) await wait(run.prepareMs!)
-          try {
-            await callWithPolicy(request, () => FAILED, { retry: DEFAULT_RETRY_POLICY, gate, random: jitter })
-            ok += 1
-          } catch (error) {
-            if (!(error instanceof PageError)) throw error
-          }
-        }
+  return { request, arrivals, rpmAt }
+}
+
+/** What the fault dice chose, after the time it takes. */
+async function answer(clock: VirtualClock, fault: ReturnType<typeof rollFault>): Promise<SimReply> {
+  switch (fault.kind) {
+    case 'throttled':
+      await waitOn(clock, 1)
+      return { ok: false, verdict: THROTTLE }
+    case 'reset':
+    case 'failed':
+      await waitOn(clock, fault.delayMs)
+      return { ok: false, verdict: FAILED }
+    case 'stalled':
+      throw new Error('no stalls in the simulation')
+    case 'none':
+      await waitOn(clock, fault.delayMs)
+      return { ok: true, value: null }
+  }
+}
+
+/** One run: its own rate controller, `concurrency` workers calling the server for its pages. */
+async function simulateRun(run: SimRun, clock: VirtualClock, request: () => Promise<SimReply>, jitter: () => number): Promise<SimResult['runs'][number]> {
+  if ((run.startMs ?? 0) > 0) await waitOn(clock, run.startMs!)
+  const started = clock.now
+  const gate = new RateController({ maxConcurrency: run.concurrency, now: () => clock.now })
+  let next = 0
+  let ok = 0
+  const worker = async (): Promise<void> => {
+    while (next < run.pages) {
+      next += 1
+      if ((run.prepareMs ?? 0) > 0) await waitOn(clock, run.prepareMs!)
+      try {
+        await callWithPolicy(request, () => FAILED, { retry: DEFAULT_RETRY_POLICY, gate, random: jitter })
+        ok += 1
+      } catch (error) {
+        if (!(error instanceof PageError)) throw error
       }
-      await Promise.all(Array.from({ length: run.concurrency }, worker))
-      gate.close()
-      const stats = gate.stats()
-      results[index] = { ok, pages: run.pages, wallMs: clock.now - started, stats, conclusion: rateConclusion(stats) }
-      finished += 1
     }
-    const all = Promise.all(runs.map(one))
-    await clock.run(() => finished === runs.length, limitMs)
-    await all
-    return { runs: results, arrivals, rpmAt }
-  } finally {
-    globalThis.setTimeout = saved.setTimeout
-    globalThis.clearTimeout = saved.clearTimeout
   }
+  await Promise.all(Array.from({ length: run.concurrency }, worker))
+  gate.close()
+  const stats = gate.stats()
+  return { ok, pages: run.pages, wallMs: clock.now - started, stats, conclusion: rateConclusion(stats) }
 }
 
 /** The most arrivals in any window of `windowMs`. */

@@ -32,26 +32,16 @@
  * --quick shortens every part (20 s quota runs, fewer pages, 5 kills) to check the harness;
  * the figures the README reports come from a full run.
  */
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import http from 'node:http'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Readable } from 'node:stream'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { rateConclusion } from '../src/control/rate.js'
-import { DEFAULT_RETRY_POLICY } from '../src/control/retry.js'
 import { serveDirectory } from '../src/cli/static-server.js'
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../src/emulator/server.js'
-import { readUrlList } from '../src/input/list.js'
-import { listen, type Listening } from '../src/net/listen.js'
-import { resolveOptions, type SummarizeOptions } from '../src/options.js'
-import type { PageRecord } from '../src/record.js'
-import { runSummaries, type RunStats } from '../src/run.js'
-import type { SummarizerConfig } from '../src/summarizers/config.js'
+import { startEmulator, type EmulatorOptions } from '../src/emulator/server.js'
 import { CHECKOUT_CORPUS, listPages, packageRoot, repeatTo } from './corpus.js'
+import { killPart, memoryPart } from './resilience-crash.js'
+import { bedrock, cliRun, figures, report, round, run, runWithStats, startPages } from './resilience-harness.js'
 import { mostInWindow, startCountingProxy } from './counting-proxy.js'
 
 const { values } = parseArgs({
@@ -67,56 +57,6 @@ const quick = values.quick
 process.env['AWS_ACCESS_KEY_ID'] ??= 'bench'
 process.env['AWS_SECRET_ACCESS_KEY'] ??= 'bench'
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true'
-const MODEL = 'anthropic.claude-3-haiku-20240307-v1:0'
-
-interface Figure {
-  part: string
-  name: string
-  value: number
-  target: string
-  met: boolean
-  /** What a controller that knew the server's rule from the start would reach. */
-  ideal?: string
-  detail?: string
-}
-const figures: Figure[] = []
-function report(figure: Figure): void {
-  figures.push(figure)
-  const ideal = figure.ideal === undefined ? '' : `, ideal ${figure.ideal}`
-  console.log(`${figure.met ? 'MET ' : 'MISS'}  ${figure.part.padEnd(7)} ${figure.name}: ${figure.value} (target ${figure.target}${ideal})${figure.detail === undefined ? '' : ` — ${figure.detail}`}`)
-}
-
-/** Light article pages, one per path, so fetching is never the bottleneck. */
-async function startPages(): Promise<Listening> {
-  const server = http.createServer((req, res) => {
-    const id = req.url ?? '/'
-    const text = Array.from({ length: 6 }, (_, i) => `<p>Paragraph ${i + 1} of page ${id} reports on harbours, grain prices and the ships that carried them in the season of ${i + 1800}.</p>`).join('')
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html lang="en"><head><title>Page ${id}</title></head><body><article><h1>Page ${id}</h1>${text}</article></body></html>`)
-  })
-  server.keepAliveTimeout = 65_000
-  return listen(server)
-}
-
-function bedrock(emulator: RunningEmulator | { url: string }): SummarizerConfig {
-  return { provider: 'bedrock', settings: { modelId: MODEL, region: 'us-east-1', endpoint: emulator.url, maxSockets: 64, requestTimeoutMs: 10_000, retry: DEFAULT_RETRY_POLICY } }
-}
-
-async function run(lines: string[], options: SummarizeOptions, summarizer: SummarizerConfig, stopAfterMs?: number): Promise<PageRecord[]> {
-  return (await runWithStats(lines, options, summarizer, stopAfterMs)).records
-}
-
-async function runWithStats(lines: string[], options: SummarizeOptions, summarizer: SummarizerConfig, stopAfterMs?: number): Promise<{ records: PageRecord[]; stats: RunStats }> {
-  const records: PageRecord[] = []
-  const stop = new AbortController()
-  const timer = stopAfterMs === undefined ? undefined : setTimeout(() => stop.abort(), stopAfterMs)
-  const stats = await runSummaries(readUrlList(Readable.from([lines.join('\n')])), { write: (r) => void records.push(r) }, resolveOptions({ cache: false, ...options }), summarizer, { stopSignal: stop.signal, drainMs: 15_000 })
-  clearTimeout(timer)
-  if (stats.rate !== null) {
-    const r = stats.rate
-    console.log(`  rate control: ${rateConclusion(r) || 'no throttles'} (most in flight ${r.maxInFlight}, ${r.cuts} cuts)`)
-  }
-  return { records, stats }
-}
 
 async function quotaPart(pages: { url: string }): Promise<void> {
   const rpm = 600
@@ -261,22 +201,6 @@ async function randomPart(): Promise<void> {
   }
 }
 
-/** A CLI run over `lines` as its own process; its records and wall time. */
-async function cliRun(lines: string[], endpoint: string, dir: string, tag: string): Promise<{ records: PageRecord[]; wallMs: number; summary: string }> {
-  const bin = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url))
-  const input = join(dir, `${tag}.txt`)
-  const out = join(dir, `${tag}.jsonl`)
-  await writeFile(input, `${lines.join('\n')}\n`)
-  const t0 = performance.now()
-  const child = spawn(process.execPath, ['--import', 'tsx', bin, input, '--out', out, '--provider', 'bedrock', '--endpoint-url', endpoint, '--region', 'us-east-1', '--concurrency', '16'], { stdio: ['ignore', 'ignore', 'pipe'] })
-  let stderr = ''
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  await once(child, 'exit')
-  const wallMs = performance.now() - t0
-  const records = (await readFile(out, 'utf8')).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as PageRecord)
-  return { records, wallMs, summary: stderr.split('\n').find((l) => /^summarize-urls: \d+ pages? in/.test(l)) ?? '' }
-}
-
 /** Two runs sharing one quota: two processes 5 s apart, as two shards of a list on one account. */
 async function sharedPart(pages: { url: string }): Promise<void> {
   const rpm = 240
@@ -345,105 +269,6 @@ async function changePart(pages: { url: string }): Promise<void> {
   }
 }
 
-async function killPart(pages: { url: string }): Promise<void> {
-  const runs = quick ? 5 : 20
-  const n = quick ? 150 : 300
-  const bin = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url))
-  const dir = await mkdtemp(join(tmpdir(), 'su-kill-'))
-  const emulator = await startEmulator({ latencyMs: 150, jitterMs: 100 })
-  let worstExtra = 0
-  let allGood = true
-  const problems: string[] = []
-  const argsFor = (input: string, out: string): string[] => ['--import', 'tsx', bin, input, '--out', out, '--provider', 'bedrock', '--endpoint-url', emulator.url, '--region', 'us-east-1', '--concurrency', '16', '--quiet']
-  try {
-    // One uncut run says how long a run takes, so the kills land all over it.
-    const calibration = join(dir, 'calibration.txt')
-    await writeFile(calibration, `${Array.from({ length: n }, (_, i) => `${pages.url}/cal-${i}`).join('\n')}\n`)
-    const t0 = performance.now()
-    await once(spawn(process.execPath, argsFor(calibration, join(dir, 'calibration.jsonl')), { stdio: 'ignore' }), 'exit')
-    const fullRunMs = performance.now() - t0
-    console.log(`  an uncut run of ${n} pages takes ${Math.round(fullRunMs)} ms`)
-    for (let k = 0; k < runs; k++) {
-      const input = join(dir, `urls-${k}.txt`)
-      const out = join(dir, `out-${k}.jsonl`)
-      await writeFile(input, `${Array.from({ length: n }, (_, i) => `${pages.url}/k${k}-${i}`).join('\n')}\n`)
-      const args = argsFor(input, out)
-      const before = emulator.stats().requests
-      // Killed somewhere between start-up and the end of a run (~4 s for these pages).
-      const child = spawn(process.execPath, args, { stdio: 'ignore' })
-      const exited = once(child, 'exit')
-      // A random moment of the run: from start-up (workers loading) to near its end.
-      const killAt = 300 + Math.random() * (fullRunMs * 0.9 - 300)
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, killAt))])
-      const atKill = emulator.stats()
-      child.kill('SIGKILL')
-      await exited
-      const written = (await readFile(out, 'utf8').catch(() => '')).split('\n').filter((l) => l.endsWith('}') && l.includes('"status":"ok"')).length
-      // In flight at the kill, as the client sees it: calls it had made whose page was not yet
-      // on disk. The emulator's own count misses replies sent but not yet written by the client.
-      const inFlightAtKill = atKill.requests - before - written
-      const resume = spawn(process.execPath, [...args, '--resume'], { stdio: 'ignore' })
-      const [code] = (await once(resume, 'exit')) as [number | null]
-      const records = (await readFile(out, 'utf8')).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as PageRecord)
-      const lines = records.map((r) => r.line)
-      const onePerLine = lines.length === n && lines.every((line, i) => line === i + 1)
-      const calls = emulator.stats().requests - before
-      const extra = calls - n
-      worstExtra = Math.max(worstExtra, extra - inFlightAtKill)
-      const good = onePerLine && code === 0 && extra <= inFlightAtKill
-      allGood &&= good
-      if (!good) problems.push(`run ${k + 1}: ${lines.length} records, exit ${code}, ${calls} calls for ${n} pages with ${inFlightAtKill} in flight at the kill`)
-      console.log(`  kill ${k + 1}/${runs} at ${Math.round(killAt)} ms: ${written} records on disk, ${inFlightAtKill} calls in flight (${atKill.inFlight} unanswered at the emulator); after --resume ${lines.length} records, ${calls} calls (${extra} repeated)`)
-    }
-  } finally {
-    await emulator.close()
-    await rm(dir, { recursive: true, force: true })
-  }
-  report({ part: 'kill', name: `${runs} SIGKILLed runs resumed: one record per line, calls ≤ pages + in flight`, value: allGood ? 1 : 0, target: '1', met: allGood, detail: problems.length === 0 ? `worst case ${worstExtra} calls to spare` : problems.join('; ') })
-}
-
-/** Peak RSS of a child process, from /proc (Linux), polled until it exits. */
-async function peakRssMb(args: string[]): Promise<number> {
-  const child = spawn(process.execPath, args, { stdio: 'ignore' })
-  const exited = once(child, 'exit')
-  let peakKb = 0
-  const poll = setInterval(() => {
-    void readFile(`/proc/${child.pid}/status`, 'utf8').then(
-      (status) => {
-        const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0)
-        peakKb = Math.max(peakKb, kb)
-      },
-      () => {},
-    )
-  }, 100)
-  await exited
-  clearInterval(poll)
-  return Math.round(peakKb / 1024)
-}
-
-async function memoryPart(pages: { url: string }): Promise<void> {
-  const bin = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url))
-  const dir = await mkdtemp(join(tmpdir(), 'su-mem-'))
-  const sizes = quick ? [2_000, 20_000] : [10_000, 100_000]
-  try {
-    const peaks: number[] = []
-    for (const n of sizes) {
-      const input = join(dir, `urls-${n}.txt`)
-      await writeFile(input, `${Array.from({ length: n }, (_, i) => `${pages.url}/m${i}`).join('\n')}\n`)
-      peaks.push(await peakRssMb(['--import', 'tsx', bin, input, '--provider', 'extractive', '--strategy', 'async', '--concurrency', '64', '--quiet', '--out', join(dir, `out-${n}.jsonl`)]))
-      console.log(`  ${n} lines: peak RSS ${peaks.at(-1)} MB`)
-    }
-    const ratio = peaks[1]! / peaks[0]!
-    report({ part: 'memory', name: `peak RSS, ${sizes[1]} lines against ${sizes[0]}`, value: round(ratio), target: '≤ 1.5 (flat: not 10×)', met: ratio <= 1.5, detail: `${peaks[0]} MB and ${peaks[1]} MB` })
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000
-}
-
 const pages = await startPages()
 try {
   console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}${quick ? ' (--quick)' : ''}`)
@@ -453,8 +278,8 @@ try {
   if (parts.has('storm')) await stormPart(pages)
   if (parts.has('shared')) await sharedPart(pages)
   if (parts.has('change')) await changePart(pages)
-  if (parts.has('kill')) await killPart(pages)
-  if (parts.has('memory')) await memoryPart(pages)
+  if (parts.has('kill')) await killPart(pages, quick)
+  if (parts.has('memory')) await memoryPart(pages, quick)
 } finally {
   await pages.close()
 }

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
 import { promisify } from 'node:util'
-import { WORKER_READY, WORKER_URL, type WorkerInit } from '../src/executors/pool.js'
+import { WORKER_READY, WORKER_URL, type WorkerInit } from '../src/executors/worker-protocol.js'
 import { packageRoot } from './corpus.js'
 import { childEnv } from './processes.js'
 import { medianOf } from './extract-cpu.js'

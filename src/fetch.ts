@@ -4,84 +4,16 @@ import { Agent, type Dispatcher } from 'undici'
 import { ERROR_CODES, PageError } from './errors.js'
 import { nonPublicAddressClass, refusedLiteral, type AddressPolicy } from './net/address-policy.js'
 import { guardedLookup } from './net/guarded-lookup.js'
-import { redactUrlsInText, withoutCredentials } from './redact.js'
+import { withoutCredentials } from './redact.js'
 import { urlKey } from './url.js'
 import type { PageContentType } from './content-type.js'
 import { decode, discard, readCapped, sniffPdfOrHtml, sniffPdfOnly, type Sniff } from './fetch/body.js'
 import { toFetchError } from './fetch/errors.js'
-import { formatBytes, formatDuration, redactUrl, truncate } from './fetch/messages.js'
+import { formatBytes, formatDuration, redactUrl } from './fetch/messages.js'
+import { firstHeader, parseContentType, parseHttpUrl, redirectTarget } from './fetch/http.js'
+import type { ConditionalHeaders, FetchedPage, FetchSettings, NotModified } from './fetch/settings.js'
 
-/**
- * How one page is fetched. Every field but `denyPrivate` is required: defaults are applied where
- * options are resolved.
- */
-export interface FetchSettings {
-  /** Sent as `User-Agent`, e.g. `summarize-urls/0.1.0 (Node.js v20.20.2)`. */
-  userAgent: string
-  /** Time allowed to open the TCP/TLS connection, in ms. Usual value: 10_000. */
-  connectTimeoutMs: number
-  /** Time allowed from sending the request to receiving the response headers, in ms. Usual value: 15_000. */
-  headersTimeoutMs: number
-  /** Longest pause allowed between two body chunks, in ms. Usual value: 15_000. */
-  bodyTimeoutMs: number
-  /** The whole page, redirects included, must arrive within this many ms. Usual value: 30_000. */
-  deadlineMs: number
-  /** Redirects followed before giving up with TOO_MANY_REDIRECTS. Usual value: 5. */
-  maxRedirects: number
-  /** Largest body accepted, in bytes after decompression. Usual value: 5 * 1024 * 1024. */
-  maxBytes: number
-  /** Largest PDF accepted, in bytes after decompression (PDFs carry fonts and images). Usual value: 50 * 1024 * 1024. */
-  maxPdfBytes: number
-  /** Most sockets open to one origin at a time; usually the run's concurrency. */
-  connections: number
-  /**
-   * Refuse targets on non-public addresses with BLOCKED_ADDRESS (`--deny-private`): `true` allows
-   * only public unicast addresses (see `nonPublicAddressClass`); a function decides per address.
-   * Checked for every hop, after DNS. Default `false`.
-   */
-  denyPrivate?: boolean | AddressPolicy
-}
-
-export interface FetchedPage {
-  /** The URL as requested. */
-  url: string
-  /** Where the page was found after redirects (normalised by the URL parser). */
-  finalUrl: string
-  status: number
-  /**
-   * `application/xhtml+xml` counts as `text/html`; a response without Content-Type that looks
-   * like HTML too. A body starting `%PDF-` without a Content-Type, or sent as
-   * `application/octet-stream`, is `application/pdf`.
-   */
-  contentType: PageContentType
-  /** The `charset` parameter of Content-Type as sent (unquoted, case kept); undefined when absent. */
-  headerCharset: string | undefined
-  /**
-   * The decompressed body. Its `buffer` holds exactly these bytes and nothing else, so it can be
-   * transferred to a worker thread without copying or exposing other memory.
-   */
-  body: Uint8Array<ArrayBuffer>
-  redirects: number
-  /** The response's `ETag` and `Last-Modified`, for revalidating it on a later run. */
-  etag?: string | undefined
-  lastModified?: string | undefined
-  /** `Cache-Control: no-store`: the page must not be kept. */
-  noStore?: boolean
-}
-
-/** A `304 Not Modified` answer to a conditional request: the page kept from before is current. */
-export interface NotModified {
-  status: 304
-  url: string
-  finalUrl: string
-  redirects: number
-}
-
-/** Values for `If-None-Match` and `If-Modified-Since`, from an earlier response. */
-export interface ConditionalHeaders {
-  etag?: string | undefined
-  lastModified?: string | undefined
-}
+export type { ConditionalHeaders, FetchedPage, FetchSettings, NotModified } from './fetch/settings.js'
 
 const ACCEPT = 'text/html,application/xhtml+xml,text/plain;q=0.9,application/pdf;q=0.8,*/*;q=0.1'
 const ACCEPT_ENCODING = 'gzip, deflate, br'
@@ -315,36 +247,6 @@ function sizeHint(contentType: PageContentType | undefined): string {
   return contentType === 'application/pdf' ? 'raise --max-pdf-bytes to accept it' : 'raise --max-page-bytes (or --max-pdf-bytes for a PDF) to accept it'
 }
 
-function parseHttpUrl(url: string): URL {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    throw new PageError(ERROR_CODES.INVALID_URL, `not an absolute URL: ${truncate(redactUrlsInText(url))}`)
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new PageError(ERROR_CODES.INVALID_URL, `only http: and https: URLs can be fetched, got ${truncate(parsed.protocol)}`)
-  }
-  return parsed
-}
-
-function redirectTarget(current: URL, response: Dispatcher.ResponseData): URL {
-  const location = firstHeader(response.headers['location'])
-  if (location === undefined || location.trim() === '') {
-    throw new PageError(ERROR_CODES.BAD_REDIRECT, `HTTP ${response.statusCode} redirect without a Location header`)
-  }
-  let target: URL
-  try {
-    target = new URL(location, current)
-  } catch {
-    throw new PageError(ERROR_CODES.BAD_REDIRECT, `redirect to an unusable Location: ${truncate(redactUrlsInText(location))}`)
-  }
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-    throw new PageError(ERROR_CODES.BAD_REDIRECT, `redirect to unsupported scheme ${truncate(target.protocol)}`)
-  }
-  return target
-}
-
 /** `stop`'s reason when it is a PageError (it says why), else ABORTED. */
 function stoppedError(stop: AbortSignal | undefined): PageError {
   return stop?.reason instanceof PageError ? stop.reason : abortedError(stop)
@@ -353,30 +255,3 @@ function stoppedError(stop: AbortSignal | undefined): PageError {
 function abortedError(signal: AbortSignal | undefined): PageError {
   return new PageError(ERROR_CODES.ABORTED, 'cancelled before the page finished', { cause: signal?.reason })
 }
-
-interface ContentType {
-  /** Lower-case `type/subtype`. */
-  type: string
-  charset: string | undefined
-}
-
-function parseContentType(header: string | undefined): ContentType | undefined {
-  if (header === undefined) return undefined
-  const [essence = '', ...params] = header.split(';')
-  const type = essence.trim().toLowerCase()
-  if (type === '') return undefined
-  let charset: string | undefined
-  for (const param of params) {
-    const eq = param.indexOf('=')
-    if (eq === -1 || param.slice(0, eq).trim().toLowerCase() !== 'charset') continue
-    const value = param.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').trim()
-    charset = value === '' ? undefined : value
-    break
-  }
-  return { type, charset }
-}
-
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value
-}
-

@@ -6,21 +6,16 @@ import type { BreakerTrip } from './control/breaker.js'
 import { RateController, type RateStats } from './control/rate.js'
 import type { ErrorCode } from './errors.js'
 import type { InputItem, Row } from './input/item.js'
-import { columnPicker } from './input/keep.js'
 import type { ResolvedOptions } from './options.js'
 import type { RecordSink } from './output/sink.js'
 import { AdmissionWindow } from './pipeline/admission.js'
-import { abortedError, internalError, notAttemptedError, unstartedRecord } from './pipeline/line-records.js'
+import { LineDispatch } from './pipeline/line-dispatch.js'
 import { LineReader } from './input/line-reader.js'
 import { OrderedWrites } from './pipeline/ordered-writes.js'
 import { openPageContext } from './pipeline/page-context.js'
 import { RunSignals } from './pipeline/run-signals.js'
-import { duplicateRecord, SeenUrls } from './pipeline/seen-urls.js'
-import { processPage } from './process-page.js'
 import type { PageRecord } from './record.js'
 import type { SummarizerConfig } from './summarizers/config.js'
-import { workKey } from './input/work-key.js'
-import { urlKey } from './url.js'
 
 export interface RunStats {
   pages: number
@@ -103,11 +98,7 @@ export async function runSummaries(
   const started = performance.now()
   const signals = new RunSignals(hooks)
   const { signal } = signals
-  // Every page in flight listens to this signal (fetch, pool task, model call): a few
-  // listeners per page by design, not a leak.
-  setMaxListeners(options.concurrency * 4 + 16, signal)
-  // And each fetch in flight listens to the stop's fetch deadline.
-  setMaxListeners(options.concurrency + 16, signals.fetching)
+  allowListeners(signals, options.concurrency)
   // One rate controller for the whole run, whatever the strategy: worker threads reach it
   // over a port, so --rpm and --tpm are the run's quota, not each thread's.
   const rate = summarizer.provider !== 'extractive' ? new RateController({ maxConcurrency: options.concurrency, rpm: options.rpm, tpm: options.tpm }) : undefined
@@ -126,8 +117,7 @@ export async function runSummaries(
   const cache = hooks.cache ?? ownCache
   const pages = openPageContext(options, summarizer, rate, pagesAhead, cache)
   const { ctx } = pages
-  const stats: RunStats = { pages: 0, ok: 0, failed: 0, errors: {}, duplicates: 0, skipped: 0, rate: null, breaker: null, interrupted: false, cache: null, elapsedMs: 0 }
-  if (cache !== undefined) stats.cache = { fromCache: 0, revalidated: 0, damaged: 0, saved: { inputTokens: 0, outputTokens: 0 }, model: ctx.model }
+  const stats = newStats(cache === undefined ? undefined : ctx.model)
   const writes = new OrderedWrites(sink, {
     unordered: options.unordered,
     signal,
@@ -135,88 +125,12 @@ export async function runSummaries(
     onWritten: hooks.onRecord,
     onWriteError: (error) => signals.abort(error),
   })
-  // Each line's record carries its own row's cells, a duplicate's and an error's too.
-  const pick = columnPicker(options.keep)
-  const withInput = (record: PageRecord, item: { columns?: InputItem['columns'] }): PageRecord => {
-    const input = pick(item.columns)
-    return input === undefined ? record : { ...record, input }
-  }
-  const complete = (seq: number, item: { columns?: InputItem['columns'] }, record: PageRecord): void => writes.complete(seq, withInput(record, item))
   const window = new AdmissionWindow(ctx.executor.concurrency, (seq) => !options.unordered && seq - writes.next >= options.reorderWindow)
-  const seen = new SeenUrls()
-  const finish = (key: string, seq: number, item: InputItem, record: PageRecord): void => {
-    complete(seq, item, record)
-    for (const duplicate of seen.finish(key, record)) complete(duplicate.seq, duplicate, duplicateRecord(duplicate, record))
-  }
-  const startPage = (item: InputItem, key: string, seq: number): void => {
-    window.enter()
-    seen.start(key)
-    void processPage(item, ctx, signal, signals.fetching).then(
-      (record) => {
-        finish(key, seq, item, record)
-        window.leave()
-      },
-      (error: unknown) => {
-        finish(key, seq, item, unstartedRecord(item, ctx, internalError(error)))
-        window.leave()
-      },
-    )
-  }
+  const dispatch = new LineDispatch({ ctx, options, writes, window, signals, stats, skip: hooks.skip, breaker: () => breaker })
 
   const lines = new LineReader(input, signals.reading, signal)
-  // A file that breaks part way (an unclosed quote, EIO) stops the reading, not the pages in
-  // flight: their fetches and model calls are paid for, so they finish and are written first.
-  let inputFailed: { error: unknown } | undefined
   try {
-    for (let seq = 0; ; seq += 1) {
-      let item: InputItem | undefined
-      try {
-        item = await lines.next()
-      } catch (error) {
-        inputFailed = { error }
-        break
-      }
-      if (item === undefined) break
-      lastLine = item.line
-      if (hooks.skip?.({ line: item.line, url: item.url, input: pick(item.columns), columns: item.columns }) === true) {
-        stats.skipped += 1
-        writes.complete(seq, null)
-        continue
-      }
-      if (item.error !== undefined) {
-        await window.waitFor(seq, false)
-        complete(seq, item, unstartedRecord(item, ctx, item.error))
-        continue
-      }
-      // A template that reads columns makes two rows with one URL two different requests.
-      const key = workKey(urlKey(item.url), options.template?.columns ?? [], item.columns)
-      const earlier = seen.lookup(key)
-      if (earlier !== undefined) {
-        stats.duplicates += 1
-        await window.waitFor(seq, false)
-        if (earlier.record !== undefined) complete(seq, item, duplicateRecord(item, JSON.parse(earlier.record) as PageRecord))
-        else earlier.waiting.push({ seq, line: item.line, url: item.url, ...(item.columns === undefined ? {} : { columns: item.columns }) })
-        continue
-      }
-      if (breaker !== null) {
-        await window.waitFor(seq, false)
-        complete(seq, item, unstartedRecord(item, ctx, notAttemptedError(breaker)))
-        continue
-      }
-      await window.waitFor(seq, true)
-      if (signal.aborted || signals.reading.aborted) {
-        complete(seq, item, unstartedRecord(item, ctx, abortedError()))
-        break
-      }
-      // The breaker may have tripped while this line waited for a slot.
-      if (breaker !== null) {
-        complete(seq, item, unstartedRecord(item, ctx, notAttemptedError(breaker)))
-        continue
-      }
-      startPage(item, key, seq)
-      // Let the sink drain between pages so a slow stdout applies backpressure.
-      await writes.written()
-    }
+    const inputFailed = await readAll(lines, dispatch, writes, (line) => (lastLine = line))
     await window.idle()
     await writes.written()
     if (inputFailed !== undefined) throw inputFailed.error
@@ -240,6 +154,45 @@ export async function runSummaries(
   stats.interrupted = signals.interrupted
   stats.elapsedMs = Math.round(performance.now() - started)
   return stats
+}
+
+/**
+ * Reads every line and places it; returns the input's error, if it broke. A file that breaks
+ * part way (an unclosed quote, EIO) stops the reading, not the pages in flight: their fetches
+ * and model calls are paid for, so they finish and are written before the error is thrown.
+ */
+async function readAll(lines: LineReader, dispatch: LineDispatch, writes: OrderedWrites, onLine: (line: number) => void): Promise<{ error: unknown } | undefined> {
+  let inputFailed: { error: unknown } | undefined
+  for (let seq = 0; ; seq += 1) {
+    let item: InputItem | undefined
+    try {
+      item = await lines.next()
+    } catch (error) {
+      inputFailed = { error }
+      break
+    }
+    if (item === undefined) break
+    onLine(item.line)
+    const placed = await dispatch.place(item, seq)
+    if (placed === 'stopped') break
+    // Let the sink drain between pages so a slow stdout applies backpressure.
+    if (placed === 'started') await writes.written()
+  }
+  return inputFailed
+}
+
+function allowListeners(signals: RunSignals, concurrency: number): void {
+  // Every page in flight listens to this signal (fetch, pool task, model call): a few
+  // listeners per page by design, not a leak.
+  setMaxListeners(concurrency * 4 + 16, signals.signal)
+  // And each fetch in flight listens to the stop's fetch deadline.
+  setMaxListeners(concurrency + 16, signals.fetching)
+}
+
+/** Stats with nothing counted yet; `cacheModel`: the run's model, when it has a cache. */
+function newStats(cacheModel: string | undefined): RunStats {
+  const cache = cacheModel === undefined ? null : { fromCache: 0, revalidated: 0, damaged: 0, saved: { inputTokens: 0, outputTokens: 0 }, model: cacheModel }
+  return { pages: 0, ok: 0, failed: 0, errors: {}, duplicates: 0, skipped: 0, rate: null, breaker: null, interrupted: false, cache, elapsedMs: 0 }
 }
 
 function count(stats: RunStats, record: PageRecord): void {

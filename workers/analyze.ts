@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { analyzePage, preparePage } from '../src/analyze.js'
-import { WORKER_READY, type WorkerInit, type WorkerResult, type WorkerTask } from '../src/executors/pool.js'
+import { WORKER_READY, type WorkerInit, type WorkerResult, type WorkerTask } from '../src/executors/worker-protocol.js'
 import { ExtractiveSummarizer } from '../src/summarizers/extractive.js'
 
 // A thread only does CPU work: decoding, extraction and, offline, the summary. Model calls

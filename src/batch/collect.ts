@@ -154,69 +154,18 @@ export async function collect(job: JobFile, clients: AwsClients, options: Collec
   }
   // Cost and tokens as read, before the online retry replaces any outcome.
   const tokens = { ...ledger.recordTokens }
-  let retried = 0
-  if (options.online !== undefined) {
-    const retry = async function* (): AsyncGenerator<InputRecord> {
-      for await (const record of inputRecords(job, clients)) {
-        const at = lineOf(record.recordId)
-        if (at !== undefined && outcomes.get(at)?.kind !== 'ok') yield record
-      }
-    }
-    const { runOnline } = await import('./online.js')
-    await runOnline(
-      retry(),
-      options.online,
-      async (result) => {
-        const at = lineOf(result.recordId)
-        if (at === undefined) return
-        const outcome = outcomeOf(result)
-        if (outcome === undefined) return
-        if (outcome.kind === 'ok') retried += 1
-        outcomes.set(at, outcome)
-      },
-      options.signal,
-    )
-  }
-  const records: PageRecord[] = [...job.preModelErrors]
-  const saved = { inputTokens: 0, outputTokens: 0 }
-  let cached = 0
+  const retried = options.online === undefined ? 0 : await retryOnline(job, clients, options.online, outcomes, options.signal)
   const cache = job.cache === true && options.cache !== undefined ? await openCache(options.cache) : undefined
+  let joined: Joined
   try {
-    // lines.jsonl is in the order the records were split into jobs: the first job's count of
-    // lines went to it, and so on. Lines answered from the cache are in no job.
-    let entry = 0
-    let left = job.jobs[0]?.records ?? 0
-    for (const info of infos) {
-      if (info.cached !== undefined) {
-        cached += 1
-        saved.inputTokens += info.cached.usage?.inputTokens ?? 0
-        saved.outputTokens += info.cached.usage?.outputTokens ?? 0
-        records.push({ ...pageRecordOf(info, { kind: 'ok', text: info.cached.summary, usage: info.cached.usage, stop: undefined }, job.model, job.settings.maxChars, ''), cache: 'hit' })
-        continue
-      }
-      while (left === 0 && entry < job.jobs.length - 1) left = job.jobs[(entry += 1)]?.records ?? 0
-      left -= 1
-      const outcome = outcomes.get(info.line) ?? lostIn(unreadable.get(job.jobs[entry]?.index ?? -1) ?? [])
-      // The job's reply answers this page next time, online or in a batch.
-      if (cache !== undefined && outcome?.kind === 'ok' && info.replyKey !== undefined && outcome.text !== '') {
-        await cache.keepReply(info.replyKey, { summary: outcome.text, model: job.model, usage: outcome.usage })
-      }
-      const record = pageRecordOf(info, outcome, job.model, job.settings.maxChars, missing.get(entry) ?? '')
-      records.push(job.cache === true ? { ...record, cache: 'miss' } : record)
-    }
+    joined = await joinLines(job, infos, { outcomes, unreadable, missing }, cache)
   } finally {
     await cache?.close()
   }
+  const { records, cached, saved } = joined
   records.sort((a, b) => a.line - b.line)
 
-  // The same writers as the online path: a table's kept columns first in CSV and Parquet.
-  const target = await openOutputTarget(options.out, options.format, { journal: false, fresh: true, stdout: options.stdout, ...(job.columns === undefined ? {} : { columns: job.columns }) })
-  try {
-    for (const record of records) await target.sink.write(record, options.signal)
-    await target.finish()
-  } finally {
-    await target.release()
-  }
+  await writeRecords(records, job, options)
   const ok = records.filter((record) => record.status === 'ok').length
   return {
     records: records.length,
@@ -228,5 +177,89 @@ export async function collect(job: JobFile, clients: AwsClients, options: Collec
     problems: ledger.problems,
     cached,
     saved,
+  }
+}
+
+/** Sends the records that failed or were never processed through the online API; returns how many turned ok. */
+async function retryOnline(job: JobFile, clients: AwsClients, online: OnlineSettings, outcomes: Map<number, Outcome>, signal: AbortSignal | undefined): Promise<number> {
+  let retried = 0
+  const retry = async function* (): AsyncGenerator<InputRecord> {
+    for await (const record of inputRecords(job, clients)) {
+      const at = lineOf(record.recordId)
+      if (at !== undefined && outcomes.get(at)?.kind !== 'ok') yield record
+    }
+  }
+  const { runOnline } = await import('./online.js')
+  await runOnline(
+    retry(),
+    online,
+    async (result) => {
+      const at = lineOf(result.recordId)
+      if (at === undefined) return
+      const outcome = outcomeOf(result)
+      if (outcome === undefined) return
+      if (outcome.kind === 'ok') retried += 1
+      outcomes.set(at, outcome)
+    },
+    signal,
+  )
+  return retried
+}
+
+/** The records of a collection, and what the cache answered of them. */
+interface Joined {
+  records: PageRecord[]
+  cached: number
+  saved: { inputTokens: number; outputTokens: number }
+}
+
+/** What the jobs said of each line: its outcome, the problems of its job's outputs, why its job ended. */
+interface JobOutcomes {
+  outcomes: Map<number, Outcome>
+  unreadable: Map<number, OutputProblem[]>
+  missing: Map<number, string>
+}
+
+/**
+ * One record per input line: the pre-model errors, the lines answered from the cache, and each
+ * other line with its job's outcome (whose reply is kept in `cache` for next time).
+ */
+async function joinLines(job: JobFile, infos: LineInfo[], { outcomes, unreadable, missing }: JobOutcomes, cache: Awaited<ReturnType<typeof openCache>> | undefined): Promise<Joined> {
+  const records: PageRecord[] = [...job.preModelErrors]
+  const saved = { inputTokens: 0, outputTokens: 0 }
+  let cached = 0
+  // lines.jsonl is in the order the records were split into jobs: the first job's count of
+  // lines went to it, and so on. Lines answered from the cache are in no job.
+  let entry = 0
+  let left = job.jobs[0]?.records ?? 0
+  for (const info of infos) {
+    if (info.cached !== undefined) {
+      cached += 1
+      saved.inputTokens += info.cached.usage?.inputTokens ?? 0
+      saved.outputTokens += info.cached.usage?.outputTokens ?? 0
+      records.push({ ...pageRecordOf(info, { kind: 'ok', text: info.cached.summary, usage: info.cached.usage, stop: undefined }, job.model, job.settings.maxChars, ''), cache: 'hit' })
+      continue
+    }
+    while (left === 0 && entry < job.jobs.length - 1) left = job.jobs[(entry += 1)]?.records ?? 0
+    left -= 1
+    const outcome = outcomes.get(info.line) ?? lostIn(unreadable.get(job.jobs[entry]?.index ?? -1) ?? [])
+    // The job's reply answers this page next time, online or in a batch.
+    if (cache !== undefined && outcome?.kind === 'ok' && info.replyKey !== undefined && outcome.text !== '') {
+      await cache.keepReply(info.replyKey, { summary: outcome.text, model: job.model, usage: outcome.usage })
+    }
+    const record = pageRecordOf(info, outcome, job.model, job.settings.maxChars, missing.get(entry) ?? '')
+    records.push(job.cache === true ? { ...record, cache: 'miss' } : record)
+  }
+  return { records, cached, saved }
+}
+
+/** Writes the records with the same writers as the online path: a table's kept columns first in CSV and Parquet. */
+async function writeRecords(records: PageRecord[], job: JobFile, options: CollectOptions): Promise<void> {
+  const target = await openOutputTarget(options.out, options.format, { journal: false, fresh: true, stdout: options.stdout, ...(job.columns === undefined ? {} : { columns: job.columns }) })
+  try {
+    for (const record of records) await target.sink.write(record, options.signal)
+    await target.finish()
+  } finally {
+    await target.release()
   }
 }

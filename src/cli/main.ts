@@ -86,26 +86,57 @@ class UsageWithHelp extends UsageError {
   }
 }
 
+/** What the command yargs matched tells the parse: the command, its option table, a batch action. */
+interface Matched {
+  command: Command
+  /** The table of the command yargs matched: its builder runs before the checks that can fail. */
+  table: Table
+  batchAction?: string
+}
+
 async function parse(argv: string[], io: CliIO): Promise<Parsed> {
-  let command: Command = 'summarize'
-  // The table of the command yargs matched: its builder runs before the checks that can fail.
-  let table: Table = SUMMARIZE_OPTIONS
-  const using = <Y>(matched: Table, y: Y): Y => {
-    table = matched
-    return y
+  if (answeredAtOnce(argv, io)) return { command: 'done' }
+  const rawArgs = argv.map((arg) => (arg === '-' ? STDIN_ARG : arg))
+  const matched: Matched = { command: 'summarize', table: SUMMARIZE_OPTIONS }
+  const parser = await commandParser(rawArgs, matched)
+  let output = ''
+  // With a parse callback, yargs hands --help and --version text to us instead of printing and exiting.
+  const args = (await parser.parseAsync(rawArgs, {}, (_err, _argv, text) => {
+    output = text
+  })) as Record<string, unknown>
+  if (args['help'] === true || args['version'] === true) {
+    io.stdout.write(`${output}\n`)
+    return { command: 'done' }
   }
-  // The two commonest asks answered without loading yargs (see help.ts).
+  if (args['input'] === STDIN_ARG) args['input'] = '-'
+  if (matched.batchAction !== undefined) args['action'] = matched.batchAction
+  rejectNonNumbers(matched.table, args, rawArgs)
+  rejectSwitchValues(matched.table, rawArgs)
+  return { command: matched.command, args }
+}
+
+/** The two commonest asks answered without loading yargs (see help.ts). */
+function answeredAtOnce(argv: string[], io: CliIO): boolean {
   if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
     io.stdout.write(`${rootHelp(SUMMARIZE_OPTIONS, helpWidth())}\n`)
-    return { command: 'done' }
+    return true
   }
   if (argv.length === 1 && argv[0] === '--version') {
     io.stdout.write(`${VERSION}\n`)
-    return { command: 'done' }
+    return true
   }
-  let output = ''
-  let batchAction: string | undefined
-  const rawArgs = argv.map((arg) => (arg === '-' ? STDIN_ARG : arg))
+  return false
+}
+
+/** The yargs parser of every command; the one that matches records itself in `matched`. */
+async function commandParser(rawArgs: string[], matched: Matched) {
+  const using = <Y>(table: Table, y: Y): Y => {
+    matched.table = table
+    return y
+  }
+  const is = (command: Command) => () => {
+    matched.command = command
+  }
   // yargs only matches a command by its exact word, so this loads the harness whenever it can be needed.
   const harness = rawArgs.some((arg) => arg === 'bench' || arg === 'tune') ? await loadHarness() : undefined
   const batch = rawArgs[0] === 'batch' ? await loadBatch() : undefined
@@ -116,32 +147,22 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
     .scriptName('summarize-urls')
     .usage(USAGE)
     .command(c.summarize[0], c.summarize[1], (y) => summarizeArgs(y).options(yargsOptions(BATCH_MODE_OPTIONS)))
-    .command(c.emulator[0], c.emulator[1], (y) => emulatorArgs(using(EMULATOR_OPTIONS, y)), () => {
-      command = 'emulator'
-    })
-    .command(c.demo[0], c.demo[1], (y) => demoArgs(using(DEMO_OPTIONS, y)), () => {
-      command = 'demo'
-    })
-    .command(c.bench[0], c.bench[1], (y) => (harness === undefined ? y : harness.benchArgs(using(harness.BENCH_OPTIONS, y))), () => {
-      command = 'bench'
-    })
-    .command(c.tune[0], c.tune[1], (y) => (harness === undefined ? y : harness.tuneArgs(using(harness.TUNE_OPTIONS, y))), () => {
-      command = 'tune'
-    })
+    .command(c.emulator[0], c.emulator[1], (y) => emulatorArgs(using(EMULATOR_OPTIONS, y)), is('emulator'))
+    .command(c.demo[0], c.demo[1], (y) => demoArgs(using(DEMO_OPTIONS, y)), is('demo'))
+    .command(c.bench[0], c.bench[1], (y) => (harness === undefined ? y : harness.benchArgs(using(harness.BENCH_OPTIONS, y))), is('bench'))
+    .command(c.tune[0], c.tune[1], (y) => (harness === undefined ? y : harness.tuneArgs(using(harness.TUNE_OPTIONS, y))), is('tune'))
     // Each batch action is a command of its own under `batch` (batch.ts), with its own --help.
     .command(c.batch[0].split(' ')[0] as string, c.batch[1], (y) =>
       batch === undefined
         ? y
         : batch.batchArgs(using(BATCH_OPTIONS, y), (action) => {
-            command = 'batch'
-            batchAction = action
+            matched.command = 'batch'
+            matched.batchAction = action
           }),
     )
-    .command(c.cache[0], c.cache[1], (y) => (cache === undefined ? y : cache.cacheArgs(using(CACHE_OPTIONS, y))), () => {
-      command = 'cache'
-    })
+    .command(c.cache[0], c.cache[1], (y) => (cache === undefined ? y : cache.cacheArgs(using(CACHE_OPTIONS, y))), is('cache'))
   for (const [example, text] of EXAMPLES) parser = parser.example(example, text)
-  parser = parser
+  return parser
     // A repeated flag takes its last value, as in most tools, instead of becoming an array.
     .parserConfiguration({ 'duplicate-arguments-array': false })
     .strict()
@@ -155,24 +176,11 @@ async function parse(argv: string[], io: CliIO): Promise<Parsed> {
       // Argument errors arrive as a YError or a bare message; anything else is ours to report.
       if (error !== undefined && error !== null && error.name !== 'YError') throw error
       const text = (message ?? error?.message ?? 'invalid arguments').replace(/\s*\n\s*/g, ' ')
-      if (table === SUMMARIZE_OPTIONS && text.startsWith('Not enough non-option arguments')) {
+      if (matched.table === SUMMARIZE_OPTIONS && text.startsWith('Not enough non-option arguments')) {
         throw new UsageWithHelp(`no input: give a file with one URL a line, or - to read them from stdin`, NO_INPUT)
       }
-      throw new UsageError(withSuggestions(text, table, rawArgs))
+      throw new UsageError(withSuggestions(text, matched.table, rawArgs))
     })
-  // With a parse callback, yargs hands --help and --version text to us instead of printing and exiting.
-  const args = (await parser.parseAsync(rawArgs, {}, (_err, _argv, text) => {
-    output = text
-  })) as Record<string, unknown>
-  if (args['help'] === true || args['version'] === true) {
-    io.stdout.write(`${output}\n`)
-    return { command: 'done' }
-  }
-  if (args['input'] === STDIN_ARG) args['input'] = '-'
-  if (batchAction !== undefined) args['action'] = batchAction
-  rejectNonNumbers(table, args, rawArgs)
-  rejectSwitchValues(table, rawArgs)
-  return { command, args }
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors.js'
+import { ERROR_CODES, type ErrorCode } from '../errors.js'
 
 /**
  * What a provider's classifier says about one failed model call, as plain data: the retry
@@ -34,3 +34,31 @@ export interface ErrorVerdict {
 
 /** A provider's error classifier: anything its client throws, to a verdict. */
 export type Classify = (error: unknown) => ErrorVerdict
+
+/** The policies of a verdict: retry it, or not (both for this page alone). */
+export const RETRY = { retryable: true, fatal: false } as const
+export const NO_RETRY = { retryable: false, fatal: false } as const
+
+/**
+ * The verdicts a classifier gives one failed call, each carrying the server's `Retry-After`
+ * (`retryAfterMs`) when it sent one: `verdict` with any code and policy, `transient` (a model
+ * error worth retrying) and `fatal` (the same for every page: wrong credentials, no model
+ * access, an unknown model).
+ */
+export function verdictsFor(retryAfterMs: number | undefined): {
+  verdict: (code: ErrorCode, message: string, policy: Pick<ErrorVerdict, 'retryable' | 'fatal' | 'maxRetries'>) => ErrorVerdict
+  transient: (message: string) => ErrorVerdict
+  fatal: (code: ErrorCode, message: string) => ErrorVerdict
+} {
+  const verdict = (code: ErrorCode, message: string, policy: Pick<ErrorVerdict, 'retryable' | 'fatal' | 'maxRetries'>): ErrorVerdict => ({
+    code,
+    message,
+    ...policy,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  })
+  return {
+    verdict,
+    transient: (message) => verdict(ERROR_CODES.MODEL_ERROR, message, RETRY),
+    fatal: (code, message) => verdict(code, message, { retryable: false, fatal: 'always' }),
+  }
+}

@@ -12,31 +12,7 @@ import type { Summarizer } from '../summarizers/summarizer.js'
 import type { Executor } from './executor.js'
 import { PageQueue } from './page-queue.js'
 import { ThreadPolicy, type ThreadPolicyOptions, type ThreadSignals } from './thread-policy.js'
-
-/** What each worker thread receives once, at start-up. */
-export interface WorkerInit {
-  /**
-   * Write the summary in the thread too: the offline summarizer is CPU work. A model call is
-   * I/O: the thread returns the prepared page and the main thread makes the call.
-   */
-  summarize: boolean
-}
-
-/** What each task sends: the page, its bytes transferred. */
-export interface WorkerTask {
-  task: AnalyzeTask
-}
-
-/** A thread's answer: the whole outcome, or the prepared page when the main thread calls the model. */
-export type WorkerResult = AnalyzeOutcome | PreparedPage
-
-/** What a worker thread posts once its module has loaded (the `startup` probe times a thread until then). */
-export const WORKER_READY = 'summarize-urls:worker-ready'
-
-// From source (vitest, tsx) this module is .ts and so is the worker, which Node 20 can only
-// load through tsx; from dist/ both are .js. The module's own extension tells which.
-const ownExtension = import.meta.url.endsWith('.ts') ? 'ts' : 'js'
-export const WORKER_URL = new URL(`../../workers/analyze.${ownExtension}`, import.meta.url)
+import { WORKER_LOADER, WORKER_READY, WORKER_URL, type WorkerInit, type WorkerResult, type WorkerTask } from './worker-protocol.js'
 
 /**
  * Where the pool tells observers when its threads start and when the first is ready
@@ -299,7 +275,7 @@ export class PoolExecutor implements Executor {
       // Idle threads keep their compiled code for the whole run.
       idleTimeout: Number.POSITIVE_INFINITY,
       resourceLimits: { maxOldGenerationSizeMb: this.#memoryMb, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
-      ...(ownExtension === 'ts' ? { execArgv: ['--import', 'tsx'] } : {}),
+      ...WORKER_LOADER,
       minThreads: threads,
       maxThreads: threads,
       concurrentTasksPerWorker: perWorker,

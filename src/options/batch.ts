@@ -1,5 +1,5 @@
 import { DEFAULT_MODEL, JOB_OPTIONS, MODE_GROUP } from './job.js'
-import { SECONDS_AS_MS, type Table } from './table.js'
+import { awsEndpoint, SECONDS_AS_MS, type Table } from './table.js'
 
 export const INVOCATION_TYPES = ['auto', 'converse', 'invoke-model'] as const
 export type InvocationTypeChoice = (typeof INVOCATION_TYPES)[number]
@@ -21,15 +21,12 @@ export const BATCH_OPTIONS = {
   model: { flag: 'model', kind: 'string', arg: 'ID', default: DEFAULT_MODEL, group: 'Summarizer:', help: 'Bedrock model id or inference profile' },
   region: JOB_OPTIONS.region,
   profile: JOB_OPTIONS.profile,
-  endpointUrl: {
-    flag: 'endpoint-url', kind: 'string', arg: 'URL', defaultText: "the SDK's (`AWS_ENDPOINT_URL_BEDROCK`)", group: 'AWS:',
-    help: 'Bedrock control-plane endpoint (model invocation jobs), e.g. the local emulator',
-  },
+  endpointUrl: awsEndpoint('endpoint-url', 'AWS_ENDPOINT_URL_BEDROCK', 'AWS:', 'Bedrock control-plane endpoint (model invocation jobs), e.g. the local emulator'),
   runtimeEndpointUrl: {
     flag: 'runtime-endpoint-url', kind: 'string', arg: 'URL', defaultText: "`--endpoint-url`, else the SDK's (`AWS_ENDPOINT_URL_BEDROCK_RUNTIME`)", group: 'AWS:',
     help: 'Bedrock Runtime endpoint for online calls (`run-local`, `--retry-failed-online`)',
   },
-  s3EndpointUrl: { flag: 's3-endpoint-url', kind: 'string', arg: 'URL', defaultText: "the SDK's (`AWS_ENDPOINT_URL_S3`)", group: 'AWS:', help: 'S3 endpoint, e.g. a local S3-compatible server' },
+  s3EndpointUrl: awsEndpoint('s3-endpoint-url', 'AWS_ENDPOINT_URL_S3', 'AWS:', 'S3 endpoint, e.g. a local S3-compatible server'),
   roleArn: { flag: 'role-arn', kind: 'string', arg: 'ARN', group: 'AWS:', help: 'IAM role Bedrock assumes to read and write `--s3` (see "Half price: batch inference")' },
   s3: { flag: 's3', kind: 'string', arg: 'URI', group: 'AWS:', help: 'S3 prefix for inputs and outputs, `s3://bucket/prefix/`' },
   invocationType: {

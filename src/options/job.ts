@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { INPUT_FORMATS } from '../input/formats.js'
 import { VERSION } from '../version.js'
-import { computed, MIB_AS_BYTES, SECONDS_AS_MS, type Table } from './table.js'
+import { awsEndpoint, computed, MIB_AS_BYTES, SECONDS_AS_MS, type Table } from './table.js'
 
 const MIB = 1024 * 1024
 
@@ -51,7 +51,7 @@ export const JOB_OPTIONS = {
   },
   region: { flag: 'region', kind: 'string', arg: 'R', defaultText: '`AWS_REGION`, then the profile', group: 'Summarizer:', help: 'AWS region' },
   profile: { flag: 'profile', kind: 'string', arg: 'P', defaultText: '`AWS_PROFILE`, then `default`', group: 'Summarizer:', help: 'AWS named profile' },
-  endpointUrl: { flag: 'endpoint-url', kind: 'string', arg: 'URL', defaultText: "the SDK's (`AWS_ENDPOINT_URL_BEDROCK_RUNTIME`)", group: 'Summarizer:', help: 'Bedrock Runtime endpoint, e.g. the local emulator' },
+  endpointUrl: awsEndpoint('endpoint-url', 'AWS_ENDPOINT_URL_BEDROCK_RUNTIME', 'Summarizer:', 'Bedrock Runtime endpoint, e.g. the local emulator'),
   baseUrl: {
     flag: 'base-url', kind: 'string', arg: 'URL', defaultText: '`OPENAI_BASE_URL`, then `https://api.openai.com/v1`', group: 'Summarizer:',
     help: 'OpenAI-compatible server (`--provider openai`), e.g. a local one at `http://127.0.0.1:8000/v1`',

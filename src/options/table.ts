@@ -25,6 +25,14 @@ export interface CliUnit {
   readonly factor: number
 }
 
+/**
+ * An AWS endpoint override (`--endpoint-url`, `--s3-endpoint-url`): a URL, e.g. the local
+ * emulator's, whose default is the SDK's own, which honours the environment `variable`.
+ */
+export function awsEndpoint<F extends string, G extends string>(flag: F, variable: string, group: G, help: string) {
+  return { flag, kind: 'string', arg: 'URL', defaultText: `the SDK's (\`${variable}\`)`, group, help } as const
+}
+
 export const SECONDS_AS_MS: CliUnit = { name: 'seconds', factor: 1000 }
 export const MIB_AS_BYTES: CliUnit = { name: 'MiB', factor: 1024 * 1024 }
 

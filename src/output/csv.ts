@@ -64,23 +64,20 @@ export function csvRow(record: PageRecord, inputNames: readonly string[] = []): 
   return `${[...input, ...ours].join(',')}\r\n`
 }
 
+/** The columns that are a record's own top-level fields, as they are. */
+const TOP_LEVEL_COLUMNS = ['line', 'url', 'finalUrl', 'status', 'title', 'lang', 'summary', 'truncated', 'provider', 'model'] as const
+
+type TopLevelColumn = (typeof TOP_LEVEL_COLUMNS)[number]
+
 /** A record's fields as flat cells, nested fields as their own: CSV's and Parquet's columns. */
 export function flatCells(record: PageRecord): Record<CsvColumn, string | number | boolean | null> {
+  const topLevel = Object.fromEntries(TOP_LEVEL_COLUMNS.map((column) => [column, record[column]])) as Pick<PageRecord, TopLevelColumn>
   return {
-    line: record.line,
-    url: record.url,
-    finalUrl: record.finalUrl,
-    status: record.status,
-    title: record.title,
-    lang: record.lang,
+    ...topLevel,
     charset: record.charset?.name ?? null,
     charsetSource: record.charset?.source ?? null,
     pdfPages: record.pages?.total ?? null,
     pdfPagesRead: record.pages?.read ?? null,
-    summary: record.summary,
-    truncated: record.truncated,
-    provider: record.provider,
-    model: record.model,
     inputTokens: record.usage?.inputTokens ?? null,
     outputTokens: record.usage?.outputTokens ?? null,
     fetchMs: record.timingsMs.fetch,

@@ -2,6 +2,7 @@ import type { RunCache } from '../cache/run-cache.js'
 import type { CallGate } from '../control/gate.js'
 import { createExecutor } from '../executors/create.js'
 import { PageFetcher } from '../fetch.js'
+import { fetchSettingsOf } from '../fetch/settings.js'
 import type { ResolvedOptions } from '../options.js'
 import type { PageContext } from '../process-page.js'
 import { modelName, type SummarizerConfig } from '../summarizers/config.js'
@@ -12,18 +13,7 @@ import { modelName, type SummarizerConfig } from '../summarizers/config.js'
  */
 export function openPageContext(options: ResolvedOptions, summarizer: SummarizerConfig, gate?: CallGate, pagesAhead?: () => number | undefined, cache?: RunCache): { ctx: PageContext; close: () => Promise<void> } {
   const executor = createExecutor(options, summarizer, gate, pagesAhead === undefined ? {} : { pagesAhead }, cache)
-  const fetcher = new PageFetcher({
-    userAgent: options.userAgent,
-    connectTimeoutMs: Math.min(10 * 1000, options.fetchTimeoutMs), // 10 s
-    headersTimeoutMs: Math.min(15 * 1000, options.fetchTimeoutMs), // 15 s
-    bodyTimeoutMs: Math.min(15 * 1000, options.fetchTimeoutMs), // 15 s between body chunks
-    deadlineMs: options.fetchTimeoutMs,
-    maxRedirects: options.maxRedirects,
-    maxBytes: options.maxPageBytes,
-    maxPdfBytes: options.maxPdfBytes,
-    connections: options.concurrency,
-    denyPrivate: options.denyPrivate,
-  })
+  const fetcher = new PageFetcher(fetchSettingsOf(options))
   const ctx: PageContext = {
     fetcher,
     executor,

@@ -1,6 +1,6 @@
-import { ERROR_CODES, type ErrorCode } from '../errors.js'
+import { ERROR_CODES } from '../errors.js'
 import { isNetworkErrorCode } from '../net/network-codes.js'
-import type { ErrorVerdict } from '../control/verdict.js'
+import { NO_RETRY, RETRY, verdictsFor, type ErrorVerdict } from '../control/verdict.js'
 
 /** Optional context that makes ACCESS_DENIED and MODEL_NOT_FOUND messages say what to fix. */
 export interface BedrockErrorContext {
@@ -75,17 +75,8 @@ export function classifyBedrockError(error: unknown, context: BedrockErrorContex
   const fromServer = e.$fault !== undefined || (status !== undefined && status >= 300)
   const serverMessage = fromServer && typeof e.message === 'string' ? scrub(e.message) : ''
   const what = `${name}${status === undefined ? '' : ` (HTTP ${status})`}${serverMessage === '' ? '' : `: ${serverMessage}`}`
-  const after = retryAfterMs(e)
-  const verdict = (code: ErrorCode, message: string, policy: Pick<ErrorVerdict, 'retryable' | 'fatal' | 'maxRetries'>): ErrorVerdict => ({
-    code,
-    message,
-    ...policy,
-    ...(after === undefined ? {} : { retryAfterMs: after }),
-  })
+  const { verdict, transient, fatal } = verdictsFor(retryAfterMs(e))
   const throttled = (message: string): ErrorVerdict => verdict(ERROR_CODES.THROTTLED, message, RETRY)
-  const transient = (message: string): ErrorVerdict => verdict(ERROR_CODES.MODEL_ERROR, message, RETRY)
-  // Wrong credentials, no model access or an unknown model: the same for every page.
-  const fatal = (code: ErrorCode, message: string): ErrorVerdict => verdict(code, message, { retryable: false, fatal: 'always' })
   const model = context.modelId === undefined ? 'the model' : `model ${context.modelId}`
   const region = context.region === undefined ? '' : ` in ${context.region}`
   const profile = context.profile === undefined ? 'the AWS credentials' : `the credentials of profile ${context.profile}`
@@ -147,8 +138,6 @@ export function classifyBedrockError(error: unknown, context: BedrockErrorContex
   return transient(`unexpected error from the Bedrock client (${name}${code === undefined ? '' : ` ${code}`})`)
 }
 
-const RETRY = { retryable: true, fatal: false } as const
-const NO_RETRY = { retryable: false, fatal: false } as const
 
 function withHint(what: string, hint: string): string {
   return `${what.replace(/[.\s]+$/, '')}. ${hint}`

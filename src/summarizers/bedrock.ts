@@ -6,16 +6,16 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { callWithPolicy, type CallReply } from '../control/call.js'
 import type { CallGate } from '../control/gate.js'
-import type { RetryPolicy } from '../control/retry.js'
 import type { ErrorVerdict } from '../control/verdict.js'
 import { ERROR_CODES } from '../errors.js'
 import { estimateTokens } from '../tokens.js'
+import { CONNECTION_TIMEOUT_MS, type ModelClientSettings } from './client-settings.js'
 import { classifyBedrockError } from './bedrock-errors.js'
 import { renderCall, type RenderedCall } from './model-request.js'
 import type { Summarizer, SummaryRequest, SummaryResult } from './summarizer.js'
 
 /** Everything a worker needs to build its own Bedrock client. Plain data: it crosses thread boundaries. */
-export interface BedrockSettings {
+export interface BedrockSettings extends ModelClientSettings {
   /** Model id or inference profile id, e.g. `anthropic.claude-3-haiku-20240307-v1:0`. */
   modelId: string
   region: string
@@ -23,16 +23,7 @@ export interface BedrockSettings {
   endpoint?: string | undefined
   /** Shared-config profile for credentials; undefined: the default chain (`AWS_PROFILE`, env, SSO, roles). */
   profile?: string | undefined
-  /** Keep-alive sockets per client; size it to the calls this client runs at once. */
-  maxSockets: number
-  /** Longest a single call may take until the response headers arrive, in ms (e.g. 60 000). */
-  requestTimeoutMs: number
-  retry: RetryPolicy
-  /** Upper bound on the reply length in tokens. Default 4096. */
-  maxOutputTokens?: number
 }
-
-const CONNECTION_TIMEOUT_MS = 10 * 1000 // 10 s
 
 export class BedrockSummarizer implements Summarizer {
   readonly provider = 'bedrock'

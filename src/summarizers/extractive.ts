@@ -1,12 +1,7 @@
-import { fitToLength, iterateSentences, segmentText } from '../text.js'
+import { fitToLength } from '../text.js'
+import { candidateSentences, type Sentence, tokenize } from './sentences.js'
 import type { Summarizer, SummaryRequest, SummaryResult } from './summarizer.js'
 
-/** Ranking is O(n²) in sentences; the opening of a long page carries its topic anyway. */
-const MAX_SENTENCES = 300
-/** Shorter sentences are mostly navigation, captions and bylines ("Share this", "Photo: AP"). */
-const MIN_WORDS = 3
-/** Japanese and Chinese segment into many short words, so a length floor filters fragments better. */
-const MIN_CJK_CHARS = 8
 const DAMPING = 0.85
 const MAX_ITERATIONS = 100
 /** L1 change of the rank vector (which sums to 1) below which PageRank has converged. */
@@ -34,17 +29,6 @@ const LEAD_TOPICALITY_CAP = 1
 /** Pages repeat themselves (teasers, pull quotes); a near-copy of a chosen sentence adds nothing. */
 const DUPLICATE_SIMILARITY = 0.9
 
-const LETTER = /\p{L}/u
-const CJK_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u
-/** Scripts written without spaces between words, which only ICU's dictionaries can split. */
-const NEEDS_DICTIONARY = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u
-/** What the word segmenter calls word-like, for space-separated scripts: `don't`, `h.264` and `1,000` stay whole. */
-const WORD = /[\p{L}\p{M}\p{N}]+(?:['’.,][\p{L}\p{M}\p{N}]+)*/gu
-/** Breadcrumbs and menus flattened into text: `Home > News > World`, `日本語 ←→ English`. */
-const MENU_SEPARATOR = /(?:^|\s)[|>»›•·←→/]+(?=\s|$)/gu
-const MAX_MENU_SEPARATORS = 1
-/** CJK prose has no spaces between phrases; a "sentence" of many space-separated pieces is a list of links. */
-const MAX_CJK_SPACES = 3
 /** CJK full stops and closing brackets carry their own spacing: no space after them. */
 const CJK_SENTENCE_END = /[\u3000-\u303f\uff01-\uff0f\uff1a-\uff1f\uff5d-\uff65]$/u
 
@@ -55,11 +39,6 @@ export interface ExtractiveOptions {
   lang?: string
   /** Sentences sharing the title's words get a small boost. */
   title?: string
-}
-
-interface Sentence {
-  text: string
-  tokens: string[]
 }
 
 /** TF-IDF vectors (each sentence a document) and the similarity graph between them. */
@@ -141,41 +120,6 @@ export class ExtractiveSummarizer implements Summarizer {
   }
 
   async close(): Promise<void> {}
-}
-
-function tokenize(text: string, lang: string | undefined): string[] {
-  // The segmenter costs about a microsecond per segment on Node 20, ten times this regex;
-  // only scripts written without spaces need its dictionaries.
-  if (!NEEDS_DICTIONARY.test(text)) return Array.from(text.matchAll(WORD), ([word]) => word.toLowerCase())
-  const tokens: string[] = []
-  for (const { segment, isWordLike } of segmentText(text, 'word', lang)) {
-    if (isWordLike === true) tokens.push(segment.toLowerCase())
-  }
-  return tokens
-}
-
-function candidateSentences(text: string, lang: string | undefined): Sentence[] {
-  const kept: Sentence[] = []
-  const rejected: Sentence[] = []
-  for (const sentence of iterateSentences(text, lang)) {
-    const tokens = tokenize(sentence, lang)
-    if (looksLikeProse(sentence, tokens)) {
-      kept.push({ text: sentence, tokens })
-      if (kept.length === MAX_SENTENCES) break
-    } else if (rejected.length < MAX_SENTENCES) {
-      rejected.push({ text: sentence, tokens })
-    }
-  }
-  // Nothing looks like prose (a page of short items): rank what there is rather than give up.
-  return kept.length > 0 ? kept : rejected
-}
-
-function looksLikeProse(sentence: string, tokens: string[]): boolean {
-  // Words, not numbers: "Retrieved 2012-08-18." is a reference, not a sentence of the page.
-  if (tokens.filter((token) => LETTER.test(token)).length < MIN_WORDS) return false
-  if ((sentence.match(MENU_SEPARATOR)?.length ?? 0) > MAX_MENU_SEPARATORS) return false
-  if (!CJK_CHAR.test(sentence)) return true
-  return sentence.length >= MIN_CJK_CHARS && (sentence.match(/\s+/gu)?.length ?? 0) <= MAX_CJK_SPACES
 }
 
 function similarityGraph(sentences: Sentence[]): Graph {

@@ -1,5 +1,5 @@
-import type { ErrorVerdict } from '../control/verdict.js'
-import { ERROR_CODES, type ErrorCode } from '../errors.js'
+import { NO_RETRY, RETRY, verdictsFor, type ErrorVerdict } from '../control/verdict.js'
+import { ERROR_CODES } from '../errors.js'
 import { isNetworkErrorCode } from '../net/network-codes.js'
 
 /** What makes the messages name the fix: which setup the run uses. */
@@ -46,15 +46,7 @@ export function classifyOpenAIError(error: unknown, context: OpenAIErrorContext 
   const code = typeof e.code === 'string' ? e.code : undefined
   const serverMessage = status !== undefined ? scrubKeys(serverText(e)) : ''
   const what = `${name}${status === undefined ? '' : ` (HTTP ${status}${code === undefined ? '' : `, ${code}`})`}${serverMessage === '' ? '' : `: ${serverMessage}`}`
-  const after = retryAfterMs(e)
-  const verdict = (code: ErrorCode, message: string, policy: Pick<ErrorVerdict, 'retryable' | 'fatal' | 'maxRetries'>): ErrorVerdict => ({
-    code,
-    message,
-    ...policy,
-    ...(after === undefined ? {} : { retryAfterMs: after }),
-  })
-  const transient = (message: string): ErrorVerdict => verdict(ERROR_CODES.MODEL_ERROR, message, RETRY)
-  const fatal = (code: ErrorCode, message: string): ErrorVerdict => verdict(code, message, { retryable: false, fatal: 'always' })
+  const { verdict, transient, fatal } = verdictsFor(retryAfterMs(e))
   const azure = context.azureDeployment !== undefined
   const keyVariable = azure ? 'AZURE_OPENAI_API_KEY' : 'OPENAI_API_KEY'
 
@@ -89,8 +81,6 @@ export function classifyOpenAIError(error: unknown, context: OpenAIErrorContext 
   return verdict(ERROR_CODES.MODEL_VALIDATION, what, NO_RETRY)
 }
 
-const RETRY = { retryable: true, fatal: false } as const
-const NO_RETRY = { retryable: false, fatal: false } as const
 const MAX_SERVER_MESSAGE = 300
 
 function modelOf(context: OpenAIErrorContext): string {

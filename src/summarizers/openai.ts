@@ -4,10 +4,10 @@ import type { Agent } from 'undici'
 import { callWithPolicy, type CallReply } from '../control/call.js'
 import type { CallGate } from '../control/gate.js'
 import { limitsFromHeaders } from '../control/limits.js'
-import type { RetryPolicy } from '../control/retry.js'
 import type { ErrorVerdict } from '../control/verdict.js'
 import { ERROR_CODES } from '../errors.js'
 import { estimateTokens } from '../tokens.js'
+import { CONNECTION_TIMEOUT_MS, type ModelClientSettings } from './client-settings.js'
 import { classifyOpenAIError, scrubKeys } from './openai-errors.js'
 import { renderCall, type RenderedCall } from './model-request.js'
 import type { Summarizer, SummaryRequest, SummaryResult } from './summarizer.js'
@@ -27,7 +27,7 @@ export interface AzureSettings {
  * boundaries. `apiKey` is a secret: nothing prints these settings, and every message the
  * summarizer produces is scrubbed of it.
  */
-export interface OpenAISettings {
+export interface OpenAISettings extends ModelClientSettings {
   /** Model name sent with each request (for Azure, what records carry; the deployment decides the model). */
   model: string
   /** OpenAI's API or any compatible server, e.g. `http://127.0.0.1:8000/v1`; undefined: `https://api.openai.com/v1`. Unused with `azure`. */
@@ -35,16 +35,7 @@ export interface OpenAISettings {
   /** Set for Azure OpenAI (the `AzureOpenAI` client, `api-key` header). */
   azure?: AzureSettings | undefined
   apiKey: string
-  /** Keep-alive sockets per client; size it to the calls this client runs at once. */
-  maxSockets: number
-  /** Longest a single call may take, in ms (e.g. 60 000). */
-  requestTimeoutMs: number
-  retry: RetryPolicy
-  /** Upper bound on the reply length in tokens. Default 4096. */
-  maxOutputTokens?: number
 }
-
-const CONNECTION_TIMEOUT_MS = 10 * 1000 // 10 s
 
 /** Summaries through the Chat Completions API, with the `openai` package's retries off: the run's policies own every call. */
 export class OpenAISummarizer implements Summarizer {
