@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll } from 'vitest'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -28,19 +27,31 @@ export function staticGraph(entry: string): { files: Set<string>; packages: Set<
   return { files, packages }
 }
 
-const scratch = mkdtempSync(join(tmpdir(), 'summarize-urls-imports-'))
-afterAll(() => rmSync(scratch, { recursive: true, force: true }))
-
-/** Runs the CLI from source with every resolved module recorded, whatever its exit code; gives the module URLs. */
+/**
+ * Runs the CLI from source with every resolved module recorded, whatever its exit code; gives the module URLs.
+ * Each call records into a folder of its own, removed once read: test files share their worker
+ * process (vitest `isolate: false`), and a folder made when this module loaded was removed by
+ * the first file's end while the next file still used it.
+ */
 export function loadedModules(args: string[], stdin = ''): Promise<string[]> {
-  const record = join(scratch, `${args.join('_').replace(/\W/g, '')}.txt`)
+  const scratch = mkdtempSync(join(tmpdir(), 'summarize-urls-imports-'))
+  const record = join(scratch, 'imports.txt')
+  const read = (): string[] => {
+    const urls = existsSync(record) ? readFileSync(record, 'utf8').split('\n').filter((url) => url !== '') : []
+    rmSync(scratch, { recursive: true, force: true })
+    return urls
+  }
   return new Promise((done, fail) => {
     const child = execFile(
       process.execPath,
       ['--import', 'tsx', '--import', join(ROOT, 'test/fixtures/record-imports.mjs'), join(ROOT, 'src/cli/bin.ts'), ...args],
       { cwd: ROOT, env: { ...process.env, RECORD_IMPORTS: record }, timeout: 20 * 1000 },
       // An exit code is the command's answer (1: a page failed), not a failure to record.
-      (error) => (error === null || typeof error.code === 'number' ? done(existsSync(record) ? readFileSync(record, 'utf8').split('\n').filter((url) => url !== '') : []) : fail(error)),
+      (error) => {
+        const urls = read()
+        if (error === null || typeof error.code === 'number') done(urls)
+        else fail(error)
+      },
     )
     child.stdin?.end(stdin)
   })
