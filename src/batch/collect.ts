@@ -242,12 +242,14 @@ async function joinLines(job: JobFile, infos: LineInfo[], { outcomes, unreadable
     }
     while (left === 0 && entry < job.jobs.length - 1) left = job.jobs[(entry += 1)]?.records ?? 0
     left -= 1
-    const outcome = outcomes.get(info.line) ?? lostIn(unreadable.get(job.jobs[entry]?.index ?? -1) ?? [])
+    const index = job.jobs[entry]?.index ?? -1
+    const outcome = outcomes.get(info.line) ?? lostIn(unreadable.get(index) ?? [])
     // The job's reply answers this page next time, online or in a batch.
     if (cache !== undefined && outcome?.kind === 'ok' && info.replyKey !== undefined && outcome.text !== '') {
       await cache.keepReply(info.replyKey, { summary: outcome.text, model: job.model, usage: outcome.usage })
     }
-    const record = pageRecordOf(info, outcome, job.model, job.settings.maxChars, missing.get(entry) ?? '')
+    // Both maps are keyed by the job's index, not by its place in the list.
+    const record = pageRecordOf(info, outcome, job.model, job.settings.maxChars, missing.get(index) ?? '')
     records.push(job.cache === true ? { ...record, cache: 'miss' } : record)
   }
   return { records, cached, saved }
