@@ -149,8 +149,11 @@ function judgeDrain(s: DeliveryState, phase: Phase, { n, share }: Tally, nowMs: 
   if (!fell && !enough) return
   // Paced, a test still clearly above the floor has not gone under the quota either (a
   // quota that fell to a quarter leaves a test at a third of the old pace a third over it);
-  // twice at most, so that random throttles that grew are not chased to a crawl.
-  const over = share >= MAX_TEST_SHARE || (s.mode === 'paced' && phase.gain > DRAIN_GAIN / 4 && above(share, n, floor(s), CLEAR_MARGIN))
+  // twice at most, so that random throttles that grew are not chased to a crawl. Most calls
+  // still refused halves it three times at most (an eighth of the pace it started from): 60%
+  // of calls throttled at random kept halving a test to 6 calls a minute and took runs 100×
+  // their fault-free wall.
+  const over = (share >= MAX_TEST_SHARE && phase.gain > DRAIN_GAIN / 8) || (s.mode === 'paced' && phase.gain > DRAIN_GAIN / 4 && above(share, n, floor(s), CLEAR_MARGIN))
   if (!fell && over && phase.target !== undefined && phase.target > MIN_PER_SECOND) {
     // Most calls still throttled: the test's pace was not under the quota yet (the
     // goodput it started from was measured too high). Halve it and test again.
