@@ -66,4 +66,21 @@ describe('the rate controller at the issue scale, in simulated time', () => {
     // before this one took a median of 630 s; this one 253 s (some seeds still take 5-8×).
     expect(median(walls)).toBeLessThanOrEqual(2.5 * 125_000)
   }, 120_000)
+
+  it('two runs on one quota lose no page: a run whose calls are nearly all refused at every pace paces, it does not flood', async () => {
+    // Two runs 5 s apart, 150 pages each, --rpm 240, 10% random 429s, 300 ms calls. The
+    // issue's targets here (each within 1.1 of the quota, the later within 1.5x of the
+    // earlier) are not met yet (7 of 20 seeds). What must hold: before this rule, seed 6's
+    // second run called 85% refused "random", went unpaced at 30 calls a second into the
+    // quota of 4 and lost 54 of its 150 pages to throttles that ran out of retries (803
+    // requests in a minute).
+    for (const seed of SEEDS) {
+      const r = await simulate({ rpm: [{ atMs: 0, rpm: 240 }], throttleRate: 0.1, latencyMs: 300, seed }, [
+        { pages: 150, concurrency: 16 },
+        { pages: 150, concurrency: 16, startMs: 5000 },
+      ])
+      for (const run of r.runs) expect(run.ok).toBeGreaterThanOrEqual(148)
+      expect(mostIn(r.arrivals, 60_000)).toBeLessThanOrEqual(1.5 * 240)
+    }
+  }, 120_000)
 })

@@ -12,6 +12,7 @@ import {
   MAX_PROBE_GAIN,
   MAX_TEST_SHARE,
   MIN_PER_SECOND,
+  MOST_REFUSED,
   NEAR_QUOTA,
   PHASE_SENDS,
   PROBE_GAIN,
@@ -187,6 +188,13 @@ function concludeDrain(s: DeliveryState, test: DrainTest, phase: Phase, { n, sha
       // fall holds only if its share comes back.
       startRecheck(s, { share: measured, n, rate, verify: false }, nowMs)
     }
+  } else if (s.mode === 'open' && share >= MOST_REFUSED && phase.target !== undefined) {
+    // Nearly every call refused even at the slowest pace tried: another run may be spending
+    // the whole quota. Unpaced with the short backoffs of random throttles, such a run sent
+    // 30 calls a second into a quota of 4 and lost a third of its pages to retries that ran
+    // out (simulated). It paces at the test's pace instead, and probes for room from there.
+    s.randomShare = Math.min(cautious(share, n), s.randomShare ?? SHARE_PRIOR)
+    pace(s, phase.target, nowMs)
   } else if (s.mode === 'open') {
     // The test's own share, not pooled with the phase that started it, chosen for being high.
     s.randomShare = cautious(share, n)

@@ -56,6 +56,14 @@ export const MAX_RANDOM_SHARE = 0.9
 /** A drain test whose own share stays this high has not gone under the quota yet: it slows down further rather than call the throttles random. */
 export const MAX_TEST_SHARE = 0.5
 /**
+ * A drain test open that ends with this share of its calls still refused, at the slowest pace
+ * it tried, does not send unpaced: another run may be spending the whole quota (measured:
+ * 30 calls a second into a quota of 4, a third of the pages lost to retries that ran out). Well
+ * above the random shares that slowing down cannot help (60% of calls throttled at random is
+ * still called random).
+ */
+export const MOST_REFUSED = 0.8
+/**
  * The random share a drain test starts from, as if `SHARE_PRIOR_CALLS` calls had shown
  * `SHARE_PRIOR`: a test of 6 calls that met no throttle must not set it to 0, or every random
  * throttle after it reads as the quota.
