@@ -32,8 +32,13 @@ describe('a throttling storm without --rpm', () => {
       const { records, stats } = await runLines(urls, { strategy: 'async', concurrency: 16 }, bedrockConfig(proxy.url, { maxSockets: 16, retry: FAST_RETRY }))
       const ok = records.filter((r) => r.status === 'ok').length
       expect(ok / urls.length).toBeGreaterThanOrEqual(0.99)
+      // The 110% is asserted at its own scale in simulated time (test/rate-sim.test.ts),
+      // where the machine's load cannot move a figure. Here, in real time over HTTP, a stalled
+      // event loop bunches sends and replies (61 in 5 s against 55 at a load of 6-12 on 2
+      // cores): the bound is what holds under load and still fails an unpaced storm, whose
+      // opening burst and retries alone send several times the quota.
       const windowSeconds = 5
-      expect(mostInWindow(proxy.arrivals, windowSeconds * 1000)).toBeLessThanOrEqual(1.1 * (rpm / 60) * windowSeconds)
+      expect(mostInWindow(proxy.arrivals, windowSeconds * 1000)).toBeLessThanOrEqual(1.3 * (rpm / 60) * windowSeconds)
       expect(stats.rate?.verdict.kind).toBe('quota')
     } finally {
       await proxy.close()
