@@ -49,6 +49,28 @@ describe('the batch path end to end, as a new user walks it', () => {
     expect(out[2]?.['error']).toMatchObject({ code: 'INVALID_URL' })
   }, 120_000)
 
+  it('run-local with no credentials stops before the first record, in one line, exit 2', async () => {
+    const { path } = urlList('nocreds', 3)
+    const records = join(dir(), 'nocreds.jsonl')
+    expect((await runCli(['batch', 'prepare', path, '-o', records, '--threads', '1'])).code).toBe(0)
+    const emu = await emulator()
+    const saved = { id: process.env['AWS_ACCESS_KEY_ID'], secret: process.env['AWS_SECRET_ACCESS_KEY'] }
+    delete process.env['AWS_ACCESS_KEY_ID']
+    delete process.env['AWS_SECRET_ACCESS_KEY']
+    try {
+      const outDir = join(dir(), 'nocreds-out')
+      const local = await runCli(['batch', 'run-local', records, '--out-dir', outDir, '--endpoint-url', emu.url])
+      expect(local.code).toBe(2)
+      expect(local.stderr.trim().split('\n')).toHaveLength(1)
+      expect(local.stderr).toMatch(/batch run-local: no AWS credentials could be resolved \(\w+\); set them as for the AWS CLI/)
+      // No output with an error on every line for `collect` to pick up as if it had run.
+      expect(existsSync(join(outDir, 'nocreds.jsonl.out'))).toBe(false)
+    } finally {
+      if (saved.id !== undefined) process.env['AWS_ACCESS_KEY_ID'] = saved.id
+      if (saved.secret !== undefined) process.env['AWS_SECRET_ACCESS_KEY'] = saved.secret
+    }
+  }, 120_000)
+
   it('collect on a prepared file before run-local says which command makes its outputs', async () => {
     const { path } = urlList('early', 3)
     const records = join(dir(), 'early.jsonl')

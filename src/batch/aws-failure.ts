@@ -12,7 +12,8 @@ export function awsFailure(error: unknown, action: string): UsageError | undefin
   if (!(error instanceof Error)) return undefined
   const name = error.name
   if (name === 'CredentialsProviderError') {
-    return new UsageError(`batch ${action}: no AWS credentials could be resolved (${error.message}); set them as for the AWS CLI, or pass --profile`, { cause: error })
+    // The class only: a credential provider's message can quote config values.
+    return new UsageError(`batch ${action}: no AWS credentials could be resolved (${name}); set them as for the AWS CLI, or pass --profile`, { cause: error })
   }
   // A network failure carries errno's code; the SDK's service exceptions carry the reply's metadata.
   const code = (error as NodeJS.ErrnoException).code

@@ -202,6 +202,7 @@ async function retryOnline(job: JobFile, clients: AwsClients, online: OnlineSett
       outcomes.set(at, outcome)
     },
     signal,
+    'collect',
   )
   return retried
 }

@@ -6,8 +6,9 @@ import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { callWithPolicy } from '../control/call.js'
 import { RateController } from '../control/rate.js'
 import { DEFAULT_RETRY_POLICY } from '../control/retry.js'
-import { ERROR_CODES, toErrorData, type ErrorCode } from '../errors.js'
+import { ERROR_CODES, toErrorData, UsageError, type ErrorCode } from '../errors.js'
 import { classifyBedrockError } from '../summarizers/bedrock-errors.js'
+import { credentialsProblem } from '../summarizers/resolve.js'
 import type { ModelInvocationType } from './model-input.js'
 
 /** A record of a Bedrock batch input file. */
@@ -48,7 +49,7 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
  * limit, the breaker), our retry policy, `concurrency` records in flight. Each result is a
  * Bedrock output line, handed to `onResult` as it finishes.
  */
-export async function runOnline(records: AsyncIterable<InputRecord>, settings: OnlineSettings, onResult: (record: OutputRecord) => Promise<void>, signal?: AbortSignal): Promise<void> {
+export async function runOnline(records: AsyncIterable<InputRecord>, settings: OnlineSettings, onResult: (record: OutputRecord) => Promise<void>, signal?: AbortSignal, action = 'run-local'): Promise<void> {
   const agents = [new http.Agent({ keepAlive: true, maxSockets: settings.concurrency }), new https.Agent({ keepAlive: true, maxSockets: settings.concurrency })] as const
   const client = new BedrockRuntimeClient({
     ...(settings.region === undefined ? {} : { region: settings.region }),
@@ -58,6 +59,14 @@ export async function runOnline(records: AsyncIterable<InputRecord>, settings: O
     maxAttempts: 1,
     requestHandler: new NodeHttpHandler({ httpAgent: agents[0], httpsAgent: agents[1], requestTimeout: settings.modelTimeoutMs, throwOnRequestTimeout: true }),
   })
+  // Credentials are resolved once before the first record: missing ones are one line and exit
+  // 2 (docs/batch.md), not an error record on every line.
+  const problem = await credentialsProblem(client, settings.profile)
+  if (problem !== undefined) {
+    client.destroy()
+    for (const agent of agents) agent.destroy()
+    throw new UsageError(`batch ${action}: ${problem}; set them as for the AWS CLI, or pass --profile (the emulator takes any keys: docs/emulator.md)`)
+  }
   const gate = new RateController({ maxConcurrency: settings.concurrency, rpm: settings.rpm, tpm: settings.tpm })
   // Every record in flight listens to the signal (the call, a retry's wait): a few listeners
   // each, by design, not a leak.

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -40,9 +40,16 @@ async function* readRecords(path: string): AsyncGenerator<InputRecord> {
  */
 export async function runLocal(inputPath: string, outDir: string, settings: OnlineSettings, signal?: AbortSignal, urls?: ReadonlyMap<string, string>): Promise<RunLocalResult> {
   await mkdir(outDir, { recursive: true })
-  const out = createWriteStream(join(outDir, `${basename(inputPath)}.out`))
-  // Up to `concurrency` results may wait for the same drain at once.
-  out.setMaxListeners(settings.concurrency + 8)
+  // Opened at the first result (or at the end, empty): a run stopped before any record (no
+  // credentials) leaves no output for `collect` to take for a run.
+  let out: WriteStream | undefined
+  const open = (): WriteStream => {
+    if (out !== undefined) return out
+    out = createWriteStream(join(outDir, `${basename(inputPath)}.out`))
+    // Up to `concurrency` results may wait for the same drain at once.
+    out.setMaxListeners(settings.concurrency + 8)
+    return out
+  }
   const manifest: RunLocalResult = { totalRecordCount: 0, processedRecordCount: 0, successRecordCount: 0, errorRecordCount: 0, inputTokenCount: 0, outputTokenCount: 0 }
   try {
     await runOnline(
@@ -59,12 +66,15 @@ export async function runLocal(inputPath: string, outDir: string, settings: Onli
         } else manifest.errorRecordCount += 1
         const url = urls?.get(record.recordId)
         const line = url === undefined ? record : { ...record, url }
-        if (!out.write(`${JSON.stringify(line)}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()))
+        const stream = open()
+        if (!stream.write(`${JSON.stringify(line)}\n`)) await new Promise<void>((resolve) => stream.once('drain', () => resolve()))
       },
       signal,
     )
+    open()
   } finally {
-    await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())))
+    const stream = out
+    if (stream !== undefined) await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())))
   }
   const manifestOut = createWriteStream(join(outDir, 'manifest.json.out'))
   await new Promise<void>((resolve, reject) => manifestOut.end(`${JSON.stringify(manifest)}\n`, (error?: Error | null) => (error ? reject(error) : resolve())))

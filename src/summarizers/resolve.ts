@@ -67,6 +67,22 @@ function customEndpoint(options: ResolvedOptions): string | undefined {
   return options.endpointUrl ?? (process.env['AWS_ENDPOINT_URL_BEDROCK_RUNTIME'] || process.env['AWS_ENDPOINT_URL'] || undefined)
 }
 
+/**
+ * Why `client` cannot resolve credentials (as every AWS tool does: env, profile, SSO,
+ * container and instance roles), within 5 s; undefined when it can. Only the error's class
+ * goes into the reason: provider messages can quote config values.
+ */
+export async function credentialsProblem(client: { config: { credentials: () => Promise<{ accessKeyId?: string }> } }, profile: string | undefined): Promise<string | undefined> {
+  try {
+    const credentials = await withTimeout(client.config.credentials(), CREDENTIAL_PROBE_TIMEOUT_MS)
+    if (!credentials.accessKeyId) throw new Error('empty credentials')
+    return undefined
+  } catch (error) {
+    const kind = error instanceof Error ? error.name : 'error'
+    return `no AWS credentials could be resolved${profile === undefined ? '' : ` for profile \`${profile}\``} (${kind})`
+  }
+}
+
 type Probe = { ok: true; region: string } | { ok: false; reason: string }
 
 async function probeAws(options: ResolvedOptions): Promise<Probe> {
@@ -79,15 +95,8 @@ async function probeAws(options: ResolvedOptions): Promise<Probe> {
     ...(options.profile === undefined ? {} : { profile: options.profile }),
   })
   try {
-    try {
-      const credentials = await withTimeout(client.config.credentials(), CREDENTIAL_PROBE_TIMEOUT_MS)
-      if (!credentials.accessKeyId) throw new Error('empty credentials')
-    } catch (error) {
-      const profile = options.profile === undefined ? '' : ` for profile \`${options.profile}\``
-      // Only the error's class goes into the message: provider messages can quote config values.
-      const kind = error instanceof Error ? error.name : 'error'
-      return { ok: false, reason: `no AWS credentials could be resolved${profile} (${kind})` }
-    }
+    const problem = await credentialsProblem(client, options.profile)
+    if (problem !== undefined) return { ok: false, reason: problem }
     const region = await client.config.region().catch(() => '')
     if (region) return { ok: true, region }
     // A custom endpoint (the emulator, a proxy) needs a region only to sign requests.
