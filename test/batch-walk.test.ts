@@ -5,6 +5,7 @@ import type { RunningEmulator } from '../src/emulator/server.js'
 import { ROLE, useBatchWorld } from './helpers/batch.js'
 import { parseJsonl, runCli } from './helpers/cli.js'
 import { volumePageNames } from './helpers/corpus.js'
+import { articlePage, startServer } from './helpers/servers.js'
 
 // The batch path as a new user walks it: a small list prepared and run locally, then a job
 // that fails, its cause on screen, and the same command again resubmitting it.
@@ -47,6 +48,45 @@ describe('the batch path end to end, as a new user walks it', () => {
     expect(out.map((r) => r['url'])).toEqual(urls)
     expect(out.map((r) => r['status'])).toEqual(urls.map((u) => (u === 'not a url' ? 'error' : 'ok')))
     expect(out[2]?.['error']).toMatchObject({ code: 'INVALID_URL' })
+  }, 120_000)
+
+  it("a page refused at prepare gets a hint that works after batch: the online job resumes from the collected output and redoes only that line", async () => {
+    // A site that refuses the first request for /refused (403) and answers it later.
+    let refusedOnce = false
+    const site = await startServer((req, res) => {
+      if (req.url === '/refused' && !refusedOnce) {
+        refusedOnce = true
+        res.writeHead(403).end('no')
+        return
+      }
+      res.writeHead(200, { 'content-type': 'text/html' }).end(articlePage(`page ${req.url ?? '/'}`))
+    })
+    try {
+      const urls = [`${site.url}/a`, `${site.url}/refused`, `${site.url}/b`]
+      const list = join(dir(), 'refused.txt')
+      writeFileSync(list, `${urls.join('\n')}\n`)
+      const records = join(dir(), 'refused.jsonl')
+      expect((await runCli(['batch', 'prepare', list, '-o', records, '--threads', '1'])).code).toBe(0)
+      const emu = await emulator()
+      expect((await runCli(['batch', 'run-local', records, '--out-dir', join(dir(), 'refused-out'), '--endpoint-url', emu.url])).code).toBe(0)
+      const collected = join(dir(), 'refused-summaries.jsonl')
+      expect((await runCli(['batch', 'collect', `${records}.batch.json`, '-o', collected])).code).toBe(1)
+      const before = parseJsonl(readFileSync(collected, 'utf8'))
+      const refused = before[1]?.['error'] as { code: string; hint: string }
+      expect(refused.code).toBe('HTTP_STATUS')
+      // Batch has no --resume: the hint names the online job that has.
+      expect(refused.hint).toContain('`summarize-urls LIST --out OUTPUT --resume`')
+      const resumed = await runCli([list, '--out', collected, '--resume', '--provider', 'extractive'])
+      expect(resumed.code).toBe(0)
+      const after = parseJsonl(readFileSync(collected, 'utf8'))
+      expect(after.map((r) => r['status'])).toEqual(['ok', 'ok', 'ok'])
+      // The two pages batch summarized are kept as they were, not paid for again.
+      expect(after[0]).toEqual(before[0])
+      expect(after[2]).toEqual(before[2])
+      expect(after[1]?.['provider']).toBe('extractive')
+    } finally {
+      await site.close()
+    }
   }, 120_000)
 
   it('run-local with no credentials stops before the first record, in one line, exit 2', async () => {

@@ -73,7 +73,7 @@ function outcomeRecordOf(info: LineInfo, outcome: Outcome | undefined, model: st
   const ctx = { line: info.line, url: info.url, provider: 'bedrock-batch' as const, model }
   const timings = { fetch: info.fetchMs, extract: info.extractMs, summarize: 0, total: info.fetchMs + info.extractMs }
   const page = { title: info.title === '' ? null : info.title, lang: info.lang === '' ? null : info.lang, charset: info.charset ?? null, pages: info.pages ?? null }
-  const fail = (error: ErrorData): PageRecord => ({ ...errorRecord(ctx, error, timings, info.finalUrl), ...page })
+  const fail = (error: ErrorData): PageRecord => ({ ...forBatch(errorRecord(ctx, error, timings, info.finalUrl)), ...page })
   if (outcome === undefined) return fail({ code: ERROR_CODES.NOT_ATTEMPTED, message: missing, attempts: 0 })
   if (outcome.kind === 'invalid') return fail({ code: ERROR_CODES.BATCH_OUTPUT_INVALID, message: `${outcome.message}; --retry-failed-online sends this page again`, attempts: 1 })
   if (outcome.kind === 'error') return fail({ code: codeOf(outcome.errorCode), message: `Bedrock batch error ${outcome.errorCode}: ${outcome.errorMessage}`, attempts: 1 })
@@ -96,4 +96,15 @@ function outcomeRecordOf(info: LineInfo, outcome: Outcome | undefined, model: st
     timingsMs: timings,
     error: null,
   }
+}
+
+/**
+ * A hint's `--resume` is the online job's: batch has none. The failed lines of a collected
+ * output are redone by the online job with that output as its `--out` (it skips the lines
+ * already ok, whichever path wrote them).
+ */
+export function forBatch(record: PageRecord): PageRecord {
+  const hint = record.error?.hint
+  if (record.error === null || hint === undefined || !hint.includes('--resume')) return record
+  return { ...record, error: { ...record.error, hint: hint.replaceAll('--resume', '`summarize-urls LIST --out OUTPUT --resume` (online, OUTPUT being this output)') } }
 }

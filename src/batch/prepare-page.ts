@@ -10,6 +10,7 @@ import { instructionFor } from '../process-page.js'
 import { errorRecord, type PageRecord } from '../record.js'
 import { displayUrl } from '../redact.js'
 import type { LineInfo } from './job-file.js'
+import { forBatch } from './output-record.js'
 import type { Prepared, PrepareTask } from './prepare-worker.js'
 import { recordIdOf } from './record-id.js'
 import type { BatchSettings } from './settings.js'
@@ -39,7 +40,7 @@ export async function preparePage(item: InputItem, parts: PreparationParts): Pro
   counts.lines += 1
   const input = parts.pick(item.columns)
   // As online: a page that was started says `miss` with the cache on; a bad line says nothing. The row's cells come last.
-  const withInput = (record: PageRecord): PageRecord => (input === undefined ? record : { ...record, input })
+  const withInput = (record: PageRecord): PageRecord => (input === undefined ? forBatch(record) : { ...forBatch(record), input })
   const tagged = (record: PageRecord): PageRecord => withInput(parts.cache === undefined ? record : { ...record, cache: 'miss' })
   const context = { provider: 'bedrock-batch' as const, model: settings.model, line: item.line, url: item.url }
   const fail = (error: Parameters<typeof errorRecord>[1], fetchMs = 0, finalUrl: string | null = null): void => {
