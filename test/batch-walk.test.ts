@@ -131,6 +131,8 @@ describe('the batch path end to end, as a new user walks it', () => {
     expect(first.stderr).toMatch(/job summarize-urls-\w+-000 ended Failed: Internal Server Exception: the batch inference job failed/)
     const status = await runCli(['batch', 'status', `${out}.batch.json`, ...args(failing)])
     expect(status.stdout).toMatch(/ended Failed: Internal Server Exception/)
+    // The header counts what the job processed, as its row does: none, not its records.
+    expect(status.stdout).toMatch(/jobs: 1 Failed; records 0\/\d+/)
     const before = JSON.parse(readFileSync(`${out}.batch.json`, 'utf8')) as { jobs: Array<{ clientRequestToken: string }> }
 
     const healthy = await emulator({ batchMinRecords: 50 })

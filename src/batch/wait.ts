@@ -21,7 +21,8 @@ export function progressOf(job: JobFile, rate?: { since: number; processed: numb
   for (const entry of job.jobs) {
     const state = entry.phase === 'queued' ? 'queued' : (entry.status ?? 'Submitted')
     states[state] = (states[state] ?? 0) + 1
-    processed += entry.phase === 'ended' ? entry.records : Math.min(entry.processed ?? 0, entry.records)
+    // An ended job counts what it processed: a failed one none (the status table's row), not its records.
+    processed += entry.phase === 'ended' && entry.status === 'Completed' ? entry.records : Math.min(entry.processed ?? 0, entry.records)
   }
   const total = job.records
   let etaSeconds: number | undefined

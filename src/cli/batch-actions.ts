@@ -114,7 +114,7 @@ async function runOrSubmit(context: BatchContext, action: 'run' | 'submit'): Pro
     throw new UsageError(`\`${jobFilePath}\` was written by \`batch prepare\` (nothing in S3): run it with \`summarize-urls batch run-local\`, or give \`batch ${action}\` another --job-file`)
   }
   const fromCache = (job.cached ?? 0) > 0 ? `, ${job.cached} lines answered from the cache` : ''
-  say(resumed ? `carrying on with ${jobFilePath}` : `${job.records} records in ${job.jobs.length} job${job.jobs.length === 1 ? '' : 's'}${fromCache}, ${job.preModelErrors.length} lines failed before the model; job file ${jobFilePath}`)
+  say(resumed ? `carrying on with ${jobFilePath}` : `${job.records} records in ${job.jobs.length} job${job.jobs.length === 1 ? '' : 's'}${fromCache}, ${linesFailed(job.preModelErrors.length)} before the model; job file ${jobFilePath}`)
   const requeued = requeueFailed(job)
   if (requeued.length > 0) {
     // Said even with --quiet: a new job is a new charge.
@@ -145,7 +145,7 @@ async function prepareAction(context: BatchContext): Promise<number> {
   if (out === undefined) throw new UsageError('batch prepare needs -o FILE.jsonl: where the Bedrock batch input file goes')
   const jobFile = context.cli.jobFile ?? `${out}.batch.json`
   const job = await prepareFile(input, context.settings, out, jobFile, context.signal)
-  context.say(`${job.records} records in ${out}, ${job.preModelErrors.length} lines failed before the model; job file ${jobFile}`)
+  context.say(`${job.records} records in ${out}, ${linesFailed(job.preModelErrors.length)} before the model; job file ${jobFile}`)
   context.say(`next: \`summarize-urls batch run-local ${out} --out-dir DIR\`, then \`summarize-urls batch collect ${jobFile} -o summaries.jsonl\` (or upload ${out} as a Bedrock batch job's input)`)
   context.io.stdout.write(`${out}\n`)
   return EXIT.OK
@@ -306,4 +306,8 @@ function onlineSettings(settings: BatchSettings, region: string | undefined, typ
     retries: settings.retries,
     modelTimeoutMs: settings.modelTimeoutMs,
   }
+}
+
+function linesFailed(count: number): string {
+  return `${count} line${count === 1 ? '' : 's'} failed`
 }
