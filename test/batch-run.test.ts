@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { BedrockClient, ListModelInvocationJobsCommand } from '@aws-sdk/client-bedrock'
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
@@ -66,10 +66,14 @@ describe('batch run against the emulator and a local S3', () => {
   it('refuses a run under the minimum record count before uploading anything, saying how to run it online', async () => {
     const emu = await emulator()
     const { path } = urlList('small', 99)
-    const result = await runCli(['batch', 'run', path, '-o', join(dir(), 'small.jsonl'), ...batchArgs(emu, 'small')])
+    const out = join(dir(), 'small.jsonl')
+    const result = await runCli(['batch', 'run', path, '-o', out, ...batchArgs(emu, 'small')])
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('only 99 records to send, and a Bedrock batch job needs at least 100')
-    expect(result.stderr).toContain('--provider bedrock')
+    // The online command writes where the batch run was asked to, and nothing is left behind.
+    expect(result.stderr).toContain(`--provider bedrock -o ${out}`)
+    expect(existsSync(`${out}.batch.json.d`)).toBe(false)
+    expect(existsSync(`${out}.batch.json`)).toBe(false)
     const listed = await new S3Client({ region: 'us-east-1', endpoint: moto.url, forcePathStyle: true }).send(new ListObjectsV2Command({ Bucket: 'batch' }))
     expect(listed.KeyCount ?? 0).toBe(0)
     expect(emu.batchJobsCreated()).toBe(0)

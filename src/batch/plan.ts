@@ -10,10 +10,10 @@ import type { BatchSettings } from './settings.js'
 import { planJobs, splitRecords } from './split.js'
 
 /** The message for a run under Bedrock's minimum: what happened, and the two ways to run it online. */
-export function tooSmallMessage(records: number, minRecords: number, input: string): string {
+export function tooSmallMessage(records: number, minRecords: number, input: string, output?: string): string {
   return (
     `only ${records} record${records === 1 ? '' : 's'} to send, and a Bedrock batch job needs at least ${minRecords} (--min-records); nothing was uploaded. ` +
-    `Run it online instead: \`summarize-urls ${input} --provider bedrock\`; or make the batch input file with \`summarize-urls batch prepare ${input} -o records.jsonl\` and run it with \`summarize-urls batch run-local records.jsonl --out-dir out/\``
+    `Run it online instead: \`summarize-urls ${input} --provider bedrock${output === undefined ? '' : ` -o ${output}`}\`; or make the batch input file with \`summarize-urls batch prepare ${input} -o records.jsonl\` and run it with \`summarize-urls batch run-local records.jsonl --out-dir out/\``
   )
 }
 
@@ -32,7 +32,7 @@ export function clientRequestToken(jobFileId: string, index: number, resubmissio
  * job file is written last, atomically: until it exists, a re-run starts over (nothing has
  * left the machine yet); once it exists, every command works from it.
  */
-export async function planRun(input: string, settings: BatchSettings, jobFilePath: string, signal?: AbortSignal): Promise<JobFile> {
+export async function planRun(input: string, settings: BatchSettings, jobFilePath: string, signal?: AbortSignal, output?: string): Promise<JobFile> {
   if (settings.s3 === undefined) throw new UsageError('--s3 is required: the S3 prefix Bedrock reads the inputs from and writes the outputs to (`s3://bucket/prefix/`)')
   if (settings.roleArn === undefined) throw new UsageError('--role-arn is required: the IAM role Bedrock assumes to read and write --s3 (see docs/batch.md)')
   const id = newJobFileId()
@@ -50,11 +50,16 @@ export async function planRun(input: string, settings: BatchSettings, jobFilePat
   }
   // Every line answered from the cache: nothing to send, collect writes the records.
   const allCached = prepared.records === 0 && prepared.cached > 0
-  if (!allCached && prepared.records < settings.minRecords) throw new UsageError(tooSmallMessage(prepared.records, settings.minRecords, input))
+  // Refused before anything is uploaded: the work folder goes too, so nothing is left behind.
+  const refuse = async (message: string): Promise<never> => {
+    await rm(workDir, { recursive: true, force: true })
+    throw new UsageError(message)
+  }
+  if (!allCached && prepared.records < settings.minRecords) await refuse(tooSmallMessage(prepared.records, settings.minRecords, input, output))
   const counts = allCached ? [] : planJobs(prepared.records, prepared.bytes, settings)
   const smallest = Math.min(...counts)
   if (smallest < settings.minRecords) {
-    throw new UsageError(
+    await refuse(
       `${prepared.records} records need ${counts.length} jobs within --records-per-job ${settings.recordsPerJob} and --bytes-per-job, and a job of ${smallest} is under --min-records ${settings.minRecords}; nothing was uploaded. Raise --records-per-job, or run part of the list online`,
     )
   }

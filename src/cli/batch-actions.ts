@@ -109,7 +109,7 @@ async function runOrSubmit(context: BatchContext, action: 'run' | 'submit'): Pro
   const input = context.needTarget('the URL list')
   // A job file already there is this run, interrupted or ended: carry on from it rather than prepare again.
   const resumed = await exists(jobFilePath)
-  const job = resumed ? await loadJobFile(jobFilePath) : await planRun(input, settings, jobFilePath, signal)
+  const job = resumed ? await loadJobFile(jobFilePath) : await planRun(input, settings, jobFilePath, signal, context.cli.out)
   if (isLocalJob(job)) {
     throw new UsageError(`\`${jobFilePath}\` was written by \`batch prepare\` (nothing in S3): run it with \`summarize-urls batch run-local\`, or give \`batch ${action}\` another --job-file`)
   }
