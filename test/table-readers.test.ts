@@ -26,7 +26,9 @@ describe('the table readers', () => {
   })
 
   it('CSV: an unclosed quote is a usage error naming the file; a header naming a column twice too', async () => {
-    await expect(items('url,n\nhttp://a/,"open\n', 'csv')).rejects.toThrow(/cannot parse `stdin` as CSV: Quote Not Closed/)
+    await expect(items('url,n\nhttp://a/,"open\n', 'csv')).rejects.toThrow(/cannot parse `stdin` as CSV: a quote in row 1 \(the header not counted\) is never closed/)
+    // The row the quote opened in, not the line csv-parse stopped at (the end of the file).
+    await expect(items('url,n\nhttp://a/,1\nhttp://b/,"open\nhttp://c/,3\nhttp://d/,4\n', 'csv')).rejects.toThrow(/a quote in row 2 \(the header not counted\)/)
     await expect(openReader(Readable.from(['url,url\nhttp://a/,x\n']), stdin, { format: 'csv', urlColumn: undefined })).rejects.toThrow('names the column `url` twice')
   })
 

@@ -56,5 +56,11 @@ function fail(error: unknown, name: string): never {
   if (error instanceof UsageError) throw error
   const message = error instanceof Error ? error.message : String(error)
   const code = (error as NodeJS.ErrnoException | null)?.code
+  const parsed = (error as { records?: unknown } | null)?.records
+  if (code === 'CSV_QUOTE_NOT_CLOSED' && typeof parsed === 'number') {
+    // csv-parse names the line it reached (the end of the file); the quote opened in the record
+    // after the last complete one: the header is record 1, so that is row `parsed`.
+    throw new UsageError(`cannot parse \`${name}\` as CSV: a quote in row ${parsed} (the header not counted) is never closed, so the rest of the file reads as one cell (${message}). Close it, or double a quote inside a cell (""), and run again; --resume keeps the rows already done`, { cause: error })
+  }
   throw new UsageError(code !== undefined && code.startsWith('CSV_') ? `cannot parse \`${name}\` as CSV: ${message}` : `cannot read \`${name}\`: ${code ?? message}`, { cause: error })
 }
