@@ -1,7 +1,5 @@
 import { channel } from 'node:diagnostics_channel'
 import { availableParallelism } from 'node:os'
-import type { Piscina } from 'piscina'
-import type { Transferable } from 'node:worker_threads'
 import type { CallGate } from '../control/gate.js'
 import { analyzePage, summarizePrepared, type AnalyzeOutcome, type AnalyzeTask, type PreparedPage } from '../analyze.js'
 import { withCache } from '../cache/cached-summarizer.js'
@@ -11,8 +9,9 @@ import { createSummarizer, type SummarizerConfig } from '../summarizers/config.j
 import type { Summarizer } from '../summarizers/summarizer.js'
 import type { Executor } from './executor.js'
 import { PageQueue } from './page-queue.js'
+import type { PagePool } from './thread-pool.js'
 import { ThreadPolicy, type ThreadPolicyOptions, type ThreadSignals } from './thread-policy.js'
-import { WORKER_LOADER, WORKER_READY, WORKER_URL, type WorkerInit, type WorkerResult, type WorkerTask } from './worker-protocol.js'
+import { WORKER_READY, type WorkerInit, type WorkerResult } from './worker-protocol.js'
 
 /**
  * Where the pool tells observers when its threads start and when the first is ready
@@ -25,13 +24,6 @@ export type PoolEvent = { event: 'start'; threads: number } | { event: 'ready' }
 
 /** Heap a worker thread may use before it is stopped (a pathological page): it fails that page, not the run. */
 export const DEFAULT_WORKER_MEMORY_MB = 1024
-
-/**
- * Young-generation heap per thread. Extraction allocates a DOM per page and drops it: with
- * V8's default (16 MB) a thread spends its time in scavenges; at 64 MB a corpus run took
- * about 10% less CPU here (4.4–4.6 s against 4.8–5.5 s for 270 pages on 2 threads).
- */
-const WORKER_YOUNG_GENERATION_MB = 64
 
 /**
  * Pages a thread holds at once: the one it works on and the next, so it starts that one
@@ -65,6 +57,8 @@ export interface PoolOptions {
    * cacache or touch the directory.
    */
   cache?: RunCache | undefined
+  /** The clock pages waiting for a thread are aged by, in ms (tests freeze it to see the order by size alone). */
+  queueClock?: () => number
 }
 
 /**
@@ -76,8 +70,9 @@ export interface PoolOptions {
  * A run whose main thread mostly waits (model-bound, light pages) is faster without them,
  * so pages run on the main thread, as `async` would, until the main thread is busy more
  * than the policy's busy share of a window, half of it on page work (ThreadPolicy); then the threads
- * start. From then on pages wait in one queue and each thread takes the next as it frees up
- * (PAGES_PER_THREAD at a time), so no thread idles while another has a backlog; the main thread takes a page itself only when
+ * start. From then on pages wait in Piscina's queue, smallest first (task-queue.ts), and each
+ * thread takes the next as it frees up (PAGES_PER_THREAD at a time), so no thread idles while
+ * another has a backlog; the main thread takes a page itself only when
  * it has a core to spare (fewer threads than cores, or none loaded yet), it is idle, and the
  * queue is long enough that the page would wait longer than it takes. Pages queue as soon
  * as the threads start, so the busy main thread is free for fetches and model calls instead
@@ -103,10 +98,6 @@ export class PoolExecutor implements Executor {
   readonly #mainQueue = new PageQueue()
   /** Whether a page has the main thread, or is about to get it on the next turn of the event loop. */
   #mainTurn: 'idle' | 'scheduled' | 'running' = 'idle'
-  /** Pages handed to the threads (at most threads × PAGES_PER_THREAD); the rest wait in `#waiting`. */
-  #handedOver = 0
-  /** Pages waiting for a place on a thread: each resumes when it is handed one, smallest first (see PageQueue). */
-  readonly #waiting = new PageQueue()
   /** `startThreads: 'at-once'`: every page goes to a thread. */
   readonly #always: boolean
   /**
@@ -116,8 +107,11 @@ export class PoolExecutor implements Executor {
   readonly #spareCore: boolean
   /** A thread has loaded. Until then the cores are the main thread's to use. */
   #ready = false
-  #pool: Promise<Piscina<WorkerTask, WorkerResult>> | undefined
-  #isolation: Promise<Piscina<WorkerTask, WorkerResult>> | undefined
+  #pool: Promise<PagePool> | undefined
+  /** The run's pool once loaded, for the length of its queue. */
+  #started: PagePool | undefined
+  #isolation: Promise<PagePool> | undefined
+  readonly #queueClock: (() => number) | undefined
 
   constructor(threads: number, concurrency: number, summarizer: SummarizerConfig, gate?: CallGate, options: PoolOptions = {}) {
     this.concurrency = concurrency
@@ -127,6 +121,7 @@ export class PoolExecutor implements Executor {
     this.#init = { summarize: summarizer.provider === 'extractive' }
     this.#memoryMb = options.workerMemoryMb ?? DEFAULT_WORKER_MEMORY_MB
     this.#always = options.startThreads === 'at-once'
+    this.#queueClock = options.queueClock
     this.#spareCore = threads < availableParallelism()
     this.#policy = new ThreadPolicy({ ...options.policy, ...(options.minCoreShare === undefined ? {} : { minCoreShare: options.minCoreShare }) }, options.pagesAhead)
     if (this.#always) this.#pool = this.#startThreads()
@@ -222,7 +217,8 @@ export class PoolExecutor implements Executor {
 
   /** Once threads run: whether the main thread takes a page itself (see #runsInline). */
   #mainTakes(): boolean {
-    return this.#policy.mainTakes(this.#spareCore || !this.#ready, this.#waiting.length, this.#threads)
+    // queueSize: pages beyond what the threads (started or starting) hold, smallest first.
+    return this.#policy.mainTakes(this.#spareCore || !this.#ready, this.#started?.queueSize ?? 0, this.#threads)
   }
 
   /** The page's thread stage, ended at once (ABORTED) by `signal`. */
@@ -230,85 +226,57 @@ export class PoolExecutor implements Executor {
     // The signal is deliberately not given to Piscina: its balancer runs an abortable task
     // only on an idle worker (worker_pool/balancer: `isRunningAbortableTask`), which caps
     // pages in flight at one per thread. Aborting here ends the page at once; its thread is
-    // stopped by close(), which the run calls as soon as it winds down.
+    // stopped, and a task still in the queue dropped, by close(), which the run calls as soon
+    // as it winds down.
     let onAbort: (() => void) | undefined
     const abort = new Promise<AnalyzeOutcome>((resolve) => {
       onAbort = () => resolve(aborted())
       signal?.addEventListener('abort', onAbort, { once: true })
     })
     try {
-      return await Promise.race([this.#queued(task, signal), abort])
+      return await Promise.race([this.#inThread(task, signal), abort])
     } finally {
       signal?.removeEventListener('abort', onAbort as () => void)
     }
   }
 
-  /** The page on a thread once it has a place there; the place goes to the next waiting page after. */
-  async #queued(task: AnalyzeTask, signal: AbortSignal | undefined): Promise<WorkerResult> {
-    if (this.#handedOver < this.#threads * PAGES_PER_THREAD) this.#handedOver += 1
-    else await this.#waiting.wait(task.body.byteLength)
-    try {
-      // Cancelled while it waited: its place passes on at once.
-      return signal?.aborted ? aborted() : await this.#inThread(task, signal)
-    } finally {
-      if (!this.#waiting.next()) this.#handedOver -= 1
-    }
-  }
-
   /** The run's threads (not the isolation pool's): their start and first ready thread are published on POOL_CHANNEL. */
-  #startThreads(): Promise<Piscina<WorkerTask, WorkerResult>> {
+  #startThreads(): Promise<PagePool> {
     if (POOL_CHANNEL.hasSubscribers) POOL_CHANNEL.publish({ event: 'start', threads: this.#threads } satisfies PoolEvent)
     return this.#start(this.#threads, PAGES_PER_THREAD).then((pool) => {
-      pool.on('message', (message: unknown) => {
+      this.#started = pool
+      pool.onMessage((message) => {
         if (message === WORKER_READY && POOL_CHANNEL.hasSubscribers) POOL_CHANNEL.publish({ event: 'ready' } satisfies PoolEvent)
       })
       return pool
     })
   }
 
-  /** A pool of `threads`; Piscina is loaded here, so a run that never needs threads never loads it. */
-  async #start(threads: number, perWorker: number): Promise<Piscina<WorkerTask, WorkerResult>> {
-    const { Piscina } = await import('piscina')
-    const pool = new Piscina<WorkerTask, WorkerResult>({
-      filename: WORKER_URL.href,
-      workerData: this.#init,
-      // Idle threads keep their compiled code for the whole run.
-      idleTimeout: Number.POSITIVE_INFINITY,
-      resourceLimits: { maxOldGenerationSizeMb: this.#memoryMb, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
-      ...WORKER_LOADER,
-      minThreads: threads,
-      maxThreads: threads,
-      concurrentTasksPerWorker: perWorker,
-    })
-    pool.on('message', (message: unknown) => {
+  /** A pool of `threads`; piscina is loaded here, so a run that never needs threads never loads it. */
+  async #start(threads: number, perThread: number): Promise<PagePool> {
+    const { PagePool } = await import('./thread-pool.js')
+    const pool = new PagePool({ threads, perThread, memoryMb: this.#memoryMb, init: this.#init, ...(this.#queueClock === undefined ? {} : { now: this.#queueClock }) })
+    pool.onMessage((message) => {
       if (message === WORKER_READY) this.#ready = true
     })
     return pool
   }
 
   async #inThread(task: AnalyzeTask, signal: AbortSignal | undefined): Promise<WorkerResult> {
+    if (signal?.aborted) return aborted()
     try {
-      return await this.#run(await (this.#pool as Promise<Piscina<WorkerTask, WorkerResult>>), task)
+      return await (await (this.#pool as Promise<PagePool>)).run(task)
     } catch (error) {
       if (signal?.aborted) return aborted()
       // The thread died, maybe because of another page it was running: try this one alone.
       // minThreads 1: with 0, Piscina 5.3 does not replace a thread that died while tasks wait, and they hang.
       this.#isolation ??= this.#start(1, 1)
       try {
-        return await this.#run(await this.#isolation, task)
+        return await (await this.#isolation).run(task)
       } catch (again) {
         return signal?.aborted ? aborted() : crashed(again, error)
       }
     }
-  }
-
-  /** One attempt on `pool`: a copy of the bytes is transferred, so the page can be tried again if the thread dies. */
-  #run(pool: Piscina<WorkerTask, WorkerResult>, task: AnalyzeTask): Promise<WorkerResult> {
-    // A copy with a buffer of its own: a Node Buffer's slice() is a view, often into a pool
-    // shared with other Buffers, and transferring that would detach them all.
-    const body = new Uint8Array(task.body)
-    const transferList: Transferable[] = [body.buffer as ArrayBuffer]
-    return pool.run({ task: { ...task, body } }, { transferList })
   }
 
   summarize(prepared: PreparedPage, signal?: AbortSignal): Promise<AnalyzeOutcome> {
