@@ -227,7 +227,7 @@ async function runWorkload(
       log(`${workload.name}: warming the emulator's reply cache with ${distinct.length} distinct pages (not measured)`)
       await runNodeJob({ runner: 'async', urls: distinct, concurrency: top, threads: 1, summarizer: target.summarizer, maxChars: MAX_CHARS }, true)
     }
-    for (const plan of planRows(workload, workload.latencyMs === 0 ? options.offlineRuns : options.runs, options.strategies, peers.python, peers.readabilityPythonPath !== false)) {
+    for (const plan of planRows(workload, options.runs, options.strategies, peers.python, peers.readabilityPythonPath !== false, workload.latencyMs === 0 ? options.rankedRuns : options.runs)) {
       if (io.signal?.aborted === true) return { rows: measured, interrupted: true }
       const label = `${workload.name} ${plan.strategy}${isParallel(plan.strategy) ? ` threads ${plan.threads}` : ''} concurrency ${plan.concurrency}, ${plan.pages} pages`
       const row = await measureRow(

@@ -201,13 +201,19 @@ export interface RowPlan {
   runs: number
 }
 
+/** The rows the advice ranks against each other by the spread of their runs (advice.ts): the rest are baselines and bounds. */
+export function isRanked(strategy: RowStrategy): boolean {
+  return strategy === 'async' || strategy === 'pool'
+}
+
 /**
  * The rows of a workload, sequential first (its throughput is the speed-up baseline). The
  * peers run at the workload's peer concurrencies (default its highest), where the
  * comparison matters; an offline workload also gets the ceiling row, at the pool's most
- * threads and highest concurrency.
+ * threads and highest concurrency. `rankedRuns` (default `runs`) is for the rows the advice
+ * ranks (`isRanked`): `--quick` runs those twice on `cpu` and its baselines and bounds once.
  */
-export function planRows(workload: Workload, runs: number, families: readonly StrategyFamily[], python: boolean, readability = python): RowPlan[] {
+export function planRows(workload: Workload, runs: number, families: readonly StrategyFamily[], python: boolean, readability = python, rankedRuns = runs): RowPlan[] {
   const total = workload.paths.length
   const top = Math.max(...workload.concurrency)
   const rounds = Math.ceil(total / top)
@@ -217,7 +223,7 @@ export function planRows(workload: Workload, runs: number, families: readonly St
   const rows: RowPlan[] = []
   const add = (strategy: RowStrategy, threads: number, concurrency: number, pageConcurrency = concurrency): void => {
     if (!families.includes(familyOf(strategy))) return
-    rows.push({ workload: workload.name, strategy, threads, concurrency, pages: pagesAt(pageConcurrency), runs: isSerial(strategy) ? serialRuns : runs })
+    rows.push({ workload: workload.name, strategy, threads, concurrency, pages: pagesAt(pageConcurrency), runs: isSerial(strategy) ? serialRuns : isRanked(strategy) ? rankedRuns : runs })
   }
   add('sequential', 1, 1)
   for (const concurrency of workload.concurrency) {

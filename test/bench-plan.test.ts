@@ -44,6 +44,15 @@ describe('bench workloads', () => {
     expect(rows.map((r) => `${r.strategy}:${r.threads}`)).toEqual(['sequential:1', 'async:1', 'pool:1', 'pool:2', 'p-limit:1', 'ceiling:2', 'ceiling-extract:1', 'ceiling-extract:2'])
   })
 
+  it('--quick runs the rows the advice ranks on cpu (async, pool) twice and its baselines and bounds once', () => {
+    const cpu = buildWorkload('cpu', corpus, { quick: true, timeScale: 0.25, cores: 2 })
+    const { runs, rankedRuns } = resolveBenchOptions({ quick: true })
+    const rows = planRows(cpu, runs, ['sequential', 'async', 'pool', 'p-limit', 'ceiling'], false, false, rankedRuns)
+    expect(rows.map((r) => `${r.strategy}:${r.threads}:${r.runs}`)).toEqual(['sequential:1:1', 'async:1:2', 'pool:2:2', 'p-limit:1:1', 'ceiling:2:1', 'ceiling-extract:1:1', 'ceiling-extract:2:1'])
+    // The full run repeats every row alike.
+    expect(resolveBenchOptions({})).toMatchObject({ runs: 3, rankedRuns: 3 })
+  })
+
   it('mixed runs p-limit, python-threads and python-readability at 32 and at 128 pages in flight, beside async and pool', () => {
     const mixed = buildWorkload('mixed', corpus, sizing)
     const rows = planRows(mixed, 3, ['sequential', 'async', 'pool', 'p-limit', 'python'], true)
