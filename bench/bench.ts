@@ -219,6 +219,7 @@ async function runWorkload(
     serverPids: [pagesPid, emulator?.child.process.pid].filter((pid): pid is number => pid !== undefined),
     pageServerPid: pagesPid,
     readabilityPythonPath: peers.readabilityPythonPath === false || peers.readabilityPythonPath === '' ? undefined : peers.readabilityPythonPath,
+    ceilingWarmPasses: workload.ceilingWarmPasses,
   }
   const measured: Measured[] = []
   try {

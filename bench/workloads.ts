@@ -84,6 +84,8 @@ export interface Workload {
    * measured process would otherwise compete with on a small machine.
    */
   warmEmulator: boolean
+  /** Ceiling rows: passes over the distinct pages each thread makes before the clock; undefined: WARM_PASSES (peers/ceiling.ts). */
+  ceilingWarmPasses?: number | undefined
 }
 
 export interface WorkloadSizing {
@@ -100,8 +102,18 @@ export interface WorkloadSizing {
 
 /** Pages of the full `cpu` workload: at least 2,000, so steady state outweighs start-up (issue 19). */
 export const CPU_PAGES = 2000
-/** Pages of the quick `cpu` workload: three passes over the corpus, about 2–3 s a row on one core. */
-export const CPU_QUICK_PAGES = 270
+/**
+ * Pages of the quick `cpu` workload: two passes over the corpus, about 3 s a row on one core.
+ * With 270 its ten runs took 77 s of a 194 s `bench --quick` (load 2.3–4 on 2 cores).
+ */
+export const CPU_QUICK_PAGES = 180
+/**
+ * The quick ceilings' warm-up: one pass over the distinct pages (the full run makes two).
+ * The first pass is the cold one (its pages run 1.5–2× slower while V8 compiles); at two
+ * passes the warm-up was 6–11 s of each ceiling row's process in `bench --quick`, longer
+ * than the row itself.
+ */
+export const CPU_QUICK_WARM_PASSES = 1
 
 /** Model latency of the write-up's runs: 17.0 s for 5 pages one at a time with Claude 3 Haiku. */
 export const SEED_LATENCY_MS = 3400
@@ -164,6 +176,7 @@ export function buildWorkload(name: WorkloadName, corpus: Corpus, sizing: Worklo
         // The Python peer has no offline summarizer: nothing to compare here.
         pythonRows: [],
         warmEmulator: false,
+        ceilingWarmPasses: quick ? CPU_QUICK_WARM_PASSES : undefined,
       }
     }
     case 'mixed': {

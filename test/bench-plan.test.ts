@@ -39,7 +39,7 @@ describe('bench workloads', () => {
     expect(cpu.paths).toHaveLength(2000)
     // The copies are distinct URLs: the run fetches every page, it does not answer repeats from its first record.
     expect(new Set(cpu.paths).size).toBe(2000)
-    expect(buildWorkload('cpu', corpus, { ...sizing, quick: true }).paths).toHaveLength(270)
+    expect(buildWorkload('cpu', corpus, { ...sizing, quick: true }).paths).toHaveLength(180)
     const rows = planRows(cpu, 3, ['sequential', 'async', 'pool', 'p-limit', 'ceiling', 'python'], true)
     expect(rows.map((r) => `${r.strategy}:${r.threads}`)).toEqual(['sequential:1', 'async:1', 'pool:1', 'pool:2', 'p-limit:1', 'ceiling:2', 'ceiling-extract:1', 'ceiling-extract:2'])
   })
