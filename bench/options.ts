@@ -58,6 +58,14 @@ export type ResolvedBenchOptions = Omit<ResolvedOf<BenchTable>, 'workloads'> & {
 
 export const BENCH_DEFAULTS: DefaultsOf<BenchTable> = defaultsOf(BENCH_OPTIONS)
 
+/** "1 run a setting (async and pool on cpu: 2; serial rows on model workloads: 1)": how often each row ran, for the output's header. */
+export function describeRuns(options: Pick<ResolvedBenchOptions, 'runs' | 'rankedRuns'>, serialNote: boolean): string {
+  const notes: string[] = []
+  if (options.rankedRuns !== options.runs) notes.push(`async and pool on cpu: ${options.rankedRuns}`)
+  if (serialNote) notes.push('serial rows on model workloads: 1')
+  return `${options.runs} run${options.runs === 1 ? '' : 's'} a setting${notes.length === 0 ? '' : ` (${notes.join('; ')})`}`
+}
+
 /** The only place bench defaults are applied and bench options validated. */
 export function resolveBenchOptions(options: BenchOptions = {}): ResolvedBenchOptions {
   const table = resolveTable(BENCH_OPTIONS, options)

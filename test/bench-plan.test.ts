@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { pageUrls } from '../bench/bench.js'
 import { repeatTo, spreadPick, type Corpus } from '../bench/corpus.js'
-import { resolveBenchOptions } from '../bench/options.js'
+import { describeRuns, resolveBenchOptions } from '../bench/options.js'
 import { isLoopbackUrl, resolveTuneOptions } from '../bench/tune-options.js'
 import { buildWorkload, planRows } from '../bench/workloads.js'
 
@@ -51,6 +51,9 @@ describe('bench workloads', () => {
     expect(rows.map((r) => `${r.strategy}:${r.threads}:${r.runs}`)).toEqual(['sequential:1:1', 'async:1:2', 'pool:2:2', 'p-limit:1:1', 'ceiling:2:1', 'ceiling-extract:1:1', 'ceiling-extract:2:1'])
     // The full run repeats every row alike.
     expect(resolveBenchOptions({})).toMatchObject({ runs: 3, rankedRuns: 3 })
+    // The output's header says so.
+    expect(describeRuns(resolveBenchOptions({ quick: true }), true)).toBe('1 run a setting (async and pool on cpu: 2; serial rows on model workloads: 1)')
+    expect(describeRuns(resolveBenchOptions({}), false)).toBe('3 runs a setting')
   })
 
   it('mixed runs p-limit, python-threads and python-readability at 32 and at 128 pages in flight, beside async and pool', () => {
