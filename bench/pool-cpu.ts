@@ -6,10 +6,10 @@
  *
  *   npm run bench:pool-cpu -- [--pages 900] [--reps 2] [--threads 2]
  *
- * Additive to the `bench` tables: its own command, its own rows. Run node with
- * `--no-concurrent-recompilation` or `--single-threaded-gc` (through NODE_OPTIONS-free
- * `node --flag node_modules/.bin/tsx …`) to see how much of the helpers' share is the
- * optimizing compiler and how much the GC.
+ * Additive to the `bench` tables: its own command, its own rows. Run it as
+ * `node --no-concurrent-recompilation --import tsx bench/pool-cpu.ts` (or with
+ * `--single-threaded-gc`) to see how much of the helpers' share is the optimizing compiler
+ * and how much the GC: the children get the same flags.
  */
 import { fork } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
