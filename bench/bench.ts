@@ -13,7 +13,7 @@ import { repeatTo } from './corpus.js'
 import { measureExtractQuality } from './extract-quality.js'
 import { describeMachine, machineLine, type Machine } from './machine.js'
 import { measureRow, runNodeJob, type RowTarget } from './measure.js'
-import { resolveBenchOptions, type BenchOptions, type ResolvedBenchOptions } from './options.js'
+import { describeRuns, resolveBenchOptions, type BenchOptions, type ResolvedBenchOptions } from './options.js'
 import { pythonVersion, READABILITY_HINT, readabilityEnv } from './peers/python.js'
 import { childEnv, forkChild, type Child, type ListeningMessage } from './processes.js'
 import { deriveRows, jsonRow, type Measured, type RowResult } from './results.js'
@@ -116,7 +116,7 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<Benc
   const log = (line: string): void => void io.stderr.write(`bench: ${line}\n`)
   log(`corpus: ${corpus.label}`)
   log(`machine: ${machineLine(machine)}`)
-  log(`${resolved.quick ? 'quick, ' : ''}time scale ${resolved.timeScale}, ${resolved.runs} run${resolved.runs === 1 ? '' : 's'} a setting`)
+  log(`${resolved.quick ? 'quick, ' : ''}time scale ${resolved.timeScale}, ${describeRuns(resolved, false)}`)
 
   const workloads: Workload[] = []
   const rows: RowResult[] = []
@@ -219,6 +219,7 @@ async function runWorkload(
     serverPids: [pagesPid, emulator?.child.process.pid].filter((pid): pid is number => pid !== undefined),
     pageServerPid: pagesPid,
     readabilityPythonPath: peers.readabilityPythonPath === false || peers.readabilityPythonPath === '' ? undefined : peers.readabilityPythonPath,
+    ceilingWarmPasses: workload.ceilingWarmPasses,
   }
   const measured: Measured[] = []
   try {
@@ -227,7 +228,7 @@ async function runWorkload(
       log(`${workload.name}: warming the emulator's reply cache with ${distinct.length} distinct pages (not measured)`)
       await runNodeJob({ runner: 'async', urls: distinct, concurrency: top, threads: 1, summarizer: target.summarizer, maxChars: MAX_CHARS }, true)
     }
-    for (const plan of planRows(workload, workload.latencyMs === 0 ? options.offlineRuns : options.runs, options.strategies, peers.python, peers.readabilityPythonPath !== false)) {
+    for (const plan of planRows(workload, options.runs, options.strategies, peers.python, peers.readabilityPythonPath !== false, workload.latencyMs === 0 ? options.rankedRuns : options.runs)) {
       if (io.signal?.aborted === true) return { rows: measured, interrupted: true }
       const label = `${workload.name} ${plan.strategy}${isParallel(plan.strategy) ? ` threads ${plan.threads}` : ''} concurrency ${plan.concurrency}, ${plan.pages} pages`
       const row = await measureRow(
@@ -252,7 +253,7 @@ export function formatBench(result: BenchResult): string {
   const lines: string[] = []
   lines.push(`summarize-urls bench: ${machineLine(result.machine)}`)
   lines.push(`corpus: ${result.corpus.label}`)
-  lines.push(`${result.options.quick ? 'quick; ' : ''}time scale ${result.options.timeScale}; ${result.options.runs} run${result.options.runs === 1 ? '' : 's'} a setting (serial rows on model workloads: 1); wall = median, spread = min–max`)
+  lines.push(`${result.options.quick ? 'quick; ' : ''}time scale ${result.options.timeScale}; ${describeRuns(result.options, true)}; wall = median, spread = min–max`)
   for (const workload of result.workloads) lines.push(`  ${workload.name}: ${workload.description}`)
   lines.push('')
   lines.push(textTable(result.rows))

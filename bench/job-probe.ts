@@ -17,7 +17,8 @@ const BIN = new URL(`../src/cli/bin.${ownExtension}`, import.meta.url)
 
 /** Lines of the full probe's list: the issue's "2,000-line offline job". */
 export const JOB_LINES = 2000
-export const QUICK_JOB_LINES = 600
+/** The quick probe: long enough that the defaults start threads (3 s of page work ahead), about 5 s a run. */
+export const QUICK_JOB_LINES = 300
 
 /** The job run as a user runs it, with the defaults and with `--strategy async`: whole-process wall times. */
 export interface JobProbe {

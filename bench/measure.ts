@@ -21,6 +21,8 @@ export interface RowTarget {
   pageServerPid?: number | undefined
   /** PYTHONPATH under which the Python command imports readability-lxml (the python-readability row); undefined: as it is. */
   readabilityPythonPath?: string | undefined
+  /** The ceilings' warm-up passes (Workload.ceilingWarmPasses); undefined: their default. */
+  ceilingWarmPasses?: number | undefined
 }
 
 /** A run's sample, with how many cores other programs kept busy meanwhile (null where /proc is missing). */
@@ -77,6 +79,7 @@ export function runPlanOnce(plan: RowPlan, target: RowTarget): Promise<RunSample
       threads: plan.threads,
       summarizer: withSockets(target.summarizer, plan.concurrency),
       maxChars: target.maxChars,
+      warmPasses: target.ceilingWarmPasses,
     },
     target.fakeCredentials,
   )

@@ -5,7 +5,7 @@ import { goldDatasetProblem } from './gold-dataset.js'
 import { PROBES, STRATEGY_FAMILIES, WORKLOADS, type ProbeName, type WorkloadName } from './workloads.js'
 
 /** What `--quick` changes when the option is left unset. */
-export const BENCH_QUICK = { timeScale: 0.25, runs: 1, offlineRuns: 2 } as const
+export const BENCH_QUICK = { timeScale: 0.25, runs: 1, rankedRuns: 2 } as const
 
 /**
  * `summarize-urls bench`'s options: its flags, and `BenchOptions` for `runBench()`. Checked
@@ -18,7 +18,7 @@ export const BENCH_OPTIONS = {
   },
   quick: {
     flag: 'quick', kind: 'boolean', default: false,
-    help: `shrink every workload to finish in about two minutes (time scale ${BENCH_QUICK.timeScale}, ${BENCH_QUICK.runs} run; ${BENCH_QUICK.offlineRuns} on cpu, whose rows the advice ranks)`,
+    help: `shrink every workload to finish in about two minutes (time scale ${BENCH_QUICK.timeScale}, ${BENCH_QUICK.runs} run; ${BENCH_QUICK.rankedRuns} of async and pool on cpu, which the advice ranks)`,
   },
   targets: { flag: 'targets', kind: 'boolean', default: false, help: "also print the project's own engineering targets, met or missed (the --report always has them)" },
   timeScale: { flag: 'time-scale', kind: 'number', min: 0.001, max: 100, default: 1, defaultNote: `\`${BENCH_QUICK.timeScale}\` with \`--quick\``, help: 'multiply every model latency by this' },
@@ -52,21 +52,29 @@ export type BenchOptions = OptionsOf<BenchTable>
 export type ResolvedBenchOptions = Omit<ResolvedOf<BenchTable>, 'workloads'> & {
   workloads: WorkloadName[]
   probes: ProbeName[]
-  /** Runs of each setting on an offline workload (cpu): its rows are cheap, and the advice ranks them by the spread of repeated runs. */
-  offlineRuns: number
+  /** Runs of the rows the advice ranks by the spread of repeated runs (async and pool) on an offline workload (cpu), whose rows are cheap. */
+  rankedRuns: number
 }
 
 export const BENCH_DEFAULTS: DefaultsOf<BenchTable> = defaultsOf(BENCH_OPTIONS)
 
+/** "1 run a setting (async and pool on cpu: 2; serial rows on model workloads: 1)": how often each row ran, for the output's header. */
+export function describeRuns(options: Pick<ResolvedBenchOptions, 'runs' | 'rankedRuns'>, serialNote: boolean): string {
+  const notes: string[] = []
+  if (options.rankedRuns !== options.runs) notes.push(`async and pool on cpu: ${options.rankedRuns}`)
+  if (serialNote) notes.push('serial rows on model workloads: 1')
+  return `${options.runs} run${options.runs === 1 ? '' : 's'} a setting${notes.length === 0 ? '' : ` (${notes.join('; ')})`}`
+}
+
 /** The only place bench defaults are applied and bench options validated. */
 export function resolveBenchOptions(options: BenchOptions = {}): ResolvedBenchOptions {
   const table = resolveTable(BENCH_OPTIONS, options)
-  let offlineRuns = table.runs
+  let rankedRuns = table.runs
   if (table.quick) {
     if (options.timeScale === undefined) table.timeScale = BENCH_QUICK.timeScale
     if (options.runs === undefined) {
       table.runs = BENCH_QUICK.runs
-      offlineRuns = BENCH_QUICK.offlineRuns
+      rankedRuns = BENCH_QUICK.rankedRuns
     }
   }
   if (table.extractData !== undefined) {
@@ -78,6 +86,6 @@ export function resolveBenchOptions(options: BenchOptions = {}): ResolvedBenchOp
     ...table,
     workloads: WORKLOADS.filter((name) => chosen.includes(name)),
     probes: PROBES.filter((name) => chosen.includes(name)),
-    offlineRuns,
+    rankedRuns,
   }
 }

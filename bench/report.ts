@@ -5,6 +5,7 @@ import { CHART_HINT, renderSvg, throughputSpec, type ChartPoint } from './chart.
 import { machineLine } from './machine.js'
 import { probeLines } from './probes.js'
 import { jsonRow, type RowResult } from './results.js'
+import { describeRuns } from './options.js'
 import { markdownTable } from './table.js'
 
 export function seriesName(r: RowResult): string {
@@ -39,8 +40,8 @@ export async function writeReport(dir: string, result: BenchResult, log: (line: 
   lines.push(`Machine: ${machineLine(result.machine)}.`)
   lines.push(`Corpus: ${result.corpus.label}.`)
   lines.push(
-    `${result.options.quick ? 'Quick run; time' : 'Time'} scale ${result.options.timeScale}; ${result.options.runs} run${result.options.runs === 1 ? '' : 's'} a setting ` +
-      '(serial rows on model workloads: 1), each in a fresh process; the page server and the emulator run in processes of their own. ' +
+    `${result.options.quick ? 'Quick run; time' : 'Time'} scale ${result.options.timeScale}; ${describeRuns(result.options, true)}, ` +
+      'each in a fresh process; the page server and the emulator run in processes of their own. ' +
       'Wall is the median over the runs, spread is min–max; per-page p50/p95 pool every page of every run; CPU is the median run; peak RSS the highest.',
   )
   lines.push('')

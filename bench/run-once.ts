@@ -20,6 +20,8 @@ export interface RunJob {
   threads: number
   summarizer: SummarizerConfig
   maxChars: number
+  /** Ceilings: passes over the distinct pages each thread makes before the clock; default WARM_PASSES (peers/ceiling.ts). */
+  warmPasses?: number | undefined
 }
 
 /** What one run measured. Per-page times are in completion order. */
@@ -75,7 +77,7 @@ export async function runOnce(job: RunJob): Promise<RunSample> {
   if (job.summarizer.provider === 'bedrock') await import('../src/summarizers/bedrock.js')
   if (job.runner === 'pool') await import('piscina')
   // The ceilings' threads start and warm up before the clock: they show what warm threads do.
-  const ceiling = job.runner === 'ceiling' || job.runner === 'ceiling-extract' ? await prepareCeiling(job.urls, job.threads, job.maxChars, job.runner === 'ceiling-extract') : undefined
+  const ceiling = job.runner === 'ceiling' || job.runner === 'ceiling-extract' ? await prepareCeiling(job.urls, job.threads, job.maxChars, job.runner === 'ceiling-extract', job.warmPasses) : undefined
   const records: PageOutcome[] = []
   const doneMs: number[] = []
   let threadsReadyMs: number | null = null

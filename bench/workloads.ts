@@ -84,6 +84,8 @@ export interface Workload {
    * measured process would otherwise compete with on a small machine.
    */
   warmEmulator: boolean
+  /** Ceiling rows: passes over the distinct pages each thread makes before the clock; undefined: WARM_PASSES (peers/ceiling.ts). */
+  ceilingWarmPasses?: number | undefined
 }
 
 export interface WorkloadSizing {
@@ -100,8 +102,18 @@ export interface WorkloadSizing {
 
 /** Pages of the full `cpu` workload: at least 2,000, so steady state outweighs start-up (issue 19). */
 export const CPU_PAGES = 2000
-/** Pages of the quick `cpu` workload: three passes over the corpus, about 2–3 s a row on one core. */
-export const CPU_QUICK_PAGES = 270
+/**
+ * Pages of the quick `cpu` workload: two passes over the corpus, about 3 s a row on one core.
+ * With 270 its ten runs took 77 s of a 194 s `bench --quick` (load 2.3–4 on 2 cores).
+ */
+export const CPU_QUICK_PAGES = 180
+/**
+ * The quick ceilings' warm-up: one pass over the distinct pages (the full run makes two).
+ * The first pass is the cold one (its pages run 1.5–2× slower while V8 compiles); at two
+ * passes the warm-up was 6–11 s of each ceiling row's process in `bench --quick`, longer
+ * than the row itself.
+ */
+export const CPU_QUICK_WARM_PASSES = 1
 
 /** Model latency of the write-up's runs: 17.0 s for 5 pages one at a time with Claude 3 Haiku. */
 export const SEED_LATENCY_MS = 3400
@@ -164,6 +176,7 @@ export function buildWorkload(name: WorkloadName, corpus: Corpus, sizing: Worklo
         // The Python peer has no offline summarizer: nothing to compare here.
         pythonRows: [],
         warmEmulator: false,
+        ceilingWarmPasses: quick ? CPU_QUICK_WARM_PASSES : undefined,
       }
     }
     case 'mixed': {
@@ -201,13 +214,19 @@ export interface RowPlan {
   runs: number
 }
 
+/** The rows the advice ranks against each other by the spread of their runs (advice.ts): the rest are baselines and bounds. */
+export function isRanked(strategy: RowStrategy): boolean {
+  return strategy === 'async' || strategy === 'pool'
+}
+
 /**
  * The rows of a workload, sequential first (its throughput is the speed-up baseline). The
  * peers run at the workload's peer concurrencies (default its highest), where the
  * comparison matters; an offline workload also gets the ceiling row, at the pool's most
- * threads and highest concurrency.
+ * threads and highest concurrency. `rankedRuns` (default `runs`) is for the rows the advice
+ * ranks (`isRanked`): `--quick` runs those twice on `cpu` and its baselines and bounds once.
  */
-export function planRows(workload: Workload, runs: number, families: readonly StrategyFamily[], python: boolean, readability = python): RowPlan[] {
+export function planRows(workload: Workload, runs: number, families: readonly StrategyFamily[], python: boolean, readability = python, rankedRuns = runs): RowPlan[] {
   const total = workload.paths.length
   const top = Math.max(...workload.concurrency)
   const rounds = Math.ceil(total / top)
@@ -217,7 +236,7 @@ export function planRows(workload: Workload, runs: number, families: readonly St
   const rows: RowPlan[] = []
   const add = (strategy: RowStrategy, threads: number, concurrency: number, pageConcurrency = concurrency): void => {
     if (!families.includes(familyOf(strategy))) return
-    rows.push({ workload: workload.name, strategy, threads, concurrency, pages: pagesAt(pageConcurrency), runs: isSerial(strategy) ? serialRuns : runs })
+    rows.push({ workload: workload.name, strategy, threads, concurrency, pages: pagesAt(pageConcurrency), runs: isSerial(strategy) ? serialRuns : isRanked(strategy) ? rankedRuns : runs })
   }
   add('sequential', 1, 1)
   for (const concurrency of workload.concurrency) {

@@ -1,5 +1,7 @@
 import { franc } from 'franc-min'
-import { iso6393To1 } from 'iso-639-3'
+// The mapping alone (2.5 KB): the package's index also loads its 780 KB table of every
+// language, 60-70 ms of every process and every pool thread here (`bench --workload startup`).
+import { iso6393To1 } from 'iso-639-3/iso6393-to-1.js'
 
 /** Enough text to be sure of the script; franc itself looks at no more than 2048 characters. */
 const SAMPLE_CHARS = 4000

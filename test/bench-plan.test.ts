@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { pageUrls } from '../bench/bench.js'
 import { repeatTo, spreadPick, type Corpus } from '../bench/corpus.js'
-import { resolveBenchOptions } from '../bench/options.js'
+import { describeRuns, resolveBenchOptions } from '../bench/options.js'
 import { isLoopbackUrl, resolveTuneOptions } from '../bench/tune-options.js'
 import { buildWorkload, planRows } from '../bench/workloads.js'
 
@@ -39,9 +39,21 @@ describe('bench workloads', () => {
     expect(cpu.paths).toHaveLength(2000)
     // The copies are distinct URLs: the run fetches every page, it does not answer repeats from its first record.
     expect(new Set(cpu.paths).size).toBe(2000)
-    expect(buildWorkload('cpu', corpus, { ...sizing, quick: true }).paths).toHaveLength(270)
+    expect(buildWorkload('cpu', corpus, { ...sizing, quick: true }).paths).toHaveLength(180)
     const rows = planRows(cpu, 3, ['sequential', 'async', 'pool', 'p-limit', 'ceiling', 'python'], true)
     expect(rows.map((r) => `${r.strategy}:${r.threads}`)).toEqual(['sequential:1', 'async:1', 'pool:1', 'pool:2', 'p-limit:1', 'ceiling:2', 'ceiling-extract:1', 'ceiling-extract:2'])
+  })
+
+  it('--quick runs the rows the advice ranks on cpu (async, pool) twice and its baselines and bounds once', () => {
+    const cpu = buildWorkload('cpu', corpus, { quick: true, timeScale: 0.25, cores: 2 })
+    const { runs, rankedRuns } = resolveBenchOptions({ quick: true })
+    const rows = planRows(cpu, runs, ['sequential', 'async', 'pool', 'p-limit', 'ceiling'], false, false, rankedRuns)
+    expect(rows.map((r) => `${r.strategy}:${r.threads}:${r.runs}`)).toEqual(['sequential:1:1', 'async:1:2', 'pool:2:2', 'p-limit:1:1', 'ceiling:2:1', 'ceiling-extract:1:1', 'ceiling-extract:2:1'])
+    // The full run repeats every row alike.
+    expect(resolveBenchOptions({})).toMatchObject({ runs: 3, rankedRuns: 3 })
+    // The output's header says so.
+    expect(describeRuns(resolveBenchOptions({ quick: true }), true)).toBe('1 run a setting (async and pool on cpu: 2; serial rows on model workloads: 1)')
+    expect(describeRuns(resolveBenchOptions({}), false)).toBe('3 runs a setting')
   })
 
   it('mixed runs p-limit, python-threads and python-readability at 32 and at 128 pages in flight, beside async and pool', () => {

@@ -48,4 +48,9 @@ describe('start-up pays only for what runs', () => {
     const { packages } = staticGraph('workers/analyze.ts')
     expect([...packages].filter((name) => name.startsWith('@aws-sdk/') || name.startsWith('@smithy/') || name === 'piscina')).toEqual([])
   })
+
+  it("a pool thread loads iso-639-3's code mapping, not the package index that also builds its table of every language", () => {
+    const { specifiers } = staticGraph('workers/analyze.ts')
+    expect([...specifiers].filter((specifier) => specifier.startsWith('iso-639-3'))).toEqual(['iso-639-3/iso6393-to-1.js'])
+  })
 })

@@ -45,13 +45,13 @@ function pageOf(url: string): string {
  * thread with the fewest pages, which runs `analyzePage` with the offline summarizer. No
  * Piscina, no retry on a dead thread, no ordering, no rate control.
  *
- * The threads start and run every distinct page WARM_PASSES times before this returns, so
+ * The threads start and run every distinct page `warmPasses` times before this returns, so
  * the run that follows measures warm threads: what a long run reaches once started (the pool
  * starts its threads inside its run, and the table's start-up column shows what that costs).
  * With `extractOnly`, the bodies are fetched here too and the run fetches nothing: extraction
  * alone, so the ceiling row with fetching shows what the page server and fetching cost.
  */
-export async function prepareCeiling(urls: readonly string[], threads: number, maxChars: number, extractOnly: boolean): Promise<Ceiling> {
+export async function prepareCeiling(urls: readonly string[], threads: number, maxChars: number, extractOnly: boolean, warmPasses = WARM_PASSES): Promise<Ceiling> {
   const workers = Array.from({ length: threads }, startWorker)
   const load = workers.map(() => 0)
   const waiting = new Map<number, (reply: Reply) => void>()
@@ -76,7 +76,7 @@ export async function prepareCeiling(urls: readonly string[], threads: number, m
   const bodyOf = (url: string): Uint8Array => new Uint8Array(bodies.get(pageOf(url)) as Uint8Array)
   await Promise.all(
     workers.map(async (_, index) => {
-      for (let pass = 0; pass < WARM_PASSES; pass++) for (const page of bodies.keys()) await analyze(index, page, bodyOf(page))
+      for (let pass = 0; pass < warmPasses; pass++) for (const page of bodies.keys()) await analyze(index, page, bodyOf(page))
     }),
   )
 

@@ -10,10 +10,11 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 // erased, so they load nothing); `import()` expressions are not matched: they are lazy.
 const STATIC_IMPORT = /^(?:import|export)\s+(type\s+)?(?:[\w*{}\s,]+?\s+from\s+)?['"]([^'"]+)['"]/gm
 
-/** Every module a static import chain from `entry` reaches: project files (relative to the root) and packages. */
-export function staticGraph(entry: string): { files: Set<string>; packages: Set<string> } {
+/** Every module a static import chain from `entry` reaches: project files (relative to the root), packages, and the package specifiers as written (`iso-639-3/iso6393-to-1.js`). */
+export function staticGraph(entry: string): { files: Set<string>; packages: Set<string>; specifiers: Set<string> } {
   const files = new Set<string>()
   const packages = new Set<string>()
+  const specifiers = new Set<string>()
   const pending = [resolve(ROOT, entry)]
   for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
     if (files.has(relative(ROOT, file))) continue
@@ -21,10 +22,13 @@ export function staticGraph(entry: string): { files: Set<string>; packages: Set<
     for (const [, typeOnly, specifier] of readFileSync(file, 'utf8').matchAll(STATIC_IMPORT)) {
       if (typeOnly !== undefined || specifier === undefined) continue
       if (specifier.startsWith('.')) pending.push(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')))
-      else if (!specifier.startsWith('node:')) packages.add(specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] as string))
+      else if (!specifier.startsWith('node:')) {
+        specifiers.add(specifier)
+        packages.add(specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] as string))
+      }
     }
   }
-  return { files, packages }
+  return { files, packages, specifiers }
 }
 
 /**
