@@ -75,7 +75,9 @@ export async function cliRun(lines: string[], endpoint: string, dir: string, tag
   const out = join(dir, `${tag}.jsonl`)
   await writeFile(input, `${lines.join('\n')}\n`)
   const t0 = performance.now()
-  const child = spawn(process.execPath, ['--import', 'tsx', bin, input, '--out', out, '--provider', 'bedrock', '--endpoint-url', endpoint, '--region', 'us-east-1', '--concurrency', '16'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  // The cache in `dir`: a fresh one for the part (a cache left by the last bench run answered
+  // every page without a model call), shared by the part's processes as a user's default is.
+  const child = spawn(process.execPath, ['--import', 'tsx', bin, input, '--out', out, '--provider', 'bedrock', '--endpoint-url', endpoint, '--region', 'us-east-1', '--concurrency', '16', '--cache-dir', join(dir, 'cache')], { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   await once(child, 'exit')

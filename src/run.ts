@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import { cacheDirOf } from './cache/dir.js'
+import { peerBoard } from './control/peer-board.js'
 import { RunCache } from './cache/run-cache.js'
 import { performance } from 'node:perf_hooks'
 import type { BreakerTrip } from './control/breaker.js'
@@ -101,7 +102,7 @@ export async function runSummaries(
   allowListeners(signals, options.concurrency)
   // One rate controller for the whole run, whatever the strategy: worker threads reach it
   // over a port, so --rpm and --tpm are the run's quota, not each thread's.
-  const rate = summarizer.provider !== 'extractive' ? new RateController({ maxConcurrency: options.concurrency, rpm: options.rpm, tpm: options.tpm }) : undefined
+  const rate = summarizer.provider !== 'extractive' ? new RateController({ maxConcurrency: options.concurrency, rpm: options.rpm, tpm: options.tpm, peers: peerBoard(options, summarizer) }) : undefined
   let breaker: BreakerTrip | null = null
   // The breaker does not stop reading: every remaining line still gets its NOT_ATTEMPTED
   // record (cheaply: nothing is fetched), so the output accounts for the whole input.

@@ -38,7 +38,7 @@ describe('the summary line of the CLI', () => {
 })
 
 describe('the rate controller in the summary line', () => {
-  const rate = { calls: 279, throttled: 53, cuts: 0, limit: 32, maxInFlight: 32, learnedRpm: null, serverQuota: null }
+  const rate = { calls: 279, throttled: 53, cuts: 0, limit: 32, maxInFlight: 32, learnedRpm: null, serverQuota: null, peers: { most: 0, quotaRpm: null } }
   it('says throttles looked random, at what share, and what it kept in flight', () => {
     const line = summaryLine({ ...stats, rate: { ...rate, verdict: { kind: 'random', share: 0.19 } } })
     expect(line).toContain('53 of 279 model calls throttled; throttles looked random (19% at every rate tried): kept 32 in flight')
@@ -47,6 +47,11 @@ describe('the rate controller in the summary line', () => {
   it('says where it found the quota', () => {
     const line = summaryLine({ ...stats, rate: { ...rate, limit: 4, learnedRpm: 118, verdict: { kind: 'quota', perMinute: 118, share: 0.2 } } })
     expect(line).toContain('quota found near 118 requests/min')
+  })
+
+  it('says when runs on this machine shared the quota: the group\'s quota and this run\'s share', () => {
+    const line = summaryLine({ ...stats, rate: { ...rate, limit: 3, learnedRpm: 108, verdict: { kind: 'quota', perMinute: 108, share: 0.1 }, peers: { most: 1, quotaRpm: 240 } } })
+    expect(line).toContain('shared a quota near 240 requests/min with 1 other run on this machine: paced at 108 requests/min')
   })
 
   it('says nothing of rate control when nothing was throttled', () => {

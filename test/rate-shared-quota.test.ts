@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mostInWindow, startCountingProxy } from '../bench/counting-proxy.js'
+import { rateConclusion } from '../src/control/rate.js'
 import { DEFAULT_RETRY_POLICY } from '../src/control/retry.js'
 import { bedrockConfig, quietEmulator, useFakeAwsCredentials } from './helpers/bedrock.js'
 import { runLines } from './helpers/run.js'
@@ -36,17 +37,22 @@ describe('two runs sharing one quota', () => {
       const [a, b] = await Promise.all([first, run('b')])
       for (const { records } of [a, b]) expect(records.filter((r) => r.status === 'ok').length / 60).toBeGreaterThanOrEqual(0.99)
       const windowMs = 6000
-      // The issue's targets, 110% of the quota in any window and the later run within 1.5× of
-      // the earlier one's wall, are NOT met yet: here 109-133 requests where 132 are allowed on
-      // a quiet machine (112-162 with both cores kept busy, 185 once in the full suite: the
-      // second run's opening burst of 16 weighs heavily in a 6 s window), and the later run took
-      // 0.7-6.2× the earlier's wall (it learns a share, but the first run often keeps the larger
-      // one: both grow by the same factor, so the first split stays). What holds, and what the
-      // controller before this one did not (its second run crawled past the 120 s timeout): both
-      // finish, paced (unpaced, 16 calls of 60 ms in flight would send over 1,000 in 6 s), the
-      // later in at most 10× the earlier.
-      expect(mostInWindow(proxy.arrivals, windowMs)).toBeLessThanOrEqual(2 * (rpm / 60_000) * windowMs)
-      expect(b.wallMs).toBeLessThanOrEqual(10 * a.wallMs)
+      // Two runs of one process share what they learn as two processes on one machine do (a
+      // peer board under the cache directory, src/control/peers.ts), so the later one starts
+      // at its share and both pace at half the quota found. The issue's targets: at most 110%
+      // of the quota in any 60 s and the later within 1.5× of the earlier. Here the windows
+      // are 6 s, so the first run's opening burst (16 calls at once, before it knows the quota)
+      // weighs ten times as much: measured 110-146 requests where 120 are the quota, the later
+      // run 0.77-1.12× the earlier's wall in most runs, up to 1.9× in 2 of 12 (the first run
+      // took its throttles for random before the second posted a quota: the controller's
+      // seconds-long phases are not scaled with the calls). At the issue's own scale the
+      // targets are met: 20 of 20 seeds simulated (test/rate-sim.test.ts), and over HTTP with
+      // two processes `npm run bench:resilience -- --only shared` (201 requests in the worst
+      // 60 s for a quota of 240, the later run 1.12× the earlier). Learning blind, the later
+      // took 0.7-6.2× and the window held up to 185.
+      expect(mostInWindow(proxy.arrivals, windowMs)).toBeLessThanOrEqual(1.35 * (rpm / 60_000) * windowMs)
+      expect(b.wallMs, `${rateConclusion(a.stats.rate!)} / ${rateConclusion(b.stats.rate!)}`).toBeLessThanOrEqual(2.5 * a.wallMs)
+      expect(b.stats.rate?.peers.most).toBe(1)
     } finally {
       await proxy.close()
       await emulator.close()

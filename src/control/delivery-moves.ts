@@ -99,6 +99,7 @@ export function notTheRate(s: DeliveryState, share: number, n: number, nowMs: nu
 
 /** Paces at `rate` from now (a cruise phase), keeping a verdict of quota up to date. */
 export function pace(s: DeliveryState, rate: number, nowMs: number): void {
+  s.learned += 1
   s.mode = 'paced'
   s.rate = Math.max(MIN_PER_SECOND, rate)
   s.probeGain = PROBE_GAIN

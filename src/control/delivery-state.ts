@@ -93,6 +93,8 @@ export interface DeliveryState {
   cuts: number
   /** The rate at which the quota was last found (what got through, over the random share), per second. */
   quotaSeen: number
+  /** Bumped each time the run learns a rate of its own (peers.ts posts it); not when it takes a share from others. */
+  learned: number
   /** When the run began: goodput over a run younger than its window is measured over the run's age. */
   readonly startedAt: number
 }

@@ -47,6 +47,7 @@
 import { CRUISE_MS, DRAIN_GAIN, MIN_PER_SECOND, PHASE_MIN_SENDS, PHASE_MS, PHASE_SENDS, PROBE_GAIN, PROBE_SENDS, TEST_REPLIES } from './delivery-rules.js'
 import { type DeliveryState, type Phase, type RateVerdict, admitted, enter, goodput, newPhase, prune, recordDelivery } from './delivery-state.js'
 import { judge } from './delivery-judge.js'
+import { pace } from './delivery-moves.js'
 
 export type { Phase, RateVerdict } from './delivery-state.js'
 
@@ -84,6 +85,7 @@ export class DeliveryRate {
       cuts: 0,
       quotaSeen: 0,
       startedAt: nowMs,
+      learned: 0,
     }
   }
 
@@ -94,6 +96,36 @@ export class DeliveryRate {
   /** Times the rate was cut because a quota was found lower than the pace. */
   get cuts(): number {
     return this.#s.cuts
+  }
+
+  /** Bumped each time the run learns a rate of its own: a quota found, a cut, a probe that found room. */
+  get learned(): number {
+    return this.#s.learned
+  }
+
+  /** Sending unpaced and testing whether its throttles are a quota. */
+  get testing(): boolean {
+    return this.#s.mode === 'open' && this.#s.phase.kind !== 'open'
+  }
+
+  /** The rate the run cruises at while paced, per second; undefined while it sends unpaced. */
+  get pacedRate(): number | undefined {
+    return this.#s.mode === 'paced' ? this.#s.rate : undefined
+  }
+
+  /**
+   * Paces at `rate`, this run's share of a quota learned together with other runs (peers.ts):
+   * any test under way is dropped, and the run goes on probing from there. Not counted as
+   * learned, so it is not posted back as news.
+   */
+  share(rate: number, nowMs: number): void {
+    const s = this.#s
+    if (s.mode === 'paced' && Math.abs(rate - s.rate) <= 0.01 * s.rate) return
+    s.testOf = undefined
+    s.recheck = undefined
+    const learned = s.learned
+    pace(s, rate, nowMs)
+    s.learned = learned
   }
 
   /** Requests per second allowed now; undefined: no pacing. */

@@ -3,6 +3,8 @@ import { Breaker, notAttemptedMessage, type BreakerTrip } from './breaker.js'
 import { DeliveryRate, type Phase, type RateVerdict } from './delivery.js'
 import type { CallGate, CallOutcome, Permit } from './gate.js'
 import type { LearnedLimits } from './limits.js'
+import { PEER_TALK_MS, PeerTalk } from './peer-talk.js'
+import type { PeerBoard } from './peers.js'
 import { TokenBucket } from './token-bucket.js'
 
 /**
@@ -36,6 +38,8 @@ export interface RateControlOptions {
   breakerThreshold?: number
   /** Clock in ms, for tests. Default `performance.now`. */
   now?: () => number
+  /** Where runs sharing this quota on this machine post what they learned (peers.ts); none: the run learns alone. */
+  peers?: PeerBoard | undefined
 }
 
 export interface RateStats {
@@ -53,6 +57,8 @@ export interface RateStats {
   verdict: RateVerdict
   /** The quota adopted from the server's replies (x-ratelimit-*), where the user gave none; null when none was stated. */
   serverQuota: { rpm?: number; tpm?: number } | null
+  /** Other runs on this machine that shared the quota (the most at once), and the group's quota last learned, per minute. */
+  peers: { most: number; quotaRpm: number | null }
 }
 
 interface Waiter {
@@ -80,6 +86,8 @@ export class RateController implements CallGate {
   #holdUntil = 0
   #timer: NodeJS.Timeout | undefined
   readonly #stats = { calls: 0, throttled: 0, maxInFlight: 0 }
+  readonly #peers: PeerTalk | undefined
+  #talkTimer: NodeJS.Timeout | undefined
 
   constructor(options: RateControlOptions) {
     this.#now = options.now ?? (() => performance.now())
@@ -89,6 +97,17 @@ export class RateController implements CallGate {
     if (options.tpm !== undefined) this.#tpm = TokenBucket.forQuota(options.tpm, CLIENT_BURST_SECONDS, now)
     this.#given = { rpm: options.rpm !== undefined, tpm: options.tpm !== undefined }
     this.#breaker = new Breaker(options.breakerThreshold)
+    if (options.peers !== undefined) {
+      this.#peers = new PeerTalk(options.peers, this.#delivery)
+      this.#talk()
+    }
+  }
+
+  /** Talks to the runs sharing the quota every second, calls or none: a run waiting out a slow pace still counts. */
+  #talk(): void {
+    this.#peers?.talk(this.#now())
+    this.#talkTimer = setTimeout(() => this.#talk(), PEER_TALK_MS)
+    this.#talkTimer.unref?.()
   }
 
   /** The breaker's trip, once it has tripped. */
@@ -109,6 +128,7 @@ export class RateController implements CallGate {
       learnedRpm: verdict.kind === 'quota' ? verdict.perMinute : null,
       verdict,
       serverQuota: this.#stated === null ? null : { ...this.#stated },
+      peers: this.#peers?.summary() ?? { most: 0, quotaRpm: null },
     }
   }
 
@@ -141,6 +161,8 @@ export class RateController implements CallGate {
   close(): void {
     clearTimeout(this.#timer)
     this.#timer = undefined
+    clearTimeout(this.#talkTimer)
+    this.#peers?.leave()
     for (const waiter of this.#queue.splice(0)) this.#settle(waiter, () => waiter.reject(cancelled()))
   }
 
@@ -155,7 +177,7 @@ export class RateController implements CallGate {
       if (this.#inFlight >= limit) return // a finishing call schedules again
       const now = this.#now()
       const learned = this.#learnedBucket(now)
-      const waitMs = Math.max(this.#holdUntil - now, this.#rpm?.waitMs(1, now) ?? 0, this.#tpm?.waitMs(waiter.tokens, now) ?? 0, learned?.waitMs(1, now) ?? 0)
+      const waitMs = Math.max(this.#holdUntil - now, (this.#peers?.holdUntil ?? 0) - now, this.#rpm?.waitMs(1, now) ?? 0, this.#tpm?.waitMs(waiter.tokens, now) ?? 0, learned?.waitMs(1, now) ?? 0)
       if (waitMs > 0) {
         // Not unref'd: with the inline strategies nothing else may keep the process alive
         // while every page waits here. close() clears it.
@@ -198,6 +220,7 @@ export class RateController implements CallGate {
     if (outcome.kind === 'cancelled') this.#delivery.onAbandon(phase)
     // A failed call passed the quota as much as an answered one: only a throttle counts against the rate.
     else this.#delivery.onReply(phase, startedAt, now, outcome.kind === 'throttled')
+    this.#peers?.news(now)
     switch (outcome.kind) {
       case 'ok': {
         this.#breaker.onSuccess()
@@ -278,8 +301,15 @@ export function rateConclusion(stats: RateStats): string {
     case 'random':
       // The run's own share, which the reader can check against the count just before it.
       return `${counted}; throttles looked random (${percent(stats.throttled / stats.calls)} at every rate tried): kept ${stats.limit} in flight`
-    case 'quota':
+    case 'quota': {
+      const { most, quotaRpm } = stats.peers
+      if (most > 0 && quotaRpm !== null) {
+        // Paced by the group: its quota and this run's share, which the reader can add up across the runs' summaries.
+        const runs = most === 1 ? '1 other run' : `${most} other runs`
+        return `${counted}; shared a quota near ${quotaRpm} requests/min with ${runs} on this machine: paced at ${verdict.perMinute} requests/min, in-flight limit ${stats.limit}`
+      }
       return `${counted}; quota found near ${verdict.perMinute} requests/min (${percent(verdict.share)} of calls throttled below it), in-flight limit ${stats.limit}`
+    }
     case 'none':
       return `${counted}; too few to tell a quota from random throttles: kept ${stats.limit} in flight`
   }

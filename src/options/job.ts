@@ -82,6 +82,11 @@ export const JOB_OPTIONS = {
   },
   rpm: { flag: 'rpm', kind: 'integer', min: 1, max: 100_000_000, defaultText: 'no limit', group: 'Rate control:', help: 'model requests per minute for the whole run, every thread included: your quota', details: 'unset, the quota an OpenAI server states in its `x-ratelimit-*` headers is used' },
   tpm: { flag: 'tpm', kind: 'integer', min: 1, max: 10_000_000_000, defaultText: 'no limit', group: 'Rate control:', help: 'model tokens (input + output) per minute for the whole run, every thread included', details: 'unset, learned from OpenAI replies as `--rpm` is' },
+  shareRate: {
+    flag: 'share-rate', kind: 'boolean', default: true, group: 'Rate control:',
+    help: 'runs on this machine against the same model and account pace together: each sends an equal share of the quota they learned',
+    details: 'notes under `--cache-dir`; `--no-share-rate` learns alone',
+  },
   strategy: { flag: 'strategy', kind: 'enum', values: STRATEGIES, default: 'pool', group: 'Scheduling:', help: 'how pages are scheduled: one page at a time, async on the main thread, or a worker-thread pool' },
   concurrency: {
     // The 1 for sequential is a cross-option rule: resolveOptions() applies it.
