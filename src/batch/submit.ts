@@ -1,31 +1,20 @@
-import { createReadStream } from 'node:fs'
 import { join } from 'node:path'
 import { CreateModelInvocationJobCommand, GetModelInvocationJobCommand } from '@aws-sdk/client-bedrock'
 import { HeadObjectCommand } from '@aws-sdk/client-s3'
-import { Upload } from '@aws-sdk/lib-storage'
 import type { AwsClients } from './aws.js'
 import { saveJobFile, type BatchJobEntry, type JobFile } from './job-file.js'
+import { uploadToS3 } from './s3-upload.js'
 import { joinS3, parseS3Uri } from './s3-uri.js'
 
 /** Statuses after which a job changes no more. */
 export const END_STATUSES: ReadonlySet<string> = new Set(['Completed', 'PartiallyCompleted', 'Failed', 'Stopped', 'Expired'])
 
-/** Part size for multipart uploads: S3's minimum is 5 MiB; larger parts mean fewer requests for a 1 GB file. */
-const PART_BYTES = 16 * 1024 * 1024 // 16 MiB
-
 async function uploadFile(clients: AwsClients, path: string, uri: string, bytes: number, signal?: AbortSignal): Promise<void> {
-  const { bucket, key } = parseS3Uri(uri) ?? { bucket: '', key: '' }
+  const target = parseS3Uri(uri) ?? { bucket: '', key: '' }
   // A crash between the upload and the job file's save leaves the object there: it is not sent again.
-  const existing = await clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined)
+  const existing = await clients.s3.send(new HeadObjectCommand({ Bucket: target.bucket, Key: target.key })).catch(() => undefined)
   if (existing?.ContentLength === bytes) return
-  const upload = new Upload({ client: clients.s3, params: { Bucket: bucket, Key: key, Body: createReadStream(path), ContentType: 'application/jsonl' }, partSize: PART_BYTES, queueSize: 4 })
-  const onAbort = () => void upload.abort()
-  signal?.addEventListener('abort', onAbort, { once: true })
-  try {
-    await upload.done()
-  } finally {
-    signal?.removeEventListener('abort', onAbort)
-  }
+  await uploadToS3(clients.s3, path, target, { contentType: 'application/jsonl', signal })
 }
 
 /** Uploads every file not yet uploaded, saving the job file after each, so a re-run sends only the rest. */

@@ -38,7 +38,8 @@ interface OpenElement {
 
 /**
  * Builds the page's DOM from htmlparser2's events (the tokenizer linkedom uses, with the same
- * implied end tags, void elements and entity decoding), enforcing EXTRACT_LIMITS as it goes:
+ * implied end tags, void elements and entity decoding; htmlparser2 12 here, 10 in linkedom 0.18:
+ * the same extraction on every corpus page), enforcing EXTRACT_LIMITS as it goes:
  * a page past a limit throws PAGE_TOO_COMPLEX before the rest of its DOM exists.
  *
  * Like a browser, it always yields <html> with one <head> and one <body>: content outside

@@ -47,11 +47,16 @@ async function waitReady(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`moto_server did not answer GET /moto-api/ within ${READY_TIMEOUT_MS} ms`)
 }
 
+export interface MotoOptions {
+  /** moto's settings for this server, as environment variables (e.g. `S3_UPLOAD_PART_MIN_SIZE`). */
+  env?: Record<string, string>
+}
+
 /**
  * Starts one moto_server for the test file, resets it before each test and stops it at the
  * end. Fails (never skips) when moto is missing, saying how to install it.
  */
-export function useMoto(): Moto {
+export function useMoto(options: MotoOptions = {}): Moto {
   let child: ChildProcess | undefined
   const moto: Moto = {
     url: '',
@@ -64,7 +69,7 @@ export function useMoto(): Moto {
     if (spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).error !== undefined) throw new Error(INSTALL_HINT)
     const port = await freePort()
     moto.url = `http://127.0.0.1:${port}`
-    child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' })
+    child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore', env: { ...process.env, ...options.env } })
     await waitReady(moto.url, child)
   }, READY_TIMEOUT_MS + 5_000)
   beforeEach(() => moto.reset())
