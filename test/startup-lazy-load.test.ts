@@ -7,7 +7,7 @@ import { loadedModules, staticGraph } from './helpers/loaded-modules.js'
 import { startServer } from './helpers/servers.js'
 
 /** Packages a command loads only when it needs them: each costs start-up time. */
-const AT_THE_EDGE = ['@aws-sdk/', 'piscina', 'cli-progress', 'undici', 'linkedom', '@mozilla/readability', 'htmlparser2']
+const AT_THE_EDGE = ['@aws-sdk/', 'piscina', 'undici', 'linkedom', '@mozilla/readability', 'htmlparser2']
 const loaded = (urls: string[], name: string): boolean => urls.some((url) => url.includes(`/node_modules/${name}`))
 
 describe('start-up pays only for what runs', () => {
@@ -21,10 +21,10 @@ describe('start-up pays only for what runs', () => {
     expect(loaded(await loadedModules(['emulator', '--help']), 'yargs')).toBe(true)
   })
 
-  it('an offline run on a pipe loads neither the AWS SDK, nor piscina while its main thread is idle, nor the progress bar', async () => {
+  it('an offline run on a pipe loads neither the AWS SDK, nor piscina while its main thread is idle', async () => {
     const urls = await loadedModules(['-', '--provider', 'extractive'], 'http://127.0.0.1:9/nothing-listens\n')
     expect(loaded(urls, 'undici')).toBe(true)
-    expect(['@aws-sdk/', 'piscina', 'cli-progress'].filter((name) => loaded(urls, name))).toEqual([])
+    expect(['@aws-sdk/', 'piscina'].filter((name) => loaded(urls, name))).toEqual([])
   })
 
   it('a short offline run from a list file starts no thread: its 40 corpus pages would not repay them', async () => {

@@ -1,5 +1,5 @@
-import cliProgress from 'cli-progress'
 import { sleep } from '../control/retry.js'
+import { LiveLine } from '../output/live-line.js'
 import type { AwsClients } from './aws.js'
 import type { JobFile } from './job-file.js'
 import { advance } from './submit.js'
@@ -64,7 +64,8 @@ export interface WaitOptions {
 export async function waitForJobs(job: JobFile, jobFilePath: string, clients: AwsClients, options: WaitOptions): Promise<RunProgress> {
   let delay = options.pollIntervalMs
   const started = { since: Date.now(), processed: progressOf(job).processed }
-  let bar: cliProgress.SingleBar | undefined
+  let bar: LiveLine | undefined
+  let text = ''
   let lastLine = ''
   try {
     for (;;) {
@@ -72,9 +73,11 @@ export async function waitForJobs(job: JobFile, jobFilePath: string, clients: Aw
       const progress = progressOf(job, started)
       if (!options.quiet) {
         if (options.live) {
-          bar ??= new cliProgress.SingleBar({ stream: options.stderr as NodeJS.WriteStream, format: '{bar} {value}/{total} records | {states} | ETA {eta}', hideCursor: true, clearOnComplete: true, fps: 2 }, cliProgress.Presets.shades_classic)
-          if (!bar.isActive) bar.start(progress.total, 0, { states: '', eta: '?' })
-          bar.update(progress.processed, { states: progressLine(progress).split(';')[0], eta: progress.etaSeconds === undefined ? '?' : formatSeconds(progress.etaSeconds) })
+          // The batch's own ETA (from the jobs' progress), not the line's pace between polls.
+          text = `records | ${progressLine(progress).split(';')[0]} | ETA ${progress.etaSeconds === undefined ? '?' : formatSeconds(progress.etaSeconds)}`
+          bar ??= new LiveLine(options.stderr, { fps: 2, text: ({ value, total }) => `${value}/${total ?? '?'} ${text}` })
+          if (!bar.active) bar.start(progress.total, progress.processed)
+          else bar.update(progress.processed)
         } else {
           const line = progressLine(progress)
           if (line !== lastLine) options.stderr.write(`${line}\n`)

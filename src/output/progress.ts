@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks'
-import type { SingleBar } from 'cli-progress'
 import type { PageRecord } from '../record.js'
 import { rateConclusion } from '../control/rate.js'
 import { savingsLine } from '../cache/savings.js'
 import type { RunStats } from '../run.js'
+import { LiveLine, formatEta } from './live-line.js'
 
 export interface ProgressOptions {
   /** Print nothing at all. */
@@ -28,9 +28,9 @@ export interface Progress {
 }
 
 /**
- * Progress on stderr, so stdout stays pure data. The live bar (cli-progress: redraw
- * throttling, ETA and terminal width handled for us) shows done/total, errors, pages/s
- * and ETA; without a TTY a single line at the end says what happened.
+ * Progress on stderr, so stdout stays pure data. The live line (live-line.ts) shows
+ * done/total, errors, pages/s and ETA; without a TTY a single line at the end says what
+ * happened.
  *
  * The summary line's time is the wall time from `options.since` (the CLI's: the process's
  * start, so the credential probe, module loading, the threads starting and stopping are
@@ -40,8 +40,7 @@ export interface Progress {
 export function createProgress(stream: NodeJS.WritableStream, options: ProgressOptions): Progress {
   if (options.quiet) return { start() {}, update() {}, stop() {}, close() {} }
   const created = options.since ?? performance.now()
-  let bar: SingleBar | undefined
-  let closed = false
+  let bar: LiveLine | undefined
   let done = 0
   let errors = 0
   let started = 0
@@ -53,35 +52,22 @@ export function createProgress(stream: NodeJS.WritableStream, options: ProgressO
     start(total) {
       started = Date.now()
       if (!options.live) return
-      // cli-progress loads only when a bar is drawn (a TTY): pipes, logs and CI never need it.
-      // Pages that finish while it loads are counted; the bar starts from them.
-      void import('cli-progress').then(({ default: cliProgress }) => {
-        if (closed) return
-        bar = new cliProgress.SingleBar(
-          {
-            stream: stream as NodeJS.WriteStream,
-            format: total === undefined ? '{value} pages | {errors} errors | {speed} pages/s' : '{bar} {value}/{total} | {errors} errors | {speed} pages/s | ETA {eta_formatted}',
-            hideCursor: true,
-            clearOnComplete: true,
-            etaBuffer: 50,
-            fps: 5,
-          },
-          cliProgress.Presets.shades_classic,
-        )
-        bar.start(total ?? 0, done, { errors, speed: speed() })
+      bar = new LiveLine(stream, {
+        fps: 5,
+        text: ({ value, total: of, etaSeconds }) => (of === undefined ? `${value} pages | ${errors} errors | ${speed()} pages/s` : `${value}/${of} | ${errors} errors | ${speed()} pages/s | ETA ${formatEta(etaSeconds)}`),
       })
+      bar.start(total, done)
     },
     update(record) {
       done += 1
       if (record.status === 'error') errors += 1
-      bar?.update(done, { errors, speed: speed() })
+      bar?.update(done)
     },
     stop(stats) {
       this.close()
       stream.write(`${summaryLine(stats, performance.now() - created)}\n`)
     },
     close() {
-      closed = true
       bar?.stop()
       bar = undefined
     },
