@@ -186,6 +186,24 @@ describe('two runs on one --out', () => {
   })
 })
 
+describe('an input that cannot be read', () => {
+  it('leaves an earlier --out file as it was: a CSV whose first row never closes its quote is refused before the output is opened', async () => {
+    const input = join(dir, 'broken-quote.csv')
+    await writeFile(input, `url,title\n"${pages.url}/a,first\n${pages.url}/b,second\n`)
+    for (const name of ['earlier.jsonl', 'earlier.csv']) {
+      const out = join(dir, name)
+      await writeFile(out, 'the records of an earlier run\n')
+      const { code, stderr } = await runBin([input, '--provider', 'extractive', '--out', out])
+      expect(code).toBe(2)
+      expect(stderr).toContain('is never closed')
+      expect(await readFile(out, 'utf8')).toBe('the records of an earlier run\n')
+    }
+    expect(existsSync(join(dir, 'never-made.jsonl'))).toBe(false)
+    expect((await runBin([input, '--provider', 'extractive', '--out', join(dir, 'never-made.jsonl')])).code).toBe(2)
+    expect(existsSync(join(dir, 'never-made.jsonl'))).toBe(false)
+  })
+})
+
 describe('--resume with a changed list', () => {
   it('matches finished work by URL: a reordered, grown and shrunk list re-fetches nothing done, and the records of dropped URLs are kept and announced', async () => {
     const input = join(dir, 'changed.txt')

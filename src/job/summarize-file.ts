@@ -3,6 +3,7 @@ import { openCache } from '../cache/open.js'
 import { UsageError } from '../errors.js'
 import type { ColumnInfo, InputReader } from '../input/item.js'
 import { checkColumns } from '../input/check-columns.js'
+import { primed } from '../input/primed.js'
 import { resolveOptions, type OutputFormat, type ResolvedOptions, type SummarizeOptions } from '../options.js'
 import { compactJournal, removeStaleCompactions } from '../output/journal-compact.js'
 import type { PageRecord } from '../record.js'
@@ -86,10 +87,11 @@ export async function summarizeFile(input: JobInput, output: JobOutput, options:
   // collector is a warning today and an error in a later Node.
   try {
     const columns = checkColumns(typeof input === 'string' ? (input === '-' ? 'stdin' : input) : 'the input', list.reader.columns, resolved.template, resolved.keep)
+    const reader = await primed(list.reader)
     const job = await openJob(input, out, format, resume, resolved, hooks.stdout ?? process.stdout, columns)
     try {
       const done = job.resumed
-      return await runJob(list.reader, list.count(done === undefined ? undefined : (item) => done.isDone(item)), job, out, format, resolved, hooks)
+      return await runJob(reader, list.count(done === undefined ? undefined : (item) => done.isDone(item)), job, out, format, resolved, hooks)
     } finally {
       job.lock?.release()
     }
