@@ -9,7 +9,7 @@
  *
  *   npm run bench:thread-scaling -- [--cycles 10] [--phase-s 2] [--in-flight 8] [--young MB]
  *
- * `--young` sets the threads' young generation (default: the pool's, worker-heap.ts). V8
+ * `--young` sets the threads' young generation (default: the pool's, worker-heap.ts; 0: V8's). V8
  * flags go to the process: `node --single-threaded-gc --import tsx bench/thread-scaling.ts`.
  */
 import { readFileSync } from 'node:fs'
@@ -134,7 +134,7 @@ function summary(rows: ReadonlyArray<{ one: Phase; two: Phase }>, setting: { you
   const quiet = rows.filter((r) => r.one.otherCores !== null && r.two.otherCores !== null && r.one.otherCores < QUIET_CORES && r.two.otherCores < QUIET_CORES)
   const others = rows.flatMap((r) => [r.one.otherCores, r.two.otherCores]).filter((c): c is number => c !== null)
   return (
-    `thread-scaling: young generation ${setting.young} MB a thread${setting.flags === '' ? '' : `, ${setting.flags}`}; ${rows.length} cycles of ${setting.phaseMs / 1000} s phases, ${setting.inFlight} pages in flight a thread; ` +
+    `thread-scaling: young generation ${setting.young > 0 ? `${setting.young} MB` : `V8's default`} a thread${setting.flags === '' ? '' : `, ${setting.flags}`}; ${rows.length} cycles of ${setting.phaseMs / 1000} s phases, ${setting.inFlight} pages in flight a thread; ` +
     `other programs ${others.length === 0 ? 'unknown' : `${median(others).toFixed(2)} cores (median; ${Math.max(...others).toFixed(2)} at most)`}\n` +
     `every cycle:\n${describe(rows)}` +
     (quiet.length === 0 ? `no quiet cycle (other programs under ${QUIET_CORES} cores in both phases)\n` : `quiet cycles (other programs under ${QUIET_CORES} cores), ${quiet.length}:\n${describe(quiet)}`)
