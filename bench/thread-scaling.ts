@@ -7,11 +7,13 @@
  * rows of `bench` run minutes apart and inherit the machine's drift; phases a few seconds
  * apart share it, so the paired ratio B/A is the 2-against-1 figure. Linux only (/proc).
  *
- *   npm run bench:thread-scaling -- [--cycles 10] [--phase-s 2] [--in-flight 8] [--young MB]
+ *   npm run bench:thread-scaling -- [--runs 1] [--young MB,MB] [--cycles 10] [--phase-s 2] [--in-flight 8]
  *
- * `--young` sets the threads' young generation (default: the pool's, worker-heap.ts; 0: V8's). V8
- * flags go to the process: `node --single-threaded-gc --import tsx bench/thread-scaling.ts`.
+ * `--young` lists the threads' young generations to compare (default: the pool's,
+ * worker-heap.ts; 0: V8's); each run is a fresh process, the settings alternating. V8 flags
+ * go to every process: `node --single-threaded-gc --import tsx bench/thread-scaling.ts`.
  */
+import { fork } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -56,17 +58,23 @@ function analyzer(workers: Worker[]): (index: number, page: Page) => Promise<voi
   }
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { cycles: { type: 'string', default: '10' }, 'phase-s': { type: 'string', default: '2' }, 'in-flight': { type: 'string', default: '8' }, young: { type: 'string', default: String(WORKER_YOUNG_GENERATION_MB) } },
-  })
-  const cycles = Number(values.cycles)
-  const phaseMs = Number(values['phase-s']) * 1000
-  const inFlight = Number(values['in-flight'])
-  const young = Number(values.young)
+interface Cycle {
+  one: Phase
+  two: Phase
+}
+
+interface Settings {
+  cycles: number
+  phaseMs: number
+  inFlight: number
+  young: number
+}
+
+/** One process's measurement: two warm ceiling threads, `cycles` pairs of phases. */
+async function measure(settings: Settings): Promise<Cycle[]> {
   const corpus = resolveCorpus(undefined)
   const pages: Page[] = corpus.pages.map((page) => ({ url: `http://127.0.0.1/${page}`, bytes: readFileSync(join(corpus.dir, page)) }))
-  const workers = [startCeilingWorker(young), startCeilingWorker(young)]
+  const workers = [startCeilingWorker(settings.young), startCeilingWorker(settings.young)]
   const analyze = analyzer(workers)
   try {
     await Promise.all(workers.map(async (_, i) => {
@@ -74,7 +82,7 @@ async function main(): Promise<void> {
     }))
     let next = 0
     const phase = async (threads: number[]): Promise<Phase> => {
-      const until = performance.now() + phaseMs
+      const until = performance.now() + settings.phaseMs
       const busyBefore = machineBusyMs()
       const cpuBefore = process.cpuUsage()
       const started = performance.now()
@@ -85,27 +93,61 @@ async function main(): Promise<void> {
           done++
         }
       }
-      await Promise.all(threads.flatMap((thread) => Array.from({ length: inFlight }, () => lane(thread))))
+      await Promise.all(threads.flatMap((thread) => Array.from({ length: settings.inFlight }, () => lane(thread))))
       const wallMs = performance.now() - started
       const cpu = process.cpuUsage(cpuBefore)
       const cpuMs = (cpu.user + cpu.system) / 1000
       const busyAfter = machineBusyMs()
       return { pages: done, wallMs, cpuMs, otherCores: busyBefore === undefined || busyAfter === undefined ? null : (busyAfter - busyBefore - cpuMs) / wallMs }
     }
-    const rows: Array<{ one: Phase; two: Phase }> = []
-    for (let cycle = 0; cycle < cycles; cycle++) {
+    const cycles: Cycle[] = []
+    for (let cycle = 0; cycle < settings.cycles; cycle++) {
       // A B, then B A: a phase order never favours one side; A uses each thread in turn.
       const one = cycle % 2 === 0 ? await phase([0]) : undefined
       const two = await phase([0, 1])
-      const row = { one: one ?? (await phase([1])), two }
-      rows.push(row)
-      process.stderr.write(`thread-scaling: cycle ${cycle + 1}/${cycles}: ${line(row)}\n`)
+      cycles.push({ one: one ?? (await phase([1])), two })
     }
-    process.stdout.write(summary(rows, { young, flags: v8Flags(process.execArgv), phaseMs, inFlight }))
+    return cycles
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()))
   }
 }
+
+function measureInChild(settings: Settings): Promise<Cycle[]> {
+  return new Promise((resolve, reject) => {
+    const child = fork(new URL(import.meta.url), ['--child'], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    child.once('message', (cycles) => resolve(cycles as Cycle[]))
+    child.once('exit', (code) => reject(new Error(`thread-scaling child exited with code ${String(code)} before answering`)))
+    child.send(settings)
+  })
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '1' },
+      young: { type: 'string', default: String(WORKER_YOUNG_GENERATION_MB) },
+      cycles: { type: 'string', default: '10' },
+      'phase-s': { type: 'string', default: '2' },
+      'in-flight': { type: 'string', default: '8' },
+    },
+  })
+  const youngs = values.young.split(',').map(Number)
+  const results = new Map<number, Cycle[]>(youngs.map((young) => [young, []]))
+  const runs = Number(values.runs)
+  for (let run = 0; run < runs; run++) {
+    // Alternating order: a burst of other load hits every setting alike.
+    for (const young of run % 2 === 0 ? youngs : [...youngs].reverse()) {
+      const cycles = await measureInChild({ cycles: Number(values.cycles), phaseMs: Number(values['phase-s']) * 1000, inFlight: Number(values['in-flight']), young })
+      for (const [i, cycle] of cycles.entries()) process.stderr.write(`thread-scaling: ${youngLabel(young)}, run ${run + 1}/${runs}, cycle ${i + 1}: ${line(cycle)}\n`)
+      results.get(young)?.push(...cycles)
+    }
+  }
+  const flags = v8Flags(process.execArgv)
+  for (const [young, cycles] of results) process.stdout.write(summary(cycles, { young, flags, phaseMs: Number(values['phase-s']) * 1000, inFlight: Number(values['in-flight']) }))
+}
+
+const youngLabel = (young: number): string => `young generation ${young > 0 ? `${young} MB` : "V8's default"}`
 
 /** The process's flags without a loader's (`--import tsx`, `--require FILE`): the V8 flags the run was given. */
 function v8Flags(execArgv: readonly string[]): string {
@@ -116,13 +158,13 @@ const pagesPerSec = (p: Phase): number => (1000 * p.pages) / p.wallMs
 const cpuPerPage = (p: Phase): number => p.cpuMs / Math.max(1, p.pages)
 const cores = (p: Phase): string => (p.otherCores === null ? '-' : p.otherCores.toFixed(2))
 
-function line({ one, two }: { one: Phase; two: Phase }): string {
+function line({ one, two }: Cycle): string {
   return `1 thread ${pagesPerSec(one).toFixed(1)} pages/s, ${cpuPerPage(one).toFixed(1)} ms CPU a page, other ${cores(one)} cores; 2 threads ${pagesPerSec(two).toFixed(1)} pages/s, ${cpuPerPage(two).toFixed(1)} ms, other ${cores(two)}; ratio ${(pagesPerSec(two) / pagesPerSec(one)).toFixed(2)}`
 }
 
-function summary(rows: ReadonlyArray<{ one: Phase; two: Phase }>, setting: { young: number; flags: string; phaseMs: number; inFlight: number }): string {
-  const ratio = (r: { one: Phase; two: Phase }): number => pagesPerSec(r.two) / pagesPerSec(r.one)
-  const describe = (subset: ReadonlyArray<{ one: Phase; two: Phase }>): string => {
+function summary(rows: readonly Cycle[], setting: { young: number; flags: string; phaseMs: number; inFlight: number }): string {
+  const ratio = (r: Cycle): number => pagesPerSec(r.two) / pagesPerSec(r.one)
+  const describe = (subset: readonly Cycle[]): string => {
     const ratios = subset.map(ratio)
     const cpuRatios = subset.map((r) => cpuPerPage(r.two) / cpuPerPage(r.one))
     return (
@@ -134,11 +176,17 @@ function summary(rows: ReadonlyArray<{ one: Phase; two: Phase }>, setting: { you
   const quiet = rows.filter((r) => r.one.otherCores !== null && r.two.otherCores !== null && r.one.otherCores < QUIET_CORES && r.two.otherCores < QUIET_CORES)
   const others = rows.flatMap((r) => [r.one.otherCores, r.two.otherCores]).filter((c): c is number => c !== null)
   return (
-    `thread-scaling: young generation ${setting.young > 0 ? `${setting.young} MB` : `V8's default`} a thread${setting.flags === '' ? '' : `, ${setting.flags}`}; ${rows.length} cycles of ${setting.phaseMs / 1000} s phases, ${setting.inFlight} pages in flight a thread; ` +
+    `thread-scaling: ${youngLabel(setting.young)} a thread${setting.flags === '' ? '' : `, ${setting.flags}`}; ${rows.length} cycles of ${setting.phaseMs / 1000} s phases, ${setting.inFlight} pages in flight a thread; ` +
     `other programs ${others.length === 0 ? 'unknown' : `${median(others).toFixed(2)} cores (median; ${Math.max(...others).toFixed(2)} at most)`}\n` +
     `every cycle:\n${describe(rows)}` +
     (quiet.length === 0 ? `no quiet cycle (other programs under ${QUIET_CORES} cores in both phases)\n` : `quiet cycles (other programs under ${QUIET_CORES} cores), ${quiet.length}:\n${describe(quiet)}`)
   )
 }
 
-await main()
+if (process.argv.includes('--child')) {
+  process.once('message', (settings: Settings) => {
+    void measure(settings).then((cycles) => process.send?.(cycles, undefined, {}, () => process.exit(0)))
+  })
+} else {
+  await main()
+}
