@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { AnalyzeTask } from '../../src/analyze.js'
+import { WORKER_YOUNG_GENERATION_MB } from '../../src/executors/worker-heap.js'
 import type { PageOutcome } from './p-limit.js'
 
 // From source the worker is .ts, loaded through tsx; from dist/ it is .js (the pool's rule).
@@ -28,10 +29,15 @@ export interface Ceiling {
   close(): Promise<void>
 }
 
-/** A ceiling thread; from source through ceiling-entry.cjs, which says why. */
-function startWorker(): Worker {
-  if (ownExtension === 'js') return new Worker(WORKER)
-  return new Worker(new URL('./ceiling-entry.cjs', import.meta.url), { workerData: { entry: fileURLToPath(WORKER) }, execArgv: ['--import', 'tsx'] })
+/**
+ * A ceiling thread; from source through ceiling-entry.cjs, which says why. It gets the pool's
+ * young generation (worker-heap.ts), so the ceiling rows measure the pool's threads without
+ * the pool: with V8's default a ceiling thread ran twice the pool's scavenges a page.
+ */
+export function startCeilingWorker(youngGenerationMb = WORKER_YOUNG_GENERATION_MB): Worker {
+  const resourceLimits = { maxYoungGenerationSizeMb: youngGenerationMb }
+  if (ownExtension === 'js') return new Worker(WORKER, { resourceLimits })
+  return new Worker(new URL('./ceiling-entry.cjs', import.meta.url), { workerData: { entry: fileURLToPath(WORKER) }, execArgv: ['--import', 'tsx'], resourceLimits })
 }
 
 /** A page's URL without the bench's `?copy=N`: the same page served again. */
@@ -52,7 +58,7 @@ function pageOf(url: string): string {
  * alone, so the ceiling row with fetching shows what the page server and fetching cost.
  */
 export async function prepareCeiling(urls: readonly string[], threads: number, maxChars: number, extractOnly: boolean, warmPasses = WARM_PASSES): Promise<Ceiling> {
-  const workers = Array.from({ length: threads }, startWorker)
+  const workers = Array.from({ length: threads }, () => startCeilingWorker())
   const load = workers.map(() => 0)
   const waiting = new Map<number, (reply: Reply) => void>()
   for (const worker of workers) worker.on('message', (reply: Reply | 'ready') => reply !== 'ready' && waiting.get(reply.id)?.(reply))

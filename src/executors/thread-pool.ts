@@ -2,16 +2,10 @@ import type { Transferable } from 'node:worker_threads'
 import { Piscina, type TaskQueue } from 'piscina'
 import type { AnalyzeTask } from '../analyze.js'
 import { SmallestFirstTaskQueue, withQueueOptions } from './task-queue.js'
+import { WORKER_YOUNG_GENERATION_MB } from './worker-heap.js'
 import { WORKER_LOADER, WORKER_URL, type WorkerInit, type WorkerResult, type WorkerTask } from './worker-protocol.js'
 
 /* The Piscina pool the `pool` strategy runs pages on, and one page's trip to it. pool.ts loads this module with import() when it starts threads, so a run that never needs them never loads piscina. */
-
-/**
- * Young-generation heap per thread. Extraction allocates a DOM per page and drops it: with
- * V8's default (16 MB) a thread spends its time in scavenges; at 64 MB a corpus run took
- * about 10% less CPU here (4.4–4.6 s against 4.8–5.5 s for 270 pages on 2 threads).
- */
-const WORKER_YOUNG_GENERATION_MB = 64
 
 export interface PagePoolSettings {
   threads: number
