@@ -73,7 +73,11 @@ export class PeerTalk {
     // The run cruises a little under its share of the quota; the group's quota is every share:
     // as many as the runs its pace was last divided among (a run that learned alone, as another
     // started beside it, learned the whole quota, less what the newcomer took).
-    if (rate !== undefined) this.#group = { quota: (rate * this.#applied.runs) / CUT_BETA, learnedAt: this.#board.now() }
+    // Learned after all it knew, whatever the clock says: stamped later than the quota it knew
+    // (a Lamport clock). Stamped by the clock alone, a run whose clock was set back after
+    // another posted would find its learning older than that post, and the group would keep
+    // the old quota until the clock caught up (an hour, after a time-zone mistake corrected).
+    if (rate !== undefined) this.#group = { quota: (rate * this.#applied.runs) / CUT_BETA, learnedAt: Math.max(this.#board.now(), (this.#group?.learnedAt ?? 0) + 1) }
   }
 
   /** Other runs seen at once at most, and the group's quota last known, per minute. */
