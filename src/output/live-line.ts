@@ -24,6 +24,8 @@ export interface LiveLineOptions {
 /** Updates the ETA is measured over: a moving pace, not the whole run's average. */
 const ETA_SAMPLES = 50
 const BAR_WIDTH = 30
+/** Fewer cells than this say too little to be worth the room. */
+const MIN_BAR_WIDTH = 10
 const HIDE_CURSOR = '\u001b[?25l'
 const SHOW_CURSOR = '\u001b[?25h'
 const CLEAR_LINE = '\r\u001b[K'
@@ -75,12 +77,15 @@ export class LiveLine {
   #line(): string {
     const total = this.#total
     const text = this.#options.text({ value: this.#value, total, etaSeconds: this.#eta() })
-    const line = total === undefined || total <= 0 ? text : `${bar(this.#value / total, BAR_WIDTH)} ${text}`
     // One character short of the width: a line that fills it wraps on some terminals, and each
     // redraw would then add a line.
     // A terminal of unknown size (0 columns: a pty nobody sized) is taken as 80 wide.
     const columns = this.#stream.columns
     const width = (columns !== undefined && columns > 0 ? columns : 80) - 1
+    // The numbers come first: the bar takes what room they leave, and is left out below
+    // MIN_BAR_WIDTH cells (in 20 columns the line was a bar alone, with no count and no ETA).
+    const cells = Math.min(BAR_WIDTH, width - text.length - 1)
+    const line = total === undefined || total <= 0 || cells < MIN_BAR_WIDTH ? text : `${bar(this.#value / total, cells)} ${text}`
     return line.length > width ? line.slice(0, Math.max(0, width)) : line
   }
 
