@@ -72,7 +72,7 @@ export class FileBoard implements PeerBoard {
         // differ) is from before the clock was set back, or forged: it does not count, and one
         // far ahead would never age, so it is removed (a live run posts again within a second).
         if (Math.abs(age) > FORGET_MS || !alive(other.pid)) rmSync(join(this.#dir, name), { force: true })
-        else if (age <= PEER_STALE_MS && age >= -PEER_STALE_MS) others.push({ id: other.id, quota: other.quota, learnedAt: other.learnedAt, testing: other.testing })
+        else if (age <= PEER_STALE_MS && age >= -PEER_STALE_MS) others.push({ id: other.id, quota: other.quota, learnedAt: other.learnedAt, testing: other.testing, ...(other.cap === undefined ? {} : { cap: other.cap }) })
       }
       return others
     } catch {
@@ -130,7 +130,8 @@ function readNote(path: string): PostedNote | undefined {
     if (typeof value !== 'object' || value === null) return undefined
     if (typeof value.id !== 'string' || typeof value.pid !== 'number' || !Number.isSafeInteger(value.pid) || value.pid <= 0 || typeof value.postedAt !== 'number' || !Number.isFinite(value.postedAt) || typeof value.learnedAt !== 'number' || !Number.isFinite(value.learnedAt)) return undefined
     const quota = typeof value.quota === 'number' && Number.isFinite(value.quota) && value.quota > 0 && value.quota <= MAX_QUOTA_PER_SECOND ? value.quota : undefined
-    return { id: value.id, pid: value.pid, postedAt: value.postedAt, learnedAt: value.learnedAt, quota, testing: value.testing === true }
+    const cap = typeof value.cap === 'number' && Number.isFinite(value.cap) && value.cap > 0 ? value.cap : undefined
+    return { id: value.id, pid: value.pid, postedAt: value.postedAt, learnedAt: value.learnedAt, quota, testing: value.testing === true, cap }
   } catch {
     return undefined
   }
