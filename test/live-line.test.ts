@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { LiveLine, bar, formatEta } from '../src/output/live-line.js'
 
@@ -84,5 +85,19 @@ describe('the live progress line', () => {
     expect(bar(0.5, 4)).toBe('\u2588\u2588\u2591\u2591')
     expect(bar(2, 2)).toBe('\u2588\u2588')
     expect([formatEta(undefined), formatEta(45.2), formatEta(185), formatEta(7620)]).toEqual(['?', '45s', '3m05s', '2h07m'])
+  })
+})
+
+describe('the live progress line at a forced exit', () => {
+  it('gives the cursor back when the process exits with the line still drawn (a third Ctrl-C)', () => {
+    const source = [
+      `import { LiveLine } from ${JSON.stringify(new URL('../src/output/live-line.ts', import.meta.url).pathname)}`,
+      `new LiveLine(process.stdout, { fps: 5, text: () => 'drawn' }).start(10, 3)`,
+      'process.exit(130)',
+    ].join('\n')
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', source], { encoding: 'utf8' })
+    expect(child.status).toBe(130)
+    expect(child.stdout).toContain('drawn')
+    expect(child.stdout.endsWith('\u001b[?25h')).toBe(true)
   })
 })

@@ -38,6 +38,7 @@ export class LiveLine {
   #drawnAt = Number.NEGATIVE_INFINITY
   #active = false
   readonly #samples: Array<{ at: number; value: number }> = []
+  readonly #showCursor = (): void => void this.#stream.write(SHOW_CURSOR)
 
   constructor(stream: NodeJS.WritableStream, options: LiveLineOptions) {
     this.#stream = stream
@@ -52,6 +53,9 @@ export class LiveLine {
     this.#total = total
     this.#active = true
     this.#stream.write(HIDE_CURSOR)
+    // A third Ctrl-C is process.exit(130), which skips every finally: the cursor would stay
+    // hidden in the user's shell. Writes to a TTY or a pipe are synchronous, so this one lands.
+    process.on('exit', this.#showCursor)
     this.update(value, true)
   }
 
@@ -71,6 +75,7 @@ export class LiveLine {
   stop(): void {
     if (!this.#active) return
     this.#active = false
+    process.off('exit', this.#showCursor)
     this.#stream.write(`${CLEAR_LINE}${SHOW_CURSOR}`)
   }
 
