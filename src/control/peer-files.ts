@@ -43,8 +43,9 @@ export class FileBoard implements PeerBoard {
       mkdirSync(dir, { recursive: true, mode: 0o700 })
       // A folder that was already there is not made 0700 by mkdir: one that another user owns
       // or may write in could hold notes forged to slow this run down, so it is not used.
+      // POSIX only: Windows reports no owner and 0o666 for every folder.
       const { uid, mode } = statSync(dir)
-      this.#broken = (mode & 0o022) !== 0 || (process.getuid !== undefined && uid !== process.getuid())
+      this.#broken = process.getuid !== undefined && ((mode & 0o022) !== 0 || uid !== process.getuid())
     } catch {
       this.#broken = true
     }
