@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { LiveLine, bar, formatEta } from '../src/output/live-line.js'
 
@@ -45,9 +46,19 @@ describe('the live progress line', () => {
     const { writes, stream } = terminal(40)
     const line = new LiveLine(stream, { fps: 5, text: () => 'x'.repeat(100) })
     line.start(4, 1)
-    const [first] = drawn(writes)
-    expect(first).toHaveLength(39)
-    expect(first!.startsWith(`${'\u2588'.repeat(8)}${'\u2591'.repeat(22)} x`)).toBe(true)
+    expect(drawn(writes)).toEqual(['x'.repeat(39)])
+  })
+
+  it('keeps the numbers in a narrow terminal: the bar shrinks to the room they leave, then goes', () => {
+    const text = (columns: number): string => {
+      const { writes, stream } = terminal(columns)
+      new LiveLine(stream, { fps: 5, text: ({ value, total }) => `${value}/${total} | ETA 5s` }).start(4, 2)
+      return drawn(writes)[0]!
+    }
+    expect(text(80)).toBe(`${bar(0.5, 30)} 2/4 | ETA 5s`)
+    expect(text(30)).toBe(`${bar(0.5, 16)} 2/4 | ETA 5s`)
+    expect(text(20)).toBe('2/4 | ETA 5s')
+    expect(text(8)).toBe('2/4 | E')
   })
 
   it('takes a terminal of unknown size as 80 columns wide', () => {
@@ -74,5 +85,19 @@ describe('the live progress line', () => {
     expect(bar(0.5, 4)).toBe('\u2588\u2588\u2591\u2591')
     expect(bar(2, 2)).toBe('\u2588\u2588')
     expect([formatEta(undefined), formatEta(45.2), formatEta(185), formatEta(7620)]).toEqual(['?', '45s', '3m05s', '2h07m'])
+  })
+})
+
+describe('the live progress line at a forced exit', () => {
+  it('gives the cursor back when the process exits with the line still drawn (a third Ctrl-C)', () => {
+    const source = [
+      `import { LiveLine } from ${JSON.stringify(new URL('../src/output/live-line.ts', import.meta.url).pathname)}`,
+      `new LiveLine(process.stdout, { fps: 5, text: () => 'drawn' }).start(10, 3)`,
+      'process.exit(130)',
+    ].join('\n')
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', source], { encoding: 'utf8' })
+    expect(child.status).toBe(130)
+    expect(child.stdout).toContain('drawn')
+    expect(child.stdout.endsWith('\u001b[?25h')).toBe(true)
   })
 })

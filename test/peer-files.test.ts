@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -85,5 +85,66 @@ describe('the quota a run shares', () => {
       expect(readFileSync(join(dir, name), 'utf8')).not.toContain(secret.slice(3, 12))
     }
     expect(quotaKey(['a', 'b'])).not.toBe(quotaKey(['ab', '']))
+  })
+})
+
+describe('the peer board against what else lies in its folder', () => {
+  it('skips a FIFO, a symlink, a device and an outsized file without blocking or reading them', () => {
+    const dir = folder()
+    const board = new FileBoard(dir, 'k')
+    board.exchange({ id: 'me', quota: undefined, learnedAt: 0 })
+    // A FIFO nobody writes to would block a plain read forever, and /dev/zero never ends.
+    expect(spawnSync('mkfifo', [join(dir, 'k.fifo.json')]).status).toBe(0)
+    symlinkSync('/dev/zero', join(dir, 'k.zero.json'))
+    const real = JSON.stringify({ id: 'linked', pid: process.pid, postedAt: Date.now(), learnedAt: 1, quota: 8 })
+    writeFileSync(join(dir, 'elsewhere.txt'), real)
+    symlinkSync(join(dir, 'elsewhere.txt'), join(dir, 'k.linked.json'))
+    writeFileSync(join(dir, 'k.huge.json'), `{"id":"huge","pid":${process.pid},"postedAt":${Date.now()},"learnedAt":1,"quota":8,"pad":"${'x'.repeat(1 << 20)}"}`)
+    writeFileSync(join(dir, 'k.ok.json'), JSON.stringify({ id: 'ok', pid: process.pid, postedAt: Date.now(), learnedAt: 1, quota: 8 }))
+    expect(board.exchange({ id: 'me', quota: undefined, learnedAt: 0 })).toEqual([{ id: 'ok', quota: 8, learnedAt: 1, testing: false }])
+  })
+
+  it('does not write its note through a symlink left where its note is written', () => {
+    const dir = folder()
+    const board = new FileBoard(dir, 'k')
+    board.exchange({ id: 'me', quota: 4, learnedAt: 1 })
+    const victim = join(dir, '..', 'precious.txt')
+    writeFileSync(victim, 'precious')
+    symlinkSync(victim, join(dir, 'k.me.json.tmp'))
+    board.exchange({ id: 'me', quota: 5, learnedAt: 2 })
+    expect(readFileSync(victim, 'utf8')).toBe('precious')
+    expect(JSON.parse(readFileSync(join(dir, 'k.me.json'), 'utf8'))).toMatchObject({ quota: 5 })
+  })
+
+  it('counts no note posted ahead of its clock, nor one of junk numbers, and removes one far ahead', () => {
+    const dir = folder()
+    const board = new FileBoard(dir, 'k')
+    const note = (id: string, over: Record<string, unknown>) => writeFileSync(join(dir, `k.${id}.json`), JSON.stringify({ id, pid: process.pid, postedAt: Date.now(), learnedAt: 1, quota: 8, ...over }))
+    // Posted "in a year" by a process that never ends (pid 1): it would count forever.
+    note('ahead', { pid: 1, postedAt: Date.now() + 365 * 24 * 3600 * 1000, quota: 1e-9 })
+    note('soon', { postedAt: Date.now() + 30_000 })
+    note('group', { pid: 0 }) // kill(0) signals our own process group: always "alive"
+    note('huge', { quota: 1e300 })
+    note('text', { quota: '8', learnedAt: 'yesterday' })
+    note('null', { quota: null })
+    writeFileSync(join(dir, 'k.array.json'), '[1, 2]')
+    writeFileSync(join(dir, 'k.nothing.json'), 'null')
+    const others = board.exchange({ id: 'me', quota: undefined, learnedAt: 0 }).sort((a, b) => a.id.localeCompare(b.id))
+    expect(others).toEqual([
+      { id: 'huge', quota: undefined, learnedAt: 1, testing: false },
+      { id: 'null', quota: undefined, learnedAt: 1, testing: false },
+    ])
+    expect(readdirSync(dir)).not.toContain('k.ahead.json')
+    expect(readdirSync(dir)).toContain('k.soon.json')
+  })
+
+  it('is not used when the folder was there already and others may write in it', () => {
+    const dir = folder()
+    mkdirSync(dir, { mode: 0o777 })
+    chmodSync(dir, 0o777)
+    writeFileSync(join(dir, 'k.forged.json'), JSON.stringify({ id: 'forged', pid: process.pid, postedAt: Date.now(), learnedAt: 1, quota: 0.01 }))
+    const board = new FileBoard(dir, 'k')
+    expect(board.exchange({ id: 'me', quota: 4, learnedAt: 1 })).toEqual([])
+    expect(readdirSync(dir)).toEqual(['k.forged.json'])
   })
 })

@@ -9,12 +9,16 @@
  */
 
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { PEER_STALE_MS, type PeerBoard, type PeerNote } from './peers.js'
 
 /** Notes of runs that ended without taking theirs down are removed after this long. */
 const FORGET_MS = 60 * 1000
+/** A note is about 130 bytes; a larger file is not one of ours and is not read (a stray log would cost every run its memory, each second). */
+const MAX_NOTE_BYTES = 4096
+/** Most a note may claim, per second: `--rpm`'s own ceiling. Past it, the number is junk, not a quota. */
+const MAX_QUOTA_PER_SECOND = 100_000_000 / 60
 
 interface PostedNote extends PeerNote {
   pid: number
@@ -37,6 +41,11 @@ export class FileBoard implements PeerBoard {
     this.#key = key
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 })
+      // A folder that was already there is not made 0700 by mkdir: one that another user owns
+      // or may write in could hold notes forged to slow this run down, so it is not used.
+      // POSIX only: Windows reports no owner and 0o666 for every folder.
+      const { uid, mode } = statSync(dir)
+      this.#broken = process.getuid !== undefined && ((mode & 0o022) !== 0 || uid !== process.getuid())
     } catch {
       this.#broken = true
     }
@@ -52,7 +61,7 @@ export class FileBoard implements PeerBoard {
     try {
       const mine = this.#file(note.id)
       const posted: PostedNote = { ...note, pid: process.pid, postedAt: now }
-      writeFileSync(`${mine}.tmp`, JSON.stringify(posted), { mode: 0o600 })
+      writeNew(`${mine}.tmp`, JSON.stringify(posted))
       renameSync(`${mine}.tmp`, mine)
       const others: PeerNote[] = []
       for (const name of readdirSync(this.#dir)) {
@@ -60,8 +69,11 @@ export class FileBoard implements PeerBoard {
         const other = readNote(join(this.#dir, name))
         if (other === undefined) continue
         const age = now - other.postedAt
-        if (age > FORGET_MS || !alive(other.pid)) rmSync(join(this.#dir, name), { force: true })
-        else if (age <= PEER_STALE_MS) others.push({ id: other.id, quota: other.quota, learnedAt: other.learnedAt, testing: other.testing })
+        // A note posted ahead of this clock (more than the clocks of two runs on one machine can
+        // differ) is from before the clock was set back, or forged: it does not count, and one
+        // far ahead would never age, so it is removed (a live run posts again within a second).
+        if (Math.abs(age) > FORGET_MS || !alive(other.pid)) rmSync(join(this.#dir, name), { force: true })
+        else if (age <= PEER_STALE_MS && age >= -PEER_STALE_MS) others.push({ id: other.id, quota: other.quota, learnedAt: other.learnedAt, testing: other.testing, ...(other.cap === undefined ? {} : { cap: other.cap }) })
       }
       return others
     } catch {
@@ -82,13 +94,45 @@ export class FileBoard implements PeerBoard {
   }
 }
 
+/**
+ * Creates `path` afresh, never writing through what is there: a symlink left at the name
+ * would otherwise have the note written over the file it points to.
+ */
+function writeNew(path: string, text: string): void {
+  rmSync(path, { force: true })
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
+  try {
+    writeSync(fd, text)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** The text of a regular file of at most `MAX_NOTE_BYTES`; undefined for anything else (a symlink, a FIFO that would block the run forever, a device, a large file). */
+function readSmallFile(path: string): string | undefined {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+  try {
+    const stat = fstatSync(fd)
+    if (!stat.isFile() || stat.size > MAX_NOTE_BYTES) return undefined
+    const buffer = Buffer.alloc(MAX_NOTE_BYTES + 1)
+    const length = readSync(fd, buffer, 0, buffer.length, 0)
+    return length > MAX_NOTE_BYTES ? undefined : buffer.toString('utf8', 0, length)
+  } finally {
+    closeSync(fd)
+  }
+}
+
 /** A note read back; undefined when it is not one of ours (or half-written by an older version). */
 function readNote(path: string): PostedNote | undefined {
   try {
-    const value = JSON.parse(readFileSync(path, 'utf8')) as Partial<PostedNote>
-    if (typeof value.id !== 'string' || typeof value.pid !== 'number' || typeof value.postedAt !== 'number' || typeof value.learnedAt !== 'number') return undefined
-    const quota = typeof value.quota === 'number' && Number.isFinite(value.quota) && value.quota > 0 ? value.quota : undefined
-    return { id: value.id, pid: value.pid, postedAt: value.postedAt, learnedAt: value.learnedAt, quota, testing: value.testing === true }
+    const text = readSmallFile(path)
+    if (text === undefined) return undefined
+    const value = JSON.parse(text) as Partial<PostedNote>
+    if (typeof value !== 'object' || value === null) return undefined
+    if (typeof value.id !== 'string' || typeof value.pid !== 'number' || !Number.isSafeInteger(value.pid) || value.pid <= 0 || typeof value.postedAt !== 'number' || !Number.isFinite(value.postedAt) || typeof value.learnedAt !== 'number' || !Number.isFinite(value.learnedAt)) return undefined
+    const quota = typeof value.quota === 'number' && Number.isFinite(value.quota) && value.quota > 0 && value.quota <= MAX_QUOTA_PER_SECOND ? value.quota : undefined
+    const cap = typeof value.cap === 'number' && Number.isFinite(value.cap) && value.cap > 0 ? value.cap : undefined
+    return { id: value.id, pid: value.pid, postedAt: value.postedAt, learnedAt: value.learnedAt, quota, testing: value.testing === true, cap }
   } catch {
     return undefined
   }

@@ -6,7 +6,7 @@
 
 import type { DeliveryRate } from './delivery.js'
 import { CUT_BETA } from './delivery-rules.js'
-import { type PeerBoard, type PeerNote, newestQuota } from './peers.js'
+import { type PeerBoard, type PeerNote, newestQuota, shareOf } from './peers.js'
 
 /** How often a run posts and reads, ms. */
 export const PEER_TALK_MS = 1000
@@ -21,37 +21,43 @@ export class PeerTalk {
   #seen = 0
   /** The group's quota this run knows (per second, all runs together), and when it was learned, by the board's clock. */
   #group: { quota: number; learnedAt: number } | undefined
-  /** What the run's pace was last set from. */
-  #applied = { learnedAt: Number.NaN, runs: 1 }
-  #runs = 1
+  /** What the run's pace was last set from: the group's quota (its stamp) and this run's part of it. */
+  #applied = { learnedAt: Number.NaN, part: 1 }
+  /** Most this run sends a second (`--rpm`), whatever its share. */
+  readonly #cap: number | undefined
   #most = 0
   #startedAt: number | undefined
   #holdUntil = 0
 
-  constructor(board: PeerBoard, delivery: DeliveryRate) {
+  /** `cap`: most the run sends a second whatever its share (`--rpm` / 60); the others divide what it leaves. */
+  constructor(board: PeerBoard, delivery: DeliveryRate, cap?: number) {
     this.#board = board
     this.#delivery = delivery
+    this.#cap = cap
   }
 
   /** Posts and reads; `nowMs` on the run's clock. */
   talk(nowMs: number): void {
     const delivery = this.#delivery
     this.#absorbOwn()
-    const mine: PeerNote = { id: this.#id, quota: this.#group?.quota, learnedAt: this.#group?.learnedAt ?? 0, testing: delivery.testing }
+    const mine: PeerNote = { id: this.#id, quota: this.#group?.quota, learnedAt: this.#group?.learnedAt ?? 0, testing: delivery.testing, cap: this.#cap }
     const others = this.#board.exchange(mine)
     // A run that has learned nothing and sees another testing for a quota waits for its answer,
     // a few seconds at most: its own opening burst would spend the quota under the other's test.
     this.#startedAt ??= nowMs
     const waiting = this.#group === undefined && delivery.learned === 0 && nowMs - this.#startedAt < MAX_WAIT_MS && others.some((o) => o.testing === true && o.quota === undefined)
     this.#holdUntil = waiting ? nowMs + PEER_TALK_MS : 0
-    this.#runs = 1 + others.length
     this.#most = Math.max(this.#most, others.length)
     const newest = newestQuota([mine, ...others])
     if (newest?.quota !== undefined && (this.#group === undefined || newest.learnedAt > this.#group.learnedAt)) this.#group = { quota: newest.quota, learnedAt: newest.learnedAt }
     const group = this.#group
-    if (group === undefined || (group.learnedAt === this.#applied.learnedAt && this.#runs === this.#applied.runs)) return
-    this.#applied = { learnedAt: group.learnedAt, runs: this.#runs }
-    delivery.share((CUT_BETA * group.quota) / this.#runs, nowMs)
+    if (group === undefined) return
+    const budget = CUT_BETA * group.quota
+    const { mine: pace } = shareOf(budget, this.#cap, others.map((o) => o.cap))
+    const part = pace / budget
+    if (group.learnedAt === this.#applied.learnedAt && Math.abs(part - this.#applied.part) <= 1e-9) return
+    this.#applied = { learnedAt: group.learnedAt, part }
+    delivery.share(pace, nowMs)
   }
 
   /** Until when the run should send nothing (run's clock, ms): another is testing for the quota. */
@@ -70,10 +76,14 @@ export class PeerTalk {
     if (delivery.learned === this.#seen) return
     this.#seen = delivery.learned
     const rate = delivery.pacedRate
-    // The run cruises a little under its share of the quota; the group's quota is every share:
-    // as many as the runs its pace was last divided among (a run that learned alone, as another
-    // started beside it, learned the whole quota, less what the newcomer took).
-    if (rate !== undefined) this.#group = { quota: (rate * this.#applied.runs) / CUT_BETA, learnedAt: this.#board.now() }
+    // The run cruises a little under its part of the quota; the group's quota is every part:
+    // its pace over the part it was last given (a run that learned alone, as another started
+    // beside it, learned the whole quota, less what the newcomer took).
+    // Learned after all it knew, whatever the clock says: stamped later than the quota it knew
+    // (a Lamport clock). Stamped by the clock alone, a run whose clock was set back after
+    // another posted would find its learning older than that post, and the group would keep
+    // the old quota until the clock caught up (an hour, after a time-zone mistake corrected).
+    if (rate !== undefined) this.#group = { quota: rate / this.#applied.part / CUT_BETA, learnedAt: Math.max(this.#board.now(), (this.#group?.learnedAt ?? 0) + 1) }
   }
 
   /** Other runs seen at once at most, and the group's quota last known, per minute. */

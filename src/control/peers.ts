@@ -26,6 +26,8 @@ export interface PeerNote {
   readonly learnedAt: number
   /** The run is testing whether its throttles are a quota (sending unpaced, no quota found yet): a run starting beside it waits for the answer rather than disturb it. */
   readonly testing?: boolean | undefined
+  /** Most this run sends a second whatever its share (its `--rpm`); undefined: no cap of its own. */
+  readonly cap?: number | undefined
 }
 
 /** Where the runs sharing a quota post their notes: a folder for processes (peer-files.ts), memory for the simulator. */
@@ -49,6 +51,26 @@ export function newestQuota(notes: readonly PeerNote[]): PeerNote | undefined {
     if (newest === undefined || note.learnedAt > newest.learnedAt) newest = note
   }
   return newest
+}
+
+/**
+ * This run's pace out of `budget` (per second, for every run sharing it): runs whose cap is
+ * under an equal share take their cap, the others divide what is left (water-filling). An
+ * equal split alone gave a side job run with `--rpm 30` half of a 240 quota it could not use,
+ * and halved the main run's pace. `given` is what the others are given, together.
+ */
+export function shareOf(budget: number, cap: number | undefined, otherCaps: ReadonlyArray<number | undefined>): { mine: number; given: number } {
+  const caps = [cap, ...otherCaps].map((c) => c ?? Number.POSITIVE_INFINITY).sort((a, b) => a - b)
+  let left = budget
+  let runs = caps.length
+  for (const c of caps) {
+    if (c >= left / runs) break
+    left -= c
+    runs -= 1
+  }
+  const equal = left / runs
+  const mine = Math.min(cap ?? Number.POSITIVE_INFINITY, equal)
+  return { mine, given: budget - mine }
 }
 
 /** A board in memory, for runs in one process (the simulator, tests). */

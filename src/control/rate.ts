@@ -98,7 +98,8 @@ export class RateController implements CallGate {
     this.#given = { rpm: options.rpm !== undefined, tpm: options.tpm !== undefined }
     this.#breaker = new Breaker(options.breakerThreshold)
     if (options.peers !== undefined) {
-      this.#peers = new PeerTalk(options.peers, this.#delivery)
+      // A run given --rpm sends no more whatever its share: the others divide what it leaves.
+      this.#peers = new PeerTalk(options.peers, this.#delivery, options.rpm === undefined ? undefined : options.rpm / 60)
       this.#talk()
     }
   }

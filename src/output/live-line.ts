@@ -24,6 +24,8 @@ export interface LiveLineOptions {
 /** Updates the ETA is measured over: a moving pace, not the whole run's average. */
 const ETA_SAMPLES = 50
 const BAR_WIDTH = 30
+/** Fewer cells than this say too little to be worth the room. */
+const MIN_BAR_WIDTH = 10
 const HIDE_CURSOR = '\u001b[?25l'
 const SHOW_CURSOR = '\u001b[?25h'
 const CLEAR_LINE = '\r\u001b[K'
@@ -36,6 +38,7 @@ export class LiveLine {
   #drawnAt = Number.NEGATIVE_INFINITY
   #active = false
   readonly #samples: Array<{ at: number; value: number }> = []
+  readonly #showCursor = (): void => void this.#stream.write(SHOW_CURSOR)
 
   constructor(stream: NodeJS.WritableStream, options: LiveLineOptions) {
     this.#stream = stream
@@ -50,6 +53,9 @@ export class LiveLine {
     this.#total = total
     this.#active = true
     this.#stream.write(HIDE_CURSOR)
+    // A third Ctrl-C is process.exit(130), which skips every finally: the cursor would stay
+    // hidden in the user's shell. Writes to a TTY or a pipe are synchronous, so this one lands.
+    process.on('exit', this.#showCursor)
     this.update(value, true)
   }
 
@@ -69,18 +75,22 @@ export class LiveLine {
   stop(): void {
     if (!this.#active) return
     this.#active = false
+    process.off('exit', this.#showCursor)
     this.#stream.write(`${CLEAR_LINE}${SHOW_CURSOR}`)
   }
 
   #line(): string {
     const total = this.#total
     const text = this.#options.text({ value: this.#value, total, etaSeconds: this.#eta() })
-    const line = total === undefined || total <= 0 ? text : `${bar(this.#value / total, BAR_WIDTH)} ${text}`
     // One character short of the width: a line that fills it wraps on some terminals, and each
     // redraw would then add a line.
     // A terminal of unknown size (0 columns: a pty nobody sized) is taken as 80 wide.
     const columns = this.#stream.columns
     const width = (columns !== undefined && columns > 0 ? columns : 80) - 1
+    // The numbers come first: the bar takes what room they leave, and is left out below
+    // MIN_BAR_WIDTH cells (in 20 columns the line was a bar alone, with no count and no ETA).
+    const cells = Math.min(BAR_WIDTH, width - text.length - 1)
+    const line = total === undefined || total <= 0 || cells < MIN_BAR_WIDTH ? text : `${bar(this.#value / total, cells)} ${text}`
     return line.length > width ? line.slice(0, Math.max(0, width)) : line
   }
 
