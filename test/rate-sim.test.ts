@@ -84,6 +84,21 @@ describe('the rate controller at the issue scale, in simulated time', () => {
     }
   }, 120_000)
 
+  it('a run alone on the peer board paces exactly as one without it', async () => {
+    // Sharing changes nothing for a run that never meets another: the same storm and random
+    // throttles, the same requests at the same times.
+    for (const seed of [1, 2, 3, 4, 5]) {
+      for (const server of [
+        { rpm: [{ atMs: 0, rpm: 120 }], throttleRate: 0.2, errorRate: 0.05, resetRate: 0.02, latencyMs: 300, jitterMs: 100, seed },
+        { throttleRate: 0.2, errorRate: 0.05, resetRate: 0.02, latencyMs: 50, jitterMs: 50, seed },
+      ]) {
+        const alone = await simulate(server, [{ pages: 120, concurrency: 16 }])
+        const posting = await simulate(server, [{ pages: 120, concurrency: 16, onThisMachine: true }])
+        expect(posting.arrivals, `seed ${seed}`).toEqual(alone.arrivals)
+      }
+    }
+  }, 120_000)
+
   it('two runs on one machine share the quota through the peer board: together under 110% of it, the later within 1.5× of the earlier', async () => {
     // The same two runs, each posting what it learned (peers.ts): the later one starts at its
     // share instead of bursting, and both pace at half the quota the group found. Learning

@@ -26,6 +26,10 @@ export class PeerTalk {
   /** Most this run sends a second (`--rpm`), whatever its share. */
   readonly #cap: number | undefined
   #most = 0
+  /** The group's quota came from another run's note (else from this run's own learning). */
+  #fromPeer = false
+  /** This run has paced at a share beside another run. */
+  #shared = false
   #startedAt: number | undefined
   #holdUntil = 0
 
@@ -49,9 +53,16 @@ export class PeerTalk {
     this.#holdUntil = waiting ? nowMs + PEER_TALK_MS : 0
     this.#most = Math.max(this.#most, others.length)
     const newest = newestQuota([mine, ...others])
-    if (newest?.quota !== undefined && (this.#group === undefined || newest.learnedAt > this.#group.learnedAt)) this.#group = { quota: newest.quota, learnedAt: newest.learnedAt }
+    if (newest?.quota !== undefined && (this.#group === undefined || newest.learnedAt > this.#group.learnedAt)) {
+      this.#group = { quota: newest.quota, learnedAt: newest.learnedAt }
+      this.#fromPeer = newest.id !== this.#id
+    }
     const group = this.#group
-    if (group === undefined) return
+    // A run that has never met another paces as it learned: sharing changes nothing for it
+    // (taking its own learning back as a share forced a run that had gone unpaced, its
+    // throttles judged random, back to its old pace).
+    if (group === undefined || (others.length === 0 && !this.#fromPeer && !this.#shared)) return
+    if (others.length > 0) this.#shared = true
     const budget = CUT_BETA * group.quota
     const { mine: pace } = shareOf(budget, this.#cap, others.map((o) => o.cap))
     const part = pace / budget
@@ -83,7 +94,9 @@ export class PeerTalk {
     // (a Lamport clock). Stamped by the clock alone, a run whose clock was set back after
     // another posted would find its learning older than that post, and the group would keep
     // the old quota until the clock caught up (an hour, after a time-zone mistake corrected).
-    if (rate !== undefined) this.#group = { quota: rate / this.#applied.part / CUT_BETA, learnedAt: Math.max(this.#board.now(), (this.#group?.learnedAt ?? 0) + 1) }
+    if (rate === undefined) return
+    this.#group = { quota: rate / this.#applied.part / CUT_BETA, learnedAt: Math.max(this.#board.now(), (this.#group?.learnedAt ?? 0) + 1) }
+    this.#fromPeer = false
   }
 
   /** Other runs seen at once at most, and the group's quota last known, per minute. */
