@@ -144,7 +144,7 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<Benc
       // Two runs at least: a claim that the defaults beat async needs the spread of repeated runs.
       const runs = Math.max(2, resolved.runs)
       log(`job: a ${lines}-line offline job through the CLI, with the defaults and with --strategy async, ${runs} runs each`)
-      probes.job = await measureJob(pageUrls(pages.url, repeatTo(corpus.pages.map((page) => `/${page}`), lines)), runs)
+      probes.job = await measureJob(pageUrls(pages.url, repeatTo(corpus.pages.map((page) => `/${page}`), lines)), runs, pages.child.process.pid)
     }
   } finally {
     await pages.child.stop()

@@ -37,6 +37,23 @@ export function processCpuMs(pid: number): number | undefined {
   }
 }
 
+/**
+ * User + system CPU time of this process's children that have exited and been waited for, in
+ * ms (Linux's cutime + cstime): the difference around one child's run is that child's CPU,
+ * every thread of it, with nothing lost to sampling at its exit.
+ */
+export function exitedChildrenCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const cutime = Number(fields[13])
+    const cstime = Number(fields[14])
+    return Number.isFinite(cutime) && Number.isFinite(cstime) ? (cutime + cstime) * MS_PER_TICK : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** Sums the CPU time of several processes; undefined if any cannot be read. */
 export function processesCpuMs(pids: readonly number[]): number | undefined {
   let total = 0

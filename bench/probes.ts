@@ -1,4 +1,4 @@
-import { jobSpeedup, type JobProbe } from './job-probe.js'
+import { jobSpeedup, type JobCpu, type JobProbe } from './job-probe.js'
 import type { StartupProbe } from './startup.js'
 import { median } from './stats.js'
 import { formatMs } from './table.js'
@@ -38,6 +38,9 @@ export function probeLines(probes: Probes): string[] {
   }
   if (job !== undefined) {
     lines.push(`job: a ${job.lines}-line offline job (\`summarize-urls list.txt --provider extractive\`, whole process): defaults ${withSpread(job.defaultMs)}, \`--strategy async\` ${withSpread(job.asyncMs)}: the defaults ${jobSpeedup(job).toFixed(2)}× faster`)
+    const cpu = (runs: readonly JobCpu[]): string => `CPU ${formatMs(median(runs.map((c) => c.cliMs)))} in the CLI + ${formatMs(median(runs.map((c) => c.serverMs)))} in the page server`
+    const [defaults = [], inline = []] = [job.defaultCpu, job.asyncCpu]
+    if (defaults.length > 0 && inline.length > 0) lines.push(`job: defaults ${cpu(defaults)}; async ${cpu(inline)} (medians; other programs ${median([...defaults, ...inline].map((c) => c.otherCores)).toFixed(2)} cores)`)
   }
   if (extract !== undefined) lines.push(`extract: CPU per corpus page (decode + extract + extractive summary), median ${formatMs(extract.cpuMsMedian)}, p95 ${formatMs(extract.cpuMsP95)} over ${extract.pages} pages`)
   const quality = extract?.quality

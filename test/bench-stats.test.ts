@@ -155,4 +155,18 @@ describe.skipIf(process.platform !== 'linux')('CPU time from /proc', () => {
     expect((machineBusyMs() ?? 0) - (machine ?? 0)).toBeGreaterThanOrEqual(30)
     expect(processCpuMs(2 ** 22 + 12345)).toBeUndefined()
   })
+
+  it("counts an exited child's CPU, every thread of it, once the child is waited for", async () => {
+    const { exitedChildrenCpuMs } = await import('../bench/machine-load.js')
+    const { execFile } = await import('node:child_process')
+    const { promisify } = await import('node:util')
+    const before = exitedChildrenCpuMs()
+    expect(before).toBeTypeOf('number')
+    // A child whose worker thread spins until the process has used 300 ms of CPU by its own
+    // count (a busy machine makes it slower, not shorter).
+    const spin = `const { Worker } = require('node:worker_threads');
+      new Worker('const u = () => { const c = process.cpuUsage(); return c.user + c.system }; while (u() < 300000) Math.sqrt(Math.random())', { eval: true })`
+    await promisify(execFile)(process.execPath, ['-e', spin])
+    expect((exitedChildrenCpuMs() ?? 0) - (before ?? 0)).toBeGreaterThanOrEqual(300)
+  })
 })

@@ -159,6 +159,17 @@ describe('the issue 9 figures', () => {
     const missed = byId(checkTargets([], [], 2, job([11_000, 11_400])), 'job-defaults')
     expect(missed?.met).toBe(false)
     expect(missed?.detail).toContain('1.27×')
+    expect(missed?.detail).not.toContain('why')
+  })
+
+  it('job: a miss shows the bound the defaults\' CPU sets on the cores', () => {
+    const cpu = (cliMs: number, serverMs: number) => ({ cliMs, serverMs, otherCores: 0.05 })
+    const probe = { lines: 2000, defaultMs: [11_000, 11_400], asyncMs: [14_000, 14_500], defaultCpu: [cpu(18_000, 2_000), cpu(19_000, 2_200)], asyncCpu: [cpu(15_000, 1_900), cpu(15_500, 2_000)] }
+    const missed = byId(checkTargets([], [], 2, { job: probe }), 'job-defaults')
+    expect(missed?.met).toBe(false)
+    // Median CPU 18.5 s + 2.1 s on 2 cores: 10.3 s at least, against async's 14.25 s: 1.38× at most.
+    expect(missed?.detail).toMatch(/used 20\.6 s of CPU \(the CLI 18\.5 s with all its threads, the page server 2\.10? s\), so 2 cores allow it at most 1\.38× async's wall/)
+    expect(missed?.detail).toContain('other programs kept 0.05 cores busy')
   })
 
   it('pool ≥ 1.3× async: says when even the ideal is not 1.3× async, and not when it is', () => {
