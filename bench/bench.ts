@@ -9,6 +9,8 @@ import type { SummarizerConfig } from '../src/summarizers/config.js'
 import { resolveCorpus, type Corpus } from './corpus.js'
 import { measureExtractionCpu } from './extract-cpu.js'
 import { JOB_LINES, measureJob, QUICK_JOB_LINES } from './job-probe.js'
+import { measureInChild as measureScaling } from './scaling-probe.js'
+import { WORKER_YOUNG_GENERATION_MB } from '../src/executors/worker-heap.js'
 import { repeatTo } from './corpus.js'
 import { measureExtractQuality } from './extract-quality.js'
 import { describeMachine, machineLine, type Machine } from './machine.js'
@@ -49,6 +51,11 @@ export interface BenchResult {
   interrupted: boolean
 }
 
+
+/** The scaling probe: 10 cycles of 2 s phases (A B B A …), 8 pages in flight a thread: about 45 s with the threads' warm-up. */
+const SCALING_CYCLES = 10
+const SCALING_PHASE_MS = 2000
+const SCALING_IN_FLIGHT = 8
 /** Cores of other programs' load past which a row's figures are called out as skewed. */
 const OTHER_LOAD_NOTE = 0.25
 
@@ -186,6 +193,14 @@ async function measureLocalProbes(resolved: ResolvedBenchOptions, corpus: Return
       probes.extract.quality = quality
     }
   }
+  if (resolved.probes.includes('scaling') && io.signal?.aborted !== true) {
+    if (resolved.quick) notes.push('no scaling probe with `--quick` (about 45 s): the extraction ceiling target reads its two rows instead.')
+    else {
+      const settings = { cycles: SCALING_CYCLES, phaseMs: SCALING_PHASE_MS, inFlight: SCALING_IN_FLIGHT, young: WORKER_YOUNG_GENERATION_MB }
+      log(`scaling: extraction alone on one warm thread against two, ${settings.cycles} cycles of paired ${settings.phaseMs / 1000} s phases in one process`)
+      probes.scaling = { ...settings, cycles: await measureScaling(settings) }
+    }
+  }
 }
 
 /** Which peers run here: Python at all, and readability-lxml (with the PYTHONPATH that imports it; '' as it is) or not. */
@@ -260,7 +275,7 @@ export function formatBench(result: BenchResult): string {
   lines.push('')
   const fixed = probeLines(result.probes)
   if (fixed.length > 0) {
-    lines.push('probes (start-up, extraction CPU, the offline job):')
+    lines.push('probes (start-up, extraction CPU, the offline job, thread scaling):')
     for (const line of fixed) lines.push(`  ${line}`)
     lines.push('')
   }

@@ -14,7 +14,7 @@ export const BENCH_QUICK = { timeScale: 0.25, runs: 1, rankedRuns: 2 } as const
 export const BENCH_OPTIONS = {
   workloads: {
     flag: 'workload', kind: 'list', item: { kind: 'enum', values: [...WORKLOADS, ...PROBES] }, default: [...WORKLOADS, ...PROBES],
-    help: 'workloads to run, in this order, and the fixed-cost probes (startup, extract); several allowed',
+    help: 'workloads to run, in this order, and the probes (startup, extract, job, scaling); several allowed',
   },
   quick: {
     flag: 'quick', kind: 'boolean', default: false,

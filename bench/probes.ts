@@ -1,4 +1,5 @@
 import { jobSpeedup, type JobCpu, type JobProbe } from './job-probe.js'
+import { type Cycle, quietCycles, scalingFigures } from './scaling-probe.js'
 import type { StartupProbe } from './startup.js'
 import { median } from './stats.js'
 import { formatMs } from './table.js'
@@ -8,6 +9,8 @@ export interface Probes {
   startup?: StartupProbe
   extract?: { pages: number; cpuMsMedian: number; cpuMsP95: number; quality?: ExtractQuality }
   job?: JobProbe
+  /** Paired phases of one warm ceiling thread against two (scaling-probe.ts). */
+  scaling?: { cycles: Cycle[]; phaseMs: number; inFlight: number; young: number }
 }
 
 /** A median with its min–max, for a figure measured several times. */
@@ -41,6 +44,13 @@ export function probeLines(probes: Probes): string[] {
     const cpu = (runs: readonly JobCpu[]): string => `CPU ${formatMs(median(runs.map((c) => c.cliMs)))} in the CLI + ${formatMs(median(runs.map((c) => c.serverMs)))} in the page server`
     const [defaults = [], inline = []] = [job.defaultCpu, job.asyncCpu]
     if (defaults.length > 0 && inline.length > 0) lines.push(`job: defaults ${cpu(defaults)}; async ${cpu(inline)} (medians; other programs ${median([...defaults, ...inline].map((c) => c.otherCores)).toFixed(2)} cores)`)
+  }
+  const scaling = probes.scaling
+  if (scaling !== undefined && scaling.cycles.length > 0) {
+    const all = scalingFigures(scaling.cycles, 2)
+    const quiet = quietCycles(scaling.cycles)
+    const quietText = quiet.length === 0 ? 'no quiet cycle' : `${quiet.length} quiet: ${scalingFigures(quiet, 2).ratio.toFixed(2)}×`
+    lines.push(`scaling: extraction alone, 2 warm threads against 1 in paired ${scaling.phaseMs / 1000} s phases: ${all.ratio.toFixed(2)}× (${all.min.toFixed(2)}–${all.max.toFixed(2)}) over ${scaling.cycles.length} cycles (${quietText}); one thread kept ${all.oneCores.toFixed(2)} cores busy, CPU a page ${all.cpuRatio.toFixed(2)}× with two`)
   }
   if (extract !== undefined) lines.push(`extract: CPU per corpus page (decode + extract + extractive summary), median ${formatMs(extract.cpuMsMedian)}, p95 ${formatMs(extract.cpuMsP95)} over ${extract.pages} pages`)
   const quality = extract?.quality

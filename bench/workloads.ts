@@ -11,8 +11,8 @@ export const WORKLOADS: readonly WorkloadName[] = ['seed', 'io', 'cpu', 'mixed']
  * corpus page) and `job` (a 2,000-line offline job run by the CLI with its defaults and with
  * `--strategy async`). `--workload` takes these names too.
  */
-export type ProbeName = 'startup' | 'extract' | 'job'
-export const PROBES: readonly ProbeName[] = ['startup', 'extract', 'job']
+export type ProbeName = 'startup' | 'extract' | 'job' | 'scaling'
+export const PROBES: readonly ProbeName[] = ['startup', 'extract', 'job', 'scaling']
 
 /**
  * A row's scheduler: the project's three strategies, the peers a user would otherwise pick,

@@ -13,7 +13,7 @@ describe('summarize-urls bench and tune on the command line', () => {
   it('bench rejects an unknown workload with one line naming the flag (exit 2)', async () => {
     const { code, stderr, stdout } = await runCli(['bench', '--workload', 'io,disk'])
     expect(code).toBe(2)
-    expect(stderr).toBe('summarize-urls: --workload must be one or more of seed, io, cpu, mixed, startup, extract, job, got `disk`\n')
+    expect(stderr).toBe('summarize-urls: --workload must be one or more of seed, io, cpu, mixed, startup, extract, job, scaling, got `disk`\n')
     expect(stdout).toBe('')
   })
 

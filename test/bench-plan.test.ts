@@ -65,9 +65,9 @@ describe('bench workloads', () => {
     expect(planRows(mixed, 3, ['sequential', 'async', 'pool', 'p-limit', 'python'], true, false).map((r) => `${r.strategy}:${r.concurrency}`)).toEqual(common)
   })
 
-  it('--workload takes the fixed-cost probes too: startup and extract', () => {
+  it('--workload takes the probes too: startup, extract, job and scaling', () => {
     expect(resolveBenchOptions({ workloads: ['cpu', 'startup'] })).toMatchObject({ workloads: ['cpu'], probes: ['startup'] })
-    expect(resolveBenchOptions({})).toMatchObject({ workloads: ['seed', 'io', 'cpu', 'mixed'], probes: ['startup', 'extract', 'job'] })
+    expect(resolveBenchOptions({})).toMatchObject({ workloads: ['seed', 'io', 'cpu', 'mixed'], probes: ['startup', 'extract', 'job', 'scaling'] })
   })
 
   it('--quick shrinks the workloads and --time-scale scales every latency', () => {
@@ -106,7 +106,7 @@ describe('bench and tune options', () => {
   })
 
   it('name the flag, what was expected and what was received', () => {
-    expect(() => resolveBenchOptions({ workloads: ['io', 'disk' as never] })).toThrow('--workload must be one or more of seed, io, cpu, mixed, startup, extract, job, got `disk`')
+    expect(() => resolveBenchOptions({ workloads: ['io', 'disk' as never] })).toThrow('--workload must be one or more of seed, io, cpu, mixed, startup, extract, job, scaling, got `disk`')
     expect(() => resolveBenchOptions({ runs: 0 })).toThrow('--runs must be an integer from 1 to 100, got `0`')
     expect(() => resolveBenchOptions({ timeScale: 0 })).toThrow('--time-scale must be a number from 0.001 to 100, got `0`')
     expect(() => resolveTuneOptions({ concurrency: [0] })).toThrow('--concurrency must be an integer from 1 to 10000, got `0`')

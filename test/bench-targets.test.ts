@@ -153,6 +153,28 @@ describe('the issue 9 figures', () => {
     expect(byId(checkTargets(rows(150), [], 2), 'extract-ceiling')?.detail).toContain('150.0 against 100.0 pages/s: 1.50×')
   })
 
+  it('cpu: with the scaling probe, extraction alone is judged on paired phases, its quiet cycles first, and a miss names the bound', () => {
+    // A phase of `pages` in 2 s, `cores` of the process busy, `other` cores of other programs.
+    const phase = (pages: number, cores: number, other: number) => ({ pages, wallMs: 2000, cpuMs: cores * 2000, otherCores: other })
+    const cycle = (one: number, two: number, other = 0.02) => ({ one: phase(one, 1.1, other), two: phase(two, 1.9, other) })
+    const probe = (cycles: ReturnType<typeof cycle>[]) => ({ scaling: { cycles, phaseMs: 2000, inFlight: 8, young: 64 } })
+    const rows = [
+      row('cpu', 'ceiling-extract', { concurrency: 16, threads: 1, steadyPagesPerSec: 100 }),
+      row('cpu', 'ceiling-extract', { concurrency: 16, threads: 2, steadyPagesPerSec: 130 }),
+    ]
+    // Three quiet cycles at 1.8× decide over two busy ones at 1.2×; the rows' 1.3× does not.
+    const met = byId(checkTargets(rows, [], 2, probe([cycle(100, 180), cycle(100, 181), cycle(100, 179), cycle(100, 120, 0.9), cycle(100, 120, 0.9)])), 'extract-ceiling')
+    expect(met?.met).toBe(true)
+    expect(met?.detail).toContain('3 cycles of 2 s with other programs under 0.1 cores: 1.80×')
+    expect(met?.detail).toContain('the two rows, run minutes apart: 1.30×')
+    // Missed: one thread kept 1.1 cores busy and CPU a page rose 1.9/1.1 × 100/160 = 1.08×: 2 / 1.1 / 1.08 = 1.68× at most.
+    const missed = byId(checkTargets(rows, [], 2, probe([cycle(100, 160), cycle(100, 160), cycle(100, 160)])), 'extract-ceiling')
+    expect(missed?.met).toBe(false)
+    expect(missed?.detail).toMatch(/1\.60×.*one thread's phases kept 1\.10 cores busy .* CPU a page was 1\.08× as much with two, so 2 cores allow at most 1\.68×/)
+    // Too few quiet cycles: all of them count, and the line says how many were quiet.
+    expect(byId(checkTargets(rows, [], 2, probe([cycle(100, 180), cycle(100, 150, 0.9), cycle(100, 150, 0.9)])), 'extract-ceiling')?.detail).toContain('(1 quiet): 1.50×')
+  })
+
   it('job: the defaults must run a 2,000-line offline job 1.4× faster than --strategy async', () => {
     const job = (defaultMs: number[]) => ({ job: { lines: 2000, defaultMs, asyncMs: [14_000, 14_500] } })
     expect(byId(checkTargets([], [], 2, job([9000, 9500])), 'job-defaults')?.met).toBe(true)
