@@ -59,7 +59,7 @@ function limitLine(a: SweepAnalysis, cores: number): string {
 
 /** Whether the best setting beats its nearest rival by more than the spread of their runs. */
 function rivalLine(best: TunePoint, points: readonly TunePoint[]): string | undefined {
-  const rival = [...points].filter((p) => p !== best).sort((x, y) => pointRate(y) - pointRate(x))[0]
+  const rival = nearestRival(best, points)
   if (rival === undefined) return undefined
   const how = rankPoints(best, rival)
   const head = `against --threads ${rival.threads} --concurrency ${rival.concurrency} (${fixed(pointRate(rival))} pages/s, runs ${runsText(rival)})`
@@ -103,4 +103,13 @@ export function tuneAdvice(a: SweepAnalysis, points: readonly TunePoint[], grid:
   const payback = paybackLine(a, points)
   if (payback !== undefined) lines.push(payback)
   return lines
+}
+
+/**
+ * The setting the recommendation is set against: the fastest other one that was run again
+ * (the sweep runs the recommendation and its nearest rival again), else the fastest other one.
+ */
+export function nearestRival(best: TunePoint, points: readonly TunePoint[]): TunePoint | undefined {
+  const others = [...points].filter((p) => p !== best).sort((x, y) => pointRate(y) - pointRate(x))
+  return others.find((p) => (p.runs?.length ?? 0) > 1) ?? others[0]
 }

@@ -14,8 +14,8 @@ import type { Child } from './processes.js'
 import { performance } from 'node:perf_hooks'
 import { processCpuMs } from './machine-load.js'
 import { median, percentile, round, steadyPagesPerSec } from './stats.js'
-import { analyzeSweep, pointRate, type SweepAnalysis, type TunePoint } from './sweep.js'
-import { tuneAdvice, tuneTable } from './tune-advice.js'
+import { analyzeSweep, type SweepAnalysis, type TunePoint } from './sweep.js'
+import { nearestRival, tuneAdvice, tuneTable } from './tune-advice.js'
 import { resolveTuneOptions, TUNE_DEFAULTS, type ResolvedTuneOptions, type TuneOptions } from './tune-options.js'
 
 export interface TuneResult {
@@ -151,6 +151,20 @@ async function runSetting(setting: Setting, ctx: SweepContext): Promise<TunePoin
   }
 }
 
+/**
+ * The two settings the advice will compare, to run again: the one the sweep would recommend
+ * (the fewest threads and least concurrency within 3% of the fastest, or the last before a
+ * quota's plateau) and its nearest rival. The two fastest were once run again instead, and the
+ * advice then set the recommendation against a rival with one run while the extra runs had
+ * gone to another setting.
+ */
+function confirmedPair(points: readonly TunePoint[], cores: number): TunePoint[] {
+  if (points.length === 0) return []
+  const { best } = analyzeSweep(points, cores)
+  const rival = nearestRival(best, points)
+  return rival === undefined ? [best] : [best, rival]
+}
+
 /** Runs `point`'s setting `times` more and folds the runs in: the median steady rate, every run's rate kept. */
 async function confirm(point: TunePoint, times: number, ctx: SweepContext): Promise<void> {
   for (let i = 0; i < times; i++) {
@@ -203,8 +217,7 @@ export async function runTune(options: TuneOptions, io: BenchIO): Promise<TuneRe
       points.push(point)
       log(`threads ${point.threads} concurrency ${point.concurrency}: ${point.pagesPerSec} pages/s${point.throttled ? `, ${point.throttled} throttled` : ''}${point.failed > 0 ? `, ${point.failed} failed` : ''}`)
     }
-    const ranked = points.filter((p) => p.pages > p.failed).sort((a, b) => pointRate(b) - pointRate(a))
-    for (const point of ranked.slice(0, 2)) {
+    for (const point of confirmedPair(points.filter((p) => p.pages > p.failed), cores)) {
       if (io.signal?.aborted === true || resolved.target.kind === 'endpoint') break
       log(`threads ${point.threads} concurrency ${point.concurrency}: ${CONFIRM_RUNS} more runs, for the spread behind the recommendation`)
       await confirm(point, CONFIRM_RUNS, ctx)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { analyzeSweep, findPlateau, type TunePoint } from '../bench/sweep.js'
+import { nearestRival, tuneAdvice } from '../bench/tune-advice.js'
 import { tuneSettings } from '../bench/tune.js'
 
 /** A point of a sweep where every page takes `pageMs` (1 s of model) and costs `cpuPerPage` ms of CPU. */
@@ -23,6 +24,8 @@ function point(threads: number, concurrency: number, pagesPerSec: number, extra:
   }
 }
 
+const pointRateOf = (p: TunePoint): number => p.steadyPagesPerSec ?? p.pagesPerSec
+
 describe('tune picks the best setting and explains it', () => {
   it("recommends the fastest setting and sizes it with Little's law", () => {
     const points = [point(1, 1, 0.95), point(1, 4, 3.8), point(1, 16, 15), point(2, 16, 15.2), point(2, 64, 58)]
@@ -35,6 +38,18 @@ describe('tune picks the best setting and explains it', () => {
     // 58 pages/s × 20 ms of CPU = 1.16 cores.
     expect(analysis.coresNeeded).toBeCloseTo(1.16, 2)
     expect(analysis.plateau).toBeUndefined()
+  })
+
+  it('sets the recommendation against the rival that was run again, not the fastest setting run once', () => {
+    // Recommended: 1 thread at 32 (within 3% of the fastest, fewer threads); the sweep ran it and 1 thread at 64 again.
+    const points = [point(1, 32, 30, { runs: [30, 29.8, 30.1] }), point(2, 32, 30.5, { runs: [30.5] }), point(1, 64, 30.4, { runs: [30.4, 30.2, 30.6] })]
+    const analysis = analyzeSweep(points, 2)
+    expect(analysis.best).toMatchObject({ threads: 1, concurrency: 32 })
+    expect(nearestRival(analysis.best, points)).toMatchObject({ threads: 1, concurrency: 64 })
+    expect(tuneAdvice(analysis, points, [32, 64], 2).join('\n')).toContain('against --threads 1 --concurrency 64')
+    // With no setting run again (a billed endpoint), the fastest other one.
+    const once = points.map((p) => ({ ...p, runs: [pointRateOf(p)] }))
+    expect(nearestRival(once[0] as TunePoint, once)).toMatchObject({ threads: 2, concurrency: 32 })
   })
 
   it('prefers fewer threads and less concurrency when throughput is within 3%', () => {
