@@ -19,7 +19,7 @@
  *   change   an emulator whose --rpm goes 600 → 150 → 600 (--rpm-at): how long the run's sends
  *            take to follow each change, and the most sent in any 60 s against the quota then
  *            in force
- *   kill     20 runs of the real CLI killed with SIGKILL at a random moment, then resumed:
+ *   kill     20 runs of the real CLI killed with SIGKILL at a seeded point of their work, then resumed:
  *            one record per input line, none duplicated, and model calls across both at most
  *            pages + calls in flight at the kill
  *   memory   peak RSS of the CLI on a 10,000-line and a 100,000-line list (Linux: VmHWM)
