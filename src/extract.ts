@@ -92,6 +92,7 @@ function runReadability(document: DomDocument, budget: ExtractBudget): Article |
       new Readability<DomElement>(document as never, {
         // The article element itself: its text is taken with block boundaries kept.
         serializer: (node) => node as unknown as DomElement,
+        keepClasses: true,
       }).parse(),
     )
     if (!article?.content) return undefined

@@ -36,6 +36,34 @@ const BOILERPLATE_NAME = new RegExp(
 )
 
 /**
+ * Class words of blocks that are never main text, matched like BOILERPLATE_NAME. Classes
+ * name layout as much as content (`more-link`, `entry-meta`, `byline`, `category-news`,
+ * `wp-caption` are often on main text), so this list is narrower than the ids'.
+ */
+const BOILERPLATE_CLASS = new RegExp(
+  '(?:^|[-_\\s])(?:' +
+    [
+      // share buttons and social widgets
+      'share', 'shares', 'sharing', 'sharedaddy', 'addthis', 'addtoany', 'a2a', 'sociable', 'shareaholic', 'social', 'socials', 'tweet', 'retweet', 'facebook', 'twitter', 'pinterest', 'whatsapp', 'linkedin',
+      // related and recommended articles
+      'related', 'relatedposts', 'yarpp', 'crp', 'recommended', 'recommendations', 'outbrain', 'taboola', 'zergnet', 'trending', 'popular', 'readmore',
+      // newsletter and subscription boxes
+      'newsletter', 'newsletters', 'subscribe', 'subscription', 'signup', 'mailchimp', 'mc4wp', 'optin',
+      // post metadata, comment counts and comments, trackbacks
+      'postmetadata', 'postmeta', 'entrymeta', 'tags', 'tagged', 'tagcloud', 'taglist', 'categories', 'postinfo', 'comment', 'comments', 'commentbody', 'commentcount', 'trackback', 'trackbacks',
+      // author boxes
+      'authorbox', 'profile',
+      // credits, cookie notices, print/e-mail tools, navigation, footers, widgets
+      'credits', 'copyright', 'disclaimer', 'cookie', 'cookies', 'gdpr', 'consent', 'print', 'email', 'toolbar', 'breadcrumb', 'breadcrumbs', 'pagination', 'pager', 'nav', 'navigation', 'promo', 'footer', 'calendar',
+    ].join('|') +
+    ')(?:$|[-_\\s])',
+  'i',
+)
+
+/** An author box named in two words: `about-author`, `author-info`, `author_description`. */
+const AUTHOR_BOX_CLASS = /(?:^|[-_\s])(?:about[-_]?author|author[-_]?(?:bio|box|info|about|profile|details|description|text|container|wrap))/i
+
+/**
  * Opening words of a short block that is post metadata, a call to act, a comment count or
  * an image credit rather than text.
  */
@@ -88,8 +116,9 @@ export function removeBoilerplate(article: DomElement): void {
 }
 
 function isBoilerplate(element: DomElement): boolean {
-  const name = `${element.getAttribute('class') ?? ''} ${element.getAttribute('id') ?? ''}`
-  const named = name.trim() !== '' && BOILERPLATE_NAME.test(name)
+  const id = element.getAttribute('id') ?? ''
+  const classes = element.getAttribute('class') ?? ''
+  const named = (id !== '' && BOILERPLATE_NAME.test(id)) || (classes !== '' && (BOILERPLATE_CLASS.test(classes) || AUTHOR_BOX_CLASS.test(classes) || /(?:^|\s)posted(?:$|\s)/i.test(classes)))
   const text = boundedText(element, MAX_BOILERPLATE_WORDS)
   if (text === undefined) return false
   if (named) return true
