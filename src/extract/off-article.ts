@@ -12,6 +12,8 @@ const OFF_ARTICLE = new Set([
   // comment sections and comment forms (WordPress, Blogger, TypePad, Disqus)
   'comments', 'commentlist', 'comment-list', 'comments-list', 'comment_list', 'comments_list', 'comments-area', 'comments-section', 'comment-section',
   'comments-content', 'all-comments', 'respond', 'comment-respond', 'commentform', 'comment-form', 'disqus_thread', 'dsq-content', 'comment-wrapper', 'comments-wrapper',
+  // one reader's comment, where the section around them has no name of its own (Movable Type, WordPress), and trackbacks
+  'comment', 'commentbody', 'comment-body', 'comment-content', 'comment-text', 'comment-entry', 'trackbacks', 'trackback-list',
   // sidebars
   'sidebar', 'side-bar', 'sidebar1', 'sidebar2', 'sidebar-1', 'sidebar-2', 'secondary', 'widget-area', 'sidebar-primary', 'sidebar-secondary', 'primary-sidebar',
   'right-sidebar', 'left-sidebar', 'sidebar-right', 'sidebar-left', 'rightcolumn', 'right-column',
