@@ -113,7 +113,7 @@ for (const s of scored) {
   removeOffArticleBlocks(document.body)
   let content: DomElement | undefined
   try {
-    content = withBudget(budget, () => new Readability<DomElement>(document as never, { serializer: (node) => node as unknown as DomElement }).parse())?.content ?? undefined
+    content = withBudget(budget, () => new Readability<DomElement>(document as never, { serializer: (node) => node as unknown as DomElement, keepClasses: true }).parse())?.content ?? undefined
   } catch {
     content = undefined
   }

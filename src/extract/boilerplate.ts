@@ -60,8 +60,20 @@ const BOILERPLATE_CLASS = new RegExp(
   'i',
 )
 
-/** An author box named in two words: `about-author`, `author-info`, `author_description`. */
-const AUTHOR_BOX_CLASS = /(?:^|[-_\s])(?:about[-_]?author|author[-_]?(?:bio|box|info|about|profile|details|description|text|container|wrap))/i
+/** An author box named in two words (`about-author`, `author-info`, `authordescription`), by its class or id. */
+const AUTHOR_BOX_NAME = /(?:^|[-_\s])(?:about[-_]?(?:the[-_]?)?author|author[-_]?(?:bio|box|info|about|profile|details|description|text|container|wrap))/i
+/** An author box runs longer than other boilerplate: a paragraph of biography. */
+const MAX_AUTHOR_BOX_WORDS = 150
+
+/** Whole class names of post metadata: TypePad's and Movable Type's "Posted by … at …" lines. */
+const WHOLE_BOILERPLATE_CLASS = /(?:^|\s)posted(?:$|\s)/i
+
+/**
+ * Opening words of post metadata that runs to a few sentences ("This entry was posted on …
+ * and is filed under …. You can follow any responses …", a print edition's note with the
+ * headline it ran under), looked for in blocks up to MAX_BOILERPLATE_WORDS.
+ */
+const LONG_BOILERPLATE_TEXT = /^(?:about the author\b|this (?:entry|post) was (?:posted|written)\b|a version of this (?:article|story) appeared\b|you can follow any responses\b)/i
 
 /**
  * Opening words of a short block that is post metadata, a call to act, a comment count or
@@ -72,15 +84,15 @@ const BOILERPLATE_TEXT = new RegExp(
     [
       // post metadata
       'posted (?:in|under)\\b', 'filed (?:under|in)\\b', 'archived (?:under|in)\\b', 'tagged(?: with)?\\b', 'tags?\\s*:', 'categor(?:y|ies)\\s*:', 'this (?:entry|post) was posted\\b',
-      'a version of this article appeared in print\\b', '(?:©|\\(c\\)|copyright)\\s', 'originally (?:posted|published)\\b',
+      '(?:©|\\(c\\)|copyright)\\s', 'originally (?:posted|published)\\b',
       // sharing, related articles, calls to act
       'share (?:this|on|via)\\b', 'related\\s*(?::|topics|posts?|articles?|stories|content|links|coverage)', 'you (?:may|might) also (?:like|enjoy)\\b',
       '(?:sign up|subscribe) (?:for|to)\\b', 'follow (?:me|us)\\b', '(?:like|follow) (?:us|me) on\\b', 'click (?:here )?to (?:enlarge|read|see|view)\\b', "don[’']t miss\\b",
       'read more\\b', 'continue reading\\b', 'back to (?:story|article|top)\\b', '(?:previous|next) (?:post|article|story)\\b', 'printer[- ]friendly\\b', 'advertisement$', 'advertise here\\b',
       // comments
-      '(?:\\d+|no|one) comments?\\b', 'leave a (?:comment|reply)\\b', 'jump to comments\\b', 'comments (?:to this entry )?are closed\\b', 'you can follow any responses\\b',
+      '(?:\\d+|no|one) comments?\\b', 'leave a (?:comment|reply)\\b', 'jump to comments\\b', 'comments (?:to this entry )?are closed\\b',
       // credits, author boxes
-      '(?:photo|image|picture)s?(?: credit)?\\s*:', '(?:photo|image)s? courtesy\\b', '(?:mandatory )?credit\\s*:', '\\(?ap photo\\b', 'about the author\\b',
+      '(?:photo|image|picture)s?(?: credit)?\\s*:', '(?:photo|image)s? courtesy\\b', '(?:mandatory )?credit\\s*:', '\\(?ap photo\\b',
     ].join('|') +
     ')',
   'i',
@@ -118,10 +130,12 @@ export function removeBoilerplate(article: DomElement): void {
 function isBoilerplate(element: DomElement): boolean {
   const id = element.getAttribute('id') ?? ''
   const classes = element.getAttribute('class') ?? ''
-  const named = (id !== '' && BOILERPLATE_NAME.test(id)) || (classes !== '' && (BOILERPLATE_CLASS.test(classes) || AUTHOR_BOX_CLASS.test(classes) || /(?:^|\s)posted(?:$|\s)/i.test(classes)))
+  if (AUTHOR_BOX_NAME.test(id) || AUTHOR_BOX_NAME.test(classes)) return boundedText(element, MAX_AUTHOR_BOX_WORDS) !== undefined
+  const named = (id !== '' && BOILERPLATE_NAME.test(id)) || (classes !== '' && (BOILERPLATE_CLASS.test(classes) || WHOLE_BOILERPLATE_CLASS.test(classes)))
   const text = boundedText(element, MAX_BOILERPLATE_WORDS)
   if (text === undefined) return false
-  if (named) return true
-  if (countWords(text) > MAX_TEXT_RULE_WORDS) return false
-  return BOILERPLATE_TEXT.test(text) || (countWords(text) <= MAX_CREDIT_WORDS && CREDIT_TEXT.test(text))
+  if (named || LONG_BOILERPLATE_TEXT.test(text)) return true
+  const words = countWords(text)
+  if (words > MAX_TEXT_RULE_WORDS) return false
+  return BOILERPLATE_TEXT.test(text) || (words <= MAX_CREDIT_WORDS && CREDIT_TEXT.test(text))
 }
