@@ -73,7 +73,16 @@ const WHOLE_BOILERPLATE_CLASS = /(?:^|\s)posted(?:$|\s)/i
  * and is filed under …. You can follow any responses …", a print edition's note with the
  * headline it ran under), looked for in blocks up to MAX_BOILERPLATE_WORDS.
  */
-const LONG_BOILERPLATE_TEXT = /^(?:about the author\b|this (?:entry|post) was (?:posted|written)\b|a version of this (?:article|story) appeared\b|you can follow any responses\b)/i
+const LONG_BOILERPLATE_TEXT = new RegExp(
+  '^(?:' +
+    [
+      'about the author\\b', 'this (?:entry|post) was (?:posted|written)\\b', 'a version of this (?:article|story) appeared\\b', 'you can follow any responses\\b',
+      // a call to read more of the blog
+      'if you (?:enjoyed|liked|like|found) (?:this|these|my|our)\\b',
+    ].join('|') +
+    ')',
+  'i',
+)
 
 /**
  * Opening words of a short block that is post metadata, a call to act, a comment count or
@@ -87,7 +96,7 @@ const BOILERPLATE_TEXT = new RegExp(
       '(?:©|\\(c\\)|copyright)\\s', 'originally (?:posted|published)\\b',
       // sharing, related articles, calls to act
       'share (?:this|on|via)\\b', 'related\\s*(?::|topics|posts?|articles?|stories|content|links|coverage)', 'you (?:may|might) also (?:like|enjoy)\\b',
-      '(?:sign up|subscribe) (?:for|to)\\b', 'follow (?:me|us)\\b', '(?:like|follow) (?:us|me) on\\b', 'click (?:here )?to (?:enlarge|read|see|view)\\b', "don[’']t miss\\b",
+      '(?:sign up|subscribe) (?:for|to)\\b', 'follow (?:me|us)\\b', '(?:comments )?(?:proudly )?powered by\\b', '(?:like|follow) (?:us|me) on\\b', 'click (?:here )?to (?:enlarge|read|see|view)\\b', "don[’']t miss\\b",
       'read more\\b', 'continue reading\\b', 'back to (?:story|article|top)\\b', '(?:previous|next) (?:post|article|story)\\b', 'printer[- ]friendly\\b', 'advertisement$', 'advertise here\\b',
       // comments
       '(?:\\d+|no|one) comments?\\b', 'leave a (?:comment|reply)\\b', 'jump to comments\\b', 'comments (?:to this entry )?are closed\\b',
