@@ -17,6 +17,8 @@ const OFF_ARTICLE = new Set([
   // sidebars
   'sidebar', 'side-bar', 'sidebar1', 'sidebar2', 'sidebar-1', 'sidebar-2', 'secondary', 'widget-area', 'sidebar-primary', 'sidebar-secondary', 'primary-sidebar',
   'right-sidebar', 'left-sidebar', 'sidebar-right', 'sidebar-left', 'rightcolumn', 'right-column',
+  // site footers
+  'footer', 'site-footer', 'page-footer', 'global-footer',
 ])
 
 /** Removes comment sections, comment forms and sidebars from the page, in place. */
@@ -36,7 +38,8 @@ function isOffArticle(element: DomElement): boolean {
   if (id !== undefined && OFF_ARTICLE.has(id.trim().toLowerCase())) return true
   const classes = element.getAttribute('class')
   if (classes !== undefined) for (const token of classes.toLowerCase().split(/\s+/)) if (OFF_ARTICLE.has(token)) return true
-  if (element.getAttribute('role') === 'complementary') return true
+  const role = element.getAttribute('role')
+  if (role === 'complementary' || role === 'contentinfo') return true
   return element.localName === 'form' && someDescendant(element, (e) => e.localName === 'textarea')
 }
 
