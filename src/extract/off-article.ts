@@ -33,11 +33,20 @@ export function removeOffArticleBlocks(body: DomElement): void {
   removeAll(doomed)
 }
 
+/**
+ * Sidebar widgets of the two commonest blog platforms, wherever the theme puts them:
+ * Blogger's by id (`Profile1`, `HTML3`, `BlogArchive1`; the post itself is `Blog1`) and
+ * WordPress's core widgets by class (`widget_text`, `widget_categories`, `widget_recent_entries`;
+ * themes name their own widgets `widget_…` too, the post itself among them on some).
+ */
+const BLOGGER_WIDGET_ID = /^(?:Profile|HTML|Text|Label|BlogArchive|Followers|LinkList|PopularPosts|Attribution|Image|Subscribe|Stats|FeaturedPost|BlogList|Feed|Translate|ContactForm|PageList|BlogSearch|Navbar)\d+$/
+const WORDPRESS_WIDGET_CLASS = /^widget_(?:text|categories|recent_entries|recent_comments|archive|meta|search|tag_cloud|links|calendar|rss|nav_menu|pages|media_image|custom_html|block)$/
+
 function isOffArticle(element: DomElement): boolean {
   const id = element.getAttribute('id')
-  if (id !== undefined && OFF_ARTICLE.has(id.trim().toLowerCase())) return true
+  if (id !== undefined && (OFF_ARTICLE.has(id.trim().toLowerCase()) || BLOGGER_WIDGET_ID.test(id.trim()))) return true
   const classes = element.getAttribute('class')
-  if (classes !== undefined) for (const token of classes.toLowerCase().split(/\s+/)) if (OFF_ARTICLE.has(token)) return true
+  if (classes !== undefined) for (const token of classes.toLowerCase().split(/\s+/)) if (OFF_ARTICLE.has(token) || WORDPRESS_WIDGET_CLASS.test(token)) return true
   const role = element.getAttribute('role')
   if (role === 'complementary' || role === 'contentinfo') return true
   return element.localName === 'form' && someDescendant(element, (e) => e.localName === 'textarea')
