@@ -54,7 +54,7 @@ const BOILERPLATE_CLASS = new RegExp(
       // author boxes
       'authorbox', 'profile',
       // credits, cookie notices, print/e-mail tools, navigation, footers, widgets
-      'credits', 'copyright', 'disclaimer', 'cookie', 'cookies', 'gdpr', 'consent', 'print', 'email', 'toolbar', 'breadcrumb', 'breadcrumbs', 'pagination', 'pager', 'nav', 'navigation', 'promo', 'footer', 'calendar',
+      'credits', 'copyright', 'disclaimer', 'cookie', 'cookies', 'gdpr', 'consent', 'print', 'email', 'toolbar', 'breadcrumb', 'breadcrumbs', 'pagination', 'pager', 'nav', 'navigation', 'menu', 'promo', 'footer', 'calendar',
     ].join('|') +
     ')(?:$|[-_\\s])',
   'i',
