@@ -104,6 +104,20 @@ describe('blocks that are never the article', () => {
     expect(text).not.toContain('Reader 1 said')
   })
 
+  it('cuts the article at a heading that opens readers\' comments written as plain paragraphs (TypePad), but not at a section called "Response" or a heading at the top', () => {
+    const comments = Array.from({ length: 10 }, (_, i) => `<p>Reader ${i + 1} wrote: I have walked out to that lighthouse every summer since I was a child, and it is good to see it lit again.</p><p class="posted">Posted by: <a href="#">Reader ${i + 1}</a> | Mar 26, 2007 2:0${i}:18 PM</p>`).join('')
+    const typepad = page(`<h1>The lighthouse</h1>${STORY}<a id="comments"></a><h3>Comments</h3>${comments}<p>The comments to this entry are closed.</p>`)
+    const text = extractPage(typepad, options).text
+    expect(text).toContain('paragraph 6 tells how')
+    expect(text).not.toContain('Reader 1 wrote')
+    expect(text).not.toContain('Reader 10 wrote')
+
+    const sections = page(`<h2>12 comments</h2><h1>The lighthouse</h1>${STORY}<h2>Response</h2><p>The council's response came a week later: the lamp would be lit again every night from the first of May.</p>`)
+    const kept = extractPage(sections, options).text
+    expect(kept).toContain('paragraph 6 tells how')
+    expect(kept).toContain('the lamp would be lit again')
+  })
+
   it('leaves out single comments that no named section holds (Movable Type\'s commentbody), however long', () => {
     const html = `<!doctype html><html><head><title>Sunrise</title></head><body><div id="content"><div class="entry">${SHORT}</div>${Array.from({ length: 6 }, (_, i) => `<div id="c96991${i}"><div class="commentbody by-reader-${i}">${Array.from({ length: 4 }, () => `<p>Reader ${i + 1} said: what a lovely photograph, I remember standing on that pier as a child with my grandfather every summer.</p>`).join('')}</div><p class="posted">Posted by Reader ${i + 1} at November 8, 2012 7:12 AM</p></div>`).join('')}</div></body></html>`
     const text = extractPage(html, options).text

@@ -1,4 +1,4 @@
-import type { DomElement } from './dom.js'
+import { ELEMENT_NODE, TEXT_NODE, type DomElement, type DomNode } from './dom.js'
 import { boundedText, childElements, countWords, removeAll } from './dom-walk.js'
 
 /**
@@ -121,8 +121,57 @@ const MAX_CREDIT_WORDS = 8
 /** Elements the rules look at; inline ones (a, span, em) are judged with their block. */
 const CANDIDATES = new Set(['div', 'section', 'aside', 'footer', 'header', 'nav', 'ul', 'ol', 'li', 'p', 'span', 'figure', 'figcaption', 'cite', 'em', 'small', 'dl', 'table', 'form', 'h2', 'h3', 'h4', 'h5', 'h6'])
 
-/** Removes boilerplate blocks from Readability's article element, in place. */
+/**
+ * A heading that opens readers' comments: "Comments", "12 Responses to “…”", "Leave a Reply".
+ * A singular "Response" or "Comment" alone is a section of some articles (an API's Response).
+ */
+const COMMENTS_HEADING = /^(?:(?:\d+|no|one|two|three)\s+(?:comments?|responses?|replies)|(?:(?:reader|user)s?['’]?\s+)?(?:comments|responses|replies))(?:\s*\(\d+\)|\s*:|\s+(?:to|on|for)\s.*)?$|^(?:leave|post|add|write) (?:a|your) (?:comment|reply|response)\b/i
+/** Words of article text before a comments heading, so that a heading at the top (a "Comments" tab, a count) never cuts the article. */
+const MIN_WORDS_BEFORE_COMMENTS = 50
+const HEADINGS = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6'])
+
+/**
+ * Cuts the article at a heading that opens readers' comments, when the comments are not in a
+ * block of their own (Movable Type and TypePad write them as paragraphs after the post).
+ */
+function cutAtCommentsHeading(article: DomElement): void {
+  let words = 0
+  const stack: DomNode[] = [...article.childNodes].reverse()
+  while (stack.length > 0) {
+    const node = stack.pop() as DomNode
+    if (node.nodeType === TEXT_NODE) {
+      words += countWords(node.textContent ?? '')
+      continue
+    }
+    if (node.nodeType !== ELEMENT_NODE) continue
+    const element = node as DomElement
+    if (HEADINGS.has(element.localName) && words >= MIN_WORDS_BEFORE_COMMENTS) {
+      const text = boundedText(element, 12)
+      if (text !== undefined && COMMENTS_HEADING.test(text)) {
+        cutFrom(element, article)
+        return
+      }
+    }
+    for (let i = node.childNodes.length - 1; i >= 0; i--) stack.push(node.childNodes[i] as DomNode)
+  }
+}
+
+/** Removes `start` and everything after it in document order, up to the end of `root`. */
+function cutFrom(start: DomElement, root: DomElement): void {
+  const doomed: DomNode[] = [start]
+  let node: DomNode = start
+  while (node !== root && node.parentNode !== null) {
+    const siblings = node.parentNode.childNodes
+    doomed.push(...siblings.slice(siblings.indexOf(node) + 1))
+    node = node.parentNode
+  }
+  // JSDOMParser's nodes, text ones too, detach themselves and keep their parent's lists in step.
+  for (const gone of doomed) (gone as DomNode & { remove(): void }).remove()
+}
+
+/** Removes readers' comments and boilerplate blocks from Readability's article element, in place. */
 export function removeBoilerplate(article: DomElement): void {
+  cutAtCommentsHeading(article)
   const doomed: DomElement[] = []
   const stack: DomElement[] = childElements(article)
   while (stack.length > 0) {
