@@ -42,18 +42,21 @@ describe('boilerplate inside the article', () => {
     expect(extractPage(html, options).text).toContain('paragraph 6 tells how')
   })
 
-  it('drops blocks named by their class: share buttons, tags, trackbacks, a menu, a post footer and Movable Type\'s "Posted by" line', () => {
-    // Shapes from WordPress (sharedaddy, tags), TypePad (trackbacks) and Movable Type (p.posted) themes.
+  it('drops blocks named by their class: share buttons, tags, trackbacks, a menu, a post footer, a rating and Movable Type\'s "Posted by" line', () => {
+    // Shapes from WordPress (sharedaddy, tags), TypePad (trackbacks) and Movable Type (p.posted)
+    // themes. (A div holding only text or one paragraph loses its class in Readability, which
+    // puts a new or the inner <p> in its place; these blocks name the element that stays.)
     const html = page(`<h1>The lighthouse</h1>${STORY}
       <div class="sharedaddy sd-sharing-enabled"><div class="robots-nocontent sd-block sd-social"><h3 class="sd-title">Share this:</h3><ul><li class="share-twitter"><a href="#">Twitter</a></li><li class="share-facebook"><a href="#">Facebook</a></li></ul></div></div>
       <p class="tags">Tags: <a href="#" rel="tag">lighthouse</a>, <a href="#" rel="tag">harbour</a></p>
       <p class="posted">Posted by Jane Keeper at June 3, 2012 9:14 AM</p>
       <div class="trackbacks"><h3>TrackBack</h3><p>TrackBack URL for this entry: http://www.typepad.com/services/trackback/6a00e5</p></div>
       <div class="post-footer"><span class="post-comment-link"><a href="#">Permalink</a></span></div>
-      <p class="menusingle nav"><a href="/">Blog</a> <a href="/essays">Essays</a> <a href="/about">About</a></p>`)
+      <p class="menusingle nav"><a href="/">Blog</a> <a href="/essays">Essays</a> <a href="/about">About</a></p>
+      <p class="rating-box">Our Rating: 3 out of 5</p>`)
     const text = extractPage(html, options).text
     for (let i = 1; i <= 6; i++) expect(text).toContain(`paragraph ${i} tells how`)
-    for (const gone of ['Share this', 'Twitter', 'Tags:', 'Posted by Jane', 'TrackBack', 'Permalink', 'Essays']) expect(text).not.toContain(gone)
+    for (const gone of ['Share this', 'Twitter', 'Tags:', 'Posted by Jane', 'TrackBack', 'Permalink', 'Essays', 'Our Rating']) expect(text).not.toContain(gone)
   })
 
   it('keeps blocks whose class names layout as much as content: a caption, a date line, a "more" link, a category', () => {
@@ -69,11 +72,13 @@ describe('boilerplate inside the article', () => {
     const bio = 'Jane Keeper has written about the coast for twenty years, first for the county paper and then for this blog. She lives in the harbour town with two dogs, a rowing boat and far too many books about lighthouses, and she is writing a history of the keepers who worked the light before it was automated in 1986.'
     const html = page(`<h1>The lighthouse</h1>${STORY}
       <div class="wp-about-author-containter-none"><div class="wp-about-author-pic"><img src="jane.jpg"></div><div class="wp-about-author-text"><h3>Jane Keeper</h3><p>${bio}</p></div></div>
-      <p>About the Author: Jane Keeper lives in the harbour town and is writing a history of its keepers.</p>`)
+      <p>About the Author: Jane Keeper lives in the harbour town and is writing a history of its keepers.</p>
+      <div id="author"><h4>Author: Tom Keeper</h4><p>${bio.replaceAll('Jane', 'Tom').replace('twenty years', 'two decades')}</p></div>`)
     const text = extractPage(html, options).text
     expect(text).toContain('paragraph 6 tells how')
     expect(text).not.toContain('twenty years')
     expect(text).not.toContain('About the Author')
+    expect(text).not.toContain('two decades')
 
     const long = Array.from({ length: 4 }, () => bio).join(' ')
     const wrapped = page(`<h1>The lighthouse</h1><div class="author-bio-post">${STORY}<p>${long}</p></div>`)

@@ -54,7 +54,7 @@ const BOILERPLATE_CLASS = new RegExp(
       // author boxes
       'authorbox', 'profile',
       // credits, cookie notices, print/e-mail tools, navigation, footers, widgets
-      'credits', 'copyright', 'disclaimer', 'cookie', 'cookies', 'gdpr', 'consent', 'print', 'email', 'toolbar', 'breadcrumb', 'breadcrumbs', 'pagination', 'pager', 'nav', 'navigation', 'menu', 'promo', 'footer', 'calendar',
+      'credits', 'copyright', 'disclaimer', 'cookie', 'cookies', 'gdpr', 'consent', 'print', 'email', 'toolbar', 'breadcrumb', 'breadcrumbs', 'pagination', 'pager', 'nav', 'navigation', 'menu', 'promo', 'footer', 'calendar', 'rating', 'ratings',
     ].join('|') +
     ')(?:$|[-_\\s])',
   'i',
@@ -62,6 +62,8 @@ const BOILERPLATE_CLASS = new RegExp(
 
 /** An author box named in two words (`about-author`, `author-info`, `authordescription`), by its class or id. */
 const AUTHOR_BOX_NAME = /(?:^|[-_\s])(?:about[-_]?(?:the[-_]?)?author|author[-_]?(?:bio|box|info|about|profile|details|description|text|container|wrap))/i
+/** An author box named by its id alone (a class `author` is as often a byline). */
+const AUTHOR_BOX_ID = /^(?:author|authorbox|bio)$/i
 /** An author box runs longer than other boilerplate: a paragraph of biography. */
 const MAX_AUTHOR_BOX_WORDS = 150
 
@@ -188,7 +190,7 @@ export function removeBoilerplate(article: DomElement): void {
 function isBoilerplate(element: DomElement): boolean {
   const id = element.getAttribute('id') ?? ''
   const classes = element.getAttribute('class') ?? ''
-  if (AUTHOR_BOX_NAME.test(id) || AUTHOR_BOX_NAME.test(classes)) return boundedText(element, MAX_AUTHOR_BOX_WORDS) !== undefined
+  if (AUTHOR_BOX_NAME.test(id) || AUTHOR_BOX_NAME.test(classes) || AUTHOR_BOX_ID.test(id)) return boundedText(element, MAX_AUTHOR_BOX_WORDS) !== undefined
   const named = (id !== '' && BOILERPLATE_NAME.test(id)) || (classes !== '' && (BOILERPLATE_CLASS.test(classes) || WHOLE_BOILERPLATE_CLASS.test(classes)))
   const text = boundedText(element, MAX_BOILERPLATE_WORDS)
   if (text === undefined) return false
