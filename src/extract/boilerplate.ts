@@ -178,6 +178,8 @@ export function removeBoilerplate(article: DomElement): void {
   const stack: DomElement[] = childElements(article)
   while (stack.length > 0) {
     const element = stack.pop() as DomElement
+    // Code is text: a highlighter's `<span class="token comment">` is a comment in the code.
+    if (element.localName === 'pre' || element.localName === 'code') continue
     if (CANDIDATES.has(element.localName) && isBoilerplate(element)) {
       doomed.push(element)
       continue

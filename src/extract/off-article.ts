@@ -21,12 +21,16 @@ const OFF_ARTICLE = new Set([
   'footer', 'site-footer', 'page-footer', 'global-footer',
 ])
 
+const CODE = new Set(['pre', 'code'])
+
 /** Removes comment sections, comment forms and sidebars from the page, in place. */
 export function removeOffArticleBlocks(body: DomElement): void {
   const doomed: DomElement[] = []
   const stack: DomElement[] = childElements(body)
   while (stack.length > 0) {
     const element = stack.pop() as DomElement
+    // Code is text: a highlighter's `<span class="comment">` is a comment in the code.
+    if (CODE.has(element.localName)) continue
     if (isOffArticle(element) && !holdsArticle(element)) doomed.push(element)
     else stack.push(...childElements(element))
   }
