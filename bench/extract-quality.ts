@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { decodePage } from '../src/decode.js'
 import type { ExtractedPage, ExtractOptions } from '../src/extract.js'
+import { readCleanEvalPages } from './cleaneval-dataset.js'
 import { GOLD_DATASET_HINT, goldDatasetProblem, readGoldSplit, type GoldPage, type GoldSplit } from './gold-dataset.js'
 import type { ExtractQuality } from './probes.js'
 import { median } from './stats.js'
@@ -123,6 +124,8 @@ export interface QualityRunOptions {
   splits: readonly GoldSplit[]
   /** Another checkout to compare with, run in the same process on the same pages. */
   baseline: string | undefined
+  /** The CleanEval development set's folder (a second dev set), or undefined. */
+  cleaneval?: string | undefined
   repeats: number
   json: boolean
 }
@@ -153,6 +156,14 @@ export async function runQuality(options: QualityRunOptions, corpus: QualityPage
       for (const m of measured) lines.push(`  ${m.label.padEnd(16)} F1 ${m.scores.f1.toFixed(4)}  precision ${m.scores.precision.toFixed(4)}  recall ${m.scores.recall.toFixed(4)}  CPU ms/page mean ${m.cpuMsMean.toFixed(2)} median ${m.cpuMsMedian.toFixed(2)}`)
       if (measured.length === 2) lines.push(`  CPU this checkout / baseline: mean ${ratio(measured, 'cpuMsMean')}, median ${ratio(measured, 'cpuMsMedian')}`)
     }
+  }
+
+  if (options.cleaneval !== undefined) {
+    const pages = readCleanEvalPages(options.cleaneval)
+    const measured = measureRevisions(pages, revisions, options.repeats)
+    report['cleaneval'] = measured
+    lines.push(`CleanEval dev, ${pages.length} pages (word 4-shingles against the cleaned text):`)
+    for (const m of measured) lines.push(`  ${m.label.padEnd(16)} F1 ${m.scores.f1.toFixed(4)}  precision ${m.scores.precision.toFixed(4)}  recall ${m.scores.recall.toFixed(4)}  CPU ms/page mean ${m.cpuMsMean.toFixed(2)} median ${m.cpuMsMedian.toFixed(2)}`)
   }
 
   const corpusMeasured = measureRevisions(corpus, revisions, options.repeats)

@@ -6,7 +6,7 @@
  *
  *   npx tsx bench/extract.ts [--json] [--repeats N] [--save-baseline]
  *   npx tsx bench/extract.ts --explosive [--json]
- *   npx tsx bench/extract.ts --quality [--data DIR] [--split dev|held-out] [--baseline DIR] [--repeats N] [--json]
+ *   npx tsx bench/extract.ts --quality [--data DIR] [--split dev|held-out] [--cleaneval DIR] [--baseline DIR] [--repeats N] [--json]
  *
  * Every page runs once to warm up, then N times (default 5); its CPU figure is the median of
  * those. Recall is compared page by page with bench/results/extract-baseline.json, which
@@ -18,7 +18,8 @@
  * --quality scores main-text quality (see extract-quality.ts): word-shingle precision, recall
  * and F1 against the hand-made ground truth of a data set in the Dragnet layout (`--data DIR`
  * or DRAGNET_DATA; skipped with a hint when absent), word recall on the corpus, and CPU a
- * page; `--baseline DIR` runs another checkout's extractPage beside this one's.
+ * page; `--cleaneval DIR` adds the CleanEval development set (input/, GoldStandard/) as a second
+ * dev set; `--baseline DIR` runs another checkout's extractPage beside this one's.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -59,6 +60,7 @@ const { values } = parseArgs({
     data: { type: 'string' },
     split: { type: 'string', multiple: true },
     baseline: { type: 'string' },
+    cleaneval: { type: 'string' },
   },
 })
 const repeats = Number(values.repeats)
@@ -68,7 +70,7 @@ if (values.quality) {
   const splits = values.split ?? [...GOLD_SPLITS]
   for (const split of splits) if (!(GOLD_SPLITS as readonly string[]).includes(split)) throw new TypeError(`--split must be one of ${GOLD_SPLITS.join(', ')}, got ${split}`)
   const corpus = corpusPageNames().map((name) => ({ name, source: readFileSync(join(CORPUS_DIR, name, 'source.html'), 'utf8'), reference: expectedText(name) }))
-  await runQuality({ data: values.data ?? process.env['DRAGNET_DATA'], splits: splits as GoldSplit[], baseline: values.baseline, repeats, json: values.json }, corpus)
+  await runQuality({ data: values.data ?? process.env['DRAGNET_DATA'], splits: splits as GoldSplit[], baseline: values.baseline, cleaneval: values.cleaneval, repeats, json: values.json }, corpus)
   process.exit(0)
 }
 

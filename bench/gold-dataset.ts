@@ -25,7 +25,12 @@ const SPLIT_FILES: Record<GoldSplit, string> = { dev: 'training.txt', 'held-out'
 export const GOLD_DATASET_HINT =
   'unpack seomoz/dragnet_data (dragnet_HTML.tar.gz and dragnet_Corrected.tar.gz, beside training.txt and test.txt) into a folder and pass it with --data DIR or DRAGNET_DATA=DIR'
 
-const COMMENTS_MARK = /!@#\$%\^&\*\(\)\s+COMMENTS/
+/**
+ * The line that starts the comments, typed by hand: `!@#$%^&*()  COMMENTS` on most pages,
+ * with a character missing, doubled or replaced on about a dozen (`!@ $%^&*()`, `!@#$%$%^&*()`,
+ * `@#$%^&*()`, a tab before COMMENTS).
+ */
+const COMMENTS_MARK = /^[ \t]*[!@#$%^&*() ]{6,}\s*COMMENTS[ \t]*\r?$/m
 
 export interface GoldPage {
   name: string

@@ -48,13 +48,22 @@ export function extractPage(source: string, options: ExtractOptions): ExtractedP
   const { article, metadata, body } = readArticle(source, options.url, budget)
   let text = article === undefined ? '' : visibleText(article.content)
   // Readability rewrote the document it ran on, which is garbage by now: the fallback reads
-  // a fresh one, so two DOMs of the page never exist at once.
-  if (text === '') text = visibleText(body ?? buildDocument(source, options.url, budget).document.body)
+  // a fresh one, so two DOMs of the page never exist at once. It drops comments and sidebars
+  // too (a photo post whose few words were all boilerplate would otherwise come out as its
+  // readers' comments), unless nothing else is left.
+  if (text === '') text = body !== undefined ? visibleText(body) : fallbackText(source, options.url, budget)
 
   const titles = [article?.title, metadata.title, metadata.ogTitle]
   const title = truncate(titles.map((t) => collapseWhitespace(t ?? '')).find((t) => t !== '') ?? '', MAX_TITLE_CHARS).trimEnd()
   const lang = metadata.langCandidates.map(normalizeLangTag).find((l) => l !== '') ?? ''
   return { title, lang: lang || detectLanguage(text || title), langDeclared: lang !== '', text }
+}
+
+function fallbackText(source: string, url: string, budget: ExtractBudget): string {
+  const { body } = buildDocument(source, url, budget).document
+  const whole = visibleText(body)
+  removeOffArticleBlocks(body)
+  return visibleText(body) || whole
 }
 
 function extractPlainText(source: string): ExtractedPage {
@@ -83,6 +92,7 @@ function runReadability(document: DomDocument, budget: ExtractBudget): Article |
       new Readability<DomElement>(document as never, {
         // The article element itself: its text is taken with block boundaries kept.
         serializer: (node) => node as unknown as DomElement,
+        keepClasses: true,
       }).parse(),
     )
     if (!article?.content) return undefined

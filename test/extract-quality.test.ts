@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { goldQualityPages, measureRevisions } from '../bench/extract-quality.js'
+import { readCleanEvalPages } from '../bench/cleaneval-dataset.js'
 import { goldDatasetProblem, readGoldSplit } from '../bench/gold-dataset.js'
 import { qualityScores, shingleCounts } from '../bench/text-metrics.js'
 import { extractPage } from '../src/extract.js'
@@ -54,6 +55,20 @@ describe('a data set in the Dragnet layout', () => {
     expect(readGoldSplit(dir, 'held-out')[0]?.reference.trim()).toBe(gold)
   })
 
+  it('finds the comments line however it was typed by hand', () => {
+    // Forms seen in the data set's ground truth besides `!@#$%^&*()  COMMENTS`.
+    const marks = ['!@ $%^&*()  COMMENTS', '!@#$%$%^&*()  COMMENTS', '@#$%^&*() COMMENTS', '!@#$%^&*   COMMENTS', '!@#$%^&*()  \tCOMMENTS\r']
+    marks.forEach((mark, i) => {
+      writeFileSync(join(dir, 'HTML', `m${i}.html`), html)
+      writeFileSync(join(dir, 'Corrected', `m${i}.html.corrected.txt`), `${gold}\n\n${mark}\nGreat post, COMMENTS welcome!`)
+    })
+    writeFileSync(join(dir, 'training.txt'), marks.map((_, i) => `m${i}`).join('\n'))
+    const pages = readGoldSplit(dir, 'dev')
+    expect(pages).toHaveLength(marks.length)
+    for (const page of pages) expect(page.reference.trim()).toBe(gold)
+    writeFileSync(join(dir, 'training.txt'), 'a\nmissing\n')
+  })
+
   it('scores each revision on the same pages, with its CPU a page', () => {
     const pages = goldQualityPages(readGoldSplit(dir, 'dev'))
     const [first, second] = measureRevisions(pages, [{ label: 'one', extract: extractPage }, { label: 'two', extract: extractPage }], 2)
@@ -62,6 +77,25 @@ describe('a data set in the Dragnet layout', () => {
     // The menu is not the article: precision counts it if it stays.
     expect(first?.scores.precision).toBe(1)
     expect(first?.cpuMsMean).toBeGreaterThan(0)
+  })
+})
+
+describe('the CleanEval development set', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cleaneval-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('reads each page without the data set\'s wrapper, and its cleaned text without the URL line and block marks', () => {
+    expect(() => readCleanEvalPages(dir)).toThrow(/has no `input`/)
+    mkdirSync(join(dir, 'input'))
+    mkdirSync(join(dir, 'GoldStandard'))
+    writeFileSync(join(dir, 'input', '2.html'), '<text id="http://example.com/ferry" title="Ferry" encoding="iso-8859-1">\n<html><head><title>Ferry</title></head><body><p>Caf\xe9 on board.</p></body></html>\n</text>\n', 'latin1')
+    writeFileSync(join(dir, 'GoldStandard', '2.txt'), 'URL: http://example.com/ferry\n\n<h>Ferry\n<p>Café on board.\n<l>Bicycles free\n')
+    writeFileSync(join(dir, 'input', '10.html'), '<text id="http://example.com/no-gold">\n<p>No cleaned text for this one.</p></text>')
+    const pages = readCleanEvalPages(dir)
+    expect(pages.map((p) => p.name)).toEqual(['2'])
+    expect(pages[0]?.source).not.toContain('<text')
+    expect(extractPage(pages[0]?.source ?? '', { url: 'http://example.com/ferry', contentType: 'text/html' }).text).toBe('Café on board.')
+    expect(pages[0]?.reference.replace(/\s+/g, ' ').trim()).toBe('Ferry Café on board. Bicycles free')
   })
 })
 
