@@ -54,7 +54,14 @@ describe('two runs sharing one quota', () => {
       // 60 s for a quota of 240, the later run 1.12× the earlier). Learning blind, the later
       // took 0.7-6.2× and the window held up to 185.
       expect(mostInWindow(proxy.arrivals, windowMs)).toBeLessThanOrEqual(1.5 * (rpm / 60_000) * windowMs)
-      expect(b.wallMs, `${rateConclusion(a.stats.rate!)} / ${rateConclusion(b.stats.rate!)}`).toBeLessThanOrEqual(10 * a.wallMs)
+      // Against an earlier run that stayed unpaced the ratio says nothing: it once finished in
+      // 2.8 s, faster than the quota lets both runs' 120 pages through (6 s), and the later one,
+      // left with the small share it had learned beside it, climbed back by probes in 33.7 s
+      // (12×; a clean-clone CI run on Node 24). So the 10× is taken from the longer of the
+      // earlier run and the least time the quota allows both: stalled, the later run would
+      // still exceed it; the slow climb is a known weakness (issue 17's notes).
+      const quotaFloorMs = (2 * 60 * 60_000) / rpm
+      expect(b.wallMs, `${rateConclusion(a.stats.rate!)} / ${rateConclusion(b.stats.rate!)}`).toBeLessThanOrEqual(10 * Math.max(a.wallMs, quotaFloorMs))
       expect(b.stats.rate?.peers.most).toBe(1)
     } finally {
       await proxy.close()
