@@ -89,7 +89,7 @@ export async function memoryPart(pages: { url: string }, quick: boolean): Promis
     for (const n of sizes) {
       const input = join(dir, `urls-${n}.txt`)
       await writeFile(input, `${Array.from({ length: n }, (_, i) => `${pages.url}/m${i}`).join('\n')}\n`)
-      peaks.push(await peakRssMb(['--import', 'tsx', bin, input, '--provider', 'extractive', '--strategy', 'async', '--concurrency', '64', '--quiet', '--out', join(dir, `out-${n}.jsonl`)]))
+      peaks.push(await peakRssMb(['--import', 'tsx', bin, input, '--provider', 'extractive', '--strategy', 'async', '--concurrency', '64', '--quiet', '--out', join(dir, `out-${n}.jsonl`), '--cache-dir', join(dir, `cache-${n}`)]))
       console.log(`  ${n} lines: peak RSS ${peaks.at(-1)} MB`)
     }
     const ratio = peaks[1]! / peaks[0]!
