@@ -102,7 +102,11 @@ describe('rate control shared by the whole run', () => {
   })
 
   it('paces a provider that limits calls in flight: the in-flight limit falls, and every page still succeeds', async () => {
-    const emulator = await startEmulator({ seed: 1, latencyMs: 30, jitterMs: 0, maxConcurrency: 3 })
+    // 100 ms calls: at 30 ms, a clean-clone CI run on Node 24 (the suite's files in parallel on
+    // 2 cores) once judged the throttles random, its event loop stalls as long as a call
+    // bunching the drain test's replies. The controller is the same; the calls are no longer
+    // shorter than the stalls of a busy machine.
+    const emulator = await startEmulator({ seed: 1, latencyMs: 100, jitterMs: 0, maxConcurrency: 3 })
     try {
       const urls = Array.from({ length: 100 }, (_, i) => `${pages.url}/c${i}`)
       const { records, stats } = await runLines(urls, { strategy: 'async', concurrency: 16 }, bedrock(emulator))
